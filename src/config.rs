@@ -394,9 +394,9 @@ pub fn parse(text: &str) -> Result<(Config, Vec<ConfigIssue>), ConfigIssue> {
     let mut issues: Vec<ConfigIssue> = unknown
         .into_iter()
         .map(|k| {
-            let hint = suggest_key(&k).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| {
-                "remove it; docs/config.md lists every key".to_string()
-            });
+            let hint = suggest_key(&k)
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "remove it; docs/config.md lists every key".to_string());
             issue(&k, "unknown key", hint)
         })
         .collect();
@@ -484,11 +484,19 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
         out.push(issue("kiosk.setup_pin", "must be 4-8 digits", "choose a PIN only technicians know"));
     }
     if parse_size(&k.window_size).is_none() {
-        out.push(issue("kiosk.window_size", format!("`{}` is not WIDTHxHEIGHT", k.window_size), "\"1080x1920\""));
+        out.push(issue(
+            "kiosk.window_size",
+            format!("`{}` is not WIDTHxHEIGHT", k.window_size),
+            "\"1080x1920\"",
+        ));
     }
     let ce = &c.centre;
     if !ce.url.is_empty() && !(ce.url.starts_with("http://") || ce.url.starts_with("https://")) {
-        out.push(issue("centre.url", format!("`{}` is not an http(s) URL", ce.url), "\"http://10.0.0.5:8700\" or empty for the built-in centre"));
+        out.push(issue(
+            "centre.url",
+            format!("`{}` is not an http(s) URL", ce.url),
+            "\"http://10.0.0.5:8700\" or empty for the built-in centre",
+        ));
     }
     if !(50..=30_000).contains(&ce.connect_timeout_ms) {
         out.push(issue("centre.connect_timeout_ms", "must be 50-30000", "800"));
@@ -497,22 +505,39 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
         out.push(issue("centre.request_timeout_ms", "must be 100-60000", "2500"));
     }
     if !ce.listen.is_empty() && ce.listen.parse::<std::net::SocketAddr>().is_err() {
-        out.push(issue("centre.listen", format!("`{}` is not IP:PORT", ce.listen), "\"127.0.0.1:8700\", or \"0.0.0.0:8700\" to serve other devices"));
+        out.push(issue(
+            "centre.listen",
+            format!("`{}` is not IP:PORT", ce.listen),
+            "\"127.0.0.1:8700\", or \"0.0.0.0:8700\" to serve other devices",
+        ));
     }
-    if c.offline.range_start == 0 || c.offline.range_start > c.offline.range_end || c.offline.range_end > 9999 {
-        out.push(issue("offline.range_start", "offline range must satisfy 1 <= range_start <= range_end <= 9999", "e.g. 900-999 on kiosk 1, 800-899 on kiosk 2"));
+    if c.offline.range_start == 0 || c.offline.range_start > c.offline.range_end || c.offline.range_end > 9999
+    {
+        out.push(issue(
+            "offline.range_start",
+            "offline range must satisfy 1 <= range_start <= range_end <= 9999",
+            "e.g. 900-999 on kiosk 1, 800-899 on kiosk 2",
+        ));
     }
     if !(1200..=921_600).contains(&c.scanner.baud) {
         out.push(issue("scanner.baud", "must be 1200-921600", "9600"));
     }
     for (i, p) in c.scanner.ports.iter().enumerate() {
         if !p.starts_with('/') {
-            out.push(issue(&format!("scanner.ports[{i}]"), format!("`{p}` is not an absolute device path"), "/dev/serial/by-id/usb-...  (stable across replug)"));
+            out.push(issue(
+                &format!("scanner.ports[{i}]"),
+                format!("`{p}` is not an absolute device path"),
+                "/dev/serial/by-id/usb-...  (stable across replug)",
+            ));
         }
     }
     let pr = &c.printer;
     if !pr.uri.is_empty() && !["serial://", "file://", "tcp://"].iter().any(|s| pr.uri.starts_with(s)) {
-        out.push(issue("printer.uri", format!("`{}` has an unknown scheme", pr.uri), "serial:///dev/ttyUSB0?baud=19200, file:///dev/usb/lp0 or tcp://HOST:9100"));
+        out.push(issue(
+            "printer.uri",
+            format!("`{}` has an unknown scheme", pr.uri),
+            "serial:///dev/ttyUSB0?baud=19200, file:///dev/usb/lp0 or tcp://HOST:9100",
+        ));
     }
     if pr.width_dots != 384 && pr.width_dots != 576 {
         out.push(issue("printer.width_dots", "must be 384 (58 mm) or 576 (80 mm)", "576"));
@@ -537,7 +562,10 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
         if s.code.is_empty() || !seen_codes.insert(s.code.clone()) {
             out.push(issue(&key("code"), "must be non-empty and unique", "e.g. \"HT\""));
         }
-        if s.prefix.len() != 1 || !s.prefix.chars().all(|c| c.is_ascii_uppercase()) || !seen_prefix.insert(s.prefix.clone()) {
+        if s.prefix.len() != 1
+            || !s.prefix.chars().all(|c| c.is_ascii_uppercase())
+            || !seen_prefix.insert(s.prefix.clone())
+        {
             out.push(issue(&key("prefix"), "must be one unique upper-case letter", "e.g. \"A\""));
         }
         if s.name_vi.trim().is_empty() {
@@ -545,7 +573,11 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
         }
         for (j, h) in s.hours.iter().enumerate() {
             if parse_period(h).is_none() {
-                out.push(issue(&format!("queue.services[{i}].hours[{j}]"), format!("`{h}` is not HH:MM-HH:MM"), "\"07:30-11:30\""));
+                out.push(issue(
+                    &format!("queue.services[{i}].hours[{j}]"),
+                    format!("`{h}` is not HH:MM-HH:MM"),
+                    "\"07:30-11:30\"",
+                ));
             }
         }
         if s.days.iter().any(|d| !(1..=7).contains(d)) {
@@ -557,7 +589,11 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     }
     for (i, g) in q.priority_groups.iter().enumerate() {
         if crate::domain::ticket::PriorityGroup::from_key(g).is_none() {
-            out.push(issue(&format!("queue.priority_groups[{i}]"), format!("`{g}` is not a priority group"), "elderly, disabled, pregnant, revolutionary_merit"));
+            out.push(issue(
+                &format!("queue.priority_groups[{i}]"),
+                format!("`{g}` is not a priority group"),
+                "elderly, disabled, pregnant, revolutionary_merit",
+            ));
         }
     }
     if !(1..=20).contains(&q.priority_streak) {
@@ -575,7 +611,8 @@ pub fn resolve_path(cli: Option<&Path>) -> Option<PathBuf> {
 /// to start on a config it does not understand rather than guess).
 pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
     let Some(path) = path else { return Ok(Config::default()) };
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
     let (cfg, issues) = parse(&text).map_err(|issue| ConfigError::Parse { path: path.into(), issue })?;
     if issues.is_empty() {
         Ok(cfg)
@@ -647,7 +684,13 @@ mod tests {
         )
         .unwrap();
         let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
-        for k in ["kiosk.setup_pin", "centre.url", "printer.width_dots", "queue.services[0].prefix", "queue.services[0].hours[0]"] {
+        for k in [
+            "kiosk.setup_pin",
+            "centre.url",
+            "printer.width_dots",
+            "queue.services[0].prefix",
+            "queue.services[0].hours[0]",
+        ] {
             assert!(keys.contains(&k), "missing {k} in {keys:?}");
         }
     }
