@@ -8,6 +8,6 @@ fn main() {
         .with_bundled_translations("ui/translations")
         .with_default_translation_context(slint_build::DefaultTranslationContext::None)
         .with_debug_info(debug);
-    slint_build::compile_with_config("ui/kiosk.slint", config).expect("Slint UI compiles");
+    slint_build::compile_with_config("ui/app.slint", config).expect("Slint UI compiles");
     println!("cargo:rerun-if-changed=ui");
 }

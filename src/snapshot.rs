@@ -11,6 +11,7 @@ use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -32,13 +33,20 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "idle-warning",
 ];
 
+/// Display board screens `snapshot` can render.
+pub const DISPLAY_SCREENS: &[&str] = &["display-board", "display-many", "display-disconnected"];
+
+/// Every window gets its own software-rendered window; the last one created is
+/// kept so the caller can render it.
 struct HeadlessPlatform {
-    window: Rc<MinimalSoftwareWindow>,
+    last: Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
 }
 
 impl Platform for HeadlessPlatform {
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
+        let w = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        *self.last.borrow_mut() = Some(w.clone());
+        Ok(w)
     }
 }
 
@@ -46,7 +54,8 @@ pub struct SnapshotOptions {
     pub screens: Vec<String>,
     pub out: PathBuf,
     pub langs: Vec<Language>,
-    pub size: (u32, u32),
+    /// `None`: 1080x1920 for kiosk screens, 1920x1080 for display screens.
+    pub size: Option<(u32, u32)>,
     pub theme: ThemeVariant,
 }
 
@@ -60,6 +69,13 @@ pub fn sample_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVariant) -> String {
+    if DISPLAY_SCREENS.contains(&screen) {
+        let mut name = screen.to_string();
+        if size != (1920, 1080) {
+            name.push_str(&format!(".{}x{}", size.0, size.1));
+        }
+        return name + ".png";
+    }
     let mut name = format!("kiosk-{screen}.{}", lang.code());
     if theme != ThemeVariant::Normal {
         name.push('.');
@@ -75,17 +91,40 @@ pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVar
 /// headless Slint platform, so call it once per process before any UI exists.
 pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>> {
     for s in &opts.screens {
-        if !KIOSK_SCREENS.contains(&s.as_str()) {
-            anyhow::bail!("unknown screen `{s}`; screens are: all, {}", KIOSK_SCREENS.join(", "));
+        if !KIOSK_SCREENS.contains(&s.as_str()) && !DISPLAY_SCREENS.contains(&s.as_str()) {
+            anyhow::bail!(
+                "unknown screen `{s}`; screens are: all, {}, {}",
+                KIOSK_SCREENS.join(", "),
+                DISPLAY_SCREENS.join(", ")
+            );
         }
     }
     std::fs::create_dir_all(&opts.out)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", opts.out.display()))?;
-    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-    slint::platform::set_platform(Box::new(HeadlessPlatform { window: window.clone() }))
+    let last = Rc::new(RefCell::new(None));
+    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
         .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
-    let (w, h) = opts.size;
-    window.set_size(PhysicalSize::new(w, h));
+    let mut written = Vec::new();
+    let kiosk: Vec<&String> = opts.screens.iter().filter(|s| KIOSK_SCREENS.contains(&s.as_str())).collect();
+    let display: Vec<&String> =
+        opts.screens.iter().filter(|s| DISPLAY_SCREENS.contains(&s.as_str())).collect();
+    if !kiosk.is_empty() {
+        written.extend(run_kiosk(cfg, opts, &kiosk, &last)?);
+    }
+    if !display.is_empty() {
+        written.extend(run_display(cfg, opts, &display, &last)?);
+    }
+    Ok(written)
+}
+
+fn run_kiosk(
+    cfg: &Config,
+    opts: &SnapshotOptions,
+    screens: &[&String],
+    last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let size = opts.size.unwrap_or((1080, 1920));
+    let (w, h) = size;
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let now = sample_now();
@@ -94,6 +133,8 @@ pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>>
     cfg.kiosk.theme = opts.theme;
     let backend = Arc::new(SampleBackend::new(&cfg, now));
     let ui = KioskWindow::new()?;
+    let window = last.borrow_mut().take().expect("the kiosk window was created");
+    window.set_size(PhysicalSize::new(w, h));
     let poster = Poster::queue();
     let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), poster, clock);
     app.stop_timers();
@@ -102,11 +143,11 @@ pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>>
 
     let mut written = Vec::new();
     for &lang in &opts.langs {
-        for screen in &opts.screens {
+        for screen in screens {
             crate::app::kiosk::end_session(&app.ui, &app.inner);
             crate::app::kiosk::set_language(&app.ui, &app.inner, lang);
             stage(&app, &rt, screen, lang);
-            let path = opts.out.join(file_name(screen, lang, opts.size, opts.theme));
+            let path = opts.out.join(file_name(screen, lang, size, opts.theme));
             render(&window, w, h, &path)?;
             written.push(path);
         }
@@ -211,4 +252,85 @@ fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow
     image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgb8)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
+}
+
+fn run_display(
+    cfg: &Config,
+    opts: &SnapshotOptions,
+    screens: &[&String],
+    last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
+) -> anyhow::Result<Vec<PathBuf>> {
+    use crate::app::board::{show, BoardView, ServiceNames};
+    use crate::domain::board::{BoardEvent, BoardFilter, BoardState};
+    let size = opts.size.unwrap_or((1920, 1080));
+    let (w, h) = size;
+    let ui = crate::ui::DisplayWindow::new()?;
+    let window = last.borrow_mut().take().expect("the display window was created");
+    window.set_size(PhysicalSize::new(w, h));
+    ui.show()?;
+    let now = sample_now();
+    let names: ServiceNames =
+        cfg.queue.services.iter().map(|s| (s.code.clone(), (s.name_vi.clone(), s.prefix.clone()))).collect();
+    ui.global::<crate::ui::Board>().set_centre_name(cfg.centre.name.as_str().into());
+    let mut written = Vec::new();
+    for screen in screens {
+        let many = screen.as_str() == "display-many";
+        let mut state = BoardState::new(BoardFilter::default(), cfg.display.recent_calls as usize);
+        let counters: Vec<u32> = if many {
+            (1..=30).collect()
+        } else {
+            cfg.queue.services.iter().flat_map(|s| s.counters.clone()).collect()
+        };
+        state.set_counters(counters.iter().copied());
+        let mut id = 0;
+        for (i, c) in counters.iter().enumerate() {
+            let svc =
+                cfg.queue.services.iter().find(|s| s.counters.contains(c)).unwrap_or(&cfg.queue.services[0]);
+            if i % 4 == 3 {
+                continue; // some counters have not called yet
+            }
+            id += 1;
+            state.apply(&BoardEvent::Called {
+                id,
+                ticket: format!("{}-{:03}", svc.prefix, 10 + i * 3),
+                counter: *c,
+                service: svc.code.clone(),
+                at: now - chrono::Duration::minutes((counters.len() - i) as i64),
+            });
+        }
+        for (i, s) in cfg.queue.services.iter().enumerate() {
+            id += 1;
+            state.apply(&BoardEvent::Waiting {
+                id,
+                service: s.code.clone(),
+                waiting: (i as u32 * 5 + 3) % 17,
+            });
+        }
+        if !many {
+            id += 1;
+            state.apply(&BoardEvent::CounterState { id, counter: 8, paused: true });
+        }
+        let disconnected = screen.as_str() == "display-disconnected";
+        ui.global::<crate::ui::Board>().set_notice(
+            if disconnected {
+                "Quý khách vui lòng giữ vé đến khi được phục vụ. Hotline: 0236 1022"
+            } else {
+                ""
+            }
+            .into(),
+        );
+        let view = BoardView {
+            state: &state,
+            names: &names,
+            disconnected_since: disconnected.then(|| now - chrono::Duration::minutes(7)),
+            now,
+            page: 0,
+            size: (w as f32, h as f32),
+        };
+        show(&ui, &view);
+        let path = opts.out.join(file_name(screen, Language::Vi, size, ThemeVariant::Normal));
+        render(&window, w, h, &path)?;
+        written.push(path);
+    }
+    Ok(written)
 }

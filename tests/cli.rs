@@ -25,6 +25,11 @@ fn snapshot_writes_every_screen_in_both_languages() {
             assert!(colours.len() > 20, "{} looks blank ({} colours)", path.display(), colours.len());
         }
     }
+    for screen in motcua_kiosk::snapshot::DISPLAY_SCREENS {
+        let path = dir.path().join(format!("{screen}.png"));
+        let img = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+        assert_eq!(img.dimensions(), (1920, 1080), "{}", path.display());
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Application layer: one controller per feature feeding a Slint adapter global.
 
 pub mod backend;
+pub mod board;
 pub mod i18n;
 pub mod idle;
 pub mod keypad;

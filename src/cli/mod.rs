@@ -44,9 +44,9 @@ pub enum Command {
         /// vi or en; both when omitted.
         #[arg(long)]
         lang: Option<String>,
-        /// WIDTHxHEIGHT in pixels.
-        #[arg(long, default_value = "1080x1920")]
-        size: String,
+        /// WIDTHxHEIGHT in pixels (default 1080x1920 for the kiosk, 1920x1080 for the display).
+        #[arg(long)]
+        size: Option<String>,
         /// normal, large-text or high-contrast.
         #[arg(long, default_value = "normal")]
         theme: String,
@@ -111,14 +111,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(l) => vec![Language::parse(l)
                     .ok_or_else(|| anyhow::anyhow!("--lang must be vi or en, not `{l}`"))?],
             };
-            let size = config::parse_size(&size).ok_or_else(|| {
-                anyhow::anyhow!("--size must be WIDTHxHEIGHT (e.g. 1080x1920), not `{size}`")
-            })?;
+            let size = match size {
+                None => None,
+                Some(s) => Some(config::parse_size(&s).ok_or_else(|| {
+                    anyhow::anyhow!("--size must be WIDTHxHEIGHT (e.g. 1080x1920), not `{s}`")
+                })?),
+            };
             let theme = ThemeVariant::parse(&theme).ok_or_else(|| {
                 anyhow::anyhow!("--theme must be normal, large-text or high-contrast, not `{theme}`")
             })?;
             let screens = if screen == "all" {
-                crate::snapshot::KIOSK_SCREENS.iter().map(|s| s.to_string()).collect()
+                crate::snapshot::KIOSK_SCREENS
+                    .iter()
+                    .chain(crate::snapshot::DISPLAY_SCREENS)
+                    .map(|s| s.to_string())
+                    .collect()
             } else {
                 vec![screen]
             };

@@ -1,0 +1,89 @@
+//! The display board role: shows a [`BoardState`] through the `Board` global.
+
+use crate::domain::board::{grid_columns, BoardState};
+use crate::domain::localtime::to_local;
+use crate::ui::{Board, CallRow, CounterCard, DisplayWindow, WaitingRow};
+use chrono::{DateTime, Utc};
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+/// Service names for the tiles and the waiting list, by service code.
+pub type ServiceNames = std::collections::BTreeMap<String, (String, String)>;
+
+/// Tiles per page before the board pages (keeps numbers readable from 5 m).
+pub const MAX_TILES_PER_PAGE: usize = 30;
+
+pub struct BoardView<'a> {
+    pub state: &'a BoardState,
+    pub names: &'a ServiceNames,
+    /// `None` when connected; the instant the stream was lost otherwise.
+    pub disconnected_since: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+    pub page: usize,
+    pub size: (f32, f32),
+}
+
+pub fn show(ui: &DisplayWindow, v: &BoardView) {
+    let b = ui.global::<Board>();
+    let name = |code: &str| v.names.get(code).map(|n| n.0.clone()).unwrap_or_else(|| code.to_string());
+    let all: Vec<CounterCard> = v
+        .state
+        .counters
+        .iter()
+        .map(|(n, slot)| CounterCard {
+            number: *n as i32,
+            name: "".into(),
+            ticket: slot.ticket.clone().unwrap_or_default().into(),
+            service: slot.service.as_deref().map(name).unwrap_or_default().into(),
+            highlight: v.state.is_highlighted_counter(*n),
+            paused: slot.paused,
+        })
+        .collect();
+    let pages = all.len().div_ceil(MAX_TILES_PER_PAGE).max(1);
+    let page = v.page % pages;
+    let shown: Vec<CounterCard> =
+        all.into_iter().skip(page * MAX_TILES_PER_PAGE).take(MAX_TILES_PER_PAGE).collect();
+    let (w, h) = v.size;
+    let portrait = h > w;
+    let (gw, gh) = if portrait { (w - 40.0, (h - 130.0) * 0.58) } else { ((w - 60.0) * 0.66, h - 200.0) };
+    b.set_columns(grid_columns(shown.len(), gw, gh) as i32);
+    b.set_counters(ModelRc::new(VecModel::from(shown)));
+    b.set_page(page as i32 + 1);
+    b.set_pages(pages as i32);
+    let calls: Vec<CallRow> = v
+        .state
+        .recent
+        .iter()
+        .map(|c| CallRow {
+            ticket: c.ticket.as_str().into(),
+            counter: c.counter as i32,
+            time: to_local(c.at).format("%H:%M").to_string().into(),
+            highlight: v.state.latest.as_ref() == Some(c),
+        })
+        .collect();
+    b.set_calls(ModelRc::new(VecModel::from(calls)));
+    let waiting: Vec<WaitingRow> = v
+        .names
+        .iter()
+        .filter(|(code, _)| v.state.filter.services.is_empty() || v.state.filter.services.contains(code))
+        .map(|(code, (vi, prefix))| WaitingRow {
+            prefix: prefix.as_str().into(),
+            service: vi.as_str().into(),
+            waiting: *v.state.waiting.get(code).unwrap_or(&0) as i32,
+        })
+        .collect();
+    b.set_waiting(ModelRc::new(VecModel::from(waiting)));
+    match &v.state.latest {
+        Some(c) => {
+            b.set_latest_ticket(c.ticket.as_str().into());
+            b.set_latest_counter(c.counter as i32);
+        }
+        None => b.set_latest_ticket("".into()),
+    }
+    b.set_connected(v.disconnected_since.is_none());
+    if let Some(since) = v.disconnected_since {
+        b.set_disconnected_since(to_local(since).format("%H:%M").to_string().into());
+    }
+    let local = to_local(v.now);
+    b.set_clock_time(local.format("%H:%M").to_string().into());
+    b.set_clock_date(super::i18n::long_date(crate::config::Language::Vi, local.date_naive()).into());
+}
