@@ -175,7 +175,10 @@ fn invalid_utf8_is_reported_and_the_reader_keeps_going() {
     let evs = collect_for(&rx, Duration::from_millis(400));
     assert_eq!(
         evs[0],
-        ReaderEvent::Unreadable { port: sc.path.clone(), reason: UnreadableReason::InvalidUtf8 { valid_up_to: 4 } }
+        ReaderEvent::Unreadable {
+            port: sc.path.clone(),
+            reason: UnreadableReason::InvalidUtf8 { valid_up_to: 4 }
+        }
     );
     assert_eq!(evs.iter().filter_map(frame_text).collect::<Vec<_>>(), ["OK"]);
 }
@@ -188,7 +191,13 @@ fn partial_frame_followed_by_silence_is_dropped() {
     let (_reader, rx) = start(&sc.path);
     sc.send(b"stale");
     let ev = wait_for(&rx, "partial warning", |e| matches!(e, ReaderEvent::Warning { .. }));
-    assert_eq!(ev, ReaderEvent::Warning { port: sc.path.clone(), warning: ReaderWarning::PartialFrameDropped { len: 5 } });
+    assert_eq!(
+        ev,
+        ReaderEvent::Warning {
+            port: sc.path.clone(),
+            warning: ReaderWarning::PartialFrameDropped { len: 5 }
+        }
+    );
     sc.send(b"fresh\r");
     let ev = wait_for(&rx, "frame", |e| frame_text(e).is_some());
     assert_eq!(frame_text(&ev), Some("fresh"));

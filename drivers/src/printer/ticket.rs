@@ -76,12 +76,14 @@ impl Metrics {
             width,
             margin,
             content: (width - 2 * margin) as f32,
-            header: Style::bold(px(28.0, 22.0)),
-            body: Style::regular(px(26.0, 22.0)),
-            small: Style::regular(px(22.0, 19.0)),
-            caption: Style::bold(px(24.0, 20.0)),
-            number: Style::bold((150.0 * s).round()),
-            service: Style::bold(px(34.0, 26.0)),
+            // Pixel sizes are ascender-to-descender heights (ab_glyph's PxScale): a
+            // capital is about half of it. 30 px body text = 2 mm capitals at 203 dpi.
+            header: Style::bold(px(30.0, 24.0)),
+            body: Style::regular(px(30.0, 24.0)),
+            small: Style::regular(px(25.0, 22.0)),
+            caption: Style::bold(px(27.0, 22.0)),
+            number: Style::bold((200.0 * s).round()),
+            service: Style::bold(px(38.0, 28.0)),
             gap: (14.0 * s).round().max(8.0) as u32,
         }
     }
@@ -193,7 +195,7 @@ pub fn render(ticket: &TicketPrint, width: u32) -> Result<Bitmap, TicketError> {
     let m = Metrics::for_width(width);
     // Build the QR first: a payload that cannot be encoded fails before any drawing.
     let qr = match ticket.qr_payload.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Some(qr_bitmap(p, width)?),
+        Some(p) => Some(qr_raster(p, width)?),
         None => None,
     };
     let gap = m.gap;
@@ -248,7 +250,7 @@ pub fn render(ticket: &TicketPrint, width: u32) -> Result<Bitmap, TicketError> {
 
 /// The QR as a raster with its 4-module quiet zone, modules of a whole number of
 /// dots, about 40 % of the paper width (at least 3 dots a module when it fits).
-fn qr_bitmap(payload: &str, width: u32) -> Result<Bitmap, TicketError> {
+pub fn qr_raster(payload: &str, width: u32) -> Result<Bitmap, TicketError> {
     let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
         .map_err(|e| TicketError::Qr(e.to_string()))?;
     let n = code.width() as u32;
