@@ -7,9 +7,10 @@ pub mod centre;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod snapshot;
 pub mod store;
 
-/// The Slint UI compiled by `build.rs` (all roles: kiosk, display).
+/// The Slint UI compiled by `build.rs` (all roles).
 pub mod ui {
     slint::include_modules!();
 }

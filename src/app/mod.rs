@@ -1,1 +1,13 @@
-//! (filled by its issue)
+//! Application layer: one controller per feature feeding a Slint adapter global.
+
+pub mod backend;
+pub mod i18n;
+pub mod idle;
+pub mod keypad;
+pub mod kiosk;
+pub mod poster;
+pub mod qr;
+pub mod queue;
+pub mod sample;
+pub mod sample_backend;
+pub mod setup;

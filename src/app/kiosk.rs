@@ -1,0 +1,222 @@
+//! The kiosk role: wires the adapter globals to the controllers. Rust never
+//! reaches into screen internals; it sets adapter properties and handles
+//! adapter callbacks.
+
+use super::backend::QueueBackend;
+use super::idle::{IdleState, IdleTracker};
+use super::poster::Poster;
+use super::{queue, setup};
+use crate::config::{Config, Language};
+use crate::ui::{KioskWindow, Nav, Page, Session};
+use chrono::{DateTime, Utc};
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// How often the idle rule and countdowns are advanced.
+pub const TICK: Duration = Duration::from_secs(1);
+
+/// Rust-side state of the current citizen's session. Everything here is
+/// cleared when the session ends.
+#[derive(Default)]
+pub struct SessionState {
+    pub citizen: Option<super::backend::CitizenRef>,
+    pub ticket: Option<super::backend::TicketView>,
+    pub ticket_seconds_left: u32,
+    pub pin: String,
+    pub pin_failures: u32,
+    pub pin_locked_until: Option<DateTime<Utc>>,
+}
+
+/// Shared between the UI thread and background tasks (hence `Arc` + `Mutex`).
+pub struct Inner {
+    pub cfg: Config,
+    pub rt: tokio::runtime::Handle,
+    pub poster: Poster,
+    pub backend: Arc<dyn QueueBackend>,
+    pub clock: Clock,
+    pub lang: Mutex<Language>,
+    pub services: Mutex<Vec<super::backend::ServiceView>>,
+    pub session: Mutex<SessionState>,
+    pub idle: Mutex<IdleTracker>,
+}
+
+impl Inner {
+    pub fn lang(&self) -> Language {
+        *self.lang.lock().expect("lang lock")
+    }
+}
+
+pub struct KioskApp {
+    pub ui: KioskWindow,
+    pub inner: Arc<Inner>,
+    timers: Vec<slint::Timer>,
+}
+
+impl KioskApp {
+    pub fn new(
+        ui: KioskWindow,
+        cfg: Config,
+        backend: Arc<dyn QueueBackend>,
+        rt: tokio::runtime::Handle,
+        poster: Poster,
+        clock: Clock,
+    ) -> Self {
+        let idle = IdleTracker::new(
+            Duration::from_secs(cfg.kiosk.idle_timeout_secs.into()),
+            Duration::from_secs(cfg.kiosk.idle_warning_secs.into()),
+        );
+        let inner = Arc::new(Inner {
+            lang: Mutex::new(cfg.kiosk.language),
+            cfg,
+            rt,
+            poster,
+            backend,
+            clock,
+            services: Mutex::new(Vec::new()),
+            session: Mutex::new(SessionState::default()),
+            idle: Mutex::new(idle),
+        });
+        let mut app = KioskApp { ui, inner, timers: Vec::new() };
+        app.wire();
+        app
+    }
+
+    fn wire(&mut self) {
+        let ui = &self.ui;
+        let inner = &self.inner;
+        let session = ui.global::<Session>();
+        session.set_centre_name(inner.cfg.centre.name.as_str().into());
+        session.set_centre_address(inner.cfg.centre.address.as_str().into());
+        ui.global::<crate::ui::Theme>().set_variant(theme_variant(inner.cfg.kiosk.theme));
+        set_language(ui, inner, inner.cfg.kiosk.language);
+
+        session.on_set_language({
+            let (weak, inner) = (ui.as_weak(), inner.clone());
+            move |code| {
+                if let (Some(ui), Some(lang)) = (weak.upgrade(), Language::parse(&code)) {
+                    set_language(&ui, &inner, lang);
+                }
+            }
+        });
+        session.on_activity({
+            let inner = inner.clone();
+            let weak = ui.as_weak();
+            move || {
+                inner.idle.lock().expect("idle lock").activity();
+                if let Some(ui) = weak.upgrade() {
+                    ui.global::<Session>().set_idle_warning(false);
+                }
+            }
+        });
+        session.on_end_session({
+            let (weak, inner) = (ui.as_weak(), inner.clone());
+            move || {
+                if let Some(ui) = weak.upgrade() {
+                    end_session(&ui, &inner);
+                }
+            }
+        });
+        ui.global::<Nav>().on_navigated({
+            let (weak, inner) = (ui.as_weak(), inner.clone());
+            move |page| {
+                if let Some(ui) = weak.upgrade() {
+                    on_page(&ui, &inner, page);
+                }
+            }
+        });
+        queue::wire(ui, inner);
+        setup::wire(ui, inner);
+        super::sample::wire_placeholders(ui, inner);
+        update_clock(ui, inner);
+
+        // One 1 s tick drives the clock, the idle rule and the ticket countdown.
+        let tick = slint::Timer::default();
+        tick.start(slint::TimerMode::Repeated, TICK, {
+            let (weak, inner) = (ui.as_weak(), inner.clone());
+            move || {
+                if let Some(ui) = weak.upgrade() {
+                    on_tick(&ui, &inner);
+                }
+            }
+        });
+        self.timers.push(tick);
+    }
+
+    /// Runs queued background results (tests; no-op with the event loop).
+    pub fn pump(&self) -> usize {
+        self.inner.poster.pump()
+    }
+}
+
+pub fn theme_variant(v: crate::config::ThemeVariant) -> crate::ui::ThemeVariant {
+    match v {
+        crate::config::ThemeVariant::Normal => crate::ui::ThemeVariant::Normal,
+        crate::config::ThemeVariant::LargeText => crate::ui::ThemeVariant::LargeText,
+        crate::config::ThemeVariant::HighContrast => crate::ui::ThemeVariant::HighContrast,
+    }
+}
+
+pub fn set_language(ui: &KioskWindow, inner: &Inner, lang: Language) {
+    *inner.lang.lock().expect("lang lock") = lang;
+    super::i18n::select(lang);
+    ui.global::<Session>().set_language(lang.code().into());
+    update_clock(ui, inner);
+    queue::refresh_texts(ui, inner);
+}
+
+fn update_clock(ui: &KioskWindow, inner: &Inner) {
+    let now = crate::domain::localtime::to_local((inner.clock)());
+    let s = ui.global::<Session>();
+    s.set_clock_time(now.format("%H:%M").to_string().into());
+    s.set_clock_date(super::i18n::long_date(inner.lang(), now.date_naive()).into());
+    s.set_online(inner.backend.online());
+}
+
+fn on_page(ui: &KioskWindow, inner: &Arc<Inner>, page: Page) {
+    let citizen = inner.session.lock().expect("session lock").citizen.is_some();
+    inner.idle.lock().expect("idle lock").set_armed(page != Page::Home || citizen);
+    ui.global::<Session>().set_idle_warning(false);
+    match page {
+        Page::TakeNumber => queue::load_services(ui, inner),
+        Page::Setup => setup::reset(ui, inner),
+        _ => {}
+    }
+}
+
+fn on_tick(ui: &KioskWindow, inner: &Arc<Inner>) {
+    update_clock(ui, inner);
+    queue::tick(ui, inner);
+    let state = inner.idle.lock().expect("idle lock").advance(TICK);
+    let session = ui.global::<Session>();
+    match state {
+        IdleState::Active => session.set_idle_warning(false),
+        IdleState::Warning(left) => {
+            session.set_idle_seconds_left(left as i32);
+            session.set_idle_warning(true);
+        }
+        IdleState::Expired => end_session(ui, inner),
+    }
+}
+
+/// Ends the citizen's session: every personal or session value is cleared
+/// from the UI and from Rust state, then the kiosk shows home.
+pub fn end_session(ui: &KioskWindow, inner: &Inner) {
+    *inner.session.lock().expect("session lock") = SessionState::default();
+    inner.idle.lock().expect("idle lock").set_armed(false);
+    let s = ui.global::<Session>();
+    s.set_idle_warning(false);
+    s.set_citizen_present(false);
+    s.set_citizen_name("".into());
+    s.set_citizen_id("".into());
+    s.set_scan_message("".into());
+    queue::clear(ui);
+    setup::clear(ui);
+    super::sample::clear_placeholders(ui);
+    if inner.cfg.kiosk.language != inner.lang() {
+        set_language(ui, inner, inner.cfg.kiosk.language);
+    }
+    ui.global::<Nav>().set_page(Page::Home);
+}

@@ -1,0 +1,213 @@
+//! Headless screenshots: every screen rendered with Slint's software renderer
+//! into PNG files, with deterministic sample data and no display server.
+
+use crate::app::backend::TicketView;
+use crate::app::kiosk::{theme_variant, Clock, KioskApp};
+use crate::app::poster::Poster;
+use crate::app::sample_backend::SampleBackend;
+use crate::config::{Config, Language, ThemeVariant};
+use crate::ui::{KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
+use chrono::TimeZone;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Kiosk screens `snapshot` can render.
+pub const KIOSK_SCREENS: &[&str] = &[
+    "home",
+    "home-identified",
+    "take-number",
+    "ticket",
+    "ticket-offline",
+    "procedures",
+    "procedure-detail",
+    "dossier",
+    "rating",
+    "rating-levels",
+    "setup",
+    "diagnostics",
+    "idle-warning",
+];
+
+struct HeadlessPlatform {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl Platform for HeadlessPlatform {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.window.clone())
+    }
+}
+
+pub struct SnapshotOptions {
+    pub screens: Vec<String>,
+    pub out: PathBuf,
+    pub langs: Vec<Language>,
+    pub size: (u32, u32),
+    pub theme: ThemeVariant,
+}
+
+/// The instant shown on every snapshot: 09:41 on Sunday 29/11/2026, Viet Nam time.
+pub fn sample_now() -> chrono::DateTime<chrono::Utc> {
+    crate::domain::localtime::vn_offset()
+        .with_ymd_and_hms(2026, 11, 29, 9, 41, 0)
+        .single()
+        .expect("valid sample time")
+        .with_timezone(&chrono::Utc)
+}
+
+pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVariant) -> String {
+    let mut name = format!("kiosk-{screen}.{}", lang.code());
+    if theme != ThemeVariant::Normal {
+        name.push('.');
+        name.push_str(theme.name());
+    }
+    if size != (1080, 1920) {
+        name.push_str(&format!(".{}x{}", size.0, size.1));
+    }
+    name + ".png"
+}
+
+/// Renders the requested screens; returns the files written. Installs a
+/// headless Slint platform, so call it once per process before any UI exists.
+pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>> {
+    for s in &opts.screens {
+        if !KIOSK_SCREENS.contains(&s.as_str()) {
+            anyhow::bail!("unknown screen `{s}`; screens are: all, {}", KIOSK_SCREENS.join(", "));
+        }
+    }
+    std::fs::create_dir_all(&opts.out)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", opts.out.display()))?;
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    slint::platform::set_platform(Box::new(HeadlessPlatform { window: window.clone() }))
+        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
+    let (w, h) = opts.size;
+    window.set_size(PhysicalSize::new(w, h));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let now = sample_now();
+    let clock: Clock = Arc::new(move || now);
+    let mut cfg = cfg.clone();
+    cfg.kiosk.theme = opts.theme;
+    let backend = Arc::new(SampleBackend::new(&cfg, now));
+    let ui = KioskWindow::new()?;
+    let poster = Poster::queue();
+    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), poster, clock);
+    app.ui.show()?;
+    app.ui.global::<Theme>().set_variant(theme_variant(opts.theme));
+
+    let mut written = Vec::new();
+    for &lang in &opts.langs {
+        for screen in &opts.screens {
+            crate::app::kiosk::end_session(&app.ui, &app.inner);
+            crate::app::kiosk::set_language(&app.ui, &app.inner, lang);
+            stage(&app, &rt, screen, lang);
+            let path = opts.out.join(file_name(screen, lang, opts.size, opts.theme));
+            render(&window, w, h, &path)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// Puts the kiosk into the state a screen shows, through the same adapters
+/// and controllers the running kiosk uses.
+fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str, lang: Language) {
+    let ui = &app.ui;
+    let nav = ui.global::<Nav>();
+    let drain = || {
+        // Background tasks run on the current-thread runtime; give them a turn.
+        for _ in 0..5 {
+            rt.block_on(tokio::task::yield_now());
+            app.pump();
+        }
+    };
+    match screen {
+        "home" => nav.invoke_go(Page::Home),
+        "home-identified" => {
+            let s = ui.global::<Session>();
+            s.set_citizen_present(true);
+            s.set_citizen_name("Nguyễn V. A.".into());
+            s.set_citizen_id("048*******23".into());
+        }
+        "take-number" => {
+            nav.invoke_go(Page::TakeNumber);
+            drain();
+        }
+        "ticket" | "ticket-offline" => {
+            let t = TicketView {
+                number: if screen == "ticket" { "A-023".into() } else { "A-901".into() },
+                service_code: "HT".into(),
+                service_name_vi: "Hộ tịch".into(),
+                service_name_en: "Civil status".into(),
+                counters: vec![1, 2],
+                issued_at: sample_now(),
+                people_ahead: 4,
+                wait_minutes: 18,
+                tracking_url: "http://127.0.0.1:8700/t/K7QX2M9PLA".into(),
+                offline: screen == "ticket-offline",
+                priority: None,
+            };
+            app.inner.session.lock().expect("session lock").ticket_seconds_left = 30;
+            crate::app::queue::show_ticket(ui, &app.inner, &t);
+            nav.invoke_go(Page::Ticket);
+        }
+        "procedures" => {
+            crate::app::sample::show_procedure_list(ui);
+            nav.invoke_go(Page::Procedures);
+        }
+        "procedure-detail" => {
+            crate::app::sample::show_procedure_detail(ui);
+            nav.invoke_go(Page::ProcedureDetail);
+        }
+        "dossier" => {
+            crate::app::sample::show_dossier(ui);
+            nav.invoke_go(Page::Dossier);
+        }
+        "rating" => nav.invoke_go(Page::Rating),
+        "rating-levels" => {
+            let r = ui.global::<RatingAdapter>();
+            r.set_state("choose".into());
+            r.set_ticket("A-023".into());
+            r.set_counter(if lang == Language::Vi { "Quầy 2".into() } else { "Counter 2".into() });
+            r.set_officer("Trần Thị B.".into());
+            nav.invoke_go(Page::Rating);
+        }
+        "setup" => {
+            nav.invoke_go(Page::Setup);
+            ui.global::<SetupAdapter>().set_pin_length(3);
+        }
+        "diagnostics" => {
+            nav.invoke_go(Page::Setup);
+            let s = ui.global::<SetupAdapter>();
+            for d in app.inner.cfg.kiosk.setup_pin.chars() {
+                s.invoke_pin_digit(d.to_string().into());
+            }
+            s.invoke_pin_digit("submit".into());
+        }
+        "idle-warning" => {
+            nav.invoke_go(Page::TakeNumber);
+            drain();
+            let s = ui.global::<Session>();
+            s.set_idle_seconds_left(8);
+            s.set_idle_warning(true);
+        }
+        _ => {}
+    }
+}
+
+fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
+    slint::platform::update_timers_and_animations();
+    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
+    window.request_redraw();
+    window.draw_if_needed(|renderer| {
+        renderer.render(&mut buffer, w as usize);
+    });
+    let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgb8)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
