@@ -1,4 +1,6 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested.
 
+pub mod citizen_id;
 pub mod localtime;
+pub mod scan;
 pub mod ticket;
