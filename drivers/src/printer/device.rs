@@ -209,8 +209,13 @@ impl Printer {
         }
         let total = self.opts.timeout;
         let deadline = Instant::now() + total;
-        // Forget bytes left from earlier exchanges, so answers pair with questions.
-        while self.read_byte(Instant::now())?.is_some() {}
+        // Forget bytes left from earlier exchanges, so answers pair with questions
+        // (bounded: a printer streaming garbage must not keep us here).
+        for _ in 0..4096 {
+            if self.read_byte(Instant::now())?.is_none() {
+                break;
+            }
+        }
         let mut answers = [0u8; 3];
         for (i, n) in STATUS_QUERIES.into_iter().enumerate() {
             self.print(&escpos::status_request(n)).map_err(|e| match e {

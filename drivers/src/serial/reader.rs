@@ -190,7 +190,7 @@ impl SerialReader {
         let port = config.path.clone();
         let name = format!("scanner:{}", short_name(&port));
         let thread = thread::Builder::new().name(name).spawn(move || {
-            Worker { config, events, stop_rx, asm_out: Vec::new() }.run();
+            Worker { config, events, stop_rx }.run();
         })?;
         Ok(Self { port, stop_tx: Some(stop_tx), thread: Some(thread) })
     }
@@ -248,11 +248,10 @@ struct Worker {
     config: ReaderConfig,
     events: Sender<ReaderEvent>,
     stop_rx: Receiver<()>,
-    asm_out: Vec<Assembled>,
 }
 
 impl Worker {
-    fn run(mut self) {
+    fn run(self) {
         let min = self.config.reconnect_min.max(Duration::from_millis(1));
         let max = self.config.reconnect_max.max(min);
         let mut backoff = min;
@@ -318,9 +317,10 @@ impl Worker {
 
     /// Reads until the device is lost or a stop is requested. Returns whether any byte
     /// arrived.
-    fn session(&mut self, port: &mut TTYPort) -> (SessionEnd, bool) {
+    fn session(&self, port: &mut TTYPort) -> (SessionEnd, bool) {
         let mut asm = FrameAssembler::new(self.config.max_frame_len, self.config.frame_timeout);
         let mut buf = [0u8; 1024];
+        let mut out = Vec::new();
         let mut got_data = false;
         let poll = self.config.poll_interval.max(Duration::from_millis(1));
         loop {
@@ -345,14 +345,12 @@ impl Worker {
                 Ok(0) => return (SessionEnd::Lost(DisconnectReason::Unplugged), got_data),
                 Ok(n) => {
                     got_data = true;
-                    let mut out = std::mem::take(&mut self.asm_out);
                     asm.push(&buf[..n], Instant::now(), &mut out);
                     for a in out.drain(..) {
                         if !self.emit(a) {
                             return (SessionEnd::Quit, got_data);
                         }
                     }
-                    self.asm_out = out;
                 }
                 Err(e) => match e.kind() {
                     io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => {}
@@ -370,7 +368,7 @@ impl Worker {
     }
 
     /// Turns assembler output into an event. Returns false when the app is gone.
-    fn emit(&mut self, a: Assembled) -> bool {
+    fn emit(&self, a: Assembled) -> bool {
         let port = self.config.path.clone();
         let ev = match a {
             Assembled::Frame { bytes, first_byte_at, ended_at } => match decode_frame(&bytes) {
