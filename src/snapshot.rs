@@ -96,6 +96,7 @@ pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>>
     let ui = KioskWindow::new()?;
     let poster = Poster::queue();
     let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), poster, clock);
+    app.stop_timers();
     app.ui.show()?;
     app.ui.global::<Theme>().set_variant(theme_variant(opts.theme));
 

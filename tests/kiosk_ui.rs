@@ -52,6 +52,13 @@ fn settle(h: &Harness) {
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
+/// Advances mocked time second by second (the kiosk's tick is a 1 s timer).
+fn seconds(n: u64) {
+    for _ in 0..n {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    }
+}
+
 fn sample_backend(cfg: &Config) -> Arc<dyn QueueBackend> {
     Arc::new(motcua_kiosk::app::sample_backend::SampleBackend::new(cfg, motcua_kiosk::snapshot::sample_now()))
 }
@@ -111,9 +118,9 @@ fn idle_timeout_warns_then_returns_home_and_clears_the_citizen() {
     tap(&h, "Lấy số thứ tự");
     settle(&h);
 
-    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(49));
+    seconds(49);
     assert!(!s.get_idle_warning(), "no warning before the last 10 s");
-    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(2));
+    seconds(2);
     assert!(s.get_idle_warning(), "countdown shown in the last 10 s");
     assert!(s.get_idle_seconds_left() <= 10 && s.get_idle_seconds_left() > 0);
 
@@ -122,7 +129,7 @@ fn idle_timeout_warns_then_returns_home_and_clears_the_citizen() {
     assert!(!s.get_idle_warning());
     assert_eq!(ui.global::<Nav>().get_page(), Page::TakeNumber);
 
-    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(61));
+    seconds(61);
     // Must hold: back home, and nothing of the citizen left in the UI state.
     assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
     assert!(!s.get_citizen_present());

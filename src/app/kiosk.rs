@@ -145,6 +145,14 @@ impl KioskApp {
         self.timers.push(tick);
     }
 
+    /// Stops the clock/idle tick (headless snapshots must not depend on how
+    /// long rendering takes).
+    pub fn stop_timers(&self) {
+        for t in &self.timers {
+            t.stop();
+        }
+    }
+
     /// Runs queued background results (tests; no-op with the event loop).
     pub fn pump(&self) -> usize {
         self.inner.poster.pump()
