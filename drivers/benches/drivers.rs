@@ -55,28 +55,8 @@ fn frame_latency(frames: usize) {
     println!("BENCH frame_latency_samples {} frames", lat.len());
 }
 
-fn sample_ticket() -> TicketPrint {
-    TicketPrint {
-        logo: None,
-        header_lines: vec![
-            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ ĐÀ NẴNG".into(),
-            "Tầng 1-2, Trung tâm Hành chính, 24 Trần Phú, Hải Châu".into(),
-        ],
-        number_caption: "SỐ THỨ TỰ".into(),
-        number: "A-023".into(),
-        service: "Đăng ký khai sinh, kết hôn, hộ tịch".into(),
-        wait_at: "Mời đến Quầy 1, 2".into(),
-        ahead_line: "Có 5 người đang chờ trước bạn".into(),
-        issued: "29/11/2026 09:41".into(),
-        offline_note: None,
-        qr_payload: Some("http://192.168.1.10:8700/t/ABCD2345EFGH".into()),
-        qr_caption: "Quét mã để theo dõi lượt của bạn".into(),
-        footer_lines: vec!["Vui lòng chờ đến lượt. Xin cảm ơn!".into()],
-    }
-}
-
 fn ticket(width: u32, runs: usize) {
-    let t = sample_ticket();
+    let t = TicketPrint::sample("29/11/2026 09:41");
     // Warm-up: font parsing happens once per process.
     let bmp = render_ticket(&t, width).unwrap();
     let mut times = Vec::with_capacity(runs);

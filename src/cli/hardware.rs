@@ -106,25 +106,12 @@ fn kind_fields(kind: &ScanKind, text: &str) -> Value {
     }
 }
 
-/// A sample ticket with Vietnamese text in every field.
+/// The sample ticket, issued now, marked as a test print.
 pub fn sample_ticket() -> TicketPrint {
     let now = localtime::to_local(Utc::now());
     TicketPrint {
-        logo: None,
-        header_lines: vec![
-            "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG".into(),
-            "Số 24 Trần Phú, Phường Hải Châu, Thành phố Đà Nẵng".into(),
-        ],
-        number_caption: "SỐ THỨ TỰ / YOUR NUMBER".into(),
-        number: "A-023".into(),
-        service: "Hộ tịch – Đăng ký khai sinh".into(),
-        wait_at: "Mời đến Quầy 1, 2".into(),
-        ahead_line: "Có 5 người đang chờ trước bạn".into(),
-        issued: now.format("%d/%m/%Y %H:%M").to_string(),
         offline_note: Some("IN THỬ – PHIẾU KHÔNG CÓ GIÁ TRỊ".into()),
-        qr_payload: Some("http://192.168.1.10:8700/t/TEST2345PRINT".into()),
-        qr_caption: "Quét mã để theo dõi lượt của bạn".into(),
-        footer_lines: vec!["Vui lòng chờ đến lượt. Xin cảm ơn!".into()],
+        ..TicketPrint::sample(now.format("%d/%m/%Y %H:%M").to_string())
     }
 }
 

@@ -43,6 +43,29 @@ pub struct TicketPrint {
     pub footer_lines: Vec<String>,
 }
 
+impl TicketPrint {
+    /// A ticket with Vietnamese in every field, for test prints, tests and benchmarks.
+    pub fn sample(issued: impl Into<String>) -> Self {
+        Self {
+            logo: None,
+            header_lines: vec![
+                "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG THÀNH PHỐ ĐÀ NẴNG".into(),
+                "Tầng 1-2, Trung tâm Hành chính, 24 Trần Phú, Hải Châu".into(),
+            ],
+            number_caption: "SỐ THỨ TỰ".into(),
+            number: "A-023".into(),
+            service: "Đăng ký khai sinh, kết hôn, hộ tịch".into(),
+            wait_at: "Mời đến Quầy 1, 2".into(),
+            ahead_line: "Có 5 người đang chờ trước bạn".into(),
+            issued: issued.into(),
+            offline_note: None,
+            qr_payload: Some("http://192.168.1.10:8700/t/ABCD2345EFGH".into()),
+            qr_caption: "Quét mã để theo dõi lượt của bạn".into(),
+            footer_lines: vec!["Vui lòng chờ đến lượt. Xin cảm ơn!".into()],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TicketError {
     #[error(
