@@ -1,5 +1,7 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested.
 
 pub mod board;
+pub mod citizen_id;
 pub mod localtime;
+pub mod scan;
 pub mod ticket;

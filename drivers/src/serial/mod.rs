@@ -1,0 +1,13 @@
+//! Serial barcode readers: framing ([`FrameAssembler`]), one reader thread per port
+//! ([`SerialReader`]) sending [`ReaderEvent`]s, and port discovery ([`list_ports`]).
+
+pub mod frame;
+pub mod ports;
+pub mod reader;
+
+pub use frame::{Assembled, FrameAssembler, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_LEN};
+pub use ports::{list_ports, PortInfo};
+pub use reader::{
+    decode_frame, DecodedFrame, DisconnectReason, ReaderConfig, ReaderEvent, ReaderWarning, SerialReader,
+    UnreadableReason,
+};
