@@ -57,6 +57,28 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// List serial ports (barcode readers, serial printers).
+    Ports,
+    /// Print every frame a barcode reader sends, one JSON line each (personal data masked).
+    ScanTest {
+        #[arg(long, value_name = "PATH")]
+        port: String,
+        /// Default: scanner.baud from the config.
+        #[arg(long)]
+        baud: Option<u32>,
+    },
+    /// Print a sample ticket, or write its ESC/POS bytes or its raster.
+    PrintTest {
+        /// Default: printer.uri from the config.
+        #[arg(long, value_name = "URI")]
+        printer: Option<String>,
+        /// Write the ESC/POS job to this file instead of (or besides) printing.
+        #[arg(long, value_name = "FILE.bin")]
+        out: Option<PathBuf>,
+        /// Write the ticket raster as PNG.
+        #[arg(long, value_name = "FILE.png")]
+        png: Option<PathBuf>,
+    },
     /// Print the version.
     Version,
 }
@@ -100,6 +122,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
+        Command::Ports => {
+            hardware::ports()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ScanTest { port, baud } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            hardware::scan_test(&port, baud.unwrap_or(cfg.scanner.baud), cfg.scanner.frame_timeout_ms)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PrintTest { printer, out, png } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            // The configured printer is the default only when no output file is asked for.
+            let uri = match printer {
+                Some(p) => Some(p),
+                None if out.is_none() && png.is_none() && !cfg.printer.uri.is_empty() => {
+                    Some(cfg.printer.uri.clone())
+                }
+                None => None,
+            };
+            hardware::print_test(uri.as_deref(), cfg.printer.width_dots, out.as_deref(), png.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run { role } => {
             let cfg = load_config(cli.config.as_deref())?;
             run::run(cfg, role)?;

@@ -38,7 +38,8 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
-    let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
+    let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
+    app.start_hardware();
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
