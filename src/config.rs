@@ -380,12 +380,13 @@ fn issue(key: &str, message: impl Into<String>, hint: impl Into<String>) -> Conf
 /// Parses config text. Returns the config and the list of problems (unknown keys
 /// and bad values); a TOML syntax or type error is returned as `Err`.
 pub fn parse(text: &str) -> Result<(Config, Vec<ConfigIssue>), ConfigIssue> {
-    let mut unknown = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
     let de = toml::Deserializer::parse(text).map_err(|e| {
         let msg = e.message().to_string();
         issue("(file)", msg, "check the TOML syntax near the reported line")
     })?;
-    let ignored = serde_ignored::Deserializer::new(de, |path| unknown.push(path.to_string()));
+    let mut on_ignored = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+    let ignored = serde_ignored::Deserializer::new(de, &mut on_ignored);
     let cfg: Config = serde_path_to_error::deserialize(ignored).map_err(|e| {
         let key = e.path().to_string();
         let inner = e.into_inner();
