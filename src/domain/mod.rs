@@ -1,4 +1,6 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested.
 
+pub mod clock;
 pub mod localtime;
+pub mod queue_rules;
 pub mod ticket;
