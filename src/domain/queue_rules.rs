@@ -61,7 +61,12 @@ pub fn next_streak(streak: u32, picked: Class) -> u32 {
 ///
 /// With several counters serving different mixes of services this is an
 /// estimate, which is all a citizen needs.
-pub fn people_ahead(is_priority: bool, same_class_ahead: u32, other_class_waiting: u32, max_streak: u32) -> u32 {
+pub fn people_ahead(
+    is_priority: bool,
+    same_class_ahead: u32,
+    other_class_waiting: u32,
+    max_streak: u32,
+) -> u32 {
     let s = max_streak.max(1);
     if is_priority {
         // Before the (q+1)-th priority call, floor(q / s) normal calls are forced in.
@@ -88,8 +93,11 @@ pub const SERVICE_TIME_WINDOW: usize = 20;
 /// order), each clamped to [`MIN_SAMPLE_SECS`, `MAX_SAMPLE_SECS`]. Only the first
 /// [`SERVICE_TIME_WINDOW`] samples count. No samples: [`DEFAULT_SERVICE_SECS`].
 pub fn average_service_secs(samples: &[i64]) -> u32 {
-    let window: Vec<i64> =
-        samples.iter().take(SERVICE_TIME_WINDOW).map(|s| (*s).clamp(MIN_SAMPLE_SECS, MAX_SAMPLE_SECS)).collect();
+    let window: Vec<i64> = samples
+        .iter()
+        .take(SERVICE_TIME_WINDOW)
+        .map(|s| (*s).clamp(MIN_SAMPLE_SECS, MAX_SAMPLE_SECS))
+        .collect();
     if window.is_empty() {
         return DEFAULT_SERVICE_SECS;
     }
@@ -115,9 +123,13 @@ pub fn estimate_wait_minutes(avg_service_secs: u32, people_ahead: u32, open_coun
 pub enum Availability {
     Open,
     /// Outside opening hours; `next_open` is the next period start (none within two weeks: `None`).
-    Closed { next_open: Option<DateTime<Utc>> },
+    Closed {
+        next_open: Option<DateTime<Utc>>,
+    },
     /// The daily cap is reached; `next_open` is the first opening on a later day.
-    CapReached { next_open: Option<DateTime<Utc>> },
+    CapReached {
+        next_open: Option<DateTime<Utc>>,
+    },
 }
 
 impl Availability {
@@ -234,7 +246,10 @@ mod tests {
     #[test]
     fn priority_first_but_a_normal_ticket_after_each_streak() {
         use Class::*;
-        assert_eq!(simulate(5, 3, 2), vec![Priority, Priority, Normal, Priority, Priority, Normal, Priority, Normal]);
+        assert_eq!(
+            simulate(5, 3, 2),
+            vec![Priority, Priority, Normal, Priority, Priority, Normal, Priority, Normal]
+        );
         assert_eq!(simulate(0, 2, 2), vec![Normal, Normal]);
         assert_eq!(simulate(3, 0, 2), vec![Priority, Priority, Priority]);
         assert_eq!(pick_class(false, false, 0, 2), None);
@@ -361,7 +376,10 @@ mod tests {
         );
         // No working day at all.
         let never = Schedule::new(&["07:30-11:30".into()], &[]);
-        assert_eq!(availability(utc(2026, 3, 2, 9, 0), &never, 0, 0, false), Availability::Closed { next_open: None });
+        assert_eq!(
+            availability(utc(2026, 3, 2, 9, 0), &never, 0, 0, false),
+            Availability::Closed { next_open: None }
+        );
     }
 
     #[test]
