@@ -34,6 +34,10 @@ pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<i64, StoreError> {
     debug_assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST));
     let before = user_version(conn)?;
+    if before == LATEST {
+        // The common case (every open after the first): no write lock needed.
+        return Ok(before);
+    }
     for m in MIGRATIONS {
         let fail = |source| StoreError::Migration {
             path: path.to_path_buf(),
