@@ -85,6 +85,8 @@ pub struct ServicesResponse {
     pub always_open: bool,
     pub service_day: NaiveDate,
     pub server_time: DateTime<Utc>,
+    /// Base of ticket tracking URLs (`{base}{tracking_code}`); kiosks print it on offline tickets too.
+    pub tracking_base_url: String,
 }
 
 /// Identity data read from the citizen's ID card, sent only when the centre

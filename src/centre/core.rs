@@ -325,6 +325,7 @@ impl Centre {
                 always_open: setup.always_open,
                 service_day: today,
                 server_time: now,
+                tracking_base_url: setup.tracking_base_url.clone(),
             })
         })
         .await

@@ -10,8 +10,13 @@
 //!   [`core::Centre::feed`]).
 
 pub mod api;
+pub mod client;
 pub mod core;
+pub mod link;
 pub mod server;
+pub mod sse;
 
+pub use self::client::{ApiClient, EventStream, LinkError};
 pub use self::core::{Centre, CentreError, IssueOutcome};
+pub use self::link::{DeviceHealth, KioskLink, LinkMode, LinkOptions, LinkStatus, TicketRequest};
 pub use self::server::{serve, serve_centre, ServerOptions};
