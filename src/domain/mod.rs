@@ -2,6 +2,8 @@
 
 pub mod board;
 pub mod citizen_id;
+pub mod clock;
 pub mod localtime;
+pub mod queue_rules;
 pub mod scan;
 pub mod ticket;
