@@ -6,6 +6,7 @@ pub mod i18n;
 pub mod idle;
 pub mod keypad;
 pub mod kiosk;
+pub mod link_backend;
 pub mod poster;
 pub mod printing;
 pub mod qr;

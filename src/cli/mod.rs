@@ -58,6 +58,20 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Run the built-in centre (queue, API, events for displays) until Ctrl-C.
+    Center {
+        /// IP:PORT; default centre.listen.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Counter: call the next ticket.
+    Call(CounterArgs),
+    /// Counter: call the current ticket again.
+    Recall(CounterArgs),
+    /// Counter: the current ticket is served.
+    Complete(CounterArgs),
+    /// Counter: the current ticket did not come.
+    NoShow(CounterArgs),
     /// List serial ports (barcode readers, serial printers).
     Ports,
     /// Print every frame a barcode reader sends, one JSON line each (personal data masked).
@@ -82,6 +96,15 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CounterArgs {
+    #[arg(long)]
+    pub counter: u32,
+    /// Centre URL; default centre.url, else the built-in centre's centre.listen.
+    #[arg(long, value_name = "URL")]
+    pub center: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,6 +146,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
+        Command::Center { listen } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            centre::center(cfg, listen)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Call(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Call),
+        Command::Recall(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Recall),
+        Command::Complete(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Complete),
+        Command::NoShow(a) => counter(cli.config.as_deref(), a, centre::CounterAction::NoShow),
         Command::Ports => {
             hardware::ports()?;
             Ok(ExitCode::SUCCESS)
@@ -182,6 +214,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn counter(
+    config_path: Option<&std::path::Path>,
+    a: CounterArgs,
+    action: centre::CounterAction,
+) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(config_path)?;
+    centre::counter_cmd(&cfg, a.center.as_deref(), a.counter, action)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_cmd(cli_path: Option<&std::path::Path>, action: ConfigAction) -> anyhow::Result<ExitCode> {

@@ -2,7 +2,9 @@
 
 use super::Role;
 use crate::app::kiosk::{Clock, KioskApp};
+use crate::app::link_backend::LinkBackend;
 use crate::app::poster::Poster;
+use crate::centre::link::KioskLink;
 use crate::config::Config;
 use crate::ui::KioskWindow;
 use slint::ComponentHandle;
@@ -32,7 +34,14 @@ pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
 fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let clock: Clock = Arc::new(chrono::Utc::now);
-    let backend = Arc::new(crate::app::sample_backend::SampleBackend::new(&cfg, chrono::Utc::now()));
+    let link = {
+        let _guard = rt.enter();
+        KioskLink::open(&cfg).map_err(|e| anyhow::anyhow!("cannot open the queue: {e}"))?
+    };
+    if let KioskLink::Local(local) = &link {
+        serve_builtin_centre(&rt, &cfg, local.centre().clone());
+    }
+    let backend = Arc::new(LinkBackend { link });
     let ui = KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot open the kiosk window: {e}"))?;
     if let Some((w, h)) = crate::config::parse_size(&cfg.kiosk.window_size) {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
@@ -44,4 +53,28 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(())
+}
+
+/// With no central backend configured, the kiosk's own centre also serves
+/// HTTP on `centre.listen`, so a display board or a second kiosk can use it.
+/// A busy port is reported and the kiosk carries on.
+fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crate::centre::core::Centre) {
+    if cfg.centre.listen.is_empty() {
+        return;
+    }
+    let addr = cfg.centre.listen.clone();
+    let opts = crate::centre::server::ServerOptions::from_config(cfg);
+    rt.spawn(async move {
+        match tokio::net::TcpListener::bind(&addr).await {
+            Ok(listener) => {
+                let stop = std::future::pending::<()>();
+                if let Err(e) = crate::centre::server::serve_centre(centre, opts, listener, stop).await {
+                    tracing::error!("built-in centre stopped: {e:#}");
+                }
+            }
+            Err(e) => tracing::warn!(
+                "the built-in centre cannot listen on {addr} ({e}); displays and other kiosks cannot reach it"
+            ),
+        }
+    });
 }
