@@ -96,6 +96,13 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+    /// Benchmark helper: open the store, build the kiosk, render the first frame
+    /// headless, print `FIRST_FRAME_DONE` and the peak RSS, exit.
+    #[command(hide = true)]
+    BenchFirstFrame {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -141,6 +148,13 @@ fn load_config(cli_path: Option<&std::path::Path>) -> anyhow::Result<Config> {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk });
     match command {
+        Command::BenchFirstFrame { data_dir } => {
+            let mut cfg = load_config(cli.config.as_deref())?;
+            cfg.data.dir = data_dir.display().to_string();
+            cfg.centre.listen = String::new();
+            crate::snapshot::first_frame(&cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Version => {
             println!("motcua-kiosk {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

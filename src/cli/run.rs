@@ -41,6 +41,7 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     if let KioskLink::Local(local) = &link {
         serve_builtin_centre(&rt, &cfg, local.centre().clone());
     }
+    let heartbeat_link = link.clone();
     let backend = Arc::new(LinkBackend { link });
     let ui = KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot open the kiosk window: {e}"))?;
     if let Some((w, h)) = crate::config::parse_size(&cfg.kiosk.window_size) {
@@ -49,6 +50,7 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
+    rt.spawn(heartbeats(heartbeat_link, app.inner.clone()));
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -77,4 +79,32 @@ fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crat
             ),
         }
     });
+}
+
+/// How often the kiosk reports its health to the centre.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Device health to the centre every minute (through the outbox when remote,
+/// so a report made during an outage still arrives).
+async fn heartbeats(link: KioskLink, inner: Arc<crate::app::kiosk::Inner>) {
+    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tick.tick().await;
+        let printer = inner.printer_state.lock().expect("printer lock").clone();
+        let scanners = inner.scanners.lock().expect("scanner lock").clone();
+        let health = crate::centre::link::DeviceHealth {
+            printer_status: if inner.cfg.printer.uri.is_empty() {
+                "none".into()
+            } else if printer.is_empty() {
+                "unknown".into()
+            } else {
+                printer
+            },
+            scanner_connected: !scanners.is_empty() && scanners.values().all(|c| *c),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        if let Err(e) = link.heartbeat(&health).await {
+            tracing::warn!("heartbeat not sent: {e}");
+        }
+    }
 }

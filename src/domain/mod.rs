@@ -7,3 +7,4 @@ pub mod localtime;
 pub mod queue_rules;
 pub mod scan;
 pub mod ticket;
+pub mod vn_input;
