@@ -407,3 +407,51 @@ fn numbers_come_from_the_sqlite_queue_and_continue_after_a_restart() {
     let h = kiosk_on_builtin_centre(dir.path());
     assert_eq!(take_number(&h, "Hộ tịch"), "A-003");
 }
+
+/// Smallest touch target: 15 mm on a 21" 1080x1920 portrait panel (~41 px/cm).
+const MIN_TARGET_PX: f32 = 62.0;
+
+fn assert_targets(h: &Harness, page: &str) {
+    let mut small = Vec::new();
+    let mut count = 0;
+    let buttons = i_slint_backend_testing::ElementQuery::from_root(&h.app.ui)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .find_all();
+    for e in buttons {
+        let s = e.size();
+        if s.width == 0.0 || s.height == 0.0 {
+            continue; // not laid out on this page
+        }
+        count += 1;
+        if s.width < MIN_TARGET_PX || s.height < MIN_TARGET_PX {
+            small.push(format!("{:?} {}x{}", e.accessible_label(), s.width, s.height));
+        }
+    }
+    assert!(count > 0, "{page}: no buttons found");
+    assert!(small.is_empty(), "{page}: touch targets under 15 mm: {small:?}");
+}
+
+#[test]
+fn every_touch_target_is_at_least_15_mm_on_both_panel_sizes() {
+    for (w, hgt) in [(1080, 1920), (768, 1366)] {
+        let cfg = Config::default();
+        let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+        h.app.ui.window().set_size(slint::PhysicalSize::new(w, hgt));
+        let nav = h.app.ui.global::<Nav>();
+        for page in [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Setup]
+        {
+            nav.invoke_go(page);
+            if page == Page::TakeNumber {
+                settle(&h); // the service tiles come from the backend
+            }
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+            if page == Page::Procedures {
+                h.app.ui.global::<motcua_kiosk::ui::ProcedureAdapter>().set_keyboard_open(true);
+                i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+            }
+            assert_targets(&h, &format!("{page:?} at {w}x{hgt}"));
+        }
+        tap(&h, "Trang chủ");
+    }
+}
