@@ -492,7 +492,7 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
         ));
     }
     let ce = &c.centre;
-    if !ce.url.is_empty() && !(ce.url.starts_with("http://") || ce.url.starts_with("https://")) {
+    if !(ce.url.is_empty() || ce.url.starts_with("http://") || ce.url.starts_with("https://")) {
         out.push(issue(
             "centre.url",
             format!("`{}` is not an http(s) URL", ce.url),
