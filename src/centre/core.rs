@@ -733,7 +733,13 @@ impl Writer {
             let r = match self.c().execute_batch("SAVEPOINT job") {
                 Err(e) => Err(CentreError::from(e)),
                 Ok(()) => {
-                    let r = (job.run)(self, now);
+                    // A bug in one job must not take the writer (and the centre) down.
+                    let run = job.run;
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self, now)))
+                        .unwrap_or_else(|_| {
+                            tracing::error!("a write job panicked; its changes are rolled back");
+                            Err(CentreError::Store("internal error (see the centre log)".into()))
+                        });
                     let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                     match self.c().execute_batch(end) {
                         Ok(()) => r,

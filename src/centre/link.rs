@@ -204,6 +204,27 @@ impl KioskLink {
         self.status().outbox_len
     }
 
+    /// Sends a heartbeat now and then every `every`, with the health `health`
+    /// reports at that moment. Stops when the returned handle is aborted or the
+    /// runtime ends.
+    pub fn spawn_heartbeats(
+        &self,
+        every: Duration,
+        health: impl Fn() -> DeviceHealth + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let link = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = link.heartbeat(&health()).await {
+                    tracing::warn!(error = %e, "heartbeat not recorded");
+                }
+            }
+        })
+    }
+
     /// Waits until the outbox is empty (or `timeout`); true when it is.
     pub async fn wait_synced(&self, timeout: Duration) -> bool {
         let mut rx = self.watch_status();
