@@ -305,3 +305,41 @@ async fn offline_kiosk_follows_the_cached_opening_hours() {
     let ht = link.services().await.unwrap().into_iter().find(|s| s.code == "HT").unwrap();
     assert!(matches!(ht.availability, Availability::Closed { .. }));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn periodic_heartbeats_reach_the_built_in_centre() {
+    // What must hold: a kiosk on the built-in centre (no URL) reports its health
+    // periodically; the centre lists it online with the latest printer state.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(dir.path());
+    let link = KioskLink::open(&cfg).unwrap();
+    assert_eq!(link.status().mode, LinkMode::Local);
+    let paper = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let p = paper.clone();
+    let task = link.spawn_heartbeats(Duration::from_millis(20), move || DeviceHealth {
+        printer_status: if p.load(std::sync::atomic::Ordering::Relaxed) { "ok" } else { "out_of_paper" }
+            .into(),
+        scanner_connected: true,
+        app_version: "0.1.0".into(),
+    });
+    let KioskLink::Local(local) = &link else { unreachable!() };
+    let centre = local.centre().clone();
+    let latest =
+        |c: Centre| async move { c.kiosks().await.unwrap().kiosks.first().map(|k| k.printer_status.clone()) };
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while latest(centre.clone()).await.as_deref() != Some("ok") {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        paper.store(false, std::sync::atomic::Ordering::Relaxed);
+        while latest(centre.clone()).await.as_deref() != Some("out_of_paper") {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("heartbeats arrive and the latest state wins");
+    let k = &centre.kiosks().await.unwrap().kiosks[0];
+    assert_eq!((k.kiosk_id.as_str(), k.online), ("kiosk-01", true));
+    task.abort();
+    drop(link);
+    tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
+}

@@ -2,9 +2,11 @@
 //!
 //! * Short timeouts (`centre.connect_timeout_ms`, `centre.request_timeout_ms`):
 //!   a kiosk must decide quickly to fall back to an offline number.
-//! * Retries only where repeating is harmless: a request that never left (the
-//!   connection failed) is retried once; a request that may have arrived is
-//!   retried once only when idempotent (GETs, ticket issue thanks to its key).
+//! * Retries only where repeating is harmless: a request that failed on an open
+//!   connection (say, a pooled connection the centre had just closed) is retried
+//!   once when idempotent (GETs, heartbeats, ticket issue thanks to its key).
+//!   A refused or timed-out connection is reported at once: a kiosk then falls
+//!   back to an offline number without waiting twice.
 //! * Responses over 1 MiB are refused, and every failure becomes a [`LinkError`]
 //!   with a plain message for the screen.
 
@@ -285,8 +287,8 @@ impl ApiClient {
         Ok((status, buf))
     }
 
-    /// Sends a request; `idempotent` allows one retry after a failure where the
-    /// request may have reached the centre.
+    /// Sends a request; `idempotent` allows one retry after a failure on an open
+    /// connection (the request may have reached the centre).
     async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -301,7 +303,7 @@ impl ApiClient {
                 Ok(r) => break r,
                 Err(e) => {
                     let retry =
-                        tries == 1 && !e.is_timeout() && (e.is_connect() || (idempotent && e.is_request()));
+                        tries == 1 && idempotent && e.is_request() && !e.is_connect() && !e.is_timeout();
                     if !retry {
                         return Err(LinkError::from_reqwest(&e));
                     }
@@ -359,7 +361,7 @@ impl ApiClient {
     }
 
     /// A counter action. Not idempotent (a second call-next calls another
-    /// ticket), so it is retried only when the request never left.
+    /// ticket), so it is never retried here.
     pub async fn counter_action(
         &self,
         counter: u32,

@@ -25,6 +25,7 @@ use rusqlite::Connection;
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::{broadcast, oneshot};
 
@@ -108,6 +109,22 @@ impl From<StoreError> for CentreError {
 impl From<rusqlite::Error> for CentreError {
     fn from(e: rusqlite::Error) -> Self {
         CentreError::Store(e.to_string())
+    }
+}
+
+/// Counters of the writer (group commit at work), for benchmarks and diagnostics.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    /// Transactions committed (one fsync each).
+    pub batches: AtomicU64,
+    /// Jobs (writes requested by callers) run in them.
+    pub jobs: AtomicU64,
+}
+
+impl WriterStats {
+    /// `(batches, jobs)`.
+    pub fn get(&self) -> (u64, u64) {
+        (self.batches.load(Ordering::Relaxed), self.jobs.load(Ordering::Relaxed))
     }
 }
 
@@ -201,6 +218,7 @@ struct Inner {
     readers: Arc<Mutex<Vec<Store>>>,
     events: broadcast::Sender<Arc<CentreEvent>>,
     path: PathBuf,
+    stats: Arc<WriterStats>,
 }
 
 impl Drop for Inner {
@@ -232,7 +250,9 @@ impl Centre {
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         let current_day = q::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
         let (tx, rx) = mpsc::channel::<Job>();
+        let stats = Arc::new(WriterStats::default());
         let writer = Writer {
+            stats: stats.clone(),
             conn: store,
             setup: setup.clone(),
             clock: clock.clone(),
@@ -253,8 +273,14 @@ impl Centre {
                 readers: Arc::new(Mutex::new(Vec::new())),
                 events,
                 path,
+                stats,
             }),
         })
+    }
+
+    /// Group-commit counters of the writer.
+    pub fn writer_stats(&self) -> (u64, u64) {
+        self.inner.stats.get()
     }
 
     pub fn db_path(&self) -> &Path {
@@ -660,6 +686,7 @@ struct Writer {
     current_day: Option<NaiveDate>,
     pending: Vec<CentreEvent>,
     events: broadcast::Sender<Arc<CentreEvent>>,
+    stats: Arc<WriterStats>,
 }
 
 impl Writer {
@@ -706,7 +733,13 @@ impl Writer {
             let r = match self.c().execute_batch("SAVEPOINT job") {
                 Err(e) => Err(CentreError::from(e)),
                 Ok(()) => {
-                    let r = (job.run)(self, now);
+                    // A bug in one job must not take the writer (and the centre) down.
+                    let run = job.run;
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self, now)))
+                        .unwrap_or_else(|_| {
+                            tracing::error!("a write job panicked; its changes are rolled back");
+                            Err(CentreError::Store("internal error (see the centre log)".into()))
+                        });
                     let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                     match self.c().execute_batch(end) {
                         Ok(()) => r,
@@ -721,6 +754,8 @@ impl Writer {
         }
         match self.c().execute_batch("COMMIT") {
             Ok(()) => {
+                self.stats.batches.fetch_add(1, Ordering::Relaxed);
+                self.stats.jobs.fetch_add(results.len() as u64, Ordering::Relaxed);
                 for ev in self.pending.drain(..) {
                     // No subscriber is fine: the event is in the log.
                     let _ = self.events.send(Arc::new(ev));

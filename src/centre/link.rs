@@ -204,6 +204,27 @@ impl KioskLink {
         self.status().outbox_len
     }
 
+    /// Sends a heartbeat now and then every `every`, with the health `health`
+    /// reports at that moment. Stops when the returned handle is aborted or the
+    /// runtime ends.
+    pub fn spawn_heartbeats(
+        &self,
+        every: Duration,
+        health: impl Fn() -> DeviceHealth + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let link = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = link.heartbeat(&health()).await {
+                    tracing::warn!(error = %e, "heartbeat not recorded");
+                }
+            }
+        })
+    }
+
     /// Waits until the outbox is empty (or `timeout`); true when it is.
     pub async fn wait_synced(&self, timeout: Duration) -> bool {
         let mut rx = self.watch_status();
@@ -334,16 +355,15 @@ impl RemoteLink {
 
     async fn issue_ticket(&self, req: &TicketRequest) -> Result<IssuedTicket, LinkError> {
         let inner = &self.inner;
-        // A retry of a tap that already got an offline number gets that number again.
-        let key = req.idempotency_key.clone();
-        if let Some(item) = inner.db(move |c| outbox::by_key(c, &key)).await? {
-            if item.kind == KIND_TICKET {
-                let api: IssueTicketRequest = serde_json::from_str(&item.payload)
-                    .map_err(|e| LinkError::Local(format!("outbox item unreadable: {e}")))?;
-                return inner.offline_ticket_view(&api);
-            }
-        }
         if inner.mode() != LinkMode::Offline {
+            // A retry of a tap that already got an offline number must not get a
+            // second (online) ticket. (Offline, issue_offline checks this itself.)
+            let key = req.idempotency_key.clone();
+            if let Some(item) = inner.db(move |c| outbox::by_key(c, &key)).await? {
+                if item.kind == KIND_TICKET {
+                    return inner.offline_ticket_view(&parse_ticket_item(&item).map_err(local_err)?);
+                }
+            }
             match inner.client.issue_ticket(&req.to_api(&inner.kiosk_id)).await {
                 Ok(t) => {
                     inner.set_online();
@@ -487,6 +507,13 @@ impl RemoteInner {
         let (api, len) = self
             .db(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                // A retried tap that already has an offline number gets it again.
+                if let Some(item) = outbox::by_key(&tx, &api.idempotency_key)? {
+                    if item.kind == KIND_TICKET {
+                        let len = outbox::len(&tx)?;
+                        return Ok(Some((parse_ticket_item(&item)?, len)));
+                    }
+                }
                 let Some(seq) = outbox::next_offline_seq(&tx, day, &service, lo, hi)? else {
                     return Ok(None);
                 };
@@ -644,6 +671,11 @@ impl RemoteInner {
             }
         }
     }
+}
+
+fn parse_ticket_item(item: &outbox::OutboxItem) -> Result<IssueTicketRequest, StoreError> {
+    serde_json::from_str(&item.payload)
+        .map_err(|e| StoreError::Corrupt(format!("outbox item {}: {e}", item.id)))
 }
 
 /// A cached service as seen offline: availability from its hours (the cap is
