@@ -50,7 +50,11 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
-    rt.spawn(heartbeats(heartbeat_link, app.inner.clone()));
+    let health_inner = app.inner.clone();
+    let _heartbeats = {
+        let _guard = rt.enter();
+        heartbeat_link.spawn_heartbeats(HEARTBEAT_EVERY, move || device_health(&health_inner))
+    };
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
@@ -84,27 +88,20 @@ fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crat
 /// How often the kiosk reports its health to the centre.
 const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Device health to the centre every minute (through the outbox when remote,
+/// The device health reported in heartbeats (through the outbox when remote,
 /// so a report made during an outage still arrives).
-async fn heartbeats(link: KioskLink, inner: Arc<crate::app::kiosk::Inner>) {
-    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
-    loop {
-        tick.tick().await;
-        let printer = inner.printer_state.lock().expect("printer lock").clone();
-        let scanners = inner.scanners.lock().expect("scanner lock").clone();
-        let health = crate::centre::link::DeviceHealth {
-            printer_status: if inner.cfg.printer.uri.is_empty() {
-                "none".into()
-            } else if printer.is_empty() {
-                "unknown".into()
-            } else {
-                printer
-            },
-            scanner_connected: !scanners.is_empty() && scanners.values().all(|c| *c),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-        };
-        if let Err(e) = link.heartbeat(&health).await {
-            tracing::warn!("heartbeat not sent: {e}");
-        }
+fn device_health(inner: &crate::app::kiosk::Inner) -> crate::centre::link::DeviceHealth {
+    let printer = inner.printer_state.lock().expect("printer lock").clone();
+    let scanners = inner.scanners.lock().expect("scanner lock").clone();
+    crate::centre::link::DeviceHealth {
+        printer_status: if inner.cfg.printer.uri.is_empty() {
+            "none".into()
+        } else if printer.is_empty() {
+            "unknown".into()
+        } else {
+            printer
+        },
+        scanner_connected: !scanners.is_empty() && scanners.values().all(|c| *c),
+        app_version: env!("CARGO_PKG_VERSION").into(),
     }
 }
