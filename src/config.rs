@@ -719,6 +719,22 @@ mod tests {
     }
 
     #[test]
+    fn display_keys_are_checked() {
+        let (cfg, issues) =
+            parse("[display]\nscale = 1.4\npage_secs = 15\naudio_command = \"paplay\"\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            (cfg.display.scale, cfg.display.page_secs, cfg.display.audio_command.as_str()),
+            (1.4, 15, "paplay")
+        );
+        let (_, issues) = parse("[display]\nscale = 5.0\npage_secs = 1\naudio_command = \" \"\n").unwrap();
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["display.scale", "display.page_secs", "display.audio_command"]);
+        let (_, issues) = parse("[display]\naudio_comand = \"aplay\"\n").unwrap();
+        assert!(issues[0].hint.contains("display.audio_command"), "{}", issues[0].hint);
+    }
+
+    #[test]
     fn syntax_error_is_reported() {
         assert!(parse("[kiosk\n").is_err());
     }

@@ -135,3 +135,26 @@ fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crat
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_display_follows_centre_url_else_the_built_in_centre_on_loopback() {
+        let mut cfg = Config::default();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://127.0.0.1:8700");
+        cfg.centre.listen = "0.0.0.0:9000".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://127.0.0.1:9000");
+        cfg.centre.listen = "[::]:9000".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://[::1]:9000");
+        cfg.centre.listen = "10.0.0.7:8700".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://10.0.0.7:8700");
+        cfg.centre.url = "http://10.0.0.5:8700".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://10.0.0.5:8700");
+        cfg.centre.url.clear();
+        cfg.centre.listen.clear();
+        let err = display_centre_url(&cfg).unwrap_err().to_string();
+        assert!(err.contains("centre.url"), "{err}");
+    }
+}
