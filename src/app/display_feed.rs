@@ -300,6 +300,10 @@ impl Feed {
         loop {
             let opened_before = Instant::now();
             let (end, was_open) = self.session().await;
+            if was_open {
+                // The link was up again in between: an earlier loss is over.
+                lost_at = None;
+            }
             let mark = match &end {
                 End::Failed(e) => {
                     tracing::info!(error = %e, "centre unreachable; retrying");
