@@ -282,6 +282,7 @@ fn run_display(
     let names: ServiceNames =
         cfg.queue.services.iter().map(|s| (s.code.clone(), (s.name_vi.clone(), s.prefix.clone()))).collect();
     ui.global::<crate::ui::Board>().set_centre_name(cfg.centre.name.as_str().into());
+    ui.global::<crate::ui::Board>().set_scale(cfg.display.scale);
     let mut written = Vec::new();
     for screen in screens {
         let many = screen.as_str() == "display-many";
@@ -318,7 +319,7 @@ fn run_display(
         }
         if !many {
             id += 1;
-            state.apply(&BoardEvent::CounterState { id, counter: 8, paused: true });
+            state.apply(&BoardEvent::CounterState { id, counter: 8, services: Vec::new(), paused: true });
         }
         let disconnected = screen.as_str() == "display-disconnected";
         ui.global::<crate::ui::Board>().set_notice(

@@ -1,7 +1,10 @@
 //! Application layer: one controller per feature feeding a Slint adapter global.
 
+pub mod audio;
 pub mod backend;
 pub mod board;
+pub mod display;
+pub mod display_feed;
 pub mod i18n;
 pub mod idle;
 pub mod keypad;

@@ -479,11 +479,29 @@ pub struct EventStream {
 impl EventStream {
     /// The next event; `None` when the server closed the stream.
     pub async fn next(&mut self) -> Option<Result<FeedItem, LinkError>> {
+        self.next_inner(None).await
+    }
+
+    /// The next event, or `Err(LinkError::Timeout)` when nothing at all (not
+    /// even a keep-alive comment) arrived for `silence`: the connection is
+    /// dead even if TCP has not noticed yet. `None` when the server closed it.
+    pub async fn next_within(&mut self, silence: Duration) -> Option<Result<FeedItem, LinkError>> {
+        self.next_inner(Some(silence)).await
+    }
+
+    async fn next_inner(&mut self, silence: Option<Duration>) -> Option<Result<FeedItem, LinkError>> {
         loop {
             if let Some(item) = self.ready.pop_front() {
                 return Some(Ok(item));
             }
-            let chunk = match self.resp.chunk().await {
+            let chunk = match silence {
+                Some(d) => match tokio::time::timeout(d, self.resp.chunk()).await {
+                    Ok(r) => r,
+                    Err(_) => return Some(Err(LinkError::Timeout)),
+                },
+                None => self.resp.chunk().await,
+            };
+            let chunk = match chunk {
                 Ok(Some(c)) => c,
                 Ok(None) => return None,
                 Err(e) => return Some(Err(LinkError::from_reqwest(&e))),

@@ -1,5 +1,6 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested.
 
+pub mod announce;
 pub mod board;
 pub mod citizen_id;
 pub mod clock;
