@@ -184,14 +184,11 @@ impl From<CentreError> for LinkError {
             CentreError::CapReached { next_open } => LinkError::CapReached { next_open },
             CentreError::Unavailable => LinkError::Unreachable("the built-in centre has stopped".into()),
             CentreError::Store(m) => LinkError::Local(m),
-            other => {
-                let status = match other {
-                    CentreError::UnknownCounter(_) | CentreError::TicketNotFound => 404,
-                    CentreError::BadRequest(_) => 400,
-                    _ => 409,
-                };
-                LinkError::Rejected { status, code: other.code().into(), message: other.to_string() }
-            }
+            other => LinkError::Rejected {
+                status: other.status(),
+                code: other.code().into(),
+                message: other.to_string(),
+            },
         }
     }
 }

@@ -3,7 +3,9 @@
 pub mod board;
 pub mod citizen_id;
 pub mod clock;
+pub mod dossier;
 pub mod localtime;
 pub mod queue_rules;
+pub mod rating;
 pub mod scan;
 pub mod ticket;

@@ -89,17 +89,7 @@ impl IntoResponse for HttpError {
 
 impl From<CentreError> for HttpError {
     fn from(e: CentreError) -> Self {
-        let status = match &e {
-            CentreError::UnknownService(_) | CentreError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            CentreError::UnknownCounter(_) | CentreError::TicketNotFound => StatusCode::NOT_FOUND,
-            CentreError::Closed { .. }
-            | CentreError::CapReached { .. }
-            | CentreError::CounterPaused(_)
-            | CentreError::NoCurrentTicket(_)
-            | CentreError::IdempotencyConflict => StatusCode::CONFLICT,
-            CentreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            CentreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        };
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
