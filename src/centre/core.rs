@@ -32,7 +32,7 @@ use tokio::sync::{broadcast, oneshot};
 mod dossiers;
 mod ratings;
 
-pub use self::dossiers::{sample_records, validate_records};
+pub use self::dossiers::{record_view, sample_records, validate_records};
 pub use self::ratings::{summary_csv, RateOutcome};
 
 /// Most jobs committed together in one transaction.

@@ -29,7 +29,7 @@ impl Centre {
         self.read(move |c, setup, today, _| {
             let row = d::dossier(c, &code)?.ok_or_else(|| CentreError::DossierNotFound(code.clone()))?;
             let history = d::history(c, &code)?;
-            dossier_view(row, history, setup, today)
+            dossier_view(row, history, &setup.calendar, today)
         })
         .await
     }
@@ -41,7 +41,7 @@ impl Centre {
                 .into_iter()
                 .map(|row| {
                     let history = d::history(c, &row.code)?;
-                    dossier_view(row, history, setup, today)
+                    dossier_view(row, history, &setup.calendar, today)
                 })
                 .collect()
         })
@@ -176,10 +176,17 @@ fn record_to_row(
     Ok((row, history))
 }
 
+/// How the centre would show an import record on `today` (sample data for
+/// headless screens and tests without a store).
+pub fn record_view(r: &DossierRecord, cal: &WorkCalendar, today: NaiveDate) -> Result<DossierView, CentreError> {
+    let (row, history) = record_to_row(r, false, r.received_at)?;
+    dossier_view(row, history, cal, today)
+}
+
 fn dossier_view(
     row: DossierRow,
     history: Vec<HistoryRow>,
-    setup: &Setup,
+    calendar: &WorkCalendar,
     today: NaiveDate,
 ) -> Result<DossierView, CentreError> {
     let corrupt =
@@ -188,7 +195,7 @@ fn dossier_view(
     let channel = Channel::from_code(row.channel).ok_or_else(|| corrupt("channel"))?;
     let missing: Vec<String> =
         serde_json::from_str(&row.missing_documents).map_err(|_| corrupt("missing_documents"))?;
-    let deadline = Deadline::evaluate(status, row.appointment, today, &setup.calendar);
+    let deadline = Deadline::evaluate(status, row.appointment, today, calendar);
     let fee_vnd = row.fee_vnd.and_then(|f| u64::try_from(f).ok());
     let step = next_step(
         status,
