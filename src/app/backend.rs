@@ -191,7 +191,9 @@ pub struct RatingVote {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateOutcome {
     /// Stored, or queued to be sent when the centre is back.
-    Thanks { queued: bool },
+    Thanks {
+        queued: bool,
+    },
     AlreadyRated,
 }
 

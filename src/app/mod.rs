@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod board;
+pub mod dossier;
 pub mod i18n;
 pub mod idle;
 pub mod keypad;
@@ -11,6 +12,7 @@ pub mod poster;
 pub mod printing;
 pub mod qr;
 pub mod queue;
+pub mod rating;
 pub mod sample;
 pub mod sample_backend;
 pub mod scan;

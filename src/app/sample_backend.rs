@@ -2,8 +2,8 @@
 //! snapshots and UI tests that must not depend on a store.
 
 use super::backend::{
-    BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome, RatingContextView,
-    RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+    BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
+    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
 };
 use crate::centre::api::DossierRecord;
 use crate::domain::dossier::WorkCalendar;
@@ -72,9 +72,10 @@ impl SampleBackend {
         match t {
             None => None,
             Some(RatingTicket::Tracking(c)) => Some(format!("t:{c}")),
-            Some(RatingTicket::Number { number, day }) => {
-                Some(format!("n:{day}:{}", TicketNumber::parse(number).map(|n| n.to_string()).unwrap_or_default()))
-            }
+            Some(RatingTicket::Number { number, day }) => Some(format!(
+                "n:{day}:{}",
+                TicketNumber::parse(number).map(|n| n.to_string()).unwrap_or_default()
+            )),
         }
     }
 }
@@ -113,11 +114,8 @@ impl QueueBackend for SampleBackend {
     fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
         Box::pin(async move {
             let code = DossierCode::parse(&code).ok_or(DossierLookupError::Malformed)?;
-            let record = self
-                .dossiers
-                .iter()
-                .find(|r| r.code == code.as_str())
-                .ok_or(DossierLookupError::NotFound)?;
+            let record =
+                self.dossiers.iter().find(|r| r.code == code.as_str()).ok_or(DossierLookupError::NotFound)?;
             let view = crate::centre::core::record_view(record, &self.calendar, service_day(self.now))
                 .map_err(|e| DossierLookupError::Failed(BackendError::new(e.to_string(), e.to_string())))?;
             Ok(super::link_backend::dossier_view(view))

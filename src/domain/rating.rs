@@ -46,7 +46,7 @@ impl RatingLevel {
 
     pub fn label_en(self) -> &'static str {
         match self {
-            RatingLevel::Dissatisfied => "Dissatisfied",
+            RatingLevel::Dissatisfied => "Not satisfied",
             RatingLevel::Satisfied => "Satisfied",
             RatingLevel::VerySatisfied => "Very satisfied",
         }
@@ -144,7 +144,7 @@ pub const INDICES: [IndexDef; 9] = [
         question_vi: "Mức độ hài lòng chung",
         question_en: "Overall satisfaction",
         answers_vi: ["Rất hài lòng", "Hài lòng", "Không hài lòng"],
-        answers_en: ["Very satisfied", "Satisfied", "Dissatisfied"],
+        answers_en: ["Very satisfied", "Satisfied", "Not satisfied"],
     },
 ];
 

@@ -178,7 +178,11 @@ fn record_to_row(
 
 /// How the centre would show an import record on `today` (sample data for
 /// headless screens and tests without a store).
-pub fn record_view(r: &DossierRecord, cal: &WorkCalendar, today: NaiveDate) -> Result<DossierView, CentreError> {
+pub fn record_view(
+    r: &DossierRecord,
+    cal: &WorkCalendar,
+    today: NaiveDate,
+) -> Result<DossierView, CentreError> {
     let (row, history) = record_to_row(r, false, r.received_at)?;
     dossier_view(row, history, cal, today)
 }
