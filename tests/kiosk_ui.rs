@@ -214,6 +214,33 @@ impl QueueBackend for Recording {
         self.requests.lock().unwrap().push(req.clone());
         self.inner.issue(req)
     }
+    fn dossier(
+        &self,
+        code: String,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::DossierView, motcua_kiosk::app::backend::DossierLookupError>,
+    > {
+        self.inner.dossier(code)
+    }
+    fn rating_context(
+        &self,
+        ticket: motcua_kiosk::app::backend::RatingTicket,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::RatingContextView, motcua_kiosk::app::backend::RatingError>,
+    > {
+        self.inner.rating_context(ticket)
+    }
+    fn rate(
+        &self,
+        vote: motcua_kiosk::app::backend::RatingVote,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::RateOutcome, motcua_kiosk::app::backend::RatingError>,
+    > {
+        self.inner.rate(vote)
+    }
 }
 
 const CCCD: &str =

@@ -506,7 +506,11 @@ mod tests {
             let deadline = Deadline::evaluate(overdue.status, overdue.appointment, day, &cal);
             assert!(deadline.is_overdue(), "{day}: {deadline:?}");
             assert!(
-                (overdue.appointment..day).any(|d| matches!(d.weekday(), Weekday::Sat | Weekday::Sun)),
+                overdue
+                    .appointment
+                    .iter_days()
+                    .take_while(|d| *d < day)
+                    .any(|d| matches!(d.weekday(), Weekday::Sat | Weekday::Sun)),
                 "{day}: a weekend between the appointment and today"
             );
             assert!((day - overdue.appointment).num_days() as u32 > deadline.working_days_late(), "{day}");
