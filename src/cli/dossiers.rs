@@ -14,8 +14,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Reads and checks an import file: JSON syntax and types first (the error
 /// names the JSON path), then every value (all problems at once).
 pub fn read_import_file(path: &Path) -> anyhow::Result<DossierImportFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut de = serde_json::Deserializer::from_str(&text);
     let file: DossierImportFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
