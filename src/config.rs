@@ -23,6 +23,7 @@ pub struct Config {
     pub display: DisplayConfig,
     pub queue: QueueConfig,
     pub rating: RatingConfig,
+    pub dossier: DossierConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -313,6 +314,17 @@ pub struct QueueConfig {
     pub max_recalls: u32,
     /// Ignore opening hours (demo and tests).
     pub always_open: bool,
+    /// Who works at which counter (shown when a citizen rates a ticket, kept with the rating).
+    pub counter_officers: Vec<CounterOfficer>,
+}
+
+/// The officer at a counter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct CounterOfficer {
+    pub counter: u32,
+    /// As shown to citizens, e.g. `Trần Thị B.`.
+    pub name: String,
 }
 
 impl Default for QueueConfig {
@@ -335,6 +347,7 @@ impl Default for QueueConfig {
             priority_streak: 2,
             max_recalls: 3,
             always_open: true,
+            counter_officers: Vec::new(),
         }
     }
 }
@@ -351,6 +364,26 @@ pub struct RatingConfig {
 impl Default for RatingConfig {
     fn default() -> Self {
         Self { allow_anonymous: true, offer_indices: true }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct DossierConfig {
+    /// Public holidays (`YYYY-MM-DD`) that are not working days when counting
+    /// how late a dossier is; weekends never are.
+    pub holidays: Vec<String>,
+    /// The built-in centre creates a few sample dossiers (dates relative to the
+    /// day it first starts) for demonstrations; `false` removes them.
+    pub sample_data: bool,
+}
+
+impl Default for DossierConfig {
+    fn default() -> Self {
+        Self {
+            holidays: crate::domain::dossier::DEFAULT_HOLIDAYS_2026.iter().map(|d| d.to_string()).collect(),
+            sample_data: true,
+        }
     }
 }
 
@@ -622,6 +655,26 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if !(1..=20).contains(&q.priority_streak) {
         out.push(issue("queue.priority_streak", "must be 1-20", "2"));
     }
+    let mut seen_officer_counters = std::collections::HashSet::new();
+    for (i, o) in q.counter_officers.iter().enumerate() {
+        let key = |f: &str| format!("queue.counter_officers[{i}].{f}");
+        if o.counter == 0 || !seen_officer_counters.insert(o.counter) {
+            out.push(issue(&key("counter"), "must be a counter number (1 or more), once per counter", "1"));
+        }
+        let name = o.name.trim();
+        if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+            out.push(issue(&key("name"), "must be 1-60 printable characters", "\"Trần Thị B.\""));
+        }
+    }
+    for (i, d) in c.dossier.holidays.iter().enumerate() {
+        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            out.push(issue(
+                &format!("dossier.holidays[{i}]"),
+                format!("`{d}` is not a date YYYY-MM-DD"),
+                "\"2026-09-02\"",
+            ));
+        }
+    }
     out
 }
 
@@ -732,6 +785,30 @@ mod tests {
         assert_eq!(keys, ["display.scale", "display.page_secs", "display.audio_command"]);
         let (_, issues) = parse("[display]\naudio_comand = \"aplay\"\n").unwrap();
         assert!(issues[0].hint.contains("display.audio_command"), "{}", issues[0].hint);
+    }
+
+    #[test]
+    fn officers_and_holidays_are_checked() {
+        // Must hold: a counter named twice, an empty officer name and a bad holiday
+        // date are reported with their key paths; good values pass.
+        let (cfg, issues) = parse(
+            "[queue]\n[[queue.counter_officers]]\ncounter = 2\nname = \"Trần Thị B.\"\n[dossier]\nholidays = [\"2026-09-02\"]\n",
+        )
+        .unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            cfg.queue.counter_officers,
+            vec![CounterOfficer { counter: 2, name: "Trần Thị B.".into() }]
+        );
+        let (_, issues) = parse(
+            "[queue]\n[[queue.counter_officers]]\ncounter = 2\nname = \"A\"\n[[queue.counter_officers]]\ncounter = 2\nname = \" \"\n[dossier]\nholidays = [\"2/9/2026\"]\n",
+        )
+        .unwrap();
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["queue.counter_officers[1].counter", "queue.counter_officers[1].name", "dossier.holidays[0]"]
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::app::kiosk::{theme_variant, Clock, KioskApp};
 use crate::app::poster::Poster;
 use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, Language, ThemeVariant};
-use crate::ui::{KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
+use crate::ui::{DossierAdapter, KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
 use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
@@ -29,6 +29,7 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "dossier",
     "rating",
     "rating-levels",
+    "rating-indices",
     "setup",
     "diagnostics",
     "idle-warning",
@@ -147,7 +148,7 @@ fn run_kiosk(
         for screen in screens {
             crate::app::kiosk::end_session(&app.ui, &app.inner);
             crate::app::kiosk::set_language(&app.ui, &app.inner, lang);
-            stage(&app, &rt, screen, lang);
+            stage(&app, &rt, screen);
             let path = opts.out.join(file_name(screen, lang, size, opts.theme));
             render(&window, w, h, &path)?;
             written.push(path);
@@ -158,7 +159,7 @@ fn run_kiosk(
 
 /// Puts the kiosk into the state a screen shows, through the same adapters
 /// and controllers the running kiosk uses.
-fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str, lang: Language) {
+fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
     let ui = &app.ui;
     let nav = ui.global::<Nav>();
     let drain = || {
@@ -216,17 +217,26 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str, lang: Langu
             nav.invoke_go(Page::ProcedureDetail);
         }
         "dossier" => {
-            crate::app::sample::show_dossier(ui);
+            // The sample dossier waiting for papers, looked up like a citizen would.
+            let code = sample_dossier_code(&app.inner.cfg);
             nav.invoke_go(Page::Dossier);
+            let d = ui.global::<DossierAdapter>();
+            d.set_code_input(code.as_str().into());
+            d.invoke_lookup(code.into());
+            drain();
         }
         "rating" => nav.invoke_go(Page::Rating),
-        "rating-levels" => {
-            let r = ui.global::<RatingAdapter>();
-            r.set_state("choose".into());
-            r.set_ticket("A-023".into());
-            r.set_counter(if lang == Language::Vi { "Quầy 2".into() } else { "Counter 2".into() });
-            r.set_officer("Trần Thị B.".into());
+        "rating-levels" | "rating-indices" => {
             nav.invoke_go(Page::Rating);
+            let r = ui.global::<RatingAdapter>();
+            r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
+            drain();
+            if screen == "rating-indices" {
+                r.invoke_rate(3);
+                for (i, answer) in [0, 0, 1, 0].into_iter().enumerate() {
+                    r.invoke_choose_index(i as i32, answer);
+                }
+            }
         }
         "setup" => {
             nav.invoke_go(Page::Setup);
@@ -249,6 +259,19 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str, lang: Langu
         }
         _ => {}
     }
+}
+
+/// The code of the sample dossier that waits for papers (as the sample
+/// backend and the built-in centre create it for the snapshot day).
+pub fn sample_dossier_code(cfg: &Config) -> String {
+    let cal = crate::domain::dossier::WorkCalendar::from_strings(&cfg.dossier.holidays);
+    let records =
+        crate::centre::core::sample_records(&cal, crate::domain::localtime::service_day(sample_now()));
+    records
+        .into_iter()
+        .find(|r| r.status == crate::domain::dossier::DossierStatus::SupplementRequested)
+        .map(|r| r.code)
+        .expect("the samples include a dossier waiting for papers")
 }
 
 fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {

@@ -320,6 +320,107 @@ async fn every_endpoint_matches_the_openapi_contract() {
     let (s, _, b) = raw("DELETE", &u("/api/v1/services"), Some(TOKEN), None).await;
     assert_eq!((s, error_code(&b).as_str()), (405, "method_not_allowed"));
 
+    // Dossiers (the built-in centre's sample dossiers: every kind of next step and deadline).
+    let samples = c.centre.dossiers().await.unwrap();
+    assert_eq!(samples.len(), 6);
+    for d in &samples {
+        let (s, _, b) = raw("GET", &u(&format!("/api/v1/dossiers/{}", d.code)), Some(TOKEN), None).await;
+        assert_eq!(s, 200, "{b}");
+        api.check("GET", "/api/v1/dossiers/{code}", s, &b);
+        assert_eq!(serde_json::from_str::<DossierView>(&b).unwrap(), *d);
+    }
+    let (s, _, b) = raw("GET", &u("/api/v1/dossiers/000.00.06.H56-200101-0001"), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "dossier_not_found"));
+    api.check("GET", "/api/v1/dossiers/{code}", s, &b);
+    let (s, _, b) = raw("GET", &u("/api/v1/dossiers/not-a-code"), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "malformed_code"));
+    api.check("GET", "/api/v1/dossiers/{code}", s, &b);
+    let (s, _, b) = raw("GET", &u(&format!("/api/v1/dossiers/{}", samples[0].code)), None, None).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    api.check("GET", "/api/v1/dossiers/{code}", s, &b);
+
+    // Ratings: a ticket served at counter 1.
+    let (_, _, b) = raw("POST", &u("/api/v1/tickets"), Some(TOKEN), Some(&issue_body("HT", "rate-me"))).await;
+    let rated: IssuedTicket = serde_json::from_str(&b).unwrap();
+    let (s, _, _) = raw("POST", &act("1", "call-next"), Some(TOKEN), None).await;
+    assert_eq!(s, 200);
+    let (s, _, _) = raw("POST", &act("1", "complete"), Some(TOKEN), None).await;
+    assert_eq!(s, 200);
+    let ctx_doc = "/api/v1/ratings/context";
+    let (s, _, b) =
+        raw("GET", &u(&format!("{ctx_doc}?tracking_code={}", rated.tracking_code)), Some(TOKEN), None).await;
+    assert_eq!(s, 200, "{b}");
+    api.check("GET", ctx_doc, s, &b);
+    let ctx: RatingContext = serde_json::from_str(&b).unwrap();
+    assert_eq!(
+        (ctx.ticket_number.as_str(), ctx.counter, ctx.can_rate),
+        (rated.number.as_str(), Some(1), true)
+    );
+    let (s, _, b) = raw("GET", &u(&format!("{ctx_doc}?number={}", rated.number)), Some(TOKEN), None).await;
+    assert_eq!(s, 200);
+    api.check("GET", ctx_doc, s, &b);
+    let (s, _, b) = raw("GET", &u(&format!("{ctx_doc}?number=Z-404")), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
+    api.check("GET", ctx_doc, s, &b);
+    let (s, _, b) = raw("GET", &u(ctx_doc), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    api.check("GET", ctx_doc, s, &b);
+    let (s, _, b) = raw("GET", &u(&format!("{ctx_doc}?day=someday&number=A-1")), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    let (s, _, b) = raw("GET", &u(&format!("{ctx_doc}?number=A-1")), None, None).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    api.check("GET", ctx_doc, s, &b);
+
+    let rate_body = |key: &str, level: u8| {
+        json!({"tracking_code": rated.tracking_code, "level": level, "indices": [2, 2, 1, 2, 2, 2, 2, 1, 2],
+               "idempotency_key": key, "kiosk_id": "kiosk-01"})
+        .to_string()
+    };
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&rate_body("r-1", 3))).await;
+    assert_eq!(s, 201, "{b}");
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let receipt: RatingReceipt = serde_json::from_str(&b).unwrap();
+    assert_eq!((receipt.index_score, receipt.counter), (Some(16), Some(1)));
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&rate_body("r-1", 3))).await;
+    assert_eq!(s, 200, "replay: {b}");
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&rate_body("r-2", 1))).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "already_rated"));
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&rate_body("r-3", 7))).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let unknown = json!({"tracking_code": "0000000000000000000Z", "level": 2, "idempotency_key": "r-4", "kiosk_id": "k"});
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&unknown.to_string())).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let anon = json!({"level": 2, "idempotency_key": "r-5", "kiosk_id": "k"});
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), Some(TOKEN), Some(&anon.to_string())).await;
+    assert_eq!(s, 201, "anonymous ratings are allowed by default: {b}");
+    api.check("POST", "/api/v1/ratings", s, &b);
+    let (s, _, b) = raw("POST", &u("/api/v1/ratings"), None, Some(&anon.to_string())).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    api.check("POST", "/api/v1/ratings", s, &b);
+
+    let sum_doc = "/api/v1/ratings/summary";
+    for group in ["counter", "service", "officer", "day"] {
+        let (s, _, b) = raw("GET", &u(&format!("{sum_doc}?group={group}")), Some(TOKEN), None).await;
+        assert_eq!(s, 200, "{b}");
+        api.check("GET", sum_doc, s, &b);
+        let summary: RatingSummary = serde_json::from_str(&b).unwrap();
+        assert_eq!((summary.total.ratings, summary.total.very_satisfied, summary.total.satisfied), (2, 1, 1));
+    }
+    let (s, h, b) = raw("GET", &u(&format!("{sum_doc}?group=counter&format=csv")), Some(TOKEN), None).await;
+    assert_eq!(s, 200);
+    assert_eq!(h.get("content-type").unwrap(), "text/csv; charset=utf-8");
+    assert!(b.starts_with("\u{feff}group,key,label,ratings,"), "{b}");
+    let (s, _, b) = raw("GET", &u(&format!("{sum_doc}?group=week")), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    api.check("GET", sum_doc, s, &b);
+    let (s, _, b) = raw("GET", &u(sum_doc), None, None).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    api.check("GET", sum_doc, s, &b);
+
     let missing: Vec<_> = api.operations().difference(&api.checked()).cloned().collect();
     assert!(missing.is_empty(), "documented but never exercised: {missing:?}");
     c.centre.verify_waiting_counts().await.unwrap();

@@ -214,6 +214,33 @@ impl QueueBackend for Recording {
         self.requests.lock().unwrap().push(req.clone());
         self.inner.issue(req)
     }
+    fn dossier(
+        &self,
+        code: String,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::DossierView, motcua_kiosk::app::backend::DossierLookupError>,
+    > {
+        self.inner.dossier(code)
+    }
+    fn rating_context(
+        &self,
+        ticket: motcua_kiosk::app::backend::RatingTicket,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::RatingContextView, motcua_kiosk::app::backend::RatingError>,
+    > {
+        self.inner.rating_context(ticket)
+    }
+    fn rate(
+        &self,
+        vote: motcua_kiosk::app::backend::RatingVote,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::RateOutcome, motcua_kiosk::app::backend::RatingError>,
+    > {
+        self.inner.rate(vote)
+    }
 }
 
 const CCCD: &str =
@@ -454,4 +481,240 @@ fn every_touch_target_is_at_least_15_mm_on_both_panel_sizes() {
         }
         tap(&h, "Trang chủ");
     }
+}
+
+/// The kiosk on a built-in centre whose clock is the snapshot instant (so the
+/// kiosk's "today" and the centre's agree), with officers and no sample dossiers.
+fn kiosk_with_centre(dir: &std::path::Path) -> (Harness, motcua_kiosk::centre::Centre) {
+    let mut cfg = Config::default();
+    cfg.data.dir = dir.display().to_string();
+    cfg.centre.listen = String::new();
+    cfg.dossier.sample_data = false;
+    cfg.queue.counter_officers =
+        vec![motcua_kiosk::config::CounterOfficer { counter: 1, name: "Trần Thị B.".into() }];
+    let clock = motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now());
+    let centre =
+        motcua_kiosk::centre::Centre::open_at(dir.join("centre.sqlite3"), &cfg, Arc::new(clock)).unwrap();
+    let link = motcua_kiosk::centre::KioskLink::Local(motcua_kiosk::centre::link::LocalLink::new(
+        centre.clone(),
+        &cfg.kiosk.id,
+    ));
+    let backend = Arc::new(motcua_kiosk::app::link_backend::LinkBackend { link });
+    (kiosk_on(cfg, backend, runtime()), centre)
+}
+
+fn type_on_keypad(h: &Harness, text: &str) {
+    for c in text.chars() {
+        let label = if c == '.' { "·".to_string() } else { c.to_string() };
+        tap(h, &label);
+    }
+}
+
+#[test]
+fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
+    // Must hold: a code typed on the keypad finds the dossier on the centre:
+    // status, masked applicant, days left in working days, next step and the
+    // three-step timeline; the texts follow the language; an unknown code and
+    // a malformed one give different plain messages; going home clears the
+    // screen and the Rust state (the next citizen sees nothing).
+    use motcua_kiosk::centre::api::{DossierHistoryRecord, DossierRecord};
+    use motcua_kiosk::domain::dossier::{Channel, DossierStatus};
+    use motcua_kiosk::ui::DossierAdapter;
+    let dir = tempfile::tempdir().unwrap();
+    let (h, centre) = kiosk_with_centre(dir.path());
+    let at = |d: u32, hh: u32, mm: u32| {
+        chrono::TimeZone::with_ymd_and_hms(
+            &motcua_kiosk::domain::localtime::vn_offset(),
+            2026,
+            11,
+            d,
+            hh,
+            mm,
+            0,
+        )
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+    };
+    let step = |at, agency: &str, action: &str| DossierHistoryRecord {
+        at,
+        agency: agency.into(),
+        action: action.into(),
+        status: None,
+    };
+    let code = "000.00.06.H56-261124-0361";
+    h._rt
+        .block_on(centre.import_dossiers(vec![DossierRecord {
+            code: code.into(),
+            procedure_code: "1.004222".into(),
+            procedure_name_vi: "Đăng ký thường trú".into(),
+            procedure_name_en: "Permanent residence registration".into(),
+            applicant: "Nguyễn Văn An".into(),
+            channel: Channel::InPerson,
+            received_at: at(24, 9, 15),
+            appointment: chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            status: DossierStatus::SupplementRequested,
+            missing_documents: vec!["Giấy tờ chứng minh chỗ ở hợp pháp (bản sao)".into()],
+            fee_vnd: None,
+            counter: Some(5),
+            history: vec![
+                step(at(24, 9, 15), "Bộ phận một cửa", "Tiếp nhận hồ sơ"),
+                step(at(25, 14, 2), "Công an phường Hải Châu", "Thẩm định hồ sơ"),
+                step(at(26, 10, 40), "Công an phường Hải Châu", "Yêu cầu bổ sung giấy tờ"),
+            ],
+        }]))
+        .unwrap();
+    let ui = &h.app.ui;
+    let d = ui.global::<DossierAdapter>();
+    tap(&h, "Tra cứu hồ sơ");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Dossier);
+    type_on_keypad(&h, code);
+    assert_eq!(d.get_code_input(), code);
+    tap(&h, "Tra cứu");
+    settle(&h);
+    assert!(d.get_found(), "error: {}", d.get_error());
+    assert_eq!(d.get_status(), "Yêu cầu bổ sung giấy tờ");
+    assert_eq!(d.get_status_code(), 5);
+    assert_eq!(d.get_applicant(), "Nguyễn V. A.");
+    assert_eq!(d.get_received(), "24/11/2026 09:15");
+    assert_eq!(d.get_appointment(), "03/12/2026");
+    assert!(!d.get_overdue());
+    // Sunday 29/11 → Thursday 3/12: Mon, Tue, Wed, Thu.
+    assert_eq!(d.get_overdue_note(), "Đúng hạn: còn 4 ngày làm việc đến ngày hẹn trả 03/12/2026");
+    assert_eq!(d.get_next_step(), "Mang bổ sung: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) đến quầy số 5.");
+    let history: Vec<(String, String)> =
+        d.get_history().iter().map(|r| (r.time.to_string(), r.action.to_string())).collect();
+    assert_eq!(history[0], ("24/11/2026 09:15".to_string(), "Tiếp nhận hồ sơ".to_string()));
+    assert_eq!(history.len(), 3);
+    assert_eq!(ElementHandle::find_by_accessible_label(ui, "Nguyễn Văn An").count(), 0);
+    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::En);
+    assert_eq!(d.get_status(), "Additional documents requested");
+    assert_eq!(d.get_next_step(), "Please bring: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) to counter 5.");
+    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::Vi);
+
+    tap(&h, "Tra cứu hồ sơ khác");
+    assert!(!d.get_found());
+    assert_eq!(d.get_code_input(), "");
+    type_on_keypad(&h, "000.00.06.H56-261124-0999");
+    tap(&h, "Tra cứu");
+    settle(&h);
+    let unknown = d.get_error().to_string();
+    assert!(unknown.starts_with("Không tìm thấy hồ sơ mã 000.00.06.H56-261124-0999"), "{unknown}");
+    for _ in 0..25 {
+        tap(&h, "Xoá");
+    }
+    type_on_keypad(&h, "12-34");
+    tap(&h, "Tra cứu");
+    let malformed = d.get_error().to_string();
+    assert!(malformed.contains("không phải là mã hồ sơ"), "{malformed}");
+    assert!(!d.get_busy(), "a malformed code is not sent to the centre");
+
+    tap(&h, "Trang chủ");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
+    assert_eq!((d.get_code_input().as_str(), d.get_error().as_str(), d.get_found()), ("", "", false));
+    assert_eq!(d.get_history().row_count(), 0);
+    let s = h.app.inner.session.lock().unwrap();
+    assert!(s.dossier.shown.is_none() && s.dossier.error.is_none());
+}
+
+#[test]
+fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
+    // Must hold: scanning a served ticket's QR opens the rating with its
+    // number, counter and officer; a level then "skip" stores one rating and
+    // thanks the citizen; typing that ticket's number again gives the kind
+    // "already rated" message and stores nothing; a second ticket rated with
+    // all nine indices stores them (score 18); a level chosen on a third
+    // ticket is still sent when the citizen leaves before the indices.
+    use motcua_kiosk::centre::api::{IssueTicketRequest, SummaryGroup};
+    use motcua_kiosk::ui::RatingAdapter;
+    let dir = tempfile::tempdir().unwrap();
+    let (h, centre) = kiosk_with_centre(dir.path());
+    let serve = |key: &str| {
+        h._rt.block_on(async {
+            let t = centre
+                .issue(IssueTicketRequest {
+                    service: "HT".into(),
+                    priority: None,
+                    citizen: None,
+                    idempotency_key: key.into(),
+                    kiosk_id: "kiosk-01".into(),
+                    issued_at: None,
+                    offline_number: None,
+                    tracking_code: None,
+                })
+                .await
+                .unwrap()
+                .ticket;
+            centre.call_next(1).await.unwrap();
+            centre.complete(1).await.unwrap();
+            t
+        })
+    };
+    let count = || h._rt.block_on(centre.rating_count()).unwrap();
+    let (t1, _t2, t3) = (serve("t1"), serve("t2"), serve("t3"));
+    let ui = &h.app.ui;
+    let r = ui.global::<RatingAdapter>();
+
+    ui.global::<Session>().invoke_wedge_frame(t1.tracking_url.as_str().into());
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Rating);
+    settle(&h);
+    assert_eq!(r.get_state(), "choose", "{}", r.get_message());
+    assert_eq!((r.get_ticket().as_str(), r.get_counter().as_str()), ("A-001", "Quầy 1"));
+    assert_eq!(r.get_officer(), "Trần Thị B.");
+    tap(&h, "Rất hài lòng");
+    assert_eq!(r.get_state(), "indices");
+    assert_eq!(r.get_indices().row_count(), 9);
+    assert!(!r.get_indices_complete());
+    tap(&h, "Bỏ qua");
+    settle(&h);
+    assert_eq!(r.get_state(), "thanks");
+    assert_eq!(count(), 1);
+    tap(&h, "Về trang chủ");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
+
+    tap(&h, "Đánh giá hài lòng");
+    assert_eq!(r.get_state(), "ask-ticket");
+    type_on_keypad(&h, "A1");
+    tap(&h, "Tiếp tục");
+    settle(&h);
+    assert_eq!(r.get_state(), "already");
+    assert_eq!(r.get_message(), "Vé này đã được đánh giá. Cảm ơn bạn!");
+    assert_eq!(count(), 1, "nothing stored for the second attempt");
+    tap(&h, "Về trang chủ");
+
+    tap(&h, "Đánh giá hài lòng");
+    type_on_keypad(&h, "A-002");
+    tap(&h, "Tiếp tục");
+    settle(&h);
+    assert_eq!((r.get_state().as_str(), r.get_ticket().as_str()), ("choose", "A-002"));
+    tap(&h, "Hài lòng");
+    for i in 0..9 {
+        assert!(!r.get_indices_complete());
+        r.invoke_choose_index(i, 0);
+    }
+    assert!(r.get_indices_complete());
+    assert_eq!(r.get_indices().row_data(0).unwrap().chosen, 0);
+    tap(&h, "Gửi đánh giá");
+    settle(&h);
+    assert_eq!(r.get_state(), "thanks");
+    let summary = h._rt.block_on(centre.rating_summary(None, None, SummaryGroup::Counter)).unwrap();
+    let c1 = summary.groups.iter().find(|g| g.key == "1").unwrap();
+    assert_eq!(
+        (c1.very_satisfied, c1.satisfied, c1.with_indices, c1.index_score_average),
+        (1, 1, 1, Some(18.0))
+    );
+    tap(&h, "Về trang chủ");
+
+    // Leaving during the indices still sends the level that was chosen.
+    ui.global::<Session>().invoke_wedge_frame(t3.tracking_url.as_str().into());
+    settle(&h);
+    tap(&h, "Không hài lòng");
+    assert_eq!(r.get_state(), "indices");
+    tap(&h, "Trang chủ");
+    assert_eq!(r.get_state(), "ask-ticket");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while count() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(count(), 3);
+    assert!(h.app.inner.session.lock().unwrap().rating.level.is_none());
 }

@@ -2,8 +2,9 @@
 //! built-in centre in this process, or the central backend over HTTP (with the
 //! offline fallback). Screens only see these view types.
 
-use crate::domain::ticket::PriorityGroup;
-use chrono::{DateTime, Utc};
+use crate::domain::rating::{IndexScores, RatingLevel};
+use crate::domain::ticket::{PriorityGroup, TicketStatus};
+use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::BoxFuture;
 
 /// A queue service as the kiosk shows it.
@@ -74,9 +75,151 @@ impl BackendError {
     }
 }
 
+/// A dossier as the kiosk shows it: nothing personal beyond the masked name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierView {
+    pub code: String,
+    pub procedure_vi: String,
+    pub procedure_en: String,
+    /// Masked, e.g. `Nguyễn V. A.`.
+    pub applicant: String,
+    pub received_at: DateTime<Utc>,
+    pub appointment: NaiveDate,
+    /// 1-10.
+    pub status_code: u8,
+    pub status_vi: String,
+    pub status_en: String,
+    pub overdue: bool,
+    pub deadline_vi: String,
+    pub deadline_en: String,
+    pub next_step_vi: String,
+    pub next_step_en: String,
+    /// Oldest first.
+    pub history: Vec<DossierStep>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierStep {
+    pub at: DateTime<Utc>,
+    pub agency: String,
+    pub action: String,
+}
+
+/// Why a dossier could not be shown; the screen tells each case apart.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DossierLookupError {
+    #[error("not a dossier code")]
+    Malformed,
+    #[error("no such dossier")]
+    NotFound,
+    #[error("the centre is unreachable")]
+    Unreachable,
+    #[error("the centre did not answer in time")]
+    Timeout,
+    #[error("{0}")]
+    Failed(BackendError),
+}
+
+impl DossierLookupError {
+    pub fn message_vi(&self, code: &str) -> String {
+        match self {
+            DossierLookupError::Malformed => format!(
+                "“{code}” không phải là mã hồ sơ. Mã hồ sơ in trên giấy hẹn trả kết quả, có dạng 000.00.06.H56-231027-0361."
+            ),
+            DossierLookupError::NotFound => format!(
+                "Không tìm thấy hồ sơ mã {code}. Vui lòng kiểm tra lại mã trên giấy hẹn, hoặc hỏi cán bộ tại quầy hướng dẫn."
+            ),
+            DossierLookupError::Unreachable => {
+                "Không kết nối được với hệ thống tra cứu hồ sơ. Vui lòng thử lại sau ít phút hoặc hỏi cán bộ tại quầy hướng dẫn.".into()
+            }
+            DossierLookupError::Timeout => {
+                "Hệ thống tra cứu hồ sơ đang phản hồi chậm. Vui lòng thử lại sau ít phút.".into()
+            }
+            DossierLookupError::Failed(e) => e.vi.clone(),
+        }
+    }
+
+    pub fn message_en(&self, code: &str) -> String {
+        match self {
+            DossierLookupError::Malformed => format!(
+                "“{code}” is not a dossier code. The code is printed on your appointment receipt and looks like 000.00.06.H56-231027-0361."
+            ),
+            DossierLookupError::NotFound => format!(
+                "No dossier has the code {code}. Please check the code on your receipt, or ask at the information desk."
+            ),
+            DossierLookupError::Unreachable => {
+                "The dossier system cannot be reached. Please try again in a few minutes or ask at the information desk.".into()
+            }
+            DossierLookupError::Timeout => {
+                "The dossier system is answering slowly. Please try again in a few minutes.".into()
+            }
+            DossierLookupError::Failed(e) => e.en.clone(),
+        }
+    }
+}
+
+/// The ticket a citizen rates: scanned (tracking code) or typed (number, day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RatingTicket {
+    Tracking(String),
+    Number { number: String, day: NaiveDate },
+}
+
+/// What the rating screen shows before the three choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingContextView {
+    /// `A-023`; `None` when offline and only the tracking code is known.
+    pub ticket_number: Option<String>,
+    pub counter: Option<u32>,
+    pub officer: Option<String>,
+    /// `None` when the centre could not be asked.
+    pub status: Option<TicketStatus>,
+    pub can_rate: bool,
+    pub already_rated: bool,
+    /// The centre is unreachable: the rating will be queued.
+    pub offline: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingVote {
+    /// `None`: anonymous.
+    pub ticket: Option<RatingTicket>,
+    pub level: RatingLevel,
+    pub indices: Option<IndexScores>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateOutcome {
+    /// Stored, or queued to be sent when the centre is back.
+    Thanks {
+        queued: bool,
+    },
+    AlreadyRated,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RatingError {
+    #[error("no such ticket")]
+    NotFound,
+    #[error("several tickets have this number")]
+    Ambiguous,
+    #[error("the ticket was not served")]
+    NotServed,
+    #[error("anonymous ratings are not accepted")]
+    AnonymousNotAllowed,
+    #[error("{0}")]
+    Failed(BackendError),
+}
+
 pub trait QueueBackend: Send + Sync + 'static {
     fn services(&self) -> BoxFuture<'_, Result<Vec<ServiceView>, BackendError>>;
     fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>>;
+    /// A dossier's status by its code (as typed or scanned).
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>>;
+    /// The ticket a citizen wants to rate.
+    fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>>;
+    /// Records a rating (queued when the centre is unreachable).
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>>;
     /// Whether the central backend answered recently (drives the home footer).
     fn online(&self) -> bool {
         true

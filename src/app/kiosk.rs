@@ -10,6 +10,7 @@ use crate::config::{Config, Language};
 use crate::ui::{KioskWindow, Nav, Page, Session};
 use chrono::{DateTime, Utc};
 use slint::ComponentHandle;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +29,8 @@ pub struct SessionState {
     pub pin: String,
     pub pin_failures: u32,
     pub pin_locked_until: Option<DateTime<Utc>>,
+    pub dossier: super::dossier::DossierSession,
+    pub rating: super::rating::RatingSession,
 }
 
 /// Shared between the UI thread and background tasks (hence `Arc` + `Mutex`).
@@ -45,11 +48,19 @@ pub struct Inner {
     pub scanners: Mutex<std::collections::BTreeMap<String, bool>>,
     /// Last printer outcome: "ok", a problem in English, or "" before the first print.
     pub printer_state: Mutex<String>,
+    /// Numbers background requests, so an answer that arrives after the
+    /// citizen moved on (or left) is recognised and dropped.
+    pub requests: AtomicU64,
 }
 
 impl Inner {
     pub fn lang(&self) -> Language {
         *self.lang.lock().expect("lang lock")
+    }
+
+    /// A fresh request number (never 0, the "nothing awaited" value).
+    pub fn next_request(&self) -> u64 {
+        self.requests.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
 
@@ -85,6 +96,7 @@ impl KioskApp {
             idle: Mutex::new(idle),
             scanners: Mutex::new(Default::default()),
             printer_state: Mutex::new(String::new()),
+            requests: AtomicU64::new(0),
         });
         let mut app = KioskApp { ui, inner, timers: Vec::new(), readers: Vec::new() };
         app.wire();
@@ -138,6 +150,8 @@ impl KioskApp {
         setup::wire(ui, inner);
         super::scan::wire_wedge(ui, inner);
         super::sample::wire_placeholders(ui, inner);
+        super::dossier::wire(ui, inner);
+        super::rating::wire(ui, inner);
         update_clock(ui, inner);
 
         // One 1 s tick drives the clock, the idle rule and the ticket countdown.
@@ -186,6 +200,8 @@ pub fn set_language(ui: &KioskWindow, inner: &Inner, lang: Language) {
     ui.global::<Session>().set_language(lang.code().into());
     update_clock(ui, inner);
     queue::refresh_texts(ui, inner);
+    super::dossier::refresh_texts(ui, inner);
+    super::rating::render(ui, inner);
 }
 
 fn update_clock(ui: &KioskWindow, inner: &Inner) {
@@ -203,6 +219,13 @@ fn on_page(ui: &KioskWindow, inner: &Arc<Inner>, page: Page) {
     match page {
         Page::TakeNumber => queue::load_services(ui, inner),
         Page::Setup => setup::reset(ui, inner),
+        // Home: the lookup and the rating are over (the next citizen must not see them).
+        Page::Home => {
+            super::dossier::clear(ui, inner);
+            super::rating::leave(ui, inner);
+        }
+        // A fresh rating each time the page opens (a scan opens it too).
+        Page::Rating => super::rating::leave(ui, inner),
         _ => {}
     }
 }
@@ -225,6 +248,8 @@ fn on_tick(ui: &KioskWindow, inner: &Arc<Inner>) {
 /// Ends the citizen's session: every personal or session value is cleared
 /// from the UI and from Rust state, then the kiosk shows home.
 pub fn end_session(ui: &KioskWindow, inner: &Inner) {
+    // A level chosen but not sent yet still counts (sent before the state goes).
+    super::rating::leave(ui, inner);
     *inner.session.lock().expect("session lock") = SessionState::default();
     inner.idle.lock().expect("idle lock").set_armed(false);
     let s = ui.global::<Session>();
@@ -236,6 +261,8 @@ pub fn end_session(ui: &KioskWindow, inner: &Inner) {
     queue::clear(ui);
     setup::clear(ui);
     super::sample::clear_placeholders(ui);
+    super::dossier::reset_screen(ui);
+    super::rating::reset_screen(ui);
     if inner.cfg.kiosk.language != inner.lang() {
         set_language(ui, inner, inner.cfg.kiosk.language);
     }

@@ -1,9 +1,15 @@
 //! The kiosk screens on the real centre link: the built-in centre in this
 //! process, or the central backend with offline numbers and the outbox.
 
-use super::backend::{BackendError, IssueRequest, QueueBackend, ServiceView, TicketView};
+use super::backend::{
+    BackendError, DossierLookupError, DossierStep, DossierView, IssueRequest, QueueBackend, RateOutcome,
+    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+};
 use crate::centre::api::{CitizenInfo, ServiceInfo};
-use crate::centre::link::{KioskLink, LinkMode, TicketRequest};
+use crate::centre::client::LinkError;
+use crate::centre::link::{
+    KioskLink, LinkMode, RatingLookup, RatingResult, RatingSubmission, TicketRef, TicketRequest,
+};
 use crate::domain::localtime::to_local;
 use crate::domain::queue_rules::Availability;
 use futures_util::future::BoxFuture;
@@ -53,8 +59,63 @@ fn service_view(s: &ServiceInfo) -> ServiceView {
     }
 }
 
-fn error(e: crate::centre::client::LinkError) -> BackendError {
+fn error(e: LinkError) -> BackendError {
     BackendError::new(e.message_vi(), e.message_en())
+}
+
+fn dossier_error(e: LinkError) -> DossierLookupError {
+    match &e {
+        LinkError::Rejected { code, .. } if code == "malformed_code" => DossierLookupError::Malformed,
+        LinkError::Rejected { code, .. } if code == "dossier_not_found" => DossierLookupError::NotFound,
+        LinkError::Timeout => DossierLookupError::Timeout,
+        e if e.is_connectivity() => DossierLookupError::Unreachable,
+        _ => DossierLookupError::Failed(error(e)),
+    }
+}
+
+fn rating_error(e: LinkError) -> RatingError {
+    match &e {
+        LinkError::Rejected { code, .. } => match code.as_str() {
+            "ticket_not_found" => RatingError::NotFound,
+            "ambiguous_ticket" => RatingError::Ambiguous,
+            "ticket_not_served" => RatingError::NotServed,
+            "anonymous_not_allowed" => RatingError::AnonymousNotAllowed,
+            _ => RatingError::Failed(error(e)),
+        },
+        _ => RatingError::Failed(error(e)),
+    }
+}
+
+fn ticket_ref(t: RatingTicket) -> TicketRef {
+    match t {
+        RatingTicket::Tracking(c) => TicketRef::Tracking(c),
+        RatingTicket::Number { number, day } => TicketRef::Number { number, day },
+    }
+}
+
+/// The centre's dossier as the kiosk shows it.
+pub fn dossier_view(d: crate::centre::api::DossierView) -> DossierView {
+    DossierView {
+        code: d.code,
+        procedure_vi: d.procedure_name_vi,
+        procedure_en: d.procedure_name_en,
+        applicant: d.applicant,
+        received_at: d.received_at,
+        appointment: d.appointment,
+        status_code: d.status.code,
+        status_vi: d.status.label_vi,
+        status_en: d.status.label_en,
+        overdue: d.deadline.overdue,
+        deadline_vi: d.deadline.note_vi,
+        deadline_en: d.deadline.note_en,
+        next_step_vi: d.next_step.text_vi,
+        next_step_en: d.next_step.text_en,
+        history: d
+            .history
+            .into_iter()
+            .map(|h| DossierStep { at: h.at, agency: h.agency, action: h.action })
+            .collect(),
+    }
 }
 
 impl QueueBackend for LinkBackend {
@@ -93,6 +154,52 @@ impl QueueBackend for LinkBackend {
                 offline: t.offline,
                 priority: t.priority,
             })
+        })
+    }
+
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
+        Box::pin(async move { self.link.dossier(&code).await.map(dossier_view).map_err(dossier_error) })
+    }
+
+    fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>> {
+        Box::pin(async move {
+            let typed = match &ticket {
+                RatingTicket::Number { number, .. } => Some(number.clone()),
+                RatingTicket::Tracking(_) => None,
+            };
+            match self.link.rating_context(&ticket_ref(ticket)).await.map_err(rating_error)? {
+                RatingLookup::Found(c) => Ok(RatingContextView {
+                    ticket_number: Some(c.ticket_number),
+                    counter: c.counter,
+                    officer: c.officer,
+                    status: Some(c.status),
+                    can_rate: c.can_rate,
+                    already_rated: c.already_rated,
+                    offline: false,
+                }),
+                RatingLookup::Offline { already_queued } => Ok(RatingContextView {
+                    ticket_number: typed,
+                    counter: None,
+                    officer: None,
+                    status: None,
+                    can_rate: true,
+                    already_rated: already_queued,
+                    offline: true,
+                }),
+            }
+        })
+    }
+
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+        Box::pin(async move {
+            let mut sub = RatingSubmission::new(vote.ticket.map(ticket_ref), vote.level);
+            if let Some(ix) = vote.indices {
+                sub = sub.with_indices(ix);
+            }
+            match self.link.rate(&sub).await.map_err(rating_error)? {
+                RatingResult::Recorded { queued, .. } => Ok(RateOutcome::Thanks { queued }),
+                RatingResult::AlreadyRated => Ok(RateOutcome::AlreadyRated),
+            }
         })
     }
 

@@ -1,12 +1,10 @@
 //! Deterministic sample content for the screens whose data sources come with
-//! later issues (procedures, dossier status, rating), and for headless
-//! snapshots. Replaced feature by feature as the real controllers land.
+//! later issues (procedures), and for headless snapshots. Replaced feature by
+//! feature as the real controllers land (dossier status: `dossier.rs`,
+//! rating: `rating.rs`).
 
 use super::kiosk::Inner;
-use crate::ui::{
-    DocumentRow, DossierAdapter, FieldRow, HistoryRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter,
-    ProcedureRow, RatingAdapter,
-};
+use crate::ui::{DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::Arc;
 
@@ -88,40 +86,6 @@ pub fn show_procedure_detail(ui: &KioskWindow) {
     ));
 }
 
-pub fn show_dossier(ui: &KioskWindow) {
-    let d = ui.global::<DossierAdapter>();
-    d.set_code_input("000.00.06.H56-231027-0361".into());
-    d.set_found(true);
-    d.set_error("".into());
-    d.set_code("000.00.06.H56-231027-0361".into());
-    d.set_procedure("Đăng ký thường trú".into());
-    d.set_applicant("Nguyễn V. A.".into());
-    d.set_received("27/10/2026 09:15".into());
-    d.set_appointment("05/11/2026".into());
-    d.set_status("Yêu cầu bổ sung giấy tờ".into());
-    d.set_status_code(5);
-    d.set_overdue(false);
-    d.set_overdue_note("Còn 3 ngày làm việc đến ngày hẹn trả".into());
-    d.set_next_step("Mang bổ sung: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) đến quầy số 5".into());
-    d.set_history(model(vec![
-        HistoryRow {
-            time: "27/10/2026 09:15".into(),
-            step: "Bộ phận một cửa".into(),
-            action: "Tiếp nhận hồ sơ".into(),
-        },
-        HistoryRow {
-            time: "28/10/2026 14:02".into(),
-            step: "Công an phường Hải Châu".into(),
-            action: "Thẩm định hồ sơ".into(),
-        },
-        HistoryRow {
-            time: "30/10/2026 10:40".into(),
-            step: "Công an phường Hải Châu".into(),
-            action: "Yêu cầu bổ sung giấy tờ chứng minh chỗ ở hợp pháp".into(),
-        },
-    ]));
-}
-
 pub fn wire_placeholders(ui: &KioskWindow, _inner: &Arc<Inner>) {
     show_procedure_list(ui);
     let p = ui.global::<ProcedureAdapter>();
@@ -151,29 +115,6 @@ pub fn wire_placeholders(ui: &KioskWindow, _inner: &Arc<Inner>) {
             }
         }
     });
-    let d = ui.global::<DossierAdapter>();
-    d.on_key({
-        let weak = ui.as_weak();
-        move |k| {
-            if let Some(ui) = weak.upgrade() {
-                let d = ui.global::<DossierAdapter>();
-                let allowed = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
-                d.set_code_input(super::keypad::apply_key(&d.get_code_input(), &k, 32, allowed).into());
-            }
-        }
-    });
-    let r = ui.global::<RatingAdapter>();
-    r.set_state("ask-ticket".into());
-    r.on_key({
-        let weak = ui.as_weak();
-        move |k| {
-            if let Some(ui) = weak.upgrade() {
-                let r = ui.global::<RatingAdapter>();
-                let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-';
-                r.set_ticket_input(super::keypad::apply_key(&r.get_ticket_input(), &k, 8, allowed).into());
-            }
-        }
-    });
 }
 
 pub fn clear_placeholders(ui: &KioskWindow) {
@@ -181,14 +122,4 @@ pub fn clear_placeholders(ui: &KioskWindow) {
     p.set_query("".into());
     p.set_field_filter("".into());
     p.set_keyboard_open(false);
-    let d = ui.global::<DossierAdapter>();
-    d.set_code_input("".into());
-    d.set_found(false);
-    d.set_error("".into());
-    d.set_applicant("".into());
-    d.set_history(ModelRc::default());
-    let r = ui.global::<RatingAdapter>();
-    r.set_state("ask-ticket".into());
-    r.set_ticket_input("".into());
-    r.set_ticket("".into());
 }

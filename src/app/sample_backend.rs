@@ -1,15 +1,33 @@
 //! A fixed, in-memory queue backend with deterministic data: headless
 //! snapshots and UI tests that must not depend on a store.
 
-use super::backend::{BackendError, IssueRequest, QueueBackend, ServiceView, TicketView};
+use super::backend::{
+    BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
+    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+};
+use crate::centre::api::DossierRecord;
+use crate::domain::dossier::WorkCalendar;
+use crate::domain::localtime::service_day;
+use crate::domain::scan::DossierCode;
+use crate::domain::ticket::{TicketNumber, TicketStatus};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
+use std::collections::HashSet;
 use std::sync::Mutex;
+
+/// The counter and officer every sample ticket was served by.
+pub const SAMPLE_COUNTER: u32 = 2;
+pub const SAMPLE_OFFICER: &str = "Trần Thị B.";
+/// The number a scanned sample ticket has.
+pub const SAMPLE_TICKET: &str = "A-023";
 
 pub struct SampleBackend {
     services: Vec<ServiceView>,
     next: Mutex<u32>,
     now: DateTime<Utc>,
+    calendar: WorkCalendar,
+    dossiers: Vec<DossierRecord>,
+    rated: Mutex<HashSet<String>>,
 }
 
 impl SampleBackend {
@@ -40,7 +58,25 @@ impl SampleBackend {
                 },
             })
             .collect();
-        Self { services, next: Mutex::new(23), now }
+        let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
+        let dossiers = crate::centre::core::sample_records(&calendar, service_day(now));
+        Self { services, next: Mutex::new(23), now, calendar, dossiers, rated: Mutex::new(HashSet::new()) }
+    }
+
+    /// The sample dossiers (the built-in centre's samples, dated relative to `now`).
+    pub fn dossier_records(&self) -> &[DossierRecord] {
+        &self.dossiers
+    }
+
+    fn ticket_key(t: &Option<RatingTicket>) -> Option<String> {
+        match t {
+            None => None,
+            Some(RatingTicket::Tracking(c)) => Some(format!("t:{c}")),
+            Some(RatingTicket::Number { number, day }) => Some(format!(
+                "n:{day}:{}",
+                TicketNumber::parse(number).map(|n| n.to_string()).unwrap_or_default()
+            )),
+        }
     }
 }
 
@@ -72,6 +108,52 @@ impl QueueBackend for SampleBackend {
                 offline: false,
                 priority: req.priority,
             })
+        })
+    }
+
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
+        Box::pin(async move {
+            let code = DossierCode::parse(&code).ok_or(DossierLookupError::Malformed)?;
+            let record =
+                self.dossiers.iter().find(|r| r.code == code.as_str()).ok_or(DossierLookupError::NotFound)?;
+            let view = crate::centre::core::record_view(record, &self.calendar, service_day(self.now))
+                .map_err(|e| DossierLookupError::Failed(BackendError::new(e.to_string(), e.to_string())))?;
+            Ok(super::link_backend::dossier_view(view))
+        })
+    }
+
+    fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>> {
+        Box::pin(async move {
+            let number = match &ticket {
+                RatingTicket::Tracking(_) => SAMPLE_TICKET.to_string(),
+                RatingTicket::Number { number, .. } => {
+                    TicketNumber::parse(number).ok_or(RatingError::NotFound)?.to_string()
+                }
+            };
+            let key = Self::ticket_key(&Some(ticket));
+            let already = key.is_some_and(|k| self.rated.lock().expect("sample lock").contains(&k));
+            Ok(RatingContextView {
+                ticket_number: Some(number),
+                counter: Some(SAMPLE_COUNTER),
+                officer: Some(SAMPLE_OFFICER.into()),
+                status: Some(TicketStatus::Served),
+                can_rate: true,
+                already_rated: already,
+                offline: false,
+            })
+        })
+    }
+
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+        Box::pin(async move {
+            let Some(key) = Self::ticket_key(&vote.ticket) else {
+                return Ok(RateOutcome::Thanks { queued: false });
+            };
+            if self.rated.lock().expect("sample lock").insert(key) {
+                Ok(RateOutcome::Thanks { queued: false })
+            } else {
+                Ok(RateOutcome::AlreadyRated)
+            }
         })
     }
 }

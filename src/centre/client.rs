@@ -186,14 +186,11 @@ impl From<CentreError> for LinkError {
             CentreError::CapReached { next_open } => LinkError::CapReached { next_open },
             CentreError::Unavailable => LinkError::Unreachable("the built-in centre has stopped".into()),
             CentreError::Store(m) => LinkError::Local(m),
-            other => {
-                let status = match other {
-                    CentreError::UnknownCounter(_) | CentreError::TicketNotFound => 404,
-                    CentreError::BadRequest(_) => 400,
-                    _ => 409,
-                };
-                LinkError::Rejected { status, code: other.code().into(), message: other.to_string() }
-            }
+            other => LinkError::Rejected {
+                status: other.status(),
+                code: other.code().into(),
+                message: other.to_string(),
+            },
         }
     }
 }
@@ -394,6 +391,55 @@ impl ApiClient {
         self.get("/api/v1/kiosks").await
     }
 
+    /// A dossier's status; `malformed_code` and `dossier_not_found` come back as
+    /// [`LinkError::Rejected`] with that code.
+    pub async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
+        self.get(&format!("/api/v1/dossiers/{}", encode_component(code.trim()))).await
+    }
+
+    /// The ticket a citizen wants to rate.
+    pub async fn rating_context(&self, q: &RatingContextQuery) -> Result<RatingContext, LinkError> {
+        let mut params = Vec::new();
+        if let Some(c) = &q.tracking_code {
+            params.push(format!("tracking_code={}", encode_component(c)));
+        }
+        if let Some(n) = &q.number {
+            params.push(format!("number={}", encode_component(n)));
+        }
+        if let Some(d) = q.day {
+            params.push(format!("day={d}"));
+        }
+        self.get(&format!("/api/v1/ratings/context?{}", params.join("&"))).await
+    }
+
+    /// Sends (or replays) a rating; `true` when the centre stored it now.
+    /// Idempotent thanks to its key, so it is retried like a ticket.
+    pub async fn rate_created(&self, req: &RatingRequest) -> Result<(RatingReceipt, bool), LinkError> {
+        let (status, r) = self.call(Method::POST, "/api/v1/ratings", Some(req), true).await?;
+        Ok((r, status == StatusCode::CREATED))
+    }
+
+    pub async fn rate(&self, req: &RatingRequest) -> Result<RatingReceipt, LinkError> {
+        Ok(self.rate_created(req).await?.0)
+    }
+
+    /// Rating tallies for officials (JSON).
+    pub async fn rating_summary(
+        &self,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+        group: SummaryGroup,
+    ) -> Result<RatingSummary, LinkError> {
+        let mut path = format!("/api/v1/ratings/summary?group={}", group.key());
+        if let Some(f) = from {
+            path.push_str(&format!("&from={f}"));
+        }
+        if let Some(t) = to {
+            path.push_str(&format!("&to={t}"));
+        }
+        self.get(&path).await
+    }
+
     /// Opens the event stream, resuming after `last_event_id` when given.
     pub async fn events(&self, last_event_id: Option<u64>) -> Result<EventStream, LinkError> {
         let mut rb = self
@@ -466,6 +512,20 @@ impl ApiClient {
         });
         rx
     }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (a path
+/// segment or a query value).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// An open event stream.
@@ -574,6 +634,12 @@ mod tests {
         assert!(m.contains("07:30 ngày 03/03/2026"), "{m}");
         assert!(LinkError::Unreachable("x".into()).message_vi().starts_with("Không kết nối"));
         assert!(LinkError::Timeout.message_en().contains("slowly"));
+    }
+
+    #[test]
+    fn components_are_percent_encoded() {
+        assert_eq!(encode_component("000.00.06.H56-231027-0361"), "000.00.06.H56-231027-0361");
+        assert_eq!(encode_component("a/b c?ễ"), "a%2Fb%20c%3F%E1%BB%85");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 use crate::centre::api::*;
 use crate::config::{Config, ServiceConfig};
 use crate::domain::clock::{self, Clock};
+use crate::domain::dossier::WorkCalendar;
 use crate::domain::localtime::{day_start_utc, service_day};
 use crate::domain::queue_rules::{self, Class, Schedule};
 use crate::domain::ticket::TicketNumber;
@@ -28,6 +29,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::{broadcast, oneshot};
+
+mod dossiers;
+mod ratings;
+
+pub use self::dossiers::{record_view, sample_records, validate_records};
+pub use self::ratings::{summary_csv, RateOutcome};
 
 /// Most jobs committed together in one transaction.
 const MAX_BATCH: usize = 512;
@@ -64,6 +71,20 @@ pub enum CentreError {
     IdempotencyConflict,
     #[error("{0}")]
     BadRequest(String),
+    #[error("`{0}` is not a dossier code (expected {{agency}}-{{yyMMdd}}-{{NNNN}}, e.g. 000.00.06.H56-231027-0361)")]
+    MalformedDossierCode(String),
+    #[error("no dossier has the code {0}")]
+    DossierNotFound(String),
+    #[error("this ticket has already been rated")]
+    AlreadyRated,
+    #[error("only a ticket that was called to a counter can be rated")]
+    TicketNotServed,
+    #[error("ratings without a ticket are not accepted here")]
+    AnonymousNotAllowed,
+    #[error("several tickets have this number that day; use the ticket's QR code")]
+    AmbiguousTicket,
+    #[error("the import file has {} problem(s): {}", .0.len(), .0.join("; "))]
+    InvalidImport(Vec<String>),
     #[error("the centre's database failed: {0}")]
     Store(String),
     #[error("the centre is shutting down")]
@@ -83,8 +104,39 @@ impl CentreError {
             CentreError::NoCurrentTicket(_) => "no_current_ticket",
             CentreError::IdempotencyConflict => "idempotency_conflict",
             CentreError::BadRequest(_) => "bad_request",
+            CentreError::MalformedDossierCode(_) => "malformed_code",
+            CentreError::DossierNotFound(_) => "dossier_not_found",
+            CentreError::AlreadyRated => "already_rated",
+            CentreError::TicketNotServed => "ticket_not_served",
+            CentreError::AnonymousNotAllowed => "anonymous_not_allowed",
+            CentreError::AmbiguousTicket => "ambiguous_ticket",
+            CentreError::InvalidImport(_) => "invalid_import",
             CentreError::Store(_) => "store_error",
             CentreError::Unavailable => "unavailable",
+        }
+    }
+
+    /// The HTTP status of the error response.
+    pub fn status(&self) -> u16 {
+        match self {
+            CentreError::UnknownService(_)
+            | CentreError::BadRequest(_)
+            | CentreError::MalformedDossierCode(_)
+            | CentreError::InvalidImport(_) => 400,
+            CentreError::AnonymousNotAllowed => 403,
+            CentreError::UnknownCounter(_)
+            | CentreError::TicketNotFound
+            | CentreError::DossierNotFound(_) => 404,
+            CentreError::Closed { .. }
+            | CentreError::CapReached { .. }
+            | CentreError::CounterPaused(_)
+            | CentreError::NoCurrentTicket(_)
+            | CentreError::IdempotencyConflict
+            | CentreError::AlreadyRated
+            | CentreError::TicketNotServed
+            | CentreError::AmbiguousTicket => 409,
+            CentreError::Store(_) => 500,
+            CentreError::Unavailable => 503,
         }
     }
 
@@ -149,6 +201,12 @@ struct Setup {
     /// The centre's own numbers skip this range (kiosks print offline numbers from it).
     offline_range: (u32, u32),
     tracking_base_url: String,
+    /// Working days for dossier deadlines.
+    calendar: WorkCalendar,
+    /// Counter number -> officer name.
+    officers: BTreeMap<u32, String>,
+    allow_anonymous: bool,
+    sample_dossiers: bool,
 }
 
 impl Setup {
@@ -177,6 +235,15 @@ impl Setup {
             always_open: cfg.queue.always_open,
             offline_range: (cfg.offline.range_start, cfg.offline.range_end),
             tracking_base_url: cfg.centre.tracking_base_url.clone(),
+            calendar: WorkCalendar::from_strings(&cfg.dossier.holidays),
+            officers: cfg
+                .queue
+                .counter_officers
+                .iter()
+                .map(|o| (o.counter, o.name.trim().to_string()))
+                .collect(),
+            allow_anonymous: cfg.rating.allow_anonymous,
+            sample_dossiers: cfg.dossier.sample_data,
         }
     }
 
@@ -245,8 +312,9 @@ impl Centre {
         clock: Arc<dyn Clock>,
     ) -> Result<Centre, CentreError> {
         let path = path.as_ref().to_path_buf();
-        let store = Store::open(&path)?;
+        let mut store = Store::open(&path)?;
         let setup = Arc::new(Setup::new(cfg));
+        dossiers::prepare_samples(store.conn_mut(), &setup, clock.now())?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         let current_day = q::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
         let (tx, rx) = mpsc::channel::<Job>();

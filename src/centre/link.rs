@@ -13,6 +13,13 @@
 //! * A background task sends the outbox in order when the centre is back; the
 //!   centre drops replays of a key and queues offline tickets by their original
 //!   issue time. Heartbeats use the same outbox (only the latest is kept).
+//! * Ratings are sent at once when the centre answers, else queued in the
+//!   outbox (fsynced) and sent later; their idempotency key is derived from
+//!   the kiosk and the ticket, so a rating is stored once whatever happens to
+//!   the answers, and a second rating of the same ticket at this kiosk is
+//!   recognised even before the first has reached the centre.
+//! * Dossier lookups have no offline fallback: they go to the centre or fail
+//!   with a [`LinkError`] that says why (unreachable, timeout, refused).
 //! * [`KioskLink::status`] / [`KioskLink::watch_status`] tell the UI whether it
 //!   is online, since when, and how many items wait in the outbox.
 
@@ -23,9 +30,10 @@ use crate::config::Config;
 use crate::domain::clock::{self, Clock};
 use crate::domain::localtime::service_day;
 use crate::domain::queue_rules::{self, Schedule};
+use crate::domain::rating::{IndexScores, RatingLevel};
 use crate::domain::ticket::TicketNumber;
 use crate::store::{self, outbox, queue as meta, to_ms, Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex, Weak};
@@ -35,6 +43,7 @@ use tokio::sync::{watch, Notify};
 /// Outbox kinds.
 pub const KIND_TICKET: &str = "ticket";
 pub const KIND_HEARTBEAT: &str = "heartbeat";
+pub const KIND_RATING: &str = "rating";
 const SERVICES_CACHE_KEY: &str = "services_cache";
 
 /// What the citizen chose. Build it once per tap and reuse it if the UI retries:
@@ -79,6 +88,115 @@ impl TicketRequest {
             tracking_code: None,
         }
     }
+}
+
+/// The ticket a rating is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketRef {
+    /// The tracking code in the ticket's QR.
+    Tracking(String),
+    /// The number printed on the ticket (`A-023`) and its service day.
+    Number { number: String, day: NaiveDate },
+}
+
+impl TicketRef {
+    fn query(&self) -> RatingContextQuery {
+        match self {
+            TicketRef::Tracking(c) => {
+                RatingContextQuery { tracking_code: Some(c.clone()), ..Default::default() }
+            }
+            TicketRef::Number { number, day } => {
+                RatingContextQuery { number: Some(number.clone()), day: Some(*day), ..Default::default() }
+            }
+        }
+    }
+
+    /// Stable part of the idempotency key: one rating per ticket per kiosk.
+    fn key_part(&self) -> String {
+        match self {
+            TicketRef::Tracking(c) => format!("t:{c}"),
+            TicketRef::Number { number, day } => {
+                let n = crate::domain::ticket::TicketNumber::parse(number)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| number.trim().to_ascii_uppercase());
+                format!("n:{day}:{n}")
+            }
+        }
+    }
+}
+
+/// A citizen's rating. Build it once per choice and reuse it on retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatingSubmission {
+    /// `None`: anonymous (when the centre allows it).
+    pub ticket: Option<TicketRef>,
+    pub level: RatingLevel,
+    pub indices: Option<IndexScores>,
+    pub comment: Option<String>,
+    key_part: String,
+}
+
+impl RatingSubmission {
+    pub fn new(ticket: Option<TicketRef>, level: RatingLevel) -> Self {
+        let key_part = match &ticket {
+            Some(t) => t.key_part(),
+            None => format!("a:{}", uuid::Uuid::new_v4()),
+        };
+        RatingSubmission { ticket, level, indices: None, comment: None, key_part }
+    }
+
+    pub fn with_indices(mut self, indices: IndexScores) -> Self {
+        self.indices = Some(indices);
+        self
+    }
+
+    pub fn with_comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+
+    /// The idempotency key this kiosk sends for the rating.
+    pub fn idempotency_key(&self, kiosk_id: &str) -> String {
+        format!("rating:{kiosk_id}:{}", self.key_part)
+    }
+
+    fn to_api(&self, kiosk_id: &str, rated_at: DateTime<Utc>) -> RatingRequest {
+        let (tracking_code, ticket_number, day) = match &self.ticket {
+            Some(TicketRef::Tracking(c)) => (Some(c.clone()), None, None),
+            Some(TicketRef::Number { number, day }) => (None, Some(number.clone()), Some(*day)),
+            None => (None, None, None),
+        };
+        RatingRequest {
+            tracking_code,
+            ticket_number,
+            day,
+            level: self.level,
+            indices: self.indices.map(|i| i.scores().to_vec()),
+            comment: self.comment.clone(),
+            idempotency_key: self.idempotency_key(kiosk_id),
+            kiosk_id: kiosk_id.to_string(),
+            rated_at: Some(rated_at),
+        }
+    }
+}
+
+/// What the link knows about a ticket to rate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatingLookup {
+    /// The centre answered (`already_rated` also counts this kiosk's ratings
+    /// still waiting in the outbox).
+    Found(RatingContext),
+    /// The centre is unreachable: the rating can still be given and is queued.
+    Offline { already_queued: bool },
+}
+
+/// What became of a rating.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatingResult {
+    /// Stored by the centre (`receipt`), or queued to be sent (`queued`).
+    Recorded { receipt: Option<RatingReceipt>, queued: bool },
+    /// The ticket had been rated before; nothing was stored.
+    AlreadyRated,
 }
 
 /// Device health reported in heartbeats (the link adds the outbox length).
@@ -182,6 +300,34 @@ impl KioskLink {
                 l.centre.heartbeat(&l.kiosk_id, req).await?;
                 Ok(())
             }
+        }
+    }
+
+    /// A dossier's status (no offline fallback).
+    pub async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
+        match self {
+            KioskLink::Remote(r) => r.dossier(code).await,
+            KioskLink::Local(l) => Ok(l.centre.dossier(code).await?),
+        }
+    }
+
+    /// The ticket a citizen wants to rate.
+    pub async fn rating_context(&self, ticket: &TicketRef) -> Result<RatingLookup, LinkError> {
+        match self {
+            KioskLink::Remote(r) => r.rating_context(ticket).await,
+            KioskLink::Local(l) => Ok(RatingLookup::Found(l.centre.rating_context(ticket.query()).await?)),
+        }
+    }
+
+    /// Sends a rating, through the outbox when the centre is unreachable.
+    pub async fn rate(&self, sub: &RatingSubmission) -> Result<RatingResult, LinkError> {
+        match self {
+            KioskLink::Remote(r) => r.rate(sub).await,
+            KioskLink::Local(l) => match l.centre.rate(sub.to_api(&l.kiosk_id, l.centre.now())).await {
+                Ok(out) => Ok(RatingResult::Recorded { receipt: Some(out.receipt), queued: false }),
+                Err(crate::centre::core::CentreError::AlreadyRated) => Ok(RatingResult::AlreadyRated),
+                Err(e) => Err(e.into()),
+            },
         }
     }
 
@@ -377,6 +523,95 @@ impl RemoteLink {
             }
         }
         inner.issue_offline(req).await
+    }
+
+    async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
+        let inner = &self.inner;
+        match inner.client.dossier(code).await {
+            Ok(d) => {
+                inner.set_online();
+                Ok(d)
+            }
+            Err(e) => {
+                if e.is_connectivity() {
+                    inner.set_offline(&e);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// This kiosk's queued rating under `key`, if any.
+    async fn queued_rating(&self, key: String) -> Result<Option<RatingRequest>, LinkError> {
+        let item = self.inner.db(move |c| outbox::by_key(c, &key)).await?;
+        Ok(item
+            .filter(|i| i.kind == KIND_RATING && !i.dead)
+            .and_then(|i| serde_json::from_str::<RatingRequest>(&i.payload).ok()))
+    }
+
+    async fn rating_context(&self, ticket: &TicketRef) -> Result<RatingLookup, LinkError> {
+        let inner = &self.inner;
+        let key = RatingSubmission::new(Some(ticket.clone()), RatingLevel::Satisfied)
+            .idempotency_key(&inner.kiosk_id);
+        let queued = self.queued_rating(key).await?.is_some();
+        if inner.mode() != LinkMode::Offline {
+            match inner.client.rating_context(&ticket.query()).await {
+                Ok(mut ctx) => {
+                    inner.set_online();
+                    ctx.already_rated |= queued;
+                    return Ok(RatingLookup::Found(ctx));
+                }
+                Err(e) if e.is_connectivity() => inner.set_offline(&e),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(RatingLookup::Offline { already_queued: queued })
+    }
+
+    async fn rate(&self, sub: &RatingSubmission) -> Result<RatingResult, LinkError> {
+        let inner = &self.inner;
+        let key = sub.idempotency_key(&inner.kiosk_id);
+        if let Some(earlier) = self.queued_rating(key.clone()).await? {
+            // Queued before: a retry of the same choice is fine, a new choice is a second rating.
+            let same =
+                earlier.level == sub.level && earlier.indices == sub.indices.map(|i| i.scores().to_vec());
+            return Ok(if same {
+                RatingResult::Recorded { receipt: None, queued: true }
+            } else {
+                RatingResult::AlreadyRated
+            });
+        }
+        let api = sub.to_api(&inner.kiosk_id, inner.clock.now());
+        if inner.mode() != LinkMode::Offline {
+            match inner.client.rate(&api).await {
+                Ok(r) => {
+                    inner.set_online();
+                    return Ok(RatingResult::Recorded { receipt: Some(r), queued: false });
+                }
+                Err(LinkError::Rejected { code, .. }) if code == "already_rated" => {
+                    return Ok(RatingResult::AlreadyRated)
+                }
+                Err(e) if e.is_connectivity() => {
+                    tracing::warn!(error = %e, "centre unreachable; the rating is queued");
+                    inner.set_offline(&e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let payload = serde_json::to_string(&api).expect("rating serialises");
+        let now = to_ms(inner.clock.now());
+        let len = inner
+            .db(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                outbox::push(&tx, KIND_RATING, &key, &payload, now)?;
+                let len = outbox::len(&tx)?;
+                tx.commit()?;
+                Ok(len)
+            })
+            .await?;
+        inner.set_outbox_len(len);
+        inner.wake.notify_one();
+        Ok(RatingResult::Recorded { receipt: None, queued: true })
     }
 
     async fn heartbeat(&self, health: &DeviceHealth) -> Result<(), LinkError> {
@@ -614,6 +849,18 @@ impl RemoteInner {
             },
             KIND_HEARTBEAT => match serde_json::from_str::<HeartbeatRequest>(&item.payload) {
                 Ok(req) => self.client.heartbeat(&self.kiosk_id, &req).await.map(|_| ()),
+                Err(e) => Err(LinkError::Local(format!("unreadable outbox item: {e}"))),
+            },
+            KIND_RATING => match serde_json::from_str::<RatingRequest>(&item.payload) {
+                Ok(req) => match self.client.rate(&req).await {
+                    Ok(_) => Ok(()),
+                    // Rated meanwhile (at another kiosk): there is nothing left to deliver.
+                    Err(LinkError::Rejected { code, .. }) if code == "already_rated" => {
+                        tracing::info!(key = %item.key, "queued rating dropped: the ticket was rated meanwhile");
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(LinkError::Local(format!("unreadable outbox item: {e}"))),
             },
             other => Err(LinkError::Local(format!("unknown outbox kind `{other}`"))),

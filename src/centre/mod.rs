@@ -18,5 +18,8 @@ pub mod sse;
 
 pub use self::client::{ApiClient, EventStream, LinkError};
 pub use self::core::{Centre, CentreError, IssueOutcome};
-pub use self::link::{DeviceHealth, KioskLink, LinkMode, LinkOptions, LinkStatus, TicketRequest};
+pub use self::link::{
+    DeviceHealth, KioskLink, LinkMode, LinkOptions, LinkStatus, RatingLookup, RatingResult, RatingSubmission,
+    TicketRef, TicketRequest,
+};
 pub use self::server::{serve, serve_centre, ServerOptions};

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub mod centre;
+pub mod dossiers;
 pub mod hardware;
 pub mod run;
 
@@ -72,6 +73,11 @@ pub enum Command {
     Complete(CounterArgs),
     /// Counter: the current ticket did not come.
     NoShow(CounterArgs),
+    /// Dossiers of the built-in centre (status lookup at the kiosk).
+    Dossiers {
+        #[command(subcommand)]
+        action: DossierAction,
+    },
     /// List serial ports (barcode readers, serial printers).
     Ports,
     /// Print every frame a barcode reader sends, one JSON line each (personal data masked).
@@ -112,6 +118,18 @@ pub struct CounterArgs {
     /// Centre URL; default centre.url, else the built-in centre's centre.listen.
     #[arg(long, value_name = "URL")]
     pub center: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DossierAction {
+    /// Import dossiers from a JSON file (format in docs/api.md): all or
+    /// nothing; every problem is named by its JSON path.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List every dossier: code, status, appointment, lateness.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -169,6 +187,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recall(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Recall),
         Command::Complete(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Complete),
         Command::NoShow(a) => counter(cli.config.as_deref(), a, centre::CounterAction::NoShow),
+        Command::Dossiers { action } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            match action {
+                DossierAction::Import { file } => {
+                    dossiers::import(&cfg, &file)?;
+                }
+                DossierAction::List => dossiers::list(&cfg)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ports => {
             hardware::ports()?;
             Ok(ExitCode::SUCCESS)

@@ -13,9 +13,10 @@ use super::citizen_id::{CitizenId, CitizenIdError};
 /// Path of the ticket tracking page in the QR printed on tickets:
 /// `http://HOST:8700/t/<tracking code>`.
 pub const TRACKING_PATH: &str = "/t/";
-/// Length bounds of a tracking code (characters `A-Z`, `0-9`).
+/// Length bounds of a tracking code (characters `A-Z`, `0-9`). The centre issues
+/// 20-character codes (`centre::api::TRACKING_CODE_LEN`).
 pub const TRACKING_CODE_MIN: usize = 10;
-pub const TRACKING_CODE_MAX: usize = 16;
+pub const TRACKING_CODE_MAX: usize = 20;
 
 /// A dossier code `{agency}-{yyMMdd}-{NNNN}`, e.g. `000.00.06.H56-231027-0361`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -334,6 +335,8 @@ mod tests {
             ("http://192.168.1.10:8700/t/ABCD2345EFGH", "ABCD2345EFGH"),
             ("HTTPS://kiosk.local/t/0123456789/", "0123456789"),
             ("http://10.0.0.2:8700/t/ABCDEFGHJK23MNPQ?lang=en", "ABCDEFGHJK23MNPQ"),
+            // The length the centre issues.
+            ("http://127.0.0.1:8700/t/7K3M9Q2XRT5VW8YZ0ABC", "7K3M9Q2XRT5VW8YZ0ABC"),
         ];
         for (url, code) in ok {
             assert_eq!(classify(url, Some("]Q1"), today()), ScanKind::TicketTracking(code.into()), "{url}");
@@ -341,7 +344,7 @@ mod tests {
         for url in [
             "http://192.168.1.10:8700/x/ABCD2345EFGH",
             "http://192.168.1.10:8700/t/ABC",
-            "http://192.168.1.10:8700/t/ABCDEFGHJK23MNPQR",
+            "http://192.168.1.10:8700/t/ABCDEFGHJK23MNPQRSTVW",
             "http://192.168.1.10:8700/t/abcd2345efgh",
             "ftp://host/t/ABCD2345EFGH",
             "http://host/t/ABCD2345EFGH/extra",

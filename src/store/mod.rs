@@ -8,9 +8,11 @@
 //! must survive a power cut; `NORMAL` would only keep the database consistent
 //! and could lose the last commits.
 
+pub mod dossiers;
 pub mod migrations;
 pub mod outbox;
 pub mod queue;
+pub mod ratings;
 
 use crate::config::Config;
 use rusqlite::{Connection, OpenFlags};

@@ -1,5 +1,5 @@
 //! Kiosk tables: the outbox (everything the kiosk owes the centre: offline
-//! tickets, heartbeats, later ratings) and the offline number sequences.
+//! tickets, heartbeats, ratings) and the offline number sequences.
 //!
 //! An outbox item is `kind` + unique `key` (the idempotency key the centre uses
 //! to drop replays) + JSON `payload`. Items are sent oldest first; a sent item is

@@ -196,6 +196,16 @@ pub fn ticket_by_id(c: &Connection, id: i64) -> Result<Option<TicketRow>, StoreE
     ticket_where(c, "id = ?1", [id])
 }
 
+/// Tickets of a day with a printed number such as `A-023` (normally one; two
+/// only if kiosks were given overlapping offline ranges).
+pub fn tickets_by_number(c: &Connection, day: NaiveDate, number: &str) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE day = ?1 AND number = ?2 ORDER BY id");
+    let mut st = c.prepare_cached(&sql)?;
+    let rows =
+        st.query_map(params![day_str(day), number], ticket_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
 /// All tickets of a day, in issue order (reports, tests).
 pub fn tickets_of_day(c: &Connection, day: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
     let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE day = ?1 ORDER BY issued_at, id");

@@ -1,22 +1,24 @@
 //! The centre's HTTP API v1 (axum). One file per resource; each exposes the
 //! routes it owns, and [`router`] mounts them behind the device-token check.
-//! Catalog and dossier resources will slot in the same way (`catalog.rs`,
-//! `dossiers.rs` with their own `routes()`).
+//! Dossiers (`dossiers.rs`) and ratings (`ratings.rs`) follow the same
+//! pattern; a catalog resource will slot in the same way (`catalog.rs`).
 //!
 //! Every error is JSON `{"code": "...", "message": "..."}` with a fitting status,
 //! unknown paths and methods included.
 
 mod counters;
+mod dossiers;
 mod events;
 mod kiosks;
+mod ratings;
 mod services;
 mod tickets;
 
 use crate::centre::api::ApiError;
 use crate::centre::core::{Centre, CentreError};
 use crate::config::Config;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -89,17 +91,7 @@ impl IntoResponse for HttpError {
 
 impl From<CentreError> for HttpError {
     fn from(e: CentreError) -> Self {
-        let status = match &e {
-            CentreError::UnknownService(_) | CentreError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            CentreError::UnknownCounter(_) | CentreError::TicketNotFound => StatusCode::NOT_FOUND,
-            CentreError::Closed { .. }
-            | CentreError::CapReached { .. }
-            | CentreError::CounterPaused(_)
-            | CentreError::NoCurrentTicket(_)
-            | CentreError::IdempotencyConflict => StatusCode::CONFLICT,
-            CentreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            CentreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        };
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
@@ -131,6 +123,27 @@ where
                     if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
                 Err(HttpError::new(status, code, rej.body_text()))
             }
+        }
+    }
+}
+
+/// `Query` with JSON error bodies for malformed query strings.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+    S: Send + Sync,
+{
+    type Rejection = HttpError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(rej) => Err(HttpError::bad_request(rej.body_text())),
         }
     }
 }
@@ -190,6 +203,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(counters::routes())
         .merge(events::routes())
         .merge(kiosks::routes())
+        .merge(dossiers::routes())
+        .merge(ratings::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
     Router::new()
         .route("/api/v1/health", axum::routing::get(health))

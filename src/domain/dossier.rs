@@ -1,0 +1,629 @@
+//! Dossiers (hồ sơ): the national status codes, what the citizen must do next,
+//! and whether the dossier is late against its appointment date (ngày hẹn trả),
+//! counted in working days.
+//!
+//! Pure: dates come in as local (UTC+7) calendar days.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Status codes of the national public-service portal (DVCQG), 1 to 10.
+/// "Overdue" is not a status: see [`Deadline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DossierStatus {
+    /// 1 Mới đăng ký
+    Registered,
+    /// 2 Được tiếp nhận
+    Accepted,
+    /// 3 Không được tiếp nhận
+    NotAccepted,
+    /// 4 Đang xử lý
+    Processing,
+    /// 5 Yêu cầu bổ sung giấy tờ
+    SupplementRequested,
+    /// 6 Yêu cầu thực hiện nghĩa vụ tài chính
+    PaymentRequested,
+    /// 7 Công dân yêu cầu rút hồ sơ
+    Withdrawn,
+    /// 8 Dừng xử lý
+    Stopped,
+    /// 9 Đã xử lý xong
+    Completed,
+    /// 10 Đã trả kết quả
+    Returned,
+}
+
+impl DossierStatus {
+    pub const ALL: [DossierStatus; 10] = [
+        DossierStatus::Registered,
+        DossierStatus::Accepted,
+        DossierStatus::NotAccepted,
+        DossierStatus::Processing,
+        DossierStatus::SupplementRequested,
+        DossierStatus::PaymentRequested,
+        DossierStatus::Withdrawn,
+        DossierStatus::Stopped,
+        DossierStatus::Completed,
+        DossierStatus::Returned,
+    ];
+
+    /// The national code, 1 to 10.
+    pub fn code(self) -> u8 {
+        Self::ALL.iter().position(|s| *s == self).expect("in ALL") as u8 + 1
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(code).checked_sub(1)?).copied()
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            DossierStatus::Registered => "Mới đăng ký",
+            DossierStatus::Accepted => "Được tiếp nhận",
+            DossierStatus::NotAccepted => "Không được tiếp nhận",
+            DossierStatus::Processing => "Đang xử lý",
+            DossierStatus::SupplementRequested => "Yêu cầu bổ sung giấy tờ",
+            DossierStatus::PaymentRequested => "Yêu cầu thực hiện nghĩa vụ tài chính",
+            DossierStatus::Withdrawn => "Công dân yêu cầu rút hồ sơ",
+            DossierStatus::Stopped => "Dừng xử lý",
+            DossierStatus::Completed => "Đã xử lý xong",
+            DossierStatus::Returned => "Đã trả kết quả",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DossierStatus::Registered => "Newly registered",
+            DossierStatus::Accepted => "Accepted",
+            DossierStatus::NotAccepted => "Not accepted",
+            DossierStatus::Processing => "Being processed",
+            DossierStatus::SupplementRequested => "Additional documents requested",
+            DossierStatus::PaymentRequested => "Fees to be paid",
+            DossierStatus::Withdrawn => "Withdrawn at the applicant's request",
+            DossierStatus::Stopped => "Processing stopped",
+            DossierStatus::Completed => "Processed, result ready",
+            DossierStatus::Returned => "Result returned",
+        }
+    }
+
+    /// Still on its way to a result: the appointment date binds the agency.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            DossierStatus::Registered
+                | DossierStatus::Accepted
+                | DossierStatus::Processing
+                | DossierStatus::SupplementRequested
+                | DossierStatus::PaymentRequested
+        )
+    }
+}
+
+impl Serialize for DossierStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for DossierStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = u8::deserialize(d)?;
+        DossierStatus::from_code(code)
+            .ok_or_else(|| serde::de::Error::custom(format!("status must be 1-10, not {code}")))
+    }
+}
+
+/// How the dossier was submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// 1 trực tiếp
+    InPerson,
+    /// 2 trực tuyến
+    Online,
+    /// 3 bưu chính công ích
+    Post,
+}
+
+impl Channel {
+    pub fn code(self) -> u8 {
+        match self {
+            Channel::InPerson => 1,
+            Channel::Online => 2,
+            Channel::Post => 3,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Channel::InPerson),
+            2 => Some(Channel::Online),
+            3 => Some(Channel::Post),
+            _ => None,
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Channel::InPerson => "Trực tiếp",
+            Channel::Online => "Trực tuyến",
+            Channel::Post => "Bưu chính công ích",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Channel::InPerson => "In person",
+            Channel::Online => "Online",
+            Channel::Post => "Public postal service",
+        }
+    }
+}
+
+impl Serialize for Channel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Channel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = u8::deserialize(d)?;
+        Channel::from_code(code).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "channel must be 1 (trực tiếp), 2 (trực tuyến) or 3 (bưu chính), not {code}"
+            ))
+        })
+    }
+}
+
+/// Working days: Monday to Friday, except the configured public holidays.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkCalendar {
+    holidays: BTreeSet<NaiveDate>,
+}
+
+impl WorkCalendar {
+    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>) -> Self {
+        Self { holidays: holidays.into_iter().collect() }
+    }
+
+    /// From `YYYY-MM-DD` strings (the config); unparsable entries are skipped
+    /// (the config check reports them).
+    pub fn from_strings<S: AsRef<str>>(days: &[S]) -> Self {
+        Self::new(days.iter().filter_map(|d| NaiveDate::parse_from_str(d.as_ref(), "%Y-%m-%d").ok()))
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+    }
+
+    /// Working days in `(from, to]`; 0 when `to <= from`.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut n = 0;
+        let mut d = from;
+        while d < to {
+            d += Duration::days(1);
+            if self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// The day `n` working days after `from` (`n = 0`: `from` itself).
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = from;
+        let mut left = n;
+        while left > 0 {
+            d += Duration::days(1);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// The day `n` working days before `from`.
+    pub fn sub_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = from;
+        let mut left = n;
+        while left > 0 {
+            d -= Duration::days(1);
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+}
+
+/// Vietnamese public holidays of 2026 that fall on working days, for civil
+/// servants (what one-stop centres follow): New Year 1/1; Tết Bính Ngọ 16-20/2
+/// (the 9 days 14-22/2 include two weekends); Hùng Kings' day 26/4 is a Sunday,
+/// so Monday 27/4 is off instead; 30/4 and 1/5; National Day 1-2/9. Check each
+/// year against the Ministry of Home Affairs notice and set `dossier.holidays`.
+pub const DEFAULT_HOLIDAYS_2026: [&str; 11] = [
+    "2026-01-01",
+    "2026-02-16",
+    "2026-02-17",
+    "2026-02-18",
+    "2026-02-19",
+    "2026-02-20",
+    "2026-04-27",
+    "2026-04-30",
+    "2026-05-01",
+    "2026-09-01",
+    "2026-09-02",
+];
+
+/// Where a dossier stands against its appointment date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// Finished, withdrawn, stopped or refused: the appointment no longer binds.
+    Closed,
+    /// Open, `working_days_left` (at least 1) working days until the appointment.
+    OnTime { working_days_left: u32 },
+    /// Open and due now: the appointment is today, or passed with no working day since.
+    Due,
+    /// Open and past the appointment by this many working days (at least 1).
+    Overdue { working_days: u32 },
+}
+
+impl Deadline {
+    /// A day past the appointment only counts once it is a working day: a
+    /// dossier due on Friday is not late on Saturday, and is 1 working day late
+    /// on Monday.
+    pub fn evaluate(
+        status: DossierStatus,
+        appointment: NaiveDate,
+        today: NaiveDate,
+        cal: &WorkCalendar,
+    ) -> Self {
+        if !status.is_open() {
+            return Deadline::Closed;
+        }
+        if today <= appointment {
+            return match cal.working_days_between(today, appointment) {
+                0 => Deadline::Due,
+                n => Deadline::OnTime { working_days_left: n },
+            };
+        }
+        match cal.working_days_between(appointment, today) {
+            0 => Deadline::Due,
+            n => Deadline::Overdue { working_days: n },
+        }
+    }
+
+    pub fn is_overdue(self) -> bool {
+        matches!(self, Deadline::Overdue { .. })
+    }
+
+    pub fn working_days_late(self) -> u32 {
+        match self {
+            Deadline::Overdue { working_days } => working_days,
+            _ => 0,
+        }
+    }
+
+    /// One line for the citizen (empty for closed dossiers).
+    pub fn note_vi(self, appointment: NaiveDate) -> String {
+        let date = crate::domain::localtime::format_date(appointment);
+        match self {
+            Deadline::Closed => String::new(),
+            Deadline::Due => format!("Đã đến ngày hẹn trả kết quả ({date})"),
+            Deadline::OnTime { working_days_left } => {
+                format!("Đúng hạn: còn {working_days_left} ngày làm việc đến ngày hẹn trả {date}")
+            }
+            Deadline::Overdue { working_days } => {
+                format!("Trễ hạn {working_days} ngày làm việc so với ngày hẹn trả {date}")
+            }
+        }
+    }
+
+    pub fn note_en(self, appointment: NaiveDate) -> String {
+        let date = crate::domain::localtime::format_date(appointment);
+        let plural = |n: u32| if n == 1 { "" } else { "s" };
+        match self {
+            Deadline::Closed => String::new(),
+            Deadline::Due => format!("The result is due now (appointment {date})"),
+            Deadline::OnTime { working_days_left: n } => {
+                format!("On time: {n} working day{} left until the appointment on {date}", plural(n))
+            }
+            Deadline::Overdue { working_days: n } => {
+                format!("Overdue by {n} working day{} (appointment {date})", plural(n))
+            }
+        }
+    }
+}
+
+/// What the citizen should do next, by kind (stable for programs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NextStepKind {
+    /// Nothing to do but wait (for the appointment date).
+    Wait,
+    /// Bring the missing papers.
+    BringDocuments,
+    /// Pay a fee or charge.
+    PayFee,
+    /// Collect the result at a counter.
+    CollectResult,
+    /// The result comes by post.
+    AwaitPost,
+    /// Ask at the desk (refused, stopped).
+    AskDesk,
+    /// Collect the papers of a withdrawn dossier.
+    CollectPapers,
+    /// Nothing left to do.
+    Done,
+}
+
+/// What the next step depends on besides the status.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NextStepFacts<'a> {
+    pub missing_documents: &'a [String],
+    pub fee_vnd: Option<u64>,
+    /// The counter where papers, fees and results are handled.
+    pub counter: Option<u32>,
+    pub channel: Option<Channel>,
+    pub appointment: Option<NaiveDate>,
+    /// Past the appointment (see [`Deadline`]).
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextStep {
+    pub kind: NextStepKind,
+    pub text_vi: String,
+    pub text_en: String,
+}
+
+/// `10.000 đ` (dot as thousands separator).
+pub fn format_vnd(amount: u64) -> String {
+    let digits = amount.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out + " đ"
+}
+
+/// `VND 10,000`.
+fn format_vnd_en(amount: u64) -> String {
+    format_vnd(amount).trim_end_matches(" đ").replace('.', ",") + " VND"
+}
+
+/// The next thing the citizen must do for a dossier in `status`.
+pub fn next_step(status: DossierStatus, f: &NextStepFacts<'_>) -> NextStep {
+    let at_vi = match f.counter {
+        Some(n) => format!("quầy số {n}"),
+        None => "Bộ phận một cửa".to_string(),
+    };
+    let at_en = match f.counter {
+        Some(n) => format!("counter {n}"),
+        None => "the one-stop desk".to_string(),
+    };
+    let date = f.appointment.map(crate::domain::localtime::format_date);
+    let step = |kind, vi: String, en: String| NextStep { kind, text_vi: vi, text_en: en };
+    match status {
+        DossierStatus::Registered => step(
+            NextStepKind::Wait,
+            "Hồ sơ đang chờ cán bộ kiểm tra để tiếp nhận. Bạn chưa cần làm gì thêm.".into(),
+            "The dossier is waiting to be checked and accepted. Nothing to do yet.".into(),
+        ),
+        DossierStatus::Accepted | DossierStatus::Processing if f.overdue => step(
+            NextStepKind::Wait,
+            format!("Hồ sơ đã quá ngày hẹn trả. Cơ quan giải quyết phải gửi phiếu xin lỗi và hẹn lại ngày trả kết quả; bạn có thể hỏi thêm tại {at_vi}."),
+            format!("The dossier is past its appointment date. The agency must apologise in writing and set a new date; you can ask at {at_en}."),
+        ),
+        DossierStatus::Accepted | DossierStatus::Processing => match date {
+            Some(d) => step(
+                NextStepKind::Wait,
+                format!("Hồ sơ đang được giải quyết. Bạn chưa cần làm gì thêm; mời quay lại nhận kết quả vào ngày hẹn trả {d}."),
+                format!("The dossier is being processed. Nothing to do now; please come back for the result on {d}."),
+            ),
+            None => step(
+                NextStepKind::Wait,
+                "Hồ sơ đang được giải quyết. Bạn chưa cần làm gì thêm.".into(),
+                "The dossier is being processed. Nothing to do now.".into(),
+            ),
+        },
+        DossierStatus::SupplementRequested => {
+            let (vi, en) = if f.missing_documents.is_empty() {
+                (
+                    format!("Mang giấy tờ bổ sung theo yêu cầu đến {at_vi}."),
+                    format!("Bring the additional papers requested to {at_en}."),
+                )
+            } else {
+                let list = f.missing_documents.join("; ");
+                (format!("Mang bổ sung: {list} đến {at_vi}."), format!("Please bring: {list} to {at_en}."))
+            };
+            step(NextStepKind::BringDocuments, vi, en)
+        }
+        DossierStatus::PaymentRequested => {
+            let (vi, en) = match f.fee_vnd {
+                Some(fee) => (
+                    format!("Nộp phí, lệ phí {} tại {at_vi} (hoặc thanh toán trực tuyến) để hồ sơ được tiếp tục giải quyết.", format_vnd(fee)),
+                    format!("Pay the fee of {} at {at_en} (or online) so the dossier can go on.", format_vnd_en(fee)),
+                ),
+                None => (
+                    format!("Nộp phí, lệ phí theo thông báo tại {at_vi} (hoặc thanh toán trực tuyến) để hồ sơ được tiếp tục giải quyết."),
+                    format!("Pay the fees notified to you at {at_en} (or online) so the dossier can go on."),
+                ),
+            };
+            step(NextStepKind::PayFee, vi, en)
+        }
+        DossierStatus::NotAccepted => step(
+            NextStepKind::AskDesk,
+            format!("Hồ sơ không được tiếp nhận. Mời đến {at_vi} để được hướng dẫn lý do và cách hoàn thiện hồ sơ."),
+            format!("The dossier was not accepted. Please ask at {at_en} for the reason and how to complete it."),
+        ),
+        DossierStatus::Withdrawn => step(
+            NextStepKind::CollectPapers,
+            format!("Hồ sơ đã được rút theo yêu cầu của bạn. Mời mang giấy tiếp nhận và căn cước đến {at_vi} để nhận lại giấy tờ."),
+            format!("The dossier was withdrawn at your request. Bring the receipt and your ID card to {at_en} to collect your papers."),
+        ),
+        DossierStatus::Stopped => step(
+            NextStepKind::AskDesk,
+            format!("Hồ sơ đã dừng xử lý. Mời đến {at_vi} để được giải thích lý do."),
+            format!("Processing has stopped. Please ask at {at_en} for the reason."),
+        ),
+        DossierStatus::Completed if f.channel == Some(Channel::Post) => step(
+            NextStepKind::AwaitPost,
+            "Đã có kết quả. Kết quả được gửi qua bưu chính công ích đến địa chỉ bạn đã đăng ký.".into(),
+            "The result is ready and is being sent by public postal service to the address you gave.".into(),
+        ),
+        DossierStatus::Completed => step(
+            NextStepKind::CollectResult,
+            format!("Đã có kết quả. Mời mang giấy hẹn trả kết quả và căn cước đến {at_vi} để nhận kết quả."),
+            format!("The result is ready. Bring the appointment receipt and your ID card to {at_en} to collect it."),
+        ),
+        DossierStatus::Returned => step(
+            NextStepKind::Done,
+            "Đã trả kết quả. Bạn không cần làm gì thêm.".into(),
+            "The result has been handed over. Nothing left to do.".into(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn status_codes_round_trip_with_the_national_labels() {
+        // Must hold: codes 1-10 in the portal's order, each with its Vietnamese label; 0 and 11 do not exist.
+        let labels: Vec<&str> = DossierStatus::ALL.iter().map(|s| s.label_vi()).collect();
+        assert_eq!(labels[0], "Mới đăng ký");
+        assert_eq!(labels[4], "Yêu cầu bổ sung giấy tờ");
+        assert_eq!(labels[9], "Đã trả kết quả");
+        for (i, s) in DossierStatus::ALL.iter().enumerate() {
+            assert_eq!(s.code() as usize, i + 1);
+            assert_eq!(DossierStatus::from_code(s.code()), Some(*s));
+            assert!(!s.label_en().is_empty());
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::json!(i + 1));
+        }
+        assert_eq!(DossierStatus::from_code(0), None);
+        assert_eq!(DossierStatus::from_code(11), None);
+        assert!(serde_json::from_str::<DossierStatus>("11").is_err());
+        assert_eq!(Channel::from_code(3), Some(Channel::Post));
+        assert!(serde_json::from_str::<Channel>("4").is_err());
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_holidays() {
+        // Must hold: Fri -> Mon is one working day; a holiday Monday pushes it to Tuesday.
+        let cal = WorkCalendar::default();
+        assert_eq!(cal.working_days_between(d(2026, 3, 6), d(2026, 3, 9)), 1);
+        assert_eq!(cal.working_days_between(d(2026, 3, 9), d(2026, 3, 6)), 0);
+        assert_eq!(cal.add_working_days(d(2026, 3, 6), 1), d(2026, 3, 9));
+        assert_eq!(cal.sub_working_days(d(2026, 3, 9), 1), d(2026, 3, 6));
+        let cal = WorkCalendar::from_strings(&DEFAULT_HOLIDAYS_2026);
+        // Friday 24/4/2026; Monday 27/4 is the Hùng Kings' substitute day.
+        assert!(!cal.is_working_day(d(2026, 4, 27)));
+        assert_eq!(cal.add_working_days(d(2026, 4, 24), 1), d(2026, 4, 28));
+        // Tết: Friday 13/2 + 1 working day = Monday 23/2.
+        assert_eq!(cal.add_working_days(d(2026, 2, 13), 1), d(2026, 2, 23));
+        assert!(DEFAULT_HOLIDAYS_2026.iter().all(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()));
+    }
+
+    #[test]
+    fn overdue_counts_working_days_after_the_appointment() {
+        // Must hold: due Friday, Saturday is not yet late, Monday is 1 working day late,
+        // with Monday a holiday Tuesday is 1; closed dossiers are never late.
+        let plain = WorkCalendar::default();
+        let fri = d(2026, 4, 24);
+        let open = DossierStatus::Processing;
+        assert_eq!(Deadline::evaluate(open, fri, fri, &plain), Deadline::Due);
+        assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 25), &plain), Deadline::Due);
+        assert_eq!(
+            Deadline::evaluate(open, fri, d(2026, 4, 27), &plain),
+            Deadline::Overdue { working_days: 1 }
+        );
+        assert_eq!(
+            Deadline::evaluate(open, fri, d(2026, 4, 28), &plain),
+            Deadline::Overdue { working_days: 2 }
+        );
+        let hol = WorkCalendar::new([d(2026, 4, 27)]);
+        assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 27), &hol), Deadline::Due);
+        assert_eq!(
+            Deadline::evaluate(open, fri, d(2026, 4, 28), &hol),
+            Deadline::Overdue { working_days: 1 }
+        );
+        assert_eq!(
+            Deadline::evaluate(open, d(2026, 4, 28), fri, &hol),
+            Deadline::OnTime { working_days_left: 1 },
+            "Friday to Tuesday over the weekend and the holiday"
+        );
+        for s in [
+            DossierStatus::Completed,
+            DossierStatus::Returned,
+            DossierStatus::NotAccepted,
+            DossierStatus::Withdrawn,
+            DossierStatus::Stopped,
+        ] {
+            assert_eq!(Deadline::evaluate(s, fri, d(2026, 5, 20), &plain), Deadline::Closed, "{s:?}");
+        }
+        let late = Deadline::Overdue { working_days: 2 };
+        assert_eq!(late.note_vi(fri), "Trễ hạn 2 ngày làm việc so với ngày hẹn trả 24/04/2026");
+        assert_eq!(late.note_en(fri), "Overdue by 2 working days (appointment 24/04/2026)");
+        assert_eq!(
+            Deadline::OnTime { working_days_left: 1 }.note_en(fri),
+            "On time: 1 working day left until the appointment on 24/04/2026"
+        );
+        assert_eq!(Deadline::Closed.note_vi(fri), "");
+    }
+
+    #[test]
+    fn next_step_follows_the_status() {
+        // Must hold: each status tells a concrete next action; papers, fee amount and
+        // counter appear in the text; postal results are not collected at a counter.
+        let docs = vec!["Giấy tờ chứng minh chỗ ở hợp pháp (bản sao)".to_string()];
+        let facts = NextStepFacts {
+            missing_documents: &docs,
+            fee_vnd: Some(400_000),
+            counter: Some(5),
+            channel: Some(Channel::InPerson),
+            appointment: Some(d(2026, 3, 11)),
+            overdue: false,
+        };
+        let s = next_step(DossierStatus::SupplementRequested, &facts);
+        assert_eq!(s.kind, NextStepKind::BringDocuments);
+        assert_eq!(s.text_vi, "Mang bổ sung: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) đến quầy số 5.");
+        let s = next_step(DossierStatus::PaymentRequested, &facts);
+        assert_eq!(s.kind, NextStepKind::PayFee);
+        assert!(s.text_vi.contains("400.000 đ") && s.text_en.contains("400,000 VND"), "{s:?}");
+        let s = next_step(DossierStatus::Completed, &facts);
+        assert_eq!(s.kind, NextStepKind::CollectResult);
+        assert!(s.text_vi.contains("quầy số 5"), "{s:?}");
+        let post = NextStepFacts { channel: Some(Channel::Post), ..facts.clone() };
+        assert_eq!(next_step(DossierStatus::Completed, &post).kind, NextStepKind::AwaitPost);
+        assert!(next_step(DossierStatus::Processing, &facts).text_vi.contains("11/03/2026"));
+        let late = NextStepFacts { overdue: true, ..facts.clone() };
+        assert!(next_step(DossierStatus::Processing, &late).text_vi.contains("phiếu xin lỗi"));
+        assert_eq!(next_step(DossierStatus::Returned, &facts).kind, NextStepKind::Done);
+        let no_counter = NextStepFacts::default();
+        assert!(next_step(DossierStatus::NotAccepted, &no_counter).text_vi.contains("Bộ phận một cửa"));
+        for st in DossierStatus::ALL {
+            let s = next_step(st, &facts);
+            assert!(!s.text_vi.is_empty() && !s.text_en.is_empty(), "{st:?}");
+        }
+    }
+
+    #[test]
+    fn money_uses_dots_for_thousands() {
+        assert_eq!(format_vnd(0), "0 đ");
+        assert_eq!(format_vnd(2_000), "2.000 đ");
+        assert_eq!(format_vnd(400_000), "400.000 đ");
+        assert_eq!(format_vnd(1_234_567), "1.234.567 đ");
+        assert_eq!(format_vnd_en(1_234_567), "1,234,567 VND");
+    }
+}
