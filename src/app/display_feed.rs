@@ -297,16 +297,25 @@ impl Feed {
         let mut backoff = Backoff::new(self.opts.backoff_min, self.opts.backoff_max);
         // When the link was lost and the board does not show it yet.
         let mut lost_at: Option<DateTime<Utc>> = None;
+        // Failed attempts in a row: the first is logged as a warning, the
+        // repeats (every few seconds for as long as the outage lasts) quietly.
+        let mut failures = 0u64;
         loop {
             let opened_before = Instant::now();
             let (end, was_open) = self.session().await;
             if was_open {
                 // The link was up again in between: an earlier loss is over.
                 lost_at = None;
+                failures = 0;
             }
             let mark = match &end {
                 End::Failed(e) => {
-                    tracing::info!(error = %e, "centre unreachable; retrying");
+                    failures += 1;
+                    if failures == 1 {
+                        tracing::warn!(error = %e, url = self.client.base_url(), "cannot reach the centre; retrying");
+                    } else {
+                        tracing::debug!(error = %e, failures, "centre still unreachable");
+                    }
                     Some(lost_at.take().unwrap_or_else(|| self.clock.now()))
                 }
                 End::Broke(why) => {
