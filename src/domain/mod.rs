@@ -3,5 +3,7 @@
 pub mod board;
 pub mod citizen_id;
 pub mod localtime;
+pub mod procedure;
 pub mod scan;
+pub mod text;
 pub mod ticket;
