@@ -110,9 +110,12 @@ impl Fts {
                  tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3');",
         )
         .unwrap();
-        let mut ins = conn.prepare("INSERT INTO fts (rowid, name, keywords, rest, code) VALUES (?1, ?2, ?3, ?4, ?5)").unwrap();
+        let mut ins = conn
+            .prepare("INSERT INTO fts (rowid, name, keywords, rest, code) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .unwrap();
         for (i, p) in procs.iter().enumerate() {
-            let rest: Vec<String> = p.documents.iter().map(|d| d.name.clone()).chain([p.field.clone()]).collect();
+            let rest: Vec<String> =
+                p.documents.iter().map(|d| d.name.clone()).chain([p.field.clone()]).collect();
             ins.execute(rusqlite::params![
                 i as i64,
                 fold(&p.name),
@@ -134,7 +137,9 @@ impl Fts {
         }
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY bm25(fts, 10.0, 8.0, 1.0) LIMIT 10")
+            .prepare_cached(
+                "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY bm25(fts, 10.0, 8.0, 1.0) LIMIT 10",
+            )
             .unwrap();
         let rows = stmt.query_map([expr.join(" ")], |r| r.get::<_, i64>(0)).unwrap();
         rows.count()

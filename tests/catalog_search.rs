@@ -1,7 +1,9 @@
 //! Catalog search on the bundled catalog, import validation, version rules and
 //! crash safety of the import (a child process is SIGKILLed in the middle).
 
-use motcua_kiosk::catalog::{self, store, synth, Catalog, CatalogError, ImportOptions, ImportStage, MatchedIn};
+use motcua_kiosk::catalog::{
+    self, store, synth, Catalog, CatalogError, ImportOptions, ImportStage, MatchedIn,
+};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -77,7 +79,13 @@ fn query_table_on_the_bundled_catalog() {
         assert!(c.get(expected).is_some(), "{expected} is not in the bundled catalog");
     }
     assert!(TABLE.len() >= 30);
-    assert!(failures.is_empty(), "{} of {} queries failed:\n{}", failures.len(), TABLE.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries failed:\n{}",
+        failures.len(),
+        TABLE.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -168,7 +176,7 @@ fn import_errors_name_the_json_path_and_keep_the_old_catalog() {
     let mut v: serde_json::Value = serde_json::from_str(catalog::BUNDLED_JSON).unwrap();
     v["procedures"][3]["documents"][0]["copy"] = 1.into();
     let e = catalog::import_bytes(dir.path(), v.to_string().as_bytes(), "t", &opts).unwrap_err();
-    assert_eq!(e.paths(), vec!["procedures[3].documents[0]"], "{e}");
+    assert_eq!(e.paths(), vec!["procedures[3].documents[0].copy"], "{e}");
     assert!(e.to_string().contains("copy"), "{e}");
 
     // Rule violations, found by validation: every one is named.
@@ -234,8 +242,13 @@ fn sync_decision_and_import_from_bytes() {
     assert!(catalog::needs_update(c.version(), &file.version));
     assert!(!catalog::needs_update(&file.version, c.version()));
     let bytes = serde_json::to_vec(&file).unwrap();
-    let out = catalog::import_bytes(dir.path(), &bytes, "http://centre/catalog ETag \"abc\"", &ImportOptions::default())
-        .unwrap();
+    let out = catalog::import_bytes(
+        dir.path(),
+        &bytes,
+        "http://centre/catalog ETag \"abc\"",
+        &ImportOptions::default(),
+    )
+    .unwrap();
     assert_eq!(out.version, "2100.1.1");
     let c = Catalog::open(dir.path()).unwrap();
     assert_eq!(c.version(), "2100.1.1");

@@ -110,7 +110,10 @@ impl Catalog {
             Ok(Some(info)) => needs_update(&info.version, &bundled_version),
             Err(e) => {
                 let to = store::quarantine(data_dir)?;
-                tracing::error!("catalog unusable ({e}); moved to {} and reinstalling the bundled one", to.display());
+                tracing::error!(
+                    "catalog unusable ({e}); moved to {} and reinstalling the bundled one",
+                    to.display()
+                );
                 true
             }
         };
@@ -123,7 +126,10 @@ impl Catalog {
             Err(e) if !install_bundled => {
                 // Metadata was readable but the procedures are not.
                 let to = store::quarantine(data_dir)?;
-                tracing::error!("catalog unusable ({e}); moved to {} and reinstalling the bundled one", to.display());
+                tracing::error!(
+                    "catalog unusable ({e}); moved to {} and reinstalling the bundled one",
+                    to.display()
+                );
                 let file = parse_catalog(BUNDLED_JSON.as_bytes())?;
                 store::install(data_dir, &file, BUNDLED_SOURCE, &ImportOptions::default())?;
                 Self::load(&path)
@@ -254,7 +260,8 @@ mod tests {
         assert!(c.len() >= 40, "{}", c.len());
         assert!(c.info().sample);
         assert_eq!(c.version(), bundled_version().unwrap());
-        for f in ["Hộ tịch", "Chứng thực", "Cư trú", "Hộ kinh doanh", "Xây dựng", "Đất đai"] {
+        for f in ["Hộ tịch", "Chứng thực", "Cư trú", "Hộ kinh doanh", "Xây dựng", "Đất đai"]
+        {
             assert!(c.fields().iter().any(|s| s.name == f), "no field {f}");
         }
         // Lao động – xã hội: its real fields (bảo trợ xã hội, người có công, BHXH) all go to LD.

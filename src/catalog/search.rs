@@ -65,18 +65,30 @@ fn field_weight(mask: u8) -> f32 {
     }
 }
 
-fn matched_in(mask: u8) -> MatchedIn {
-    if mask & F_NAME != 0 {
-        MatchedIn::Name
-    } else if mask & F_KEYWORDS != 0 {
-        MatchedIn::Keywords
-    } else if mask & F_FIELD != 0 {
-        MatchedIn::Field
-    } else if mask & F_DOCUMENTS != 0 {
-        MatchedIn::Documents
-    } else {
-        MatchedIn::Other
+/// The field where most query words were found (ties: the more important field).
+fn matched_in(per_token: impl Iterator<Item = u8>) -> MatchedIn {
+    const ORDER: [(u8, MatchedIn); 5] = [
+        (F_NAME, MatchedIn::Name),
+        (F_KEYWORDS, MatchedIn::Keywords),
+        (F_FIELD, MatchedIn::Field),
+        (F_DOCUMENTS, MatchedIn::Documents),
+        (F_OTHER, MatchedIn::Other),
+    ];
+    let mut counts = [0usize; 5];
+    for mask in per_token {
+        for (i, (bit, _)) in ORDER.iter().enumerate() {
+            if mask & bit != 0 {
+                counts[i] += 1;
+            }
+        }
     }
+    let mut best = 0;
+    for i in 1..ORDER.len() {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    ORDER[best].1
 }
 
 /// Longest query handled; extra words are ignored (a kiosk query is a few words).
@@ -204,7 +216,12 @@ impl SearchIndex {
                 per_term[id as usize].push(Posting { doc: d as u32, fields });
             }
             let code_digits: String = p.code.chars().filter(char::is_ascii_digit).collect();
-            docs.push(DocEntry { code: p.code.as_str().into(), code_digits: code_digits.into(), name, keywords });
+            docs.push(DocEntry {
+                code: p.code.as_str().into(),
+                code_digits: code_digits.into(),
+                name,
+                keywords,
+            });
         }
         let n = procs.len().max(1) as f32;
         let idf = per_term.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
@@ -268,35 +285,38 @@ impl SearchIndex {
         lo..hi
     }
 
-    /// Terms one token may stand for, with a match quality in (0, 1].
+    /// Terms one token may stand for, each with its weight: match quality in
+    /// (0, 1] times the term's rarity (IDF).
+    ///
+    /// Completions of a prefix share one IDF, computed from the documents the
+    /// whole prefix reaches: typing `kh` says as little as `kh` does, however
+    /// rare one of its completions (`khi`) happens to be.
     fn match_token(&self, token: &str, is_last: bool) -> TermMatches {
         let mut best: HashMap<u32, f32> = HashMap::new();
-        let mut put = |id: u32, q: f32, best: &mut HashMap<u32, f32>| {
+        let put = |id: u32, w: f32, best: &mut HashMap<u32, f32>| {
             let e = best.entry(id).or_insert(0.0);
-            if q > *e {
-                *e = q;
+            if w > *e {
+                *e = w;
             }
         };
+        let n_docs = self.docs.len().max(1) as f32;
         for (variant, vw) in query_variants(token) {
             let range = self.prefix_range(&variant);
-            let mut found = false;
-            for id in range {
-                let term = &self.terms[id];
-                found = true;
-                let q = if term.len() == variant.len() {
-                    1.0
-                } else {
-                    let typed = variant.chars().count() as f32 / term.chars().count() as f32;
-                    let q = PREFIX_BASE + (1.0 - PREFIX_BASE) * typed;
-                    if is_last {
-                        q
+            if !range.is_empty() {
+                let reach: usize = self.postings[range.clone()].iter().map(|p| p.len()).sum();
+                let prefix_idf = (1.0 + n_docs / (reach as f32).min(n_docs)).ln();
+                let typed = variant.chars().count() as f32;
+                for id in range {
+                    let term = &self.terms[id];
+                    let w = if term.len() == variant.len() {
+                        self.idf[id]
                     } else {
-                        q * NON_LAST_PREFIX
-                    }
-                };
-                put(id as u32, q * vw, &mut best);
-            }
-            if found {
+                        let q = PREFIX_BASE + (1.0 - PREFIX_BASE) * typed / term.chars().count() as f32;
+                        let q = if is_last { q } else { q * NON_LAST_PREFIX };
+                        q * prefix_idf
+                    };
+                    put(id as u32, w * vw, &mut best);
+                }
                 continue;
             }
             // Nothing starts with it: a typo?
@@ -309,7 +329,7 @@ impl SearchIndex {
                 for &id in &self.by_len[l] {
                     if let Some(d) = edit_distance_within(&variant, &self.terms[id as usize], k) {
                         let q = if d <= 1 { TYPO_1 } else { TYPO_2 };
-                        put(id, q * vw, &mut best);
+                        put(id, q * self.idf[id as usize] * vw, &mut best);
                     }
                 }
             }
@@ -342,7 +362,9 @@ impl SearchIndex {
                     }
                     if digits == q_digits || digits.get(1..) == Some(q_digits.as_str()) {
                         CODE_EXACT - 1.0
-                    } else if digits.starts_with(q_digits.as_str()) || digits[1..].starts_with(q_digits.as_str()) {
+                    } else if digits.starts_with(q_digits.as_str())
+                        || digits[1..].starts_with(q_digits.as_str())
+                    {
                         CODE_PREFIX + 100.0 * q_digits.len() as f32 / digits.len() as f32
                     } else {
                         continue;
@@ -371,28 +393,31 @@ impl SearchIndex {
         let code_scores = if codes.is_empty() { HashMap::new() } else { self.match_codes(&codes) };
 
         let n_docs = self.docs.len();
+        // Per token and document: best score, and the fields the token hit.
         let mut scores = vec![0f32; n_tok * n_docs];
-        let mut masks = vec![0u8; n_docs];
+        let mut fields = vec![0u8; n_tok * n_docs];
+        let mut seen = vec![false; n_docs];
         let mut touched: Vec<u32> = Vec::new();
         for (t, m) in matches.iter().enumerate() {
-            let row = &mut scores[t * n_docs..(t + 1) * n_docs];
-            for &(id, q) in m {
-                let idf = self.idf[id as usize];
+            let row = t * n_docs;
+            for &(id, w) in m {
                 for p in self.postings[id as usize].iter() {
-                    let s = q * idf * field_weight(p.fields);
                     let d = p.doc as usize;
-                    if masks[d] == 0 {
+                    if !seen[d] {
+                        seen[d] = true;
                         touched.push(p.doc);
                     }
-                    masks[d] |= p.fields;
-                    if s > row[d] {
-                        row[d] = s;
+                    fields[row + d] |= p.fields;
+                    let s = w * field_weight(p.fields);
+                    if s > scores[row + d] {
+                        scores[row + d] = s;
                     }
                 }
             }
         }
         for &d in code_scores.keys() {
-            if masks[d] == 0 {
+            if !seen[d] {
+                seen[d] = true;
                 touched.push(d as u32);
             }
         }
@@ -423,7 +448,8 @@ impl SearchIndex {
         } else {
             0.0
         };
-        prelim.retain(|(d, s)| *s * MAX_BONUS_FACTOR >= threshold || code_scores.contains_key(&(*d as usize)));
+        prelim
+            .retain(|(d, s)| *s * MAX_BONUS_FACTOR >= threshold || code_scores.contains_key(&(*d as usize)));
 
         let mut hits: Vec<RawHit> = prelim
             .into_iter()
@@ -431,7 +457,11 @@ impl SearchIndex {
                 let doc = &self.docs[d as usize];
                 let bonus = if s > 0.0 { self.bonus(doc, &matches) } else { 0.0 };
                 let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
-                let m = if code > 0.0 { MatchedIn::Code } else { matched_in(masks[d as usize]) };
+                let m = if code > 0.0 {
+                    MatchedIn::Code
+                } else {
+                    matched_in((0..n_tok).map(|t| fields[t * n_docs + d as usize]))
+                };
                 RawHit { doc: d as usize, score: code + s * (1.0 + bonus), matched_in: m }
             })
             .filter(|h| h.score > 0.0)
@@ -624,7 +654,10 @@ mod tests {
     fn prefixes_match_while_typing() {
         let (p, idx) = index();
         let t = top(&idx, &p, "dang ky kh");
-        assert!(t[..2].contains(&"1.001193".to_string()) && t[..2].contains(&"1.000656".to_string()), "{t:?}");
+        assert!(
+            t[..2].contains(&"1.001193".to_string()) && t[..2].contains(&"1.000656".to_string()),
+            "{t:?}"
+        );
         assert_eq!(top(&idx, &p, "chung th")[0], "2.000815");
     }
 

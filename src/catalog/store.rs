@@ -31,7 +31,9 @@ pub enum CatalogError {
     Json { path: String, message: String },
     #[error("catalog has {} problem(s): {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<CatalogIssue>),
-    #[error("catalog version {offered} is older than the installed {installed}; force the import to downgrade")]
+    #[error(
+        "catalog version {offered} is older than the installed {installed}; force the import to downgrade"
+    )]
     Older { offered: String, installed: String },
     #[error("cannot read {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
@@ -139,7 +141,11 @@ pub fn db_path(data_dir: &Path) -> PathBuf {
 }
 
 /// Imports a catalog JSON file. See [`import_bytes`].
-pub fn import_file(data_dir: &Path, file: &Path, opts: &ImportOptions) -> Result<ImportOutcome, CatalogError> {
+pub fn import_file(
+    data_dir: &Path,
+    file: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportOutcome, CatalogError> {
     let bytes = fs::read(file).map_err(|source| CatalogError::Read { path: file.to_path_buf(), source })?;
     import_bytes(data_dir, &bytes, &file.display().to_string(), opts)
 }
@@ -190,7 +196,8 @@ pub fn install(
         }
     }
     remove_stale_temp_files(data_dir);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tmp = data_dir.join(format!("{TMP_PREFIX}{}-{nanos}", std::process::id()));
     let written = write_db(&tmp, file, source, &report).and_then(|()| {
         File::open(&tmp).and_then(|f| f.sync_all()).map_err(io_err(&tmp))?;
@@ -233,7 +240,12 @@ fn remove_stale_temp_files(data_dir: &Path) {
     }
 }
 
-fn write_db(path: &Path, file: &CatalogFile, source: &str, report: &dyn Fn(ImportStage)) -> Result<(), CatalogError> {
+fn write_db(
+    path: &Path,
+    file: &CatalogFile,
+    source: &str,
+    report: &dyn Fn(ImportStage),
+) -> Result<(), CatalogError> {
     let mut conn = Connection::open(path).map_err(sql_err(path))?;
     // A crash mid-write leaves a temporary file nobody reads: no journal needed.
     // Durability comes from the fsync before the rename.
@@ -294,14 +306,17 @@ fn write_db(path: &Path, file: &CatalogFile, source: &str, report: &dyn Fn(Impor
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, CatalogError> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(sql_err(path))?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sql_err(path))?;
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(sql_err(path))?;
     let schema: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql_err(path))?;
     if app != APPLICATION_ID || schema != SCHEMA_VERSION {
         return Err(CatalogError::Corrupt {
             path: path.to_path_buf(),
-            message: format!("application_id {app:#x} / schema {schema}, expected {APPLICATION_ID:#x} / {SCHEMA_VERSION}"),
+            message: format!(
+                "application_id {app:#x} / schema {schema}, expected {APPLICATION_ID:#x} / {SCHEMA_VERSION}"
+            ),
         });
     }
     Ok(conn)
@@ -312,7 +327,10 @@ fn read_meta(conn: &Connection, path: &Path) -> Result<CatalogInfo, CatalogError
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get::<_, String>(0))
             .optional()
             .map_err(sql_err(path))?
-            .ok_or_else(|| CatalogError::Corrupt { path: path.to_path_buf(), message: format!("meta `{k}` missing") })
+            .ok_or_else(|| CatalogError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!("meta `{k}` missing"),
+            })
     };
     let corrupt = |m: String| CatalogError::Corrupt { path: path.to_path_buf(), message: m };
     Ok(CatalogInfo {
@@ -427,8 +445,10 @@ mod tests {
         assert_eq!(file.procedures.len(), 1);
         assert_eq!(file.procedures[0].name, "Đăng ký khai sinh");
         // No temporary file is left behind.
-        let names: Vec<String> =
-            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         assert!(!names.iter().any(|n| n.starts_with(TMP_PREFIX)), "{names:?}");
     }
 
@@ -481,7 +501,8 @@ mod tests {
         let p = db_path(dir.path());
         Connection::open(&p).unwrap().execute_batch("CREATE TABLE x (a);").unwrap();
         assert!(matches!(read_info(&p), Err(CatalogError::Corrupt { .. })));
-        fs::write(&p, b"not sqlite at all, not even close............................................").unwrap();
+        fs::write(&p, b"not sqlite at all, not even close............................................")
+            .unwrap();
         assert!(read_catalog(&p).is_err());
         // An unreadable installed catalog does not block installing a good one.
         import_bytes(dir.path(), MINI.as_bytes(), "t", &ImportOptions::default()).unwrap();

@@ -149,8 +149,17 @@ const DOCS: &[&str] = &[
     "Ảnh chân dung cỡ 4x6",
 ];
 
-const KEYWORDS: &[&str] =
-    &["xin giấy", "làm giấy", "cấp mới", "gia hạn", "bị mất", "đổi tên", "mở quán", "trợ cấp", "giấy phép con"];
+const KEYWORDS: &[&str] = &[
+    "xin giấy",
+    "làm giấy",
+    "cấp mới",
+    "gia hạn",
+    "bị mất",
+    "đổi tên",
+    "mở quán",
+    "trợ cấp",
+    "giấy phép con",
+];
 
 /// A synthetic catalog of `n` procedures (n ≤ 999,999), identical for the same
 /// `n` and `seed`.
@@ -230,7 +239,9 @@ pub fn generate(n: usize, seed: u64) -> CatalogFile {
         format: CATALOG_FORMAT,
         version: "0.0.1".into(),
         sample: true,
-        note: format!("Synthetic catalog of {n} procedures (seed {seed}) for benchmarks; not real procedures."),
+        note: format!(
+            "Synthetic catalog of {n} procedures (seed {seed}) for benchmarks; not real procedures."
+        ),
         procedures,
     }
 }

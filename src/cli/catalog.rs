@@ -40,11 +40,13 @@ fn import_to(cfg: &Config, file: &Path, force: bool, out: &mut dyn Write) -> any
         None => writeln!(out, "Installed catalog {} ({} procedures).", outcome.version, outcome.procedures)?,
     }
     // Tell the technician about procedures no configured counter would receive.
-    let c = Catalog::load(&catalog::store::db_path(&dir)).context("the installed catalog cannot be read back")?;
+    let c =
+        Catalog::load(&catalog::store::db_path(&dir)).context("the installed catalog cannot be read back")?;
     let known: Vec<&str> = cfg.queue.services.iter().map(|s| s.code.as_str()).collect();
     let orphans = c.unknown_queue_services(&known);
     if !orphans.is_empty() {
-        let list: Vec<String> = orphans.iter().take(10).map(|p| format!("{} ({})", p.code, p.queue_service)).collect();
+        let list: Vec<String> =
+            orphans.iter().take(10).map(|p| format!("{} ({})", p.code, p.queue_service)).collect();
         writeln!(
             out,
             "Warning: {} procedure(s) name a queue service that is not configured: {}{}",

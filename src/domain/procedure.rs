@@ -125,6 +125,16 @@ pub struct Method {
 }
 
 impl Method {
+    /// A short time limit for a screen: "Trong ngày", "7 ngày làm việc", or the
+    /// published text when the limit is not a fixed number of days.
+    pub fn duration_display(&self) -> String {
+        match self.working_days {
+            Some(0) => "Trong ngày".to_string(),
+            Some(d) => format!("{d} ngày làm việc"),
+            None => self.processing_time.trim().to_string(),
+        }
+    }
+
     /// What the kiosk shows as the fee: "Miễn phí", "10.000 đ", or the published text.
     pub fn fee_display(&self) -> String {
         match self.fee_amount {
@@ -212,7 +222,7 @@ pub fn format_dong(amount: u64) -> String {
     let digits = amount.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 4);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -231,8 +241,16 @@ pub fn format_fee(amount: u64) -> String {
 }
 
 /// A catalog version: dotted non-negative integers (`2026.11.1`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CatalogVersion(Vec<u64>);
+
+impl PartialEq for CatalogVersion {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for CatalogVersion {}
 
 impl CatalogVersion {
     pub fn parse(s: &str) -> Option<Self> {
@@ -307,9 +325,13 @@ pub const MAX_DOCUMENT_COUNT: u32 = 50;
 /// Checks every rule; an empty list means the catalog can be installed.
 pub fn validate(file: &CatalogFile) -> Vec<CatalogIssue> {
     let mut out = Vec::new();
-    let mut push = |path: String, message: &str| out.push(CatalogIssue { path, message: message.to_string() });
+    let mut push =
+        |path: String, message: &str| out.push(CatalogIssue { path, message: message.to_string() });
     if file.format != CATALOG_FORMAT {
-        push("format".into(), &format!("unsupported format {} (this firmware reads {CATALOG_FORMAT})", file.format));
+        push(
+            "format".into(),
+            &format!("unsupported format {} (this firmware reads {CATALOG_FORMAT})", file.format),
+        );
     }
     if CatalogVersion::parse(&file.version).is_none() {
         push("version".into(), "must be dotted numbers such as \"2026.11.1\"");
@@ -334,8 +356,12 @@ pub fn validate(file: &CatalogFile) -> Vec<CatalogIssue> {
             push(at("name"), "is longer than 500 characters");
         }
         let qs = &p.queue_service;
-        if qs.is_empty() || qs.len() > 8 || !qs.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-            push(at("queue_service"), "must be a queue service code: 1-8 upper-case letters or digits (e.g. HT)");
+        if qs.is_empty() || qs.len() > 8 || !qs.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            push(
+                at("queue_service"),
+                "must be a queue service code: 1-8 upper-case letters or digits (e.g. HT)",
+            );
         }
         if p.methods.is_empty() {
             push(at("methods"), "at least one channel (trực tiếp, trực tuyến, bưu chính) is needed");
@@ -427,7 +453,13 @@ mod tests {
     }
 
     fn file(procs: Vec<Procedure>) -> CatalogFile {
-        CatalogFile { format: 1, version: "2026.11.1".into(), sample: true, note: String::new(), procedures: procs }
+        CatalogFile {
+            format: 1,
+            version: "2026.11.1".into(),
+            sample: true,
+            note: String::new(),
+            procedures: procs,
+        }
     }
 
     #[test]
@@ -451,6 +483,17 @@ mod tests {
         assert_eq!(m.fee_display(), "Theo quy định của HĐND tỉnh");
         m.fee.clear();
         assert_eq!(m.fee_display(), "Không quy định");
+    }
+
+    #[test]
+    fn duration_is_short_when_days_are_known() {
+        let mut m = method();
+        assert_eq!(m.duration_display(), "Trong ngày");
+        m.working_days = Some(7);
+        assert_eq!(m.duration_display(), "7 ngày làm việc");
+        m.working_days = None;
+        m.processing_time = "Theo kế hoạch rà soát hằng năm".into();
+        assert_eq!(m.duration_display(), "Theo kế hoạch rà soát hằng năm");
     }
 
     #[test]

@@ -147,7 +147,7 @@ pub fn strip_vni(token: &str) -> Option<String> {
 /// `dd9awngs` is unusual but harmless). Each comes with a confidence factor.
 pub fn query_variants(token: &str) -> Vec<(String, f32)> {
     let mut out = vec![(token.to_string(), 1.0)];
-    let mut push = |s: String, w: f32, out: &mut Vec<(String, f32)>| {
+    let push = |s: String, w: f32, out: &mut Vec<(String, f32)>| {
         if !out.iter().any(|(t, _)| *t == s) {
             out.push((s, w));
         }
