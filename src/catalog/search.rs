@@ -379,6 +379,12 @@ impl SearchIndex {
 
     /// Ranked documents for `query`, best first, at most `limit`.
     pub fn search(&self, query: &str, limit: usize) -> Vec<RawHit> {
+        self.search_impl(query, limit, true)
+    }
+
+    /// `prune: false` scores every matching document (the reference the pruned
+    /// search is tested against).
+    fn search_impl(&self, query: &str, limit: usize, prune: bool) -> Vec<RawHit> {
         if limit == 0 || self.docs.is_empty() {
             return Vec::new();
         }
@@ -423,7 +429,7 @@ impl SearchIndex {
         }
 
         // Preliminary score: token scores with a coverage penalty.
-        let mut prelim: Vec<(u32, f32)> = touched
+        let prelim: Vec<(u32, f32)> = touched
             .iter()
             .map(|&d| {
                 let d = d as usize;
@@ -440,93 +446,120 @@ impl SearchIndex {
                 (d as u32, sum * coverage * coverage)
             })
             .collect();
-        // Only documents that can still reach the top `limit` get the bonuses.
-        let threshold = if prelim.len() > limit {
-            let mut s: Vec<f32> = prelim.iter().map(|(_, s)| *s).collect();
-            let (_, kth, _) = s.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a));
-            *kth
-        } else {
-            0.0
-        };
-        prelim
-            .retain(|(d, s)| *s * MAX_BONUS_FACTOR >= threshold || code_scores.contains_key(&(*d as usize)));
+        // Which query tokens each matched term stands for (bit t = token t).
+        let mut term_tokens = vec![0u16; self.terms.len()];
+        for (t, m) in matches.iter().enumerate() {
+            for &(id, _) in m {
+                term_tokens[id as usize] |= 1 << t;
+            }
+        }
 
-        let mut hits: Vec<RawHit> = prelim
+        // Bonuses at most multiply the preliminary score by MAX_BONUS_FACTOR, so
+        // a document whose upper bound is below the `limit`-th best final score
+        // so far cannot make the list: visit by upper bound, stop there.
+        let code_of = |d: u32| code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
+        // (doc, preliminary score, code score, upper bound of the final score)
+        let mut cands: Vec<(u32, f32, f32, f32)> = prelim
             .into_iter()
             .map(|(d, s)| {
-                let doc = &self.docs[d as usize];
-                let bonus = if s > 0.0 { self.bonus(doc, &matches) } else { 0.0 };
-                let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
-                let m = if code > 0.0 {
-                    MatchedIn::Code
-                } else {
-                    matched_in((0..n_tok).map(|t| fields[t * n_docs + d as usize]))
-                };
-                RawHit { doc: d as usize, score: code + s * (1.0 + bonus), matched_in: m }
+                let code = code_of(d);
+                // A hair above the true bound so float rounding never prunes a tie.
+                (d, s, code, code + s * MAX_BONUS_FACTOR * (1.0 + 1e-5))
             })
-            .filter(|h| h.score > 0.0)
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)));
-        hits.truncate(limit);
+        if prune && cands.len() > limit {
+            // The `limit`-th best lower bound (final scores are never below
+            // code + preliminary): documents that cannot reach it are dropped.
+            let mut lower: Vec<f32> = cands.iter().map(|c| c.1 + c.2).collect();
+            let (_, kth, _) = lower.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a));
+            let floor = *kth;
+            cands.retain(|c| c.3 >= floor);
+        }
+        cands.sort_unstable_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
+
+        let mut hits: Vec<RawHit> = Vec::with_capacity(limit + 1);
+        for (d, s, code, upper) in cands {
+            if prune && hits.len() == limit && upper < hits[limit - 1].score {
+                break;
+            }
+            let doc = &self.docs[d as usize];
+            let bonus = if s > 0.0 { bonus(doc, &term_tokens, n_tok) } else { 0.0 };
+            let m = if code > 0.0 {
+                MatchedIn::Code
+            } else {
+                matched_in((0..n_tok).map(|t| fields[t * n_docs + d as usize]))
+            };
+            let hit = RawHit { doc: d as usize, score: code + s * (1.0 + bonus), matched_in: m };
+            if hit.score <= 0.0 {
+                continue;
+            }
+            // Keep `hits` sorted (best first, then catalog order) and at most `limit` long.
+            let pos =
+                hits.partition_point(|h| h.score > hit.score || (h.score == hit.score && h.doc < hit.doc));
+            if pos < limit {
+                hits.insert(pos, hit);
+                hits.truncate(limit);
+            }
+        }
         hits
     }
+}
 
-    /// Phrase and coverage bonus for one document, in [0, MAX_BONUS_FACTOR - 1].
-    fn bonus(&self, doc: &DocEntry, matches: &[TermMatches]) -> f32 {
-        let n = matches.len();
-        let hits = |t: usize, id: u32| matches[t].binary_search_by_key(&id, |(i, _)| *i).is_ok();
-        // Longest run of consecutive query tokens found consecutively in `seq`,
-        // and whether a full-length run starts at the beginning of `seq`.
-        let run = |seq: &[u32]| -> (usize, bool) {
-            let mut longest = 0;
-            let mut whole_at_start = false;
-            for start in 0..seq.len() {
-                for t0 in 0..n {
-                    let mut l = 0;
-                    while t0 + l < n && start + l < seq.len() && hits(t0 + l, seq[start + l]) {
-                        l += 1;
-                    }
-                    if l > longest {
-                        longest = l;
-                    }
-                    if l == n && start == 0 && t0 == 0 {
-                        whole_at_start = true;
-                    }
-                }
-            }
-            (longest, whole_at_start)
-        };
-        let phrase = |seq: &[u32], weight: f32| -> f32 {
-            if seq.is_empty() || n == 0 {
-                return 0.0;
-            }
-            let (l, at_start) = run(seq);
-            if l == 0 {
-                return 0.0;
-            }
-            let mut b = if n > 1 { weight * (l - 1) as f32 / (n - 1) as f32 } else { 0.0 };
-            if l == n && n > 1 {
-                b += 0.2;
-            }
-            if at_start {
-                b += 0.1;
-            }
-            if l == n && l == seq.len() {
-                // The query is the whole name or keyword.
-                b += 0.2;
-            }
-            b
-        };
-        let mut best = phrase(&doc.name, 0.6);
-        for k in doc.keywords.iter() {
-            best = best.max(phrase(k, 0.5));
-        }
-        let phrase_bonus = best.min(MAX_PHRASE_BONUS);
-        let covered = doc.name.iter().filter(|&&id| (0..n).any(|t| hits(t, id))).count();
-        let cover_bonus =
-            if doc.name.is_empty() { 0.0 } else { MAX_COVER_BONUS * covered as f32 / doc.name.len() as f32 };
-        phrase_bonus + cover_bonus
+/// Phrase and coverage bonus for one document, in [0, MAX_BONUS_FACTOR - 1].
+/// `term_tokens[id]` has bit t set when term `id` matches query token t.
+fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
+    if n == 0 {
+        return 0.0;
     }
+    let phrase = |seq: &[u32], weight: f32| -> f32 {
+        // run[t]: length of the run of consecutive query tokens ending with
+        // token t at the current position of `seq` (dynamic programming).
+        let mut run = [0u8; MAX_QUERY_TOKENS];
+        let mut longest = 0usize;
+        let mut whole_at_start = false;
+        for (j, &id) in seq.iter().enumerate() {
+            let mask = term_tokens[id as usize];
+            for t in (0..n).rev() {
+                run[t] = if mask & (1 << t) != 0 {
+                    if t > 0 {
+                        run[t - 1] + 1
+                    } else {
+                        1
+                    }
+                } else {
+                    0
+                };
+                longest = longest.max(run[t] as usize);
+            }
+            if j + 1 == n && run[n - 1] as usize == n {
+                whole_at_start = true;
+            }
+        }
+        if longest == 0 {
+            return 0.0;
+        }
+        let mut b = if n > 1 { weight * (longest - 1) as f32 / (n - 1) as f32 } else { 0.0 };
+        if longest == n && n > 1 {
+            b += 0.2;
+        }
+        if whole_at_start {
+            b += 0.1;
+        }
+        if longest == n && longest == seq.len() {
+            // The query is the whole name or keyword.
+            b += 0.2;
+        }
+        b
+    };
+    let mut best = phrase(&doc.name, 0.6);
+    for k in doc.keywords.iter() {
+        best = best.max(phrase(k, 0.5));
+    }
+    let phrase_bonus = best.min(MAX_PHRASE_BONUS);
+    let covered = doc.name.iter().filter(|&&id| term_tokens[id as usize] != 0).count();
+    let cover_bonus =
+        if doc.name.is_empty() { 0.0 } else { MAX_COVER_BONUS * covered as f32 / doc.name.len() as f32 };
+    phrase_bonus + cover_bonus
 }
 
 /// True for a token that is (the start of) a procedure code: `1.001193`, `1.0011`,
@@ -718,6 +751,33 @@ mod tests {
         assert!(looks_like_code("1."));
         assert!(!looks_like_code("12"));
         assert!(!looks_like_code("1.2.3"));
+    }
+
+    #[test]
+    fn pruned_search_ranks_exactly_like_scoring_everything() {
+        let file = crate::catalog::synth::generate(800, 5);
+        let idx = SearchIndex::build(&file.procedures);
+        for q in [
+            "c",
+            "cap",
+            "cap giay",
+            "cap giay phep hoat dong",
+            "xac nhan nguoi khuyet tat",
+            "dang ky ho kinh doanh lan dau",
+            "gia han giay chung nhan",
+            "chungs thuwcj",
+            "1.0",
+            "2.00",
+            "giay phep con",
+            "thu hoi the",
+        ] {
+            for limit in [1, 5, 10, 30] {
+                let pruned = idx.search_impl(q, limit, true);
+                let full = idx.search_impl(q, limit, false);
+                assert_eq!(pruned, full, "{q:?} limit {limit}");
+                assert!(!full.is_empty(), "{q:?}");
+            }
+        }
     }
 
     #[test]
