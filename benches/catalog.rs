@@ -7,8 +7,62 @@
 use motcua_kiosk::catalog::{self, store, synth, Catalog, ImportOptions};
 use motcua_kiosk::domain::procedure::{CatalogFile, Procedure};
 use motcua_kiosk::domain::text::{fold, tokens};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+/// Counts live heap bytes, to measure what a loaded catalog holds.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now =
+                    LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Runs `f`, returning its value, the heap bytes it left allocated, and the
+/// peak of extra heap bytes while it ran.
+fn heap_of<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let v = f();
+    let after = LIVE.load(Ordering::Relaxed);
+    (v, after.saturating_sub(before), PEAK.load(Ordering::Relaxed).saturating_sub(before))
+}
 
 /// Queries citizens type on the bundled catalog (with typos and IME leftovers).
 const BUNDLED_QUERIES: &[&str] = &[
@@ -85,13 +139,6 @@ fn keystroke_bench(name: &str, strokes: &[String], rounds: usize, mut f: impl Fn
     println!("BENCH {name}_samples {} n", samples.len());
 }
 
-fn rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
@@ -152,8 +199,10 @@ fn main() {
 
     // ---- bundled catalog
     let t = Instant::now();
-    let bundled = Catalog::bundled().unwrap();
+    let (bundled, held, peak) = heap_of(|| Catalog::bundled().unwrap());
     println!("BENCH bundled_parse_and_index {} ms", ms(t.elapsed()));
+    println!("BENCH bundled_catalog_heap {held} bytes");
+    println!("BENCH bundled_catalog_peak_while_building {peak} bytes");
     println!("BENCH bundled_procedures {} n", bundled.len());
     println!("BENCH bundled_index_terms {} n", bundled.index_terms());
     println!("BENCH bundled_index_heap {} bytes", bundled.index_heap_bytes());
@@ -167,17 +216,16 @@ fn main() {
     let json = serde_json::to_vec(&file).unwrap();
     println!("BENCH synth5000_json {} bytes", json.len());
 
-    let rss0 = rss_bytes();
+    let copy = file.clone();
     let t = Instant::now();
-    let synth_catalog = Catalog::from_file(file.clone(), "synthetic").unwrap();
+    // The procedures are moved in: what stays allocated is the index.
+    let (synth_catalog, index_held, index_peak) = heap_of(|| Catalog::from_file(copy, "synthetic").unwrap());
     let build = t.elapsed();
-    let rss1 = rss_bytes();
     println!("BENCH synth5000_build_index {} ms", ms(build));
     println!("BENCH synth5000_index_terms {} n", synth_catalog.index_terms());
-    println!("BENCH synth5000_index_heap {} bytes", synth_catalog.index_heap_bytes());
-    if let (Some(a), Some(b)) = (rss0, rss1) {
-        println!("BENCH synth5000_rss_delta_catalog {} bytes", b.saturating_sub(a));
-    }
+    println!("BENCH synth5000_index_heap_estimate {} bytes", synth_catalog.index_heap_bytes());
+    println!("BENCH synth5000_index_heap_measured {index_held} bytes");
+    println!("BENCH synth5000_index_peak_while_building {index_peak} bytes");
     let strokes = keystrokes(SYNTH_QUERIES);
     keystroke_bench("keystroke_synth5000", &strokes, rounds, |q| synth_catalog.search(q, 10).len());
     let fts = Fts::build(synth_catalog.procedures());
@@ -200,7 +248,9 @@ fn main() {
     let size = std::fs::metadata(store::db_path(dir.path())).unwrap().len();
     println!("BENCH synth5000_db_file {size} bytes");
     let t = Instant::now();
-    let loaded = Catalog::load(&store::db_path(dir.path())).unwrap();
+    let (loaded, held, peak) = heap_of(|| Catalog::load(&store::db_path(dir.path())).unwrap());
     println!("BENCH load_synth5000 {} ms", ms(t.elapsed()));
+    println!("BENCH synth5000_loaded_catalog_heap {held} bytes");
+    println!("BENCH synth5000_peak_while_loading {peak} bytes");
     assert_eq!(loaded.len(), 5000);
 }

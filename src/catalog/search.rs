@@ -151,27 +151,40 @@ type TermMatches = Vec<(u32, f32)>;
 
 impl SearchIndex {
     pub fn build(procs: &[Procedure]) -> Self {
-        // Folded token lists per document and field.
-        struct Folded {
-            name: Vec<String>,
-            keywords: Vec<Vec<String>>,
-            rest: Vec<(u8, String)>,
-        }
-        let mut folded = Vec::with_capacity(procs.len());
-        for p in procs {
-            let name: Vec<String> = tokens(&fold(&p.name)).map(str::to_string).collect();
-            let keywords: Vec<Vec<String>> =
-                p.keywords.iter().map(|k| tokens(&fold(k)).map(str::to_string).collect()).collect();
-            let mut rest = Vec::new();
+        // Terms get provisional ids in order of appearance, renumbered in sorted
+        // order at the end (so that a prefix is a contiguous id range).
+        let mut interned: HashMap<String, u32> = HashMap::new();
+        let mut intern = |t: &str| -> u32 {
+            if let Some(&id) = interned.get(t) {
+                return id;
+            }
+            let id = interned.len() as u32;
+            interned.insert(t.to_string(), id);
+            id
+        };
+        let mut per_term: Vec<Vec<Posting>> = Vec::new();
+        let mut docs = Vec::with_capacity(procs.len());
+        let mut masks: HashMap<u32, u8> = HashMap::new();
+        for (d, p) in procs.iter().enumerate() {
+            masks.clear();
+            let name: Box<[u32]> = tokens(&fold(&p.name)).map(&mut intern).collect();
+            for &id in name.iter() {
+                *masks.entry(id).or_default() |= F_NAME;
+            }
+            let keywords: Box<[Box<[u32]>]> =
+                p.keywords.iter().map(|k| tokens(&fold(k)).map(&mut intern).collect()).collect();
+            for &id in keywords.iter().flatten() {
+                *masks.entry(id).or_default() |= F_KEYWORDS;
+            }
             let mut add = |mask: u8, text: &str| {
                 for t in tokens(&fold(text)) {
-                    rest.push((mask, t.to_string()));
+                    *masks.entry(intern(t)).or_default() |= mask;
                 }
             };
             add(F_FIELD, &p.field);
-            for d in &p.documents {
-                add(F_DOCUMENTS, &d.name);
-                if let Some(t) = &d.template {
+            for doc in &p.documents {
+                add(F_DOCUMENTS, &doc.name);
+                if let Some(t) = &doc.template {
                     add(F_DOCUMENTS, t);
                 }
             }
@@ -180,39 +193,10 @@ impl SearchIndex {
             }
             add(F_OTHER, &p.result);
             add(F_OTHER, &p.agency);
-            folded.push(Folded { name, keywords, rest });
-        }
-        let mut vocab: Vec<&str> = folded
-            .iter()
-            .flat_map(|f| {
-                f.name
-                    .iter()
-                    .chain(f.keywords.iter().flatten())
-                    .chain(f.rest.iter().map(|(_, t)| t))
-                    .map(String::as_str)
-            })
-            .collect();
-        vocab.sort_unstable();
-        vocab.dedup();
-        let id_of: HashMap<&str, u32> = vocab.iter().enumerate().map(|(i, t)| (*t, i as u32)).collect();
-
-        let mut per_term: Vec<Vec<Posting>> = vec![Vec::new(); vocab.len()];
-        let mut docs = Vec::with_capacity(procs.len());
-        for (d, (f, p)) in folded.iter().zip(procs).enumerate() {
-            let mut masks: HashMap<u32, u8> = HashMap::new();
-            let name: Box<[u32]> = f.name.iter().map(|t| id_of[t.as_str()]).collect();
-            for &id in name.iter() {
-                *masks.entry(id).or_default() |= F_NAME;
-            }
-            let keywords: Box<[Box<[u32]>]> =
-                f.keywords.iter().map(|k| k.iter().map(|t| id_of[t.as_str()]).collect()).collect();
-            for &id in keywords.iter().flatten() {
-                *masks.entry(id).or_default() |= F_KEYWORDS;
-            }
-            for (mask, t) in &f.rest {
-                *masks.entry(id_of[t.as_str()]).or_default() |= mask;
-            }
-            for (id, fields) in masks {
+            for (&id, &fields) in &masks {
+                if per_term.len() <= id as usize {
+                    per_term.resize_with(id as usize + 1, Vec::new);
+                }
                 per_term[id as usize].push(Posting { doc: d as u32, fields });
             }
             let code_digits: String = p.code.chars().filter(char::is_ascii_digit).collect();
@@ -223,23 +207,35 @@ impl SearchIndex {
                 keywords,
             });
         }
+
+        // Renumber terms in sorted order.
+        let mut vocab: Vec<(String, u32)> = interned.into_iter().collect();
+        vocab.sort_unstable();
+        let mut new_id = vec![0u32; vocab.len()];
+        for (i, (_, old)) in vocab.iter().enumerate() {
+            new_id[*old as usize] = i as u32;
+        }
+        for doc in &mut docs {
+            for id in doc.name.iter_mut().chain(doc.keywords.iter_mut().flat_map(|k| k.iter_mut())) {
+                *id = new_id[*id as usize];
+            }
+        }
+        per_term.resize_with(vocab.len(), Vec::new);
+        let mut postings: Vec<Box<[Posting]>> = vec![Box::default(); vocab.len()];
+        for (old, mut p) in per_term.into_iter().enumerate() {
+            p.sort_unstable_by_key(|p| p.doc);
+            postings[new_id[old] as usize] = p.into_boxed_slice();
+        }
         let n = procs.len().max(1) as f32;
-        let idf = per_term.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
-        let postings = per_term
-            .into_iter()
-            .map(|mut p| {
-                p.sort_unstable_by_key(|p| p.doc);
-                p.into_boxed_slice()
-            })
-            .collect();
+        let idf = postings.iter().map(|p| (1.0 + n / p.len().max(1) as f32).ln()).collect();
         let mut by_len: Vec<Vec<u32>> = Vec::new();
-        for (i, t) in vocab.iter().enumerate() {
+        for (i, (t, _)) in vocab.iter().enumerate() {
             if by_len.len() <= t.len() {
                 by_len.resize(t.len() + 1, Vec::new());
             }
             by_len[t.len()].push(i as u32);
         }
-        let terms = vocab.into_iter().map(Into::into).collect();
+        let terms = vocab.into_iter().map(|(t, _)| t.into_boxed_str()).collect();
         SearchIndex { terms, idf, postings, by_len, docs }
     }
 
