@@ -294,6 +294,16 @@ mod tests {
     }
 
     #[test]
+    fn catalog_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>(_: &T) {}
+        let c = std::sync::Arc::new(Catalog::bundled().unwrap());
+        shared(&c);
+        let c2 = std::sync::Arc::clone(&c);
+        let hits = std::thread::spawn(move || c2.search("khai sinh", 3)).join().unwrap();
+        assert_eq!(hits, c.search("khai sinh", 3));
+    }
+
+    #[test]
     fn get_accepts_the_localised_code() {
         let c = Catalog::bundled().unwrap();
         assert_eq!(c.get("1.001193.000.00.00.H56").unwrap().code, "1.001193");

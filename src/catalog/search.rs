@@ -18,7 +18,7 @@
 use crate::domain::procedure::Procedure;
 use crate::domain::text::{allowed_typos, edit_distance_within, fold, query_variants, tokens};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 
 /// Where a hit matched best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -131,6 +131,35 @@ pub struct RawHit {
     pub doc: usize,
     pub score: f32,
     pub matched_in: MatchedIn,
+}
+
+/// A document waiting for its final score, ordered by the upper bound of that
+/// score (then by catalog position, first is greater).
+struct Candidate {
+    upper: f32,
+    doc: u32,
+    prelim: f32,
+    code: f32,
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Candidate {}
+
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.upper.total_cmp(&other.upper).then(other.doc.cmp(&self.doc))
+    }
 }
 
 /// The inverted index. Immutable once built; `search` takes `&self` and can run
@@ -424,24 +453,6 @@ impl SearchIndex {
             }
         }
 
-        // Preliminary score: token scores with a coverage penalty.
-        let prelim: Vec<(u32, f32)> = touched
-            .iter()
-            .map(|&d| {
-                let d = d as usize;
-                let mut sum = 0.0;
-                let mut hit = 0;
-                for t in 0..n_tok {
-                    let s = scores[t * n_docs + d];
-                    if s > 0.0 {
-                        sum += s;
-                        hit += 1;
-                    }
-                }
-                let coverage = if n_tok == 0 { 0.0 } else { hit as f32 / n_tok as f32 };
-                (d as u32, sum * coverage * coverage)
-            })
-            .collect();
         // Which query tokens each matched term stands for (bit t = token t).
         let mut term_tokens = vec![0u16; self.terms.len()];
         for (t, m) in matches.iter().enumerate() {
@@ -450,31 +461,33 @@ impl SearchIndex {
             }
         }
 
-        // Bonuses at most multiply the preliminary score by MAX_BONUS_FACTOR, so
-        // a document whose upper bound is below the `limit`-th best final score
-        // so far cannot make the list: visit by upper bound, stop there.
-        let code_of = |d: u32| code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
-        // (doc, preliminary score, code score, upper bound of the final score)
-        let mut cands: Vec<(u32, f32, f32, f32)> = prelim
-            .into_iter()
-            .map(|(d, s)| {
-                let code = code_of(d);
+        // Preliminary score: token scores with a coverage penalty. The bonuses
+        // at most multiply it by MAX_BONUS_FACTOR, so documents are visited by
+        // that upper bound (a heap, to avoid sorting them all) and the visit
+        // stops once the bound falls below the `limit`-th best final score.
+        let mut cands: BinaryHeap<Candidate> = touched
+            .iter()
+            .map(|&d| {
+                let mut sum = 0.0;
+                let mut hit = 0;
+                for t in 0..n_tok {
+                    let s = scores[t * n_docs + d as usize];
+                    if s > 0.0 {
+                        sum += s;
+                        hit += 1;
+                    }
+                }
+                let coverage = if n_tok == 0 { 0.0 } else { hit as f32 / n_tok as f32 };
+                let prelim = sum * coverage * coverage;
+                let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
                 // A hair above the true bound so float rounding never prunes a tie.
-                (d, s, code, code + s * MAX_BONUS_FACTOR * (1.0 + 1e-5))
+                let upper = code + prelim * MAX_BONUS_FACTOR * (1.0 + 1e-5);
+                Candidate { upper, doc: d, prelim, code }
             })
             .collect();
-        if prune && cands.len() > limit {
-            // The `limit`-th best lower bound (final scores are never below
-            // code + preliminary): documents that cannot reach it are dropped.
-            let mut lower: Vec<f32> = cands.iter().map(|c| c.1 + c.2).collect();
-            let (_, kth, _) = lower.select_nth_unstable_by(limit - 1, |a, b| b.total_cmp(a));
-            let floor = *kth;
-            cands.retain(|c| c.3 >= floor);
-        }
-        cands.sort_unstable_by(|a, b| b.3.total_cmp(&a.3).then(a.0.cmp(&b.0)));
 
         let mut hits: Vec<RawHit> = Vec::with_capacity(limit + 1);
-        for (d, s, code, upper) in cands {
+        while let Some(Candidate { upper, doc: d, prelim: s, code }) = cands.pop() {
             if prune && hits.len() == limit && upper < hits[limit - 1].score {
                 break;
             }
@@ -578,6 +591,8 @@ fn split_codes(query: &str) -> (Vec<String>, String) {
     let mut last_is_code = false;
     for word in query.split_whitespace() {
         let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '.');
+        // A sentence may end right after a code: `1.001193.`
+        let w = if w.matches('.').count() > 1 && !w.contains("..") { w.trim_end_matches('.') } else { w };
         last_is_code = true;
         if w.len() > 9 && w.is_char_boundary(8) && w.as_bytes()[8] == b'.' && looks_like_code(&w[..8]) {
             codes.push(w[..8].to_string());
@@ -744,6 +759,7 @@ mod tests {
         assert_eq!(split_codes("khai sinh 1.0011"), (vec!["1.0011".to_string()], "khai sinh ".to_string()));
         assert_eq!(split_codes("khai si"), (vec![], "khai si".to_string()));
         assert_eq!(split_codes("mẫu 01"), (vec![], "mẫu 01".to_string()));
+        assert_eq!(split_codes("mã 1.001193."), (vec!["1.001193".to_string()], "mã ".to_string()));
         assert!(looks_like_code("1."));
         assert!(!looks_like_code("12"));
         assert!(!looks_like_code("1.2.3"));
