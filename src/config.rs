@@ -230,6 +230,12 @@ pub struct DisplayConfig {
     /// 0-100.
     pub volume: u32,
     pub window_size: String,
+    /// Text size factor (1.0 reads from about 5 m on a 55" screen).
+    pub scale: f32,
+    /// Seconds per page when more than 30 counters are shown.
+    pub page_secs: u32,
+    /// Player the call audio (a WAV file) is piped to; `none`: no sound.
+    pub audio_command: String,
 }
 
 impl Default for DisplayConfig {
@@ -243,6 +249,9 @@ impl Default for DisplayConfig {
             voice: true,
             volume: 80,
             window_size: "1920x1080".into(),
+            scale: 1.0,
+            page_secs: 10,
+            audio_command: "aplay -q -".into(),
         }
     }
 }
@@ -552,6 +561,19 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if parse_size(&c.display.window_size).is_none() {
         out.push(issue("display.window_size", "is not WIDTHxHEIGHT", "\"1920x1080\""));
     }
+    if !(0.5..=3.0).contains(&c.display.scale) {
+        out.push(issue("display.scale", "must be 0.5-3.0", "1.0; 1.3 for a hall deeper than 8 m"));
+    }
+    if !(3..=120).contains(&c.display.page_secs) {
+        out.push(issue("display.page_secs", "must be 3-120", "10"));
+    }
+    if c.display.audio_command.trim().is_empty() {
+        out.push(issue(
+            "display.audio_command",
+            "must name a player, or be \"none\"",
+            "\"aplay -q -\" (alsa-utils), \"paplay\", \"pw-play -\", or \"none\" for a silent board",
+        ));
+    }
     let q = &c.queue;
     if q.services.is_empty() {
         out.push(issue("queue.services", "at least one service is needed", "see docs/config.md"));
@@ -694,6 +716,22 @@ mod tests {
         ] {
             assert!(keys.contains(&k), "missing {k} in {keys:?}");
         }
+    }
+
+    #[test]
+    fn display_keys_are_checked() {
+        let (cfg, issues) =
+            parse("[display]\nscale = 1.4\npage_secs = 15\naudio_command = \"paplay\"\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(
+            (cfg.display.scale, cfg.display.page_secs, cfg.display.audio_command.as_str()),
+            (1.4, 15, "paplay")
+        );
+        let (_, issues) = parse("[display]\nscale = 5.0\npage_secs = 1\naudio_command = \" \"\n").unwrap();
+        let keys: Vec<&str> = issues.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["display.scale", "display.page_secs", "display.audio_command"]);
+        let (_, issues) = parse("[display]\naudio_comand = \"aplay\"\n").unwrap();
+        assert!(issues[0].hint.contains("display.audio_command"), "{}", issues[0].hint);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "ticket",
     "ticket-offline",
     "procedures",
+    "procedure-search",
     "procedure-detail",
     "dossier",
     "rating",
@@ -201,6 +202,15 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str, lang: Langu
             crate::app::sample::show_procedure_list(ui);
             nav.invoke_go(Page::Procedures);
         }
+        "procedure-search" => {
+            crate::app::sample::show_procedure_list(ui);
+            nav.invoke_go(Page::Procedures);
+            let p = ui.global::<crate::ui::ProcedureAdapter>();
+            p.set_keyboard_open(true);
+            for k in ["k", "h", "a", "i", " ", "s", "i", "n", "h"] {
+                p.invoke_key(k.into());
+            }
+        }
         "procedure-detail" => {
             crate::app::sample::show_procedure_detail(ui);
             nav.invoke_go(Page::ProcedureDetail);
@@ -272,6 +282,7 @@ fn run_display(
     let names: ServiceNames =
         cfg.queue.services.iter().map(|s| (s.code.clone(), (s.name_vi.clone(), s.prefix.clone()))).collect();
     ui.global::<crate::ui::Board>().set_centre_name(cfg.centre.name.as_str().into());
+    ui.global::<crate::ui::Board>().set_scale(cfg.display.scale);
     let mut written = Vec::new();
     for screen in screens {
         let many = screen.as_str() == "display-many";
@@ -308,7 +319,7 @@ fn run_display(
         }
         if !many {
             id += 1;
-            state.apply(&BoardEvent::CounterState { id, counter: 8, paused: true });
+            state.apply(&BoardEvent::CounterState { id, counter: 8, services: Vec::new(), paused: true });
         }
         let disconnected = screen.as_str() == "display-disconnected";
         ui.global::<crate::ui::Board>().set_notice(
@@ -333,4 +344,43 @@ fn run_display(
         written.push(path);
     }
     Ok(written)
+}
+
+/// Peak resident set size of this process in KiB (Linux `VmHWM`).
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What a kiosk does at power-on up to its first picture: open the store and
+/// the built-in centre, build the UI, render home once (software renderer).
+pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
+    let last = Rc::new(RefCell::new(None));
+    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
+        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let link = {
+        let _g = rt.enter();
+        crate::centre::link::KioskLink::open(cfg).map_err(|e| anyhow::anyhow!("{e}"))?
+    };
+    let backend = Arc::new(crate::app::link_backend::LinkBackend { link });
+    let ui = KioskWindow::new()?;
+    let window = last.borrow_mut().take().expect("the kiosk window was created");
+    let (w, h) = crate::config::parse_size(&cfg.kiosk.window_size).unwrap_or((1080, 1920));
+    window.set_size(PhysicalSize::new(w, h));
+    let clock: Clock = Arc::new(chrono::Utc::now);
+    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock);
+    app.ui.show()?;
+    slint::platform::update_timers_and_animations();
+    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
+    let mut drawn = false;
+    window.draw_if_needed(|renderer| {
+        renderer.render(&mut buffer, w as usize);
+        drawn = true;
+    });
+    anyhow::ensure!(drawn, "the first frame was not drawn");
+    println!("FIRST_FRAME_DONE");
+    println!("PEAK_RSS_KIB {}", peak_rss_kib().unwrap_or(0));
+    Ok(())
 }

@@ -16,9 +16,24 @@ struct Harness {
     _rt: tokio::runtime::Runtime,
 }
 
+thread_local! {
+    static SLINT_READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
+}
+
 fn kiosk_with(cfg: Config, backend: Arc<dyn QueueBackend>) -> Harness {
-    i_slint_backend_testing::init_no_event_loop();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    kiosk_on(cfg, backend, runtime())
+}
+
+fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Runtime) -> Harness {
+    // One testing backend per test thread; a "restarted" kiosk reuses it.
+    if !SLINT_READY.get() {
+        i_slint_backend_testing::init_no_event_loop();
+        SLINT_READY.set(true);
+    }
     let clock: Clock = Arc::new(motcua_kiosk::snapshot::sample_now);
     let ui = KioskWindow::new().unwrap();
     let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::queue(), clock);
@@ -172,4 +187,271 @@ fn setup_needs_the_pin_and_never_shows_it() {
     tap(&h, "Xác nhận");
     assert!(h.app.ui.global::<SetupAdapter>().get_unlocked());
     assert!(h.app.ui.global::<SetupAdapter>().get_diagnostics().row_count() > 5);
+}
+
+/// A backend that remembers what it was asked, to check what leaves the kiosk.
+struct Recording {
+    inner: Arc<dyn QueueBackend>,
+    requests: std::sync::Mutex<Vec<motcua_kiosk::app::backend::IssueRequest>>,
+}
+
+impl QueueBackend for Recording {
+    fn services(
+        &self,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<Vec<motcua_kiosk::app::backend::ServiceView>, motcua_kiosk::app::backend::BackendError>,
+    > {
+        self.inner.services()
+    }
+    fn issue(
+        &self,
+        req: motcua_kiosk::app::backend::IssueRequest,
+    ) -> futures_util::future::BoxFuture<
+        '_,
+        Result<motcua_kiosk::app::backend::TicketView, motcua_kiosk::app::backend::BackendError>,
+    > {
+        self.requests.lock().unwrap().push(req.clone());
+        self.inner.issue(req)
+    }
+}
+
+const CCCD: &str =
+    "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
+
+#[test]
+fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
+    use serialport::SerialPort;
+    use std::io::Write;
+    let (mut master, slave) = serialport::TTYPort::pair().expect("pty pair");
+    let mut cfg = Config::default();
+    cfg.scanner.ports = vec![slave.name().expect("pty name")];
+    let rec = Arc::new(Recording { inner: sample_backend(&cfg), requests: Default::default() });
+    let mut h = kiosk_with(cfg, rec.clone());
+    h.app.start_hardware();
+    let s = h.app.ui.global::<Session>();
+    // Wait for the reader to open the port, then scan: the frame is split inside "ễ".
+    let payload = format!("]Q1{CCCD}\r\n");
+    let bytes = payload.as_bytes();
+    let cut = payload.find("ễ").unwrap() + 1;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !s.get_citizen_present() && std::time::Instant::now() < deadline {
+        h.app.pump();
+        master.write_all(&bytes[..cut]).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        master.write_all(&bytes[cut..]).unwrap();
+        h.app.inner.poster.pump_wait(Duration::from_millis(300));
+    }
+    // Must hold: greeted by masked name and number; nothing personal in clear on screen.
+    assert!(s.get_citizen_present(), "the ID card scan was not handled");
+    assert_eq!(s.get_citizen_name(), "Nguyễn V. A.");
+    assert_eq!(s.get_citizen_id(), "048*******23");
+    assert_eq!(ElementHandle::find_by_accessible_label(&h.app.ui, "048095000123").count(), 0);
+
+    tap(&h, "Lấy số thứ tự");
+    settle(&h);
+    tap(&h, "Hộ tịch");
+    settle(&h);
+    let reqs = rec.requests.lock().unwrap().clone();
+    let citizen = reqs[0].citizen.as_ref().expect("identity attached to the ticket request");
+    assert_eq!(citizen.id_number, "048095000123");
+    assert_eq!(citizen.birth_date, "15/03/1995");
+
+    // The session ends: the identity is gone from the UI and from Rust state.
+    tap(&h, "Xong");
+    assert!(!s.get_citizen_present());
+    assert_eq!(s.get_citizen_name(), "");
+    assert!(h.app.inner.session.lock().unwrap().citizen.is_none());
+}
+
+#[test]
+fn health_insurance_card_is_refused_with_a_message() {
+    let cfg = Config::default();
+    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    // BHYT QR: '|'-separated with hex-encoded name and address.
+    let bhyt = "DN4010123456789|4e677579e1bb856e2056c4836e20416e|15/03/1995|1|5068c6b0e1bb9d6e672048e1baa369204368c3a275|79 - 024|01/01/2026|-|01/01/2021|-|-|4|$";
+    h.app.ui.global::<Session>().invoke_wedge_frame(bhyt.into());
+    let s = h.app.ui.global::<Session>();
+    assert!(!s.get_citizen_present());
+    assert_ne!(s.get_scan_message(), "", "the citizen is told why the card is refused");
+}
+
+#[test]
+fn keyboard_wedge_scan_of_a_receipt_opens_the_dossier_page() {
+    let cfg = Config::default();
+    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    h.app.ui.global::<Session>().invoke_wedge_frame("000.00.06.H56-231027-0361".into());
+    assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::Dossier);
+    assert_eq!(
+        h.app.ui.global::<motcua_kiosk::ui::DossierAdapter>().get_code_input(),
+        "000.00.06.H56-231027-0361"
+    );
+}
+
+/// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n
+/// with the given status bytes and records everything it receives.
+fn fake_printer(status: [u8; 3]) -> (String, Arc<std::sync::Mutex<Vec<u8>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("tcp://{}", listener.local_addr().unwrap());
+    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let rec = got.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { return };
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = c.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut all = rec.lock().unwrap();
+                all.extend_from_slice(&buf[..n]);
+                for w in buf[..n].windows(3) {
+                    if w[0] == 0x10 && w[1] == 0x04 {
+                        let answer = match w[2] {
+                            1 => status[0],
+                            2 => status[1],
+                            _ => status[2],
+                        };
+                        let _ = c.write_all(&[answer]);
+                    }
+                }
+            }
+        }
+    });
+    (uri, got)
+}
+
+fn issue_and_wait_for_print(cfg: Config) -> (Harness, String) {
+    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    tap(&h, "Lấy số thứ tự");
+    settle(&h);
+    tap(&h, "Hộ tịch");
+    settle(&h);
+    let a = h.app.ui.global::<TicketAdapter>();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while (a.get_print_status().is_empty() || a.get_print_status().starts_with("Đang in"))
+        && std::time::Instant::now() < deadline
+    {
+        h.app.inner.poster.pump_wait(Duration::from_millis(100));
+    }
+    let status = a.get_print_status().to_string();
+    (h, status)
+}
+
+#[test]
+fn ticket_prints_as_a_raster_on_the_thermal_printer() {
+    let (uri, got) = fake_printer([0x12, 0x12, 0x12]);
+    let mut cfg = Config::default();
+    cfg.printer.uri = uri;
+    let (h, status) = issue_and_wait_for_print(cfg);
+    assert!(status.contains("đã được in"), "{status}");
+    let bytes = got.lock().unwrap().clone();
+    // Must hold: a GS v 0 raster (Vietnamese as pixels) and a cut reached the printer.
+    assert!(bytes.windows(3).any(|w| w == [0x1d, 0x76, 0x30]), "no raster command");
+    assert!(bytes.windows(2).any(|w| w == [0x1d, 0x56]), "no cut");
+    assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::Ticket);
+}
+
+#[test]
+fn paper_out_keeps_the_ticket_on_screen_with_a_plain_message() {
+    // Paper end as real printers answer DLE EOT 1 / 2 / 4.
+    let (uri, got) = fake_printer([0x1A, 0x32, 0x7E]);
+    let mut cfg = Config::default();
+    cfg.printer.uri = uri;
+    let (h, status) = issue_and_wait_for_print(cfg);
+    assert!(status.contains("Không in được vé") && status.contains("Màn hình này là vé"), "{status}");
+    assert!(
+        !got.lock().unwrap().windows(3).any(|w| w == [0x1d, 0x76, 0x30]),
+        "nothing printed on an empty roll"
+    );
+    // The number stays visible.
+    assert_eq!(h.app.ui.global::<TicketAdapter>().get_number(), "A-023");
+}
+
+/// The kiosk on the built-in centre, with its SQLite store in `dir`.
+fn kiosk_on_builtin_centre(dir: &std::path::Path) -> Harness {
+    let mut cfg = Config::default();
+    cfg.data.dir = dir.display().to_string();
+    cfg.centre.listen = String::new();
+    let rt = runtime();
+    let link = {
+        let _g = rt.enter();
+        motcua_kiosk::centre::link::KioskLink::open(&cfg).expect("built-in centre opens")
+    };
+    let backend = Arc::new(motcua_kiosk::app::link_backend::LinkBackend { link });
+    kiosk_on(cfg, backend, rt)
+}
+
+fn take_number(h: &Harness, service: &str) -> String {
+    tap(h, "Lấy số thứ tự");
+    settle(h);
+    tap(h, service);
+    settle(h);
+    assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::Ticket);
+    let n = h.app.ui.global::<TicketAdapter>().get_number().to_string();
+    tap(h, "Xong");
+    n
+}
+
+#[test]
+fn numbers_come_from_the_sqlite_queue_and_continue_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let h = kiosk_on_builtin_centre(dir.path());
+        assert_eq!(take_number(&h, "Hộ tịch"), "A-001");
+        assert_eq!(take_number(&h, "Hộ tịch"), "A-002");
+        assert_eq!(take_number(&h, "Chứng thực"), "B-001", "each service has its own prefix and sequence");
+    }
+    // Must hold: a restarted kiosk on the same store continues the sequence.
+    let h = kiosk_on_builtin_centre(dir.path());
+    assert_eq!(take_number(&h, "Hộ tịch"), "A-003");
+}
+
+/// Smallest touch target: 15 mm on a 21" 1080x1920 portrait panel (~41 px/cm).
+const MIN_TARGET_PX: f32 = 62.0;
+
+fn assert_targets(h: &Harness, page: &str) {
+    let mut small = Vec::new();
+    let mut count = 0;
+    let buttons = i_slint_backend_testing::ElementQuery::from_root(&h.app.ui)
+        .match_descendants()
+        .match_accessible_role(AccessibleRole::Button)
+        .find_all();
+    for e in buttons {
+        let s = e.size();
+        if s.width == 0.0 || s.height == 0.0 {
+            continue; // not laid out on this page
+        }
+        count += 1;
+        if s.width < MIN_TARGET_PX || s.height < MIN_TARGET_PX {
+            small.push(format!("{:?} {}x{}", e.accessible_label(), s.width, s.height));
+        }
+    }
+    assert!(count > 0, "{page}: no buttons found");
+    assert!(small.is_empty(), "{page}: touch targets under 15 mm: {small:?}");
+}
+
+#[test]
+fn every_touch_target_is_at_least_15_mm_on_both_panel_sizes() {
+    for (w, hgt) in [(1080, 1920), (768, 1366)] {
+        let cfg = Config::default();
+        let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+        h.app.ui.window().set_size(slint::PhysicalSize::new(w, hgt));
+        let nav = h.app.ui.global::<Nav>();
+        for page in [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Setup]
+        {
+            nav.invoke_go(page);
+            if page == Page::TakeNumber {
+                settle(&h); // the service tiles come from the backend
+            }
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+            if page == Page::Procedures {
+                h.app.ui.global::<motcua_kiosk::ui::ProcedureAdapter>().set_keyboard_open(true);
+                i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+            }
+            assert_targets(&h, &format!("{page:?} at {w}x{hgt}"));
+        }
+        tap(&h, "Trang chủ");
+    }
 }

@@ -38,7 +38,7 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
             paused: slot.paused,
         })
         .collect();
-    let pages = all.len().div_ceil(MAX_TILES_PER_PAGE).max(1);
+    let pages = page_count(v.state);
     let page = v.page % pages;
     let shown: Vec<CounterCard> =
         all.into_iter().skip(page * MAX_TILES_PER_PAGE).take(MAX_TILES_PER_PAGE).collect();
@@ -83,7 +83,21 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
     if let Some(since) = v.disconnected_since {
         b.set_disconnected_since(to_local(since).format("%H:%M").to_string().into());
     }
-    let local = to_local(v.now);
-    b.set_clock_time(local.format("%H:%M").to_string().into());
+    show_clock(ui, v.now);
+}
+
+/// The clock in the top bar: `HH:MM` and the long Vietnamese date. Returns
+/// the time text shown.
+pub fn show_clock(ui: &DisplayWindow, now: DateTime<Utc>) -> String {
+    let b = ui.global::<Board>();
+    let local = to_local(now);
+    let time = local.format("%H:%M").to_string();
+    b.set_clock_time(time.as_str().into());
     b.set_clock_date(super::i18n::long_date(crate::config::Language::Vi, local.date_naive()).into());
+    time
+}
+
+/// Pages the counter tiles need.
+pub fn page_count(state: &BoardState) -> usize {
+    state.counters.len().div_ceil(MAX_TILES_PER_PAGE).max(1)
 }

@@ -41,6 +41,10 @@ pub struct Inner {
     pub services: Mutex<Vec<super::backend::ServiceView>>,
     pub session: Mutex<SessionState>,
     pub idle: Mutex<IdleTracker>,
+    /// Barcode readers by port: connected or not (diagnostics, heartbeat).
+    pub scanners: Mutex<std::collections::BTreeMap<String, bool>>,
+    /// Last printer outcome: "ok", a problem in English, or "" before the first print.
+    pub printer_state: Mutex<String>,
 }
 
 impl Inner {
@@ -53,6 +57,7 @@ pub struct KioskApp {
     pub ui: KioskWindow,
     pub inner: Arc<Inner>,
     timers: Vec<slint::Timer>,
+    readers: Vec<motcua_drivers::serial::SerialReader>,
 }
 
 impl KioskApp {
@@ -78,8 +83,10 @@ impl KioskApp {
             services: Mutex::new(Vec::new()),
             session: Mutex::new(SessionState::default()),
             idle: Mutex::new(idle),
+            scanners: Mutex::new(Default::default()),
+            printer_state: Mutex::new(String::new()),
         });
-        let mut app = KioskApp { ui, inner, timers: Vec::new() };
+        let mut app = KioskApp { ui, inner, timers: Vec::new(), readers: Vec::new() };
         app.wire();
         app
     }
@@ -129,6 +136,7 @@ impl KioskApp {
         });
         queue::wire(ui, inner);
         setup::wire(ui, inner);
+        super::scan::wire_wedge(ui, inner);
         super::sample::wire_placeholders(ui, inner);
         update_clock(ui, inner);
 
@@ -143,6 +151,11 @@ impl KioskApp {
             }
         });
         self.timers.push(tick);
+    }
+
+    /// Starts the barcode reader threads of `scanner.ports`.
+    pub fn start_hardware(&mut self) {
+        self.readers = super::scan::start_readers(&self.ui, &self.inner);
     }
 
     /// Stops the clock/idle tick (headless snapshots must not depend on how

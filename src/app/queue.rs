@@ -30,16 +30,11 @@ pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
         }
     });
     t.on_print({
-        let weak = ui.as_weak();
-        let inner = inner.clone();
+        let (weak, inner) = (ui.as_weak(), inner.clone());
         move || {
-            if let Some(ui) = weak.upgrade() {
-                let msg = pick(
-                    inner.lang(),
-                    "Máy in chưa được cấu hình: vui lòng chụp lại màn hình hoặc ghi nhớ số của bạn.",
-                    "No printer configured: please take a photo of the screen or remember your number.",
-                );
-                ui.global::<TicketAdapter>().set_print_status(msg.into());
+            let ticket = inner.session.lock().expect("session lock").ticket.clone();
+            if let (Some(ui), Some(t)) = (weak.upgrade(), ticket) {
+                super::printing::print_ticket(&ui, &inner, &t);
             }
         }
     });
@@ -137,6 +132,7 @@ fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
                     }
                     show_ticket(&ui, &post_inner, &ticket);
                     ui.global::<Nav>().invoke_go(Page::Ticket);
+                    super::printing::print_ticket(&ui, &post_inner, &ticket);
                 }
                 Err(e) => {
                     let lang = post_inner.lang();

@@ -142,6 +142,15 @@ pub fn wire_placeholders(ui: &KioskWindow, _inner: &Arc<Inner>) {
             }
         }
     });
+    p.on_key({
+        let weak = ui.as_weak();
+        move |k| {
+            if let Some(ui) = weak.upgrade() {
+                let p = ui.global::<ProcedureAdapter>();
+                p.set_query(crate::domain::vn_input::apply_key(&p.get_query(), &k, 60).into());
+            }
+        }
+    });
     let d = ui.global::<DossierAdapter>();
     d.on_key({
         let weak = ui.as_weak();
@@ -171,6 +180,7 @@ pub fn clear_placeholders(ui: &KioskWindow) {
     let p = ui.global::<ProcedureAdapter>();
     p.set_query("".into());
     p.set_field_filter("".into());
+    p.set_keyboard_open(false);
     let d = ui.global::<DossierAdapter>();
     d.set_code_input("".into());
     d.set_found(false);

@@ -213,7 +213,7 @@ impl SearchIndex {
             add(F_FIELD, &p.field);
             for doc in &p.documents {
                 add(F_DOCUMENTS, &doc.name);
-                if let Some(t) = &doc.template {
+                if let Some(t) = &doc.form {
                     add(F_DOCUMENTS, t);
                 }
             }
@@ -635,7 +635,7 @@ mod tests {
             }],
             documents: docs
                 .iter()
-                .map(|d| Document { name: (*d).into(), template: None, originals: 1, copies: 0 })
+                .map(|d| Document { name: (*d).into(), form: None, originals: 1, copies: 0 })
                 .collect(),
             conditions: vec![],
             legal_basis: vec![],

@@ -206,7 +206,7 @@ pub fn generate(n: usize, seed: u64) -> CatalogFile {
         let documents = (0..2 + rng.below(4))
             .map(|_| Document {
                 name: rng.pick(DOCS).to_string(),
-                template: (rng.below(3) == 0).then(|| format!("Mẫu số {:02}", 1 + rng.below(20))),
+                form: (rng.below(3) == 0).then(|| format!("Mẫu số {:02}", 1 + rng.below(20))),
                 originals: rng.below(2) as u32 + 1,
                 copies: rng.below(2) as u32,
             })

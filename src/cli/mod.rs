@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub mod catalog;
+pub mod centre;
 pub mod hardware;
 pub mod run;
 
@@ -58,8 +59,60 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Run the built-in centre (queue, API, events for displays) until Ctrl-C.
+    Center {
+        /// IP:PORT; default centre.listen.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Counter: call the next ticket.
+    Call(CounterArgs),
+    /// Counter: call the current ticket again.
+    Recall(CounterArgs),
+    /// Counter: the current ticket is served.
+    Complete(CounterArgs),
+    /// Counter: the current ticket did not come.
+    NoShow(CounterArgs),
+    /// List serial ports (barcode readers, serial printers).
+    Ports,
+    /// Print every frame a barcode reader sends, one JSON line each (personal data masked).
+    ScanTest {
+        #[arg(long, value_name = "PATH")]
+        port: String,
+        /// Default: scanner.baud from the config.
+        #[arg(long)]
+        baud: Option<u32>,
+    },
+    /// Print a sample ticket, or write its ESC/POS bytes or its raster.
+    PrintTest {
+        /// Default: printer.uri from the config.
+        #[arg(long, value_name = "URI")]
+        printer: Option<String>,
+        /// Write the ESC/POS job to this file instead of (or besides) printing.
+        #[arg(long, value_name = "FILE.bin")]
+        out: Option<PathBuf>,
+        /// Write the ticket raster as PNG.
+        #[arg(long, value_name = "FILE.png")]
+        png: Option<PathBuf>,
+    },
     /// Print the version.
     Version,
+    /// Benchmark helper: open the store, build the kiosk, render the first frame
+    /// headless, print `FIRST_FRAME_DONE` and the peak RSS, exit.
+    #[command(hide = true)]
+    BenchFirstFrame {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CounterArgs {
+    #[arg(long)]
+    pub counter: u32,
+    /// Centre URL; default centre.url, else the built-in centre's centre.listen.
+    #[arg(long, value_name = "URL")]
+    pub center: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -96,11 +149,49 @@ fn load_config(cli_path: Option<&std::path::Path>) -> anyhow::Result<Config> {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk });
     match command {
+        Command::BenchFirstFrame { data_dir } => {
+            let mut cfg = load_config(cli.config.as_deref())?;
+            cfg.data.dir = data_dir.display().to_string();
+            cfg.centre.listen = String::new();
+            crate::snapshot::first_frame(&cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Version => {
             println!("motcua-kiosk {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
+        Command::Center { listen } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            centre::center(cfg, listen)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Call(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Call),
+        Command::Recall(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Recall),
+        Command::Complete(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Complete),
+        Command::NoShow(a) => counter(cli.config.as_deref(), a, centre::CounterAction::NoShow),
+        Command::Ports => {
+            hardware::ports()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ScanTest { port, baud } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            hardware::scan_test(&port, baud.unwrap_or(cfg.scanner.baud), cfg.scanner.frame_timeout_ms)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::PrintTest { printer, out, png } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            // The configured printer is the default only when no output file is asked for.
+            let uri = match printer {
+                Some(p) => Some(p),
+                None if out.is_none() && png.is_none() && !cfg.printer.uri.is_empty() => {
+                    Some(cfg.printer.uri.clone())
+                }
+                None => None,
+            };
+            hardware::print_test(uri.as_deref(), cfg.printer.width_dots, out.as_deref(), png.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run { role } => {
             let cfg = load_config(cli.config.as_deref())?;
             run::run(cfg, role)?;
@@ -138,6 +229,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn counter(
+    config_path: Option<&std::path::Path>,
+    a: CounterArgs,
+    action: centre::CounterAction,
+) -> anyhow::Result<ExitCode> {
+    let cfg = load_config(config_path)?;
+    centre::counter_cmd(&cfg, a.center.as_deref(), a.counter, action)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn config_cmd(cli_path: Option<&std::path::Path>, action: ConfigAction) -> anyhow::Result<ExitCode> {

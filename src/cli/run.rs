@@ -2,7 +2,9 @@
 
 use super::Role;
 use crate::app::kiosk::{Clock, KioskApp};
+use crate::app::link_backend::LinkBackend;
 use crate::app::poster::Poster;
+use crate::centre::link::KioskLink;
 use crate::config::Config;
 use crate::ui::KioskWindow;
 use slint::ComponentHandle;
@@ -25,22 +27,161 @@ pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
     }
     match role {
         Role::Kiosk => run_kiosk(cfg),
-        Role::Display => anyhow::bail!("the display role is not built yet (issue 6)"),
+        Role::Display => run_display(cfg),
     }
 }
 
 fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let clock: Clock = Arc::new(chrono::Utc::now);
-    let backend = Arc::new(crate::app::sample_backend::SampleBackend::new(&cfg, chrono::Utc::now()));
+    let link = {
+        let _guard = rt.enter();
+        KioskLink::open(&cfg).map_err(|e| anyhow::anyhow!("cannot open the queue: {e}"))?
+    };
+    if let KioskLink::Local(local) = &link {
+        serve_builtin_centre(&rt, &cfg, local.centre().clone());
+    }
+    let heartbeat_link = link.clone();
+    let backend = Arc::new(LinkBackend { link });
     let ui = KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot open the kiosk window: {e}"))?;
     if let Some((w, h)) = crate::config::parse_size(&cfg.kiosk.window_size) {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
-    let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
+    let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
+    app.start_hardware();
+    let health_inner = app.inner.clone();
+    let _heartbeats = {
+        let _guard = rt.enter();
+        heartbeat_link.spawn_heartbeats(HEARTBEAT_EVERY, move || device_health(&health_inner))
+    };
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(())
+}
+
+/// The centre a display board follows: `centre.url`, or the built-in centre
+/// a kiosk on this machine serves at `centre.listen` (a wildcard address is
+/// reached on loopback).
+pub fn display_centre_url(cfg: &Config) -> anyhow::Result<String> {
+    if !cfg.centre.url.is_empty() {
+        return Ok(cfg.centre.url.clone());
+    }
+    if cfg.centre.listen.is_empty() {
+        anyhow::bail!(
+            "the display has no centre to follow: set centre.url (e.g. \"http://10.0.0.5:8700\"), \
+             or centre.listen to where the kiosk's built-in centre serves"
+        );
+    }
+    let addr: std::net::SocketAddr = cfg
+        .centre
+        .listen
+        .parse()
+        .map_err(|_| anyhow::anyhow!("centre.listen `{}` is not IP:PORT", cfg.centre.listen))?;
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    Ok(format!("http://{}", std::net::SocketAddr::new(ip, addr.port())))
+}
+
+fn run_display(cfg: Config) -> anyhow::Result<()> {
+    use crate::app::audio::{Announcer, AudioSettings, CommandSink};
+    use crate::app::display::DisplayApp;
+    use crate::app::display_feed::FeedOptions;
+    let url = display_centre_url(&cfg)?;
+    let client = crate::centre::ApiClient::for_url(&cfg, &url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let ui = crate::ui::DisplayWindow::new()
+        .map_err(|e| anyhow::anyhow!("cannot open the display window: {e}"))?;
+    if let Some((w, h)) = crate::config::parse_size(&cfg.display.window_size) {
+        ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+    }
+    ui.window().set_fullscreen(cfg.kiosk.fullscreen);
+    let settings = AudioSettings::from_config(&cfg.display);
+    let announcer = match CommandSink::from_config(&cfg.display.audio_command) {
+        Some(sink) if settings.audible() => Some(Arc::new(Announcer::start(settings, Box::new(sink)))),
+        _ => {
+            tracing::info!("call audio is off (display.audio_command, chime, voice or volume)");
+            None
+        }
+    };
+    let mut app = DisplayApp::new(ui, &cfg, crate::domain::clock::system());
+    tracing::info!(%url, "display board following the centre");
+    app.connect(rt.handle(), client, FeedOptions::from_config(&cfg), Poster::event_loop(), announcer);
+    app.ui.run().map_err(|e| anyhow::anyhow!("the display window failed: {e}"))?;
+    app.disconnect();
+    drop(app);
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(())
+}
+
+/// With no central backend configured, the kiosk's own centre also serves
+/// HTTP on `centre.listen`, so a display board or a second kiosk can use it.
+/// A busy port is reported and the kiosk carries on.
+fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crate::centre::core::Centre) {
+    if cfg.centre.listen.is_empty() {
+        return;
+    }
+    let addr = cfg.centre.listen.clone();
+    let opts = crate::centre::server::ServerOptions::from_config(cfg);
+    rt.spawn(async move {
+        match tokio::net::TcpListener::bind(&addr).await {
+            Ok(listener) => {
+                let stop = std::future::pending::<()>();
+                if let Err(e) = crate::centre::server::serve_centre(centre, opts, listener, stop).await {
+                    tracing::error!("built-in centre stopped: {e:#}");
+                }
+            }
+            Err(e) => tracing::warn!(
+                "the built-in centre cannot listen on {addr} ({e}); displays and other kiosks cannot reach it"
+            ),
+        }
+    });
+}
+
+/// How often the kiosk reports its health to the centre.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The device health reported in heartbeats (through the outbox when remote,
+/// so a report made during an outage still arrives).
+fn device_health(inner: &crate::app::kiosk::Inner) -> crate::centre::link::DeviceHealth {
+    let printer = inner.printer_state.lock().expect("printer lock").clone();
+    let scanners = inner.scanners.lock().expect("scanner lock").clone();
+    crate::centre::link::DeviceHealth {
+        printer_status: if inner.cfg.printer.uri.is_empty() {
+            "none".into()
+        } else if printer.is_empty() {
+            "unknown".into()
+        } else {
+            printer
+        },
+        scanner_connected: !scanners.is_empty() && scanners.values().all(|c| *c),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_display_follows_centre_url_else_the_built_in_centre_on_loopback() {
+        let mut cfg = Config::default();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://127.0.0.1:8700");
+        cfg.centre.listen = "0.0.0.0:9000".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://127.0.0.1:9000");
+        cfg.centre.listen = "[::]:9000".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://[::1]:9000");
+        cfg.centre.listen = "10.0.0.7:8700".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://10.0.0.7:8700");
+        cfg.centre.url = "http://10.0.0.5:8700".into();
+        assert_eq!(display_centre_url(&cfg).unwrap(), "http://10.0.0.5:8700");
+        cfg.centre.url.clear();
+        cfg.centre.listen.clear();
+        let err = display_centre_url(&cfg).unwrap_err().to_string();
+        assert!(err.contains("centre.url"), "{err}");
+    }
 }

@@ -32,6 +32,8 @@ pub enum BoardEvent {
     CounterState {
         id: u64,
         counter: u32,
+        /// Codes of the services the counter serves (empty: unknown).
+        services: Vec<String>,
         paused: bool,
     },
     Waiting {
@@ -86,6 +88,14 @@ impl BoardFilter {
     fn shows_service(&self, s: &str) -> bool {
         self.services.is_empty() || self.services.iter().any(|x| x == s)
     }
+    /// A counter tile belongs on the board: the counter is listed (or no list),
+    /// and with a service filter it serves one of those services.
+    pub fn shows_counter_serving(&self, c: u32, services: &[String]) -> bool {
+        self.shows_counter(c)
+            && (self.services.is_empty()
+                || services.is_empty()
+                || services.iter().any(|s| self.shows_service(s)))
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -122,6 +132,17 @@ impl BoardState {
         }
     }
 
+    /// Like [`set_counters`](Self::set_counters), knowing which services each
+    /// counter serves: a board limited to some services shows only the
+    /// counters serving them.
+    pub fn set_counters_serving<'a>(&mut self, counters: impl IntoIterator<Item = (u32, &'a [String])>) {
+        for (c, services) in counters {
+            if self.filter.shows_counter_serving(c, services) {
+                self.counters.entry(c).or_default();
+            }
+        }
+    }
+
     /// Applies one event. Events at or below the last applied id are ignored,
     /// so a replay after reconnect never doubles a call or an announcement.
     pub fn apply(&mut self, ev: &BoardEvent) -> Option<Effect> {
@@ -130,6 +151,12 @@ impl BoardState {
             return None;
         }
         self.last_event_id = self.last_event_id.max(id);
+        if let BoardEvent::Called { service, .. } = ev {
+            // The called ticket stops waiting (the event carries no count).
+            if let Some(w) = self.waiting.get_mut(service) {
+                *w = w.saturating_sub(1);
+            }
+        }
         match ev {
             BoardEvent::Called { ticket, counter, service, at, .. }
             | BoardEvent::Recalled { ticket, counter, service, at, .. } => {
@@ -149,8 +176,8 @@ impl BoardState {
                 Some(Effect::Announce { ticket: ticket.clone(), counter: *counter })
             }
             BoardEvent::Finished { .. } => None,
-            BoardEvent::CounterState { counter, paused, .. } => {
-                if self.filter.shows_counter(*counter) {
+            BoardEvent::CounterState { counter, services, paused, .. } => {
+                if self.filter.shows_counter_serving(*counter, services) {
                     self.counters.entry(*counter).or_default().paused = *paused;
                 }
                 None
@@ -271,6 +298,40 @@ mod tests {
         assert_eq!(b.counters.keys().copied().collect::<Vec<_>>(), [1, 2]);
         assert!(b.apply(&call(1, "C-001", 5)).is_none(), "counter 5 is on another floor");
         assert!(b.latest.is_none());
+    }
+
+    #[test]
+    fn a_service_filter_keeps_only_the_counters_serving_it() {
+        let f = BoardFilter { counters: vec![], services: vec!["HT".into()] };
+        let mut b = BoardState::new(f, 8);
+        let (ht, ct) = (vec!["HT".to_string()], vec!["CT".to_string()]);
+        b.set_counters_serving([(1, ht.as_slice()), (2, ht.as_slice()), (3, ct.as_slice())]);
+        assert_eq!(b.counters.keys().copied().collect::<Vec<_>>(), [1, 2]);
+        b.apply(&BoardEvent::CounterState { id: 1, counter: 3, services: ct.clone(), paused: true });
+        assert!(!b.counters.contains_key(&3), "a CT counter does not appear on an HT board");
+        b.apply(&BoardEvent::CounterState { id: 2, counter: 2, services: ht, paused: true });
+        assert!(b.counters[&2].paused);
+    }
+
+    #[test]
+    fn a_call_takes_one_ticket_off_the_waiting_count() {
+        let mut b = BoardState::new(BoardFilter { counters: vec![1], services: vec![] }, 8);
+        b.apply(&BoardEvent::Waiting { id: 1, service: "HT".into(), waiting: 2 });
+        b.apply(&call(2, "A-001", 1));
+        assert_eq!(b.waiting["HT"], 1);
+        // Counter 2 is not on this board, but the ticket it called left the queue.
+        b.apply(&call(3, "A-002", 2));
+        assert_eq!(b.waiting["HT"], 0);
+        b.apply(&call(4, "A-003", 1));
+        assert_eq!(b.waiting["HT"], 0, "never below zero");
+        b.apply(&BoardEvent::Recalled {
+            id: 5,
+            ticket: "A-003".into(),
+            counter: 1,
+            service: "HT".into(),
+            at: t(5),
+        });
+        assert_eq!(b.waiting["HT"], 0);
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested.
 
+pub mod announce;
 pub mod board;
 pub mod citizen_id;
+pub mod clock;
 pub mod localtime;
 pub mod procedure;
+pub mod queue_rules;
 pub mod scan;
 pub mod text;
 pub mod ticket;
+pub mod vn_input;

@@ -50,6 +50,15 @@ impl Level {
         }
     }
 
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Level::Tinh => "Provincial level",
+            Level::Xa => "Commune level",
+            Level::Huyen => "District level",
+        }
+    }
+
+    /// The JSON value: `tinh`, `xa`, `huyen`.
     pub fn key(self) -> &'static str {
         match self {
             Level::Tinh => "tinh",
@@ -152,7 +161,7 @@ pub struct Document {
     pub name: String,
     /// Name of the form template (mẫu đơn, tờ khai), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
+    pub form: Option<String>,
     /// Originals to hand in (bản chính).
     #[serde(default)]
     pub originals: u32,
@@ -393,8 +402,8 @@ pub fn validate(file: &CatalogFile) -> Vec<CatalogIssue> {
             if d.copies > MAX_DOCUMENT_COUNT {
                 push(at("copies"), &format!("more than {MAX_DOCUMENT_COUNT}"));
             }
-            if d.template.as_ref().is_some_and(|t| t.trim().is_empty()) {
-                push(at("template"), "is empty: leave it out when there is no form");
+            if d.form.as_ref().is_some_and(|t| t.trim().is_empty()) {
+                push(at("form"), "is empty: leave it out when there is no form");
             }
         }
         for (j, s) in p.steps.iter().enumerate() {
@@ -439,7 +448,7 @@ mod tests {
             methods: vec![method()],
             documents: vec![Document {
                 name: "Tờ khai".into(),
-                template: Some("Tờ khai đăng ký khai sinh".into()),
+                form: Some("Tờ khai đăng ký khai sinh".into()),
                 originals: 1,
                 copies: 0,
             }],
@@ -498,8 +507,18 @@ mod tests {
 
     #[test]
     fn quantity_reads_like_the_portal() {
-        let d = Document { name: "Tờ khai".into(), template: None, originals: 1, copies: 2 };
+        let d = Document { name: "Tờ khai".into(), form: None, originals: 1, copies: 2 };
         assert_eq!(d.quantity_text(), "Bản chính: 1 - Bản sao: 2");
+    }
+
+    #[test]
+    fn level_keys_round_trip_and_match_json() {
+        for l in Level::ALL {
+            assert_eq!(Level::from_key(l.key()), Some(l));
+            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.key()));
+        }
+        assert_eq!(Level::Tinh.label_en(), "Provincial level");
+        assert_eq!(Level::Xa.label_vi(), "Cấp xã");
     }
 
     #[test]

@@ -94,6 +94,46 @@ impl PriorityGroup {
     }
 }
 
+/// Where a ticket is in its life. `Expired` marks tickets still waiting (or at a
+/// counter) when their service day ended; rows are kept, never deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Waiting,
+    Called,
+    Served,
+    NoShow,
+    Expired,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::Called => "called",
+            TicketStatus::Served => "served",
+            TicketStatus::NoShow => "no_show",
+            TicketStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Waiting, Self::Called, Self::Served, Self::NoShow, Self::Expired]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "Đang chờ",
+            TicketStatus::Called => "Đang được gọi",
+            TicketStatus::Served => "Đã phục vụ",
+            TicketStatus::NoShow => "Vắng mặt",
+            TicketStatus::Expired => "Hết hiệu lực",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +152,21 @@ mod tests {
         assert_eq!(TicketNumber::parse("023"), None);
         assert_eq!(TicketNumber::parse("A-"), None);
         assert_eq!(TicketNumber::parse("A-12x"), None);
+    }
+
+    #[test]
+    fn status_strings_round_trip() {
+        for t in [
+            TicketStatus::Waiting,
+            TicketStatus::Called,
+            TicketStatus::Served,
+            TicketStatus::NoShow,
+            TicketStatus::Expired,
+        ] {
+            assert_eq!(TicketStatus::parse(t.as_str()), Some(t));
+            assert_eq!(serde_json::to_value(t).unwrap(), serde_json::json!(t.as_str()));
+        }
+        assert_eq!(TicketStatus::parse("gone"), None);
     }
 
     #[test]

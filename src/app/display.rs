@@ -1,0 +1,240 @@
+//! The display board role's controller: the [`DisplayWindow`] fed by a
+//! [`display_feed`](super::display_feed) task.
+//!
+//! The feed runs on tokio and never touches Slint objects: its observer
+//! ([`UiObserver`]) copies the board into a shared model and posts at most one
+//! redraw at a time to the UI thread (a burst of replayed events is drawn
+//! once). The only timer is the one-second clock tick, which changes the
+//! clock text when the minute changes, pages through more than 30 counters
+//! every `display.page_secs`, and redraws when the window was resized;
+//! otherwise nothing is redrawn.
+
+use super::audio::Announcer;
+use super::board::{page_count, show, show_clock, BoardView, ServiceNames};
+use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
+use super::poster::Poster;
+use crate::centre::ApiClient;
+use crate::config::Config;
+use crate::domain::announce::Announcement;
+use crate::domain::board::{BoardFilter, BoardState};
+use crate::domain::clock::Clock;
+use crate::ui::{Board, DisplayWindow};
+use chrono::{DateTime, Utc};
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the UI thread draws from; the feed's observer writes it.
+struct Model {
+    board: BoardState,
+    disconnected_since: Option<DateTime<Utc>>,
+    names: Arc<ServiceNames>,
+    page: usize,
+    /// A redraw is posted and has not run yet.
+    redraw_posted: bool,
+    /// The clock text shown (the tick changes it only when it differs).
+    clock_text: String,
+    /// Window size (logical) of the last drawing.
+    size: (f32, f32),
+    ticks: u64,
+    /// Times the board was drawn (diagnostics and tests).
+    draws: u64,
+}
+
+type SharedModel = Arc<Mutex<Model>>;
+
+fn lock(m: &SharedModel) -> std::sync::MutexGuard<'_, Model> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn logical_size(ui: &DisplayWindow) -> (f32, f32) {
+    let w = ui.window();
+    let s = w.size().to_logical(w.scale_factor());
+    (s.width, s.height)
+}
+
+/// Draws the model into the `Board` global.
+fn draw(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>) {
+    let mut m = lock(model);
+    m.redraw_posted = false;
+    m.size = logical_size(ui);
+    let pages = page_count(&m.board);
+    m.page %= pages;
+    show(
+        ui,
+        &BoardView {
+            state: &m.board,
+            names: &m.names,
+            disconnected_since: m.disconnected_since,
+            now,
+            page: m.page,
+            size: m.size,
+        },
+    );
+    m.clock_text = super::board::show_clock(ui, now);
+    m.draws += 1;
+}
+
+/// The one-second tick: clock, paging, resize.
+fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every: u64) {
+    let redraw = {
+        let mut m = lock(model);
+        m.ticks += 1;
+        let local = crate::domain::localtime::to_local(now).format("%H:%M").to_string();
+        if local != m.clock_text {
+            m.clock_text = show_clock(ui, now);
+        }
+        let mut redraw = logical_size(ui) != m.size;
+        if page_count(&m.board) > 1 && m.ticks.is_multiple_of(page_every.max(1)) {
+            m.page += 1;
+            redraw = true;
+        }
+        redraw
+    };
+    if redraw {
+        draw(ui, model, now);
+    }
+}
+
+/// Feeds the UI from the feed task (see the module comment).
+pub struct UiObserver {
+    model: SharedModel,
+    poster: Poster,
+    ui: slint::Weak<DisplayWindow>,
+    clock: Arc<dyn Clock>,
+    announcer: Option<Arc<Announcer>>,
+}
+
+impl FeedObserver for UiObserver {
+    fn update(&self, v: &FeedView<'_>) {
+        let mut m = lock(&self.model);
+        m.board = v.board.clone();
+        m.disconnected_since = v.disconnected_since;
+        if !Arc::ptr_eq(&m.names, v.names) {
+            m.names = v.names.clone();
+        }
+        if m.redraw_posted {
+            return;
+        }
+        m.redraw_posted = true;
+        drop(m);
+        let (ui, model, clock) = (self.ui.clone(), self.model.clone(), self.clock.clone());
+        self.poster.post(move || {
+            if let Some(ui) = ui.upgrade() {
+                draw(&ui, &model, clock.now());
+            }
+        });
+    }
+
+    fn announce(&self, call: Announcement) {
+        if let Some(a) = &self.announcer {
+            a.announce(call);
+        }
+    }
+}
+
+/// The board window with its clock timer and, once connected, its feed.
+pub struct DisplayApp {
+    pub ui: DisplayWindow,
+    model: SharedModel,
+    clock: Arc<dyn Clock>,
+    page_every: u64,
+    timer: slint::Timer,
+    feed: Option<FeedHandle>,
+}
+
+impl DisplayApp {
+    /// Sets up the window from the config (centre name, notice, scale) and
+    /// starts the clock tick. Call [`connect`](Self::connect) to follow a centre.
+    pub fn new(ui: DisplayWindow, cfg: &Config, clock: Arc<dyn Clock>) -> DisplayApp {
+        let b = ui.global::<Board>();
+        b.set_centre_name(cfg.centre.name.as_str().into());
+        b.set_notice(cfg.display.notice.as_str().into());
+        b.set_scale(cfg.display.scale);
+        let filter =
+            BoardFilter { counters: cfg.display.counters.clone(), services: cfg.display.services.clone() };
+        let model = Arc::new(Mutex::new(Model {
+            board: BoardState::new(filter, cfg.display.recent_calls as usize),
+            disconnected_since: None,
+            names: Arc::default(),
+            page: 0,
+            redraw_posted: false,
+            clock_text: String::new(),
+            size: (0.0, 0.0),
+            ticks: 0,
+            draws: 0,
+        }));
+        let app = DisplayApp {
+            ui,
+            model,
+            clock,
+            page_every: u64::from(cfg.display.page_secs.max(1)),
+            timer: slint::Timer::default(),
+            feed: None,
+        };
+        app.redraw();
+        let (weak, model, clock, every) =
+            (app.ui.as_weak(), app.model.clone(), app.clock.clone(), app.page_every);
+        app.timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || {
+            if let Some(ui) = weak.upgrade() {
+                tick(&ui, &model, clock.now(), every);
+            }
+        });
+        app
+    }
+
+    /// The observer that feeds this window (posting through `poster`) and
+    /// reads calls out through `announcer`.
+    pub fn observer(&self, poster: Poster, announcer: Option<Arc<Announcer>>) -> Arc<UiObserver> {
+        Arc::new(UiObserver {
+            model: self.model.clone(),
+            poster,
+            ui: self.ui.as_weak(),
+            clock: self.clock.clone(),
+            announcer,
+        })
+    }
+
+    /// Follows the centre behind `client` on `rt` (replaces a previous feed).
+    pub fn connect(
+        &mut self,
+        rt: &tokio::runtime::Handle,
+        client: ApiClient,
+        opts: FeedOptions,
+        poster: Poster,
+        announcer: Option<Arc<Announcer>>,
+    ) {
+        let observer = self.observer(poster, announcer);
+        self.feed = Some(display_feed::spawn(rt, client, opts, self.clock.clone(), observer));
+    }
+
+    /// Stops following the centre (the board keeps what it shows).
+    pub fn disconnect(&mut self) {
+        self.feed = None;
+    }
+
+    /// Draws the board now.
+    pub fn redraw(&self) {
+        draw(&self.ui, &self.model, self.clock.now());
+    }
+
+    /// What the clock timer does each second (tests call it directly).
+    pub fn tick(&self) {
+        tick(&self.ui, &self.model, self.clock.now(), self.page_every);
+    }
+
+    /// Stops the clock timer (snapshots, tests that tick by hand).
+    pub fn stop_timer(&self) {
+        self.timer.stop();
+    }
+
+    /// Times the board was drawn so far.
+    pub fn draws(&self) -> u64 {
+        lock(&self.model).draws
+    }
+
+    /// A copy of the board as last received from the feed.
+    pub fn board(&self) -> BoardState {
+        lock(&self.model).board.clone()
+    }
+}

@@ -1,0 +1,125 @@
+//! Printing the ticket on the thermal printer, off the UI thread. When the
+//! printer cannot print, the screen is the ticket and says so plainly.
+
+use super::backend::TicketView;
+use super::i18n::pick;
+use super::kiosk::Inner;
+use crate::config::Language;
+use crate::domain::localtime::to_local;
+use crate::ui::{KioskWindow, TicketAdapter};
+use motcua_drivers::printer::{self, Printer, PrinterOptions, TicketPrint};
+use slint::ComponentHandle;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the ticket layout says, in the kiosk's language.
+pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &TicketView) -> TicketPrint {
+    let counters = t.counters.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    let mut header_lines = vec![cfg.centre.name.clone()];
+    if !cfg.centre.address.is_empty() {
+        header_lines.push(cfg.centre.address.clone());
+    }
+    if !cfg.printer.header.is_empty() {
+        header_lines.push(cfg.printer.header.clone());
+    }
+    let logo = (!cfg.printer.logo.is_empty()).then(|| image::open(&cfg.printer.logo)).and_then(|r| {
+        r.map_err(|e| tracing::warn!("cannot load printer.logo {}: {e}", cfg.printer.logo)).ok()
+    });
+    TicketPrint {
+        logo,
+        header_lines,
+        number_caption: pick(lang, "SỐ THỨ TỰ", "QUEUE NUMBER").into(),
+        number: t.number.clone(),
+        service: pick(lang, &t.service_name_vi, &t.service_name_en).into(),
+        wait_at: match lang {
+            Language::Vi => format!("Mời đến Quầy {counters}"),
+            Language::En => format!("Please go to counter {counters}"),
+        },
+        ahead_line: match lang {
+            Language::Vi => format!("Có {} người đang chờ trước bạn", t.people_ahead),
+            Language::En => format!("{} people ahead of you", t.people_ahead),
+        },
+        issued: to_local(t.issued_at).format("%d/%m/%Y %H:%M").to_string(),
+        offline_note: t.offline.then(|| {
+            pick(
+                lang,
+                "Số cấp khi mất kết nối – vẫn được gọi bình thường",
+                "Issued offline – will be called as usual",
+            )
+            .to_string()
+        }),
+        qr_payload: Some(t.tracking_url.clone()),
+        qr_caption: pick(lang, "Quét mã để theo dõi lượt của bạn", "Scan to follow your turn").into(),
+        footer_lines: vec![cfg.printer.footer.clone()],
+    }
+}
+
+/// Prints `t` in the background; the ticket screen shows how it went.
+pub fn print_ticket(ui: &KioskWindow, inner: &Arc<Inner>, t: &TicketView) {
+    let lang = inner.lang();
+    let a = ui.global::<TicketAdapter>();
+    if inner.cfg.printer.uri.is_empty() {
+        a.set_print_status(
+            pick(
+                lang,
+                "Kiosk này không có máy in: màn hình này là vé của bạn. Hãy ghi nhớ hoặc chụp lại số.",
+                "This kiosk has no printer: this screen is your ticket. Remember or photograph your number.",
+            )
+            .into(),
+        );
+        return;
+    }
+    a.set_print_status(pick(lang, "Đang in vé…", "Printing your ticket…").into());
+    let job = ticket_print(&inner.cfg, lang, t);
+    let (weak, inner) = (ui.as_weak(), inner.clone());
+    std::thread::Builder::new()
+        .name("print".into())
+        .spawn(move || {
+            let result = print_blocking(&inner, &job);
+            let msg = match &result {
+                Ok(()) => pick(lang, "Vé đã được in. Mời bạn nhận vé bên dưới.", "Your ticket is printed below.")
+                    .to_string(),
+                Err((vi, en)) => {
+                    let reason = pick(lang, vi, en);
+                    match lang {
+                        Language::Vi => format!("Không in được vé ({reason}). Màn hình này là vé của bạn: hãy chụp lại hoặc ghi nhớ số."),
+                        Language::En => format!("The ticket could not be printed ({reason}). This screen is your ticket: photograph or remember your number."),
+                    }
+                }
+            };
+            *inner.printer_state.lock().expect("printer lock") = match &result {
+                Ok(()) => "ok".into(),
+                Err((_, en)) => en.clone(),
+            };
+            inner.poster.post(move || {
+                if let Some(ui) = weak.upgrade() {
+                    ui.global::<TicketAdapter>().set_print_status(msg.into());
+                }
+            });
+        })
+        .expect("spawn print thread");
+}
+
+fn print_blocking(inner: &Inner, job: &TicketPrint) -> Result<(), (String, String)> {
+    let cfg = &inner.cfg.printer;
+    let opts = PrinterOptions {
+        timeout: Duration::from_millis(cfg.status_timeout_ms),
+        write_stall_timeout: Duration::from_secs(5),
+    };
+    let err = |e: &dyn std::fmt::Display| (format!("lỗi máy in: {e}"), format!("printer error: {e}"));
+    let mut p = Printer::connect(&cfg.uri, opts).map_err(|e| err(&e))?;
+    // A printer that does not answer status may still print (some USB models).
+    match p.status() {
+        Ok(st) if !st.ready() => {
+            return Err((
+                st.problem_vi().unwrap_or("máy in chưa sẵn sàng").to_string(),
+                st.problem_en().unwrap_or("printer not ready").to_string(),
+            ))
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("printer status unavailable: {e}"),
+    }
+    let bitmap = printer::render_ticket(job, cfg.width_dots).map_err(|e| err(&e))?;
+    p.print(&printer::escpos_job(&bitmap)).map_err(|e| err(&e))?;
+    Ok(())
+}

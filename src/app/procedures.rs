@@ -1,0 +1,215 @@
+//! Procedure look-up: browse by field, search as the citizen types on the
+//! on-screen keyboard, detail with the documents to bring, and "take a number
+//! for this procedure". Search runs on the UI thread: it answers in well under a
+//! millisecond (see docs/performance.md), faster than posting to a worker.
+
+use super::i18n::pick;
+use super::kiosk::Inner;
+use crate::catalog::Catalog;
+use crate::config::Language;
+use crate::domain::procedure::{Level, Procedure};
+use crate::ui::{DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::sync::Arc;
+
+/// Results shown for a query (the list scrolls; more would only slow the eye).
+pub const MAX_RESULTS: usize = 40;
+/// Longest query the keyboard accepts.
+pub const MAX_QUERY: usize = 60;
+/// The national public-service portal's page of a procedure.
+pub const PORTAL_URL: &str =
+    "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=";
+
+fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(v))
+}
+
+fn level_label(lang: Language, l: Level) -> String {
+    pick(lang, l.label_vi(), l.label_en()).to_string()
+}
+
+/// Opens the catalog (installing the bundled one on first run) in the
+/// background; the list appears as soon as it is loaded.
+pub fn load(ui: &KioskWindow, inner: &Arc<Inner>) {
+    let (weak, task) = (ui.as_weak(), inner.clone());
+    inner.rt.spawn_blocking(move || {
+        let dir = task.cfg.data_dir();
+        let loaded = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|_| Catalog::open(&dir).map_err(|e| e.to_string()))
+            .or_else(|e| {
+                // The store is unusable (disk, permissions): the bundled catalog still answers.
+                tracing::error!("procedure catalog store unusable ({e}); using the bundled catalog");
+                Catalog::bundled().map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(c) => {
+                *task.catalog.lock().expect("catalog lock") = Some(Arc::new(c));
+                let post = task.clone();
+                task.poster.post(move || {
+                    if let Some(ui) = weak.upgrade() {
+                        refresh(&ui, &post);
+                    }
+                });
+            }
+            Err(e) => tracing::error!("no procedure catalog available: {e}"),
+        }
+    });
+}
+
+pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
+    let p = ui.global::<ProcedureAdapter>();
+    p.on_key({
+        let (weak, inner) = (ui.as_weak(), inner.clone());
+        move |k| {
+            if let Some(ui) = weak.upgrade() {
+                let p = ui.global::<ProcedureAdapter>();
+                p.set_query(crate::domain::vn_input::apply_key(&p.get_query(), &k, MAX_QUERY).into());
+                refresh(&ui, &inner);
+            }
+        }
+    });
+    p.on_query_edited({
+        let (weak, inner) = (ui.as_weak(), inner.clone());
+        move |q| {
+            if let Some(ui) = weak.upgrade() {
+                ui.global::<ProcedureAdapter>().set_query(q);
+                refresh(&ui, &inner);
+            }
+        }
+    });
+    p.on_filter_field({
+        let (weak, inner) = (ui.as_weak(), inner.clone());
+        move |f| {
+            if let Some(ui) = weak.upgrade() {
+                ui.global::<ProcedureAdapter>().set_field_filter(f);
+                refresh(&ui, &inner);
+            }
+        }
+    });
+    p.on_open({
+        let (weak, inner) = (ui.as_weak(), inner.clone());
+        move |code| {
+            if let Some(ui) = weak.upgrade() {
+                open(&ui, &inner, &code);
+            }
+        }
+    });
+    p.on_take_number({
+        let (weak, inner) = (ui.as_weak(), inner.clone());
+        move |service| {
+            if let Some(ui) = weak.upgrade() {
+                // Straight to the right service: no second choice to make.
+                ui.global::<Nav>().invoke_go(Page::TakeNumber);
+                super::queue::take(&ui, &inner, &service);
+            }
+        }
+    });
+}
+
+fn catalog(inner: &Inner) -> Option<Arc<Catalog>> {
+    inner.catalog.lock().expect("catalog lock").clone()
+}
+
+fn row(lang: Language, p: &Procedure) -> ProcedureRow {
+    ProcedureRow {
+        code: p.code.as_str().into(),
+        name: p.name.as_str().into(),
+        field: p.field.as_str().into(),
+        level: level_label(lang, p.level).into(),
+    }
+}
+
+/// Re-runs the query (or the browse list) and the field chips.
+pub fn refresh(ui: &KioskWindow, inner: &Inner) {
+    let Some(cat) = catalog(inner) else { return };
+    let lang = inner.lang();
+    let a = ui.global::<ProcedureAdapter>();
+    let query = a.get_query().to_string();
+    let field = a.get_field_filter().to_string();
+    a.set_fields(model(
+        cat.fields().into_iter().map(|f| FieldRow { name: f.name.into(), count: f.count as i32 }).collect(),
+    ));
+    let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
+        cat.browse((!field.is_empty()).then_some(field.as_str()), None).into_iter().map(|p| row(lang, p)).collect()
+    } else {
+        // Search the whole catalog, then keep the chosen field: a field chip narrows, never hides the best hit's rank.
+        cat.search(&query, MAX_RESULTS * 4)
+            .into_iter()
+            .filter(|h| field.is_empty() || h.field == field)
+            .take(MAX_RESULTS)
+            .filter_map(|h| cat.get(&h.code).map(|p| row(lang, p)))
+            .collect()
+    };
+    let note = match (rows.len(), query.trim().is_empty(), lang) {
+        (0, false, Language::Vi) => "Không tìm thấy thủ tục phù hợp. Hãy gõ ít chữ hơn hoặc chọn một lĩnh vực.".into(),
+        (0, false, Language::En) => "No matching procedure. Type fewer letters or choose a field.".into(),
+        (n, _, Language::Vi) => format!("{n} thủ tục"),
+        (n, _, Language::En) => format!("{n} procedures"),
+    };
+    a.set_result_note(note.into());
+    a.set_results(model(rows));
+}
+
+/// Fills the detail page of `code` and shows it.
+pub fn open(ui: &KioskWindow, inner: &Inner, code: &str) {
+    let Some(cat) = catalog(inner) else { return };
+    let Some(p) = cat.get(code) else {
+        tracing::warn!("procedure {code} not in the catalog");
+        return;
+    };
+    let lang = inner.lang();
+    let a = ui.global::<ProcedureAdapter>();
+    a.set_code(p.code.as_str().into());
+    a.set_name(p.name.as_str().into());
+    a.set_field(p.field.as_str().into());
+    a.set_level(level_label(lang, p.level).into());
+    a.set_agency(p.agency.as_str().into());
+    a.set_result(p.result.as_str().into());
+    a.set_online_level(
+        p.online_level.map(|o| o.label_vi().to_string()).unwrap_or_else(|| pick(lang, "Không", "No").into()).into(),
+    );
+    a.set_documents(model(
+        p.documents
+            .iter()
+            .map(|d| DocumentRow {
+                name: d.name.as_str().into(),
+                quantity: d.quantity_text().into(),
+                form: d.form.clone().unwrap_or_default().into(),
+            })
+            .collect(),
+    ));
+    a.set_methods(model(
+        p.methods
+            .iter()
+            .map(|m| MethodRow {
+                channel: m.channel.label_vi().into(),
+                duration: m.duration_display().into(),
+                fee: m.fee_display().into(),
+            })
+            .collect(),
+    ));
+    a.set_steps(model(p.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
+    a.set_conditions(p.conditions.join("\n").into());
+    a.set_service_code(p.queue_service.as_str().into());
+    let service_name = inner
+        .cfg
+        .queue
+        .services
+        .iter()
+        .find(|s| s.code == p.queue_service)
+        .map(|s| pick(lang, &s.name_vi, &s.name_en).to_string())
+        .unwrap_or_default();
+    a.set_service_name(service_name.into());
+    a.set_portal_qr(super::qr::qr_image(&format!("{PORTAL_URL}{}", p.code), 4));
+    a.set_keyboard_open(false);
+    ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+}
+
+pub fn clear(ui: &KioskWindow, inner: &Inner) {
+    let a = ui.global::<ProcedureAdapter>();
+    a.set_query("".into());
+    a.set_field_filter("".into());
+    a.set_keyboard_open(false);
+    refresh(ui, inner);
+}

@@ -1,0 +1,66 @@
+//! `GET /api/v1/events` (Server-Sent Events, resumable with `Last-Event-ID`)
+//! and `GET /api/v1/state` (the snapshot to start from or resync with).
+
+use super::{AppState, HttpError};
+use crate::centre::api::{FeedItem, StateSnapshot};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::{Json, Router};
+use futures_util::{Stream, StreamExt};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// What EventSource clients should wait before reconnecting.
+const RETRY: Duration = Duration::from_secs(2);
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/events", get(events)).route("/api/v1/state", get(state))
+}
+
+#[derive(Debug, Deserialize)]
+struct EventsQuery {
+    /// For clients that cannot set headers; `Last-Event-ID` wins when both are given.
+    last_event_id: Option<String>,
+}
+
+fn parse_id(s: &str) -> Result<u64, HttpError> {
+    s.trim().parse().map_err(|_| HttpError::bad_request(format!("Last-Event-ID `{s}` is not an event id")))
+}
+
+fn to_sse(item: FeedItem) -> Event {
+    match item {
+        FeedItem::Event(ev) => {
+            let data = serde_json::to_string(&*ev).expect("events serialise");
+            Event::default().id(ev.id.to_string()).event(ev.body.kind()).data(data)
+        }
+        FeedItem::Resync(r) => {
+            Event::default().event("resync").data(serde_json::to_string(&r).expect("resync serialises"))
+        }
+    }
+}
+
+async fn events(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
+    let header_id = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("?").to_string());
+    let last_id = match header_id.or(q.last_event_id).filter(|s| !s.trim().is_empty()) {
+        Some(s) => Some(parse_id(&s)?),
+        None => None,
+    };
+    let mut stop = st.shutdown.clone();
+    let stopped = async move {
+        let _ = stop.wait_for(|v| *v).await;
+    };
+    let head = futures_util::stream::once(async { Event::default().retry(RETRY) });
+    let stream = head.chain(st.centre.feed(last_id).map(to_sse)).map(Ok).take_until(stopped);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(st.keep_alive).text("keep-alive")))
+}
+
+async fn state(State(st): State<AppState>) -> Result<Json<StateSnapshot>, HttpError> {
+    Ok(Json(st.centre.state().await?))
+}

@@ -1,0 +1,295 @@
+//! The centre's HTTP API v1 (axum). One file per resource; each exposes the
+//! routes it owns, and [`router`] mounts them behind the device-token check.
+//! Catalog and dossier resources will slot in the same way (`catalog.rs`,
+//! `dossiers.rs` with their own `routes()`).
+//!
+//! Every error is JSON `{"code": "...", "message": "..."}` with a fitting status,
+//! unknown paths and methods included.
+
+mod counters;
+mod events;
+mod kiosks;
+mod services;
+mod tickets;
+
+use crate::centre::api::ApiError;
+use crate::centre::core::{Centre, CentreError};
+use crate::config::Config;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
+use axum::{Json, Router};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Largest request body accepted (a ticket request is well under 1 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How the server runs, apart from the centre itself.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Bearer tokens of the devices allowed to use the API.
+    pub tokens: Vec<String>,
+    /// Interval of SSE keep-alive comments (proxies and NATs drop silent connections).
+    pub keep_alive: Duration,
+}
+
+impl ServerOptions {
+    /// Tokens from `centre.accepted_tokens`, or `centre.token` when that list is empty.
+    pub fn from_config(cfg: &Config) -> ServerOptions {
+        let tokens = if cfg.centre.accepted_tokens.is_empty() {
+            vec![cfg.centre.token.clone()]
+        } else {
+            cfg.centre.accepted_tokens.clone()
+        };
+        ServerOptions {
+            tokens: tokens.into_iter().filter(|t| !t.is_empty()).collect(),
+            keep_alive: Duration::from_secs(15),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub centre: Centre,
+    tokens: Arc<Vec<String>>,
+    pub keep_alive: Duration,
+    /// Becomes `true` when the server shuts down; long-lived streams end then.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// An API error response.
+#[derive(Debug)]
+pub struct HttpError {
+    pub status: StatusCode,
+    pub body: ApiError,
+}
+
+impl HttpError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        HttpError { status, body: ApiError { code: code.into(), message: message.into(), next_open: None } }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        (self.status, [(header::CACHE_CONTROL, "no-store")], Json(self.body)).into_response()
+    }
+}
+
+impl From<CentreError> for HttpError {
+    fn from(e: CentreError) -> Self {
+        let status = match &e {
+            CentreError::UnknownService(_) | CentreError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CentreError::UnknownCounter(_) | CentreError::TicketNotFound => StatusCode::NOT_FOUND,
+            CentreError::Closed { .. }
+            | CentreError::CapReached { .. }
+            | CentreError::CounterPaused(_)
+            | CentreError::NoCurrentTicket(_)
+            | CentreError::IdempotencyConflict => StatusCode::CONFLICT,
+            CentreError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            CentreError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %e, "request failed");
+        }
+        HttpError { status, body: e.to_api() }
+    }
+}
+
+/// `Json` with JSON error bodies for malformed requests.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => {
+                let status = rej.status();
+                let code = match status {
+                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                    _ => "bad_request",
+                };
+                let status =
+                    if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+                Err(HttpError::new(status, code, rej.body_text()))
+            }
+        }
+    }
+}
+
+/// Constant-time comparison, so the check does not leak how much of a token matched.
+fn same_token(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+async fn require_device_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let ok = bearer(req.headers()).is_some_and(|t| {
+        st.tokens.iter().fold(false, |acc, known| acc | same_token(t.as_bytes(), known.as_bytes()))
+    });
+    if !ok {
+        let mut r = HttpError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or unknown device token (send Authorization: Bearer <token>)",
+        )
+        .into_response();
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> HttpError {
+    HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such API path")
+}
+
+async fn method_not_allowed() -> HttpError {
+    HttpError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not take that method",
+    )
+}
+
+async fn health(State(st): State<AppState>) -> Json<crate::centre::api::Health> {
+    Json(st.centre.health().await)
+}
+
+/// The API router for a centre.
+pub(crate) fn router(state: AppState) -> Router {
+    let protected = Router::new()
+        .merge(services::routes())
+        .merge(tickets::routes())
+        .merge(counters::routes())
+        .merge(events::routes())
+        .merge(kiosks::routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
+    Router::new()
+        .route("/api/v1/health", axum::routing::get(health))
+        .merge(tickets::public_routes())
+        .merge(protected)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Opens the built-in centre from the config and serves it on `listener` until
+/// `shutdown` completes.
+pub async fn serve(
+    cfg: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let centre = Centre::open(&cfg)?;
+    serve_centre(centre, ServerOptions::from_config(&cfg), listener, shutdown).await
+}
+
+/// Serves an already open centre (the same handle can serve a kiosk in process).
+pub async fn serve_centre(
+    centre: Centre,
+    opts: ServerOptions,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    if opts.tokens.is_empty() {
+        anyhow::bail!("no device token configured (centre.token or centre.accepted_tokens): every request would be refused");
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = AppState {
+        centre: centre.clone(),
+        tokens: Arc::new(opts.tokens),
+        keep_alive: opts.keep_alive,
+        shutdown: stop_rx,
+    };
+    let app = router(state);
+    let ticker = tokio::spawn(midnight_ticker(centre));
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "centre API listening");
+    }
+    // Small SSE writes must leave at once (Nagle would hold them for an ACK).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    ticker.abort();
+    result.map_err(Into::into)
+}
+
+/// Wakes the centre just after each local midnight so the day rollover is
+/// announced even when nobody takes a ticket (re-checks every minute in case
+/// the clock jumps).
+async fn midnight_ticker(centre: Centre) {
+    loop {
+        let wait = centre.until_midnight().min(Duration::from_secs(60)) + Duration::from_millis(50);
+        tokio::time::sleep(wait).await;
+        if let Err(e) = centre.tick().await {
+            tracing::warn!(error = %e, "rollover check failed");
+        }
+    }
+}
+
+/// Parses a counter number from the path.
+pub(crate) fn counter_number(s: &str) -> Result<u32, HttpError> {
+    s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        HttpError::new(StatusCode::NOT_FOUND, "unknown_counter", format!("`{s}` is not a counter number"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_check_is_exact() {
+        assert!(same_token(b"abc", b"abc"));
+        assert!(!same_token(b"abc", b"abd"));
+        assert!(!same_token(b"abc", b"abcd"));
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Bearer  tok ".parse().unwrap());
+        assert_eq!(bearer(&h), Some("tok"));
+        h.insert(header::AUTHORIZATION, "Basic tok".parse().unwrap());
+        assert_eq!(bearer(&h), None);
+    }
+
+    #[test]
+    fn tokens_come_from_accepted_tokens_else_the_own_token() {
+        let mut cfg = Config::default();
+        cfg.centre.token = "own".into();
+        assert_eq!(ServerOptions::from_config(&cfg).tokens, vec!["own".to_string()]);
+        cfg.centre.accepted_tokens = vec!["a".into(), "b".into()];
+        assert_eq!(ServerOptions::from_config(&cfg).tokens, vec!["a".to_string(), "b".to_string()]);
+    }
+}

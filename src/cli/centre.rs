@@ -1,0 +1,140 @@
+//! Centre commands: `center` (run the built-in centre) and `counter` (an
+//! officer's action from a terminal). The lead wires them into clap.
+
+use crate::centre::api::CounterCommand;
+use crate::centre::{serve, ApiClient, LinkError};
+use crate::config::Config;
+use anyhow::Context;
+
+/// A counter action from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CounterAction {
+    /// Call the next ticket (completes the current one).
+    Call,
+    /// Call the current ticket again (no-show after `queue.max_recalls` calls).
+    Recall,
+    /// The current ticket was served.
+    Complete,
+    /// The citizen did not come.
+    NoShow,
+}
+
+impl CounterAction {
+    pub fn command(self) -> CounterCommand {
+        match self {
+            CounterAction::Call => CounterCommand::CallNext,
+            CounterAction::Recall => CounterCommand::Recall,
+            CounterAction::Complete => CounterCommand::Complete,
+            CounterAction::NoShow => CounterCommand::NoShow,
+        }
+    }
+}
+
+/// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C.
+pub fn center(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
+    let addr = listen.unwrap_or_else(|| cfg.centre.listen.clone());
+    if addr.is_empty() {
+        anyhow::bail!("no listen address: pass --listen IP:PORT or set centre.listen");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    rt.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let db = crate::store::centre_db_path(&cfg);
+        println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
+        serve(cfg, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        println!("Trung tâm đã dừng.");
+        Ok(())
+    })
+}
+
+/// The centre a counter command talks to: `--center`, else `centre.url`, else
+/// the built-in centre's `centre.listen` address.
+pub fn counter_url(cfg: &Config, center_url: Option<&str>) -> String {
+    if let Some(u) = center_url.filter(|u| !u.is_empty()) {
+        return u.to_string();
+    }
+    if !cfg.centre.url.is_empty() {
+        return cfg.centre.url.clone();
+    }
+    let listen = cfg.centre.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    format!("http://{listen}")
+}
+
+fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
+    match e {
+        LinkError::Unreachable(_) | LinkError::Timeout => format!("Không kết nối được trung tâm tại {url}"),
+        LinkError::Unauthorized => "Trung tâm không chấp nhận mã thiết bị (centre.token)".to_string(),
+        LinkError::Rejected { code, message, .. } => match code.as_str() {
+            "unknown_counter" => format!("Không có quầy {counter}"),
+            "counter_paused" => format!("Quầy {counter} đang tạm dừng; hãy tiếp tục phục vụ trước"),
+            "no_current_ticket" => format!("Quầy {counter} chưa có số nào đang phục vụ"),
+            _ => format!("Trung tâm từ chối: {message}"),
+        },
+        other => other.message_vi(),
+    }
+}
+
+/// Performs a counter action and returns the one line to print, e.g.
+/// `Quầy 3 gọi số A-023`. Not for use inside an async runtime (it makes its own).
+pub fn run_counter(
+    cfg: &Config,
+    center_url: Option<&str>,
+    counter: u32,
+    action: CounterAction,
+) -> anyhow::Result<String> {
+    let url = counter_url(cfg, center_url);
+    let client = ApiClient::for_url(cfg, &url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    rt.block_on(async {
+        match client.counter_action(counter, &action.command()).await {
+            Ok(r) => Ok(r.message_vi),
+            Err(e) => Err(anyhow::anyhow!(error_line(counter, &url, &e))),
+        }
+    })
+}
+
+/// `counter N call|recall|complete|no-show`: prints one clear line.
+pub fn counter_cmd(
+    cfg: &Config,
+    center_url: Option<&str>,
+    counter: u32,
+    action: CounterAction,
+) -> anyhow::Result<()> {
+    println!("{}", run_counter(cfg, center_url, counter, action)?);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_url_prefers_flag_then_config_then_listen() {
+        let mut cfg = Config::default();
+        cfg.centre.listen = "0.0.0.0:8700".into();
+        assert_eq!(counter_url(&cfg, None), "http://127.0.0.1:8700");
+        cfg.centre.url = "http://10.0.0.5:8700".into();
+        assert_eq!(counter_url(&cfg, None), "http://10.0.0.5:8700");
+        assert_eq!(counter_url(&cfg, Some("http://h:1")), "http://h:1");
+    }
+
+    #[test]
+    fn errors_read_as_one_vietnamese_line() {
+        let e = LinkError::Rejected { status: 409, code: "no_current_ticket".into(), message: "x".into() };
+        assert_eq!(error_line(3, "http://h", &e), "Quầy 3 chưa có số nào đang phục vụ");
+        assert_eq!(
+            error_line(3, "http://h", &LinkError::Timeout),
+            "Không kết nối được trung tâm tại http://h"
+        );
+    }
+}

@@ -1,0 +1,763 @@
+//! Centre tables: tickets, per-day service counters, counters (desks), the event
+//! log that feeds Server-Sent Events, and kiosk heartbeats. Row-level access
+//! only; the rules live in `centre::core` and `domain::queue_rules`.
+//!
+//! Times are Unix milliseconds (UTC); days are local service days `YYYY-MM-DD`.
+
+use super::StoreError;
+use crate::domain::ticket::TicketStatus;
+use chrono::NaiveDate;
+use rusqlite::{named_params, params, Connection, OptionalExtension, Row};
+
+/// Version 1: the queue. Frozen (see `migrations`).
+pub const SCHEMA_V1: &str = r#"
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE service_days (
+    day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    next_seq INTEGER NOT NULL DEFAULT 1,
+    issued INTEGER NOT NULL DEFAULT 0,
+    waiting_normal INTEGER NOT NULL DEFAULT 0,
+    waiting_priority INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, service)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    day TEXT NOT NULL,
+    service TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    priority_group TEXT,
+    prio INTEGER NOT NULL CHECK (prio IN (0, 1)),
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'served', 'no_show', 'expired')),
+    issued_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    offline INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1)),
+    kiosk_id TEXT NOT NULL,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    tracking_code TEXT NOT NULL UNIQUE,
+    counter INTEGER,
+    calls INTEGER NOT NULL DEFAULT 0,
+    first_called_at INTEGER,
+    last_called_at INTEGER,
+    finished_at INTEGER,
+    citizen_id_number TEXT,
+    citizen_full_name TEXT,
+    citizen_birth_date TEXT
+) STRICT;
+CREATE INDEX tickets_waiting ON tickets (day, service, prio, issued_at, id) WHERE status = 'waiting';
+CREATE INDEX tickets_by_seq ON tickets (day, service, seq);
+CREATE INDEX tickets_served ON tickets (service, finished_at) WHERE status = 'served';
+CREATE INDEX tickets_calls ON tickets (day, last_called_at) WHERE last_called_at IS NOT NULL;
+
+CREATE TABLE counters (
+    number INTEGER PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+    pause_reason TEXT,
+    current_ticket INTEGER REFERENCES tickets (id),
+    priority_streak INTEGER NOT NULL DEFAULT 0,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL
+) STRICT;
+"#;
+
+/// Version 2: kiosk device health, one row per kiosk (last heartbeat wins).
+pub const SCHEMA_V2: &str = r#"
+CREATE TABLE kiosks (
+    kiosk_id TEXT PRIMARY KEY NOT NULL,
+    last_seen INTEGER NOT NULL,
+    reported_at INTEGER,
+    printer_status TEXT NOT NULL,
+    scanner_connected INTEGER NOT NULL CHECK (scanner_connected IN (0, 1)),
+    outbox_len INTEGER NOT NULL,
+    app_version TEXT NOT NULL
+) STRICT;
+"#;
+
+fn day_str(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn bad_value(what: &str, v: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("invalid {what} `{v}` in the database").into(),
+    )
+}
+
+/// Identity data a ticket carries when the centre asked for it (purged at day end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenRow {
+    pub id_number: String,
+    pub full_name: String,
+    pub birth_date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    pub id: i64,
+    pub day: NaiveDate,
+    pub service: String,
+    pub seq: u32,
+    pub number: String,
+    pub priority_group: Option<String>,
+    pub prio: bool,
+    pub status: TicketStatus,
+    pub issued_at: i64,
+    pub received_at: i64,
+    pub offline: bool,
+    pub kiosk_id: String,
+    pub idempotency_key: String,
+    pub tracking_code: String,
+    pub counter: Option<u32>,
+    pub calls: u32,
+    pub first_called_at: Option<i64>,
+    pub last_called_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub citizen: Option<CitizenRow>,
+}
+
+const TICKET_COLS: &str =
+    "id, day, service, seq, number, priority_group, prio, status, issued_at, received_at, \
+     offline, kiosk_id, idempotency_key, tracking_code, counter, calls, first_called_at, last_called_at, \
+     finished_at, citizen_id_number, citizen_full_name, citizen_birth_date";
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    let status: String = r.get(7)?;
+    let citizen = match (
+        r.get::<_, Option<String>>(19)?,
+        r.get::<_, Option<String>>(20)?,
+        r.get::<_, Option<String>>(21)?,
+    ) {
+        (Some(id_number), Some(full_name), Some(birth_date)) => {
+            Some(CitizenRow { id_number, full_name, birth_date })
+        }
+        _ => None,
+    };
+    Ok(TicketRow {
+        id: r.get(0)?,
+        day: parse_day(&r.get::<_, String>(1)?)?,
+        service: r.get(2)?,
+        seq: r.get(3)?,
+        number: r.get(4)?,
+        priority_group: r.get(5)?,
+        prio: r.get(6)?,
+        status: TicketStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
+        issued_at: r.get(8)?,
+        received_at: r.get(9)?,
+        offline: r.get(10)?,
+        kiosk_id: r.get(11)?,
+        idempotency_key: r.get(12)?,
+        tracking_code: r.get(13)?,
+        counter: r.get(14)?,
+        calls: r.get(15)?,
+        first_called_at: r.get(16)?,
+        last_called_at: r.get(17)?,
+        finished_at: r.get(18)?,
+        citizen,
+    })
+}
+
+fn ticket_where(
+    c: &Connection,
+    clause: &str,
+    p: impl rusqlite::Params,
+) -> Result<Option<TicketRow>, StoreError> {
+    let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE {clause}");
+    Ok(c.prepare_cached(&sql)?.query_row(p, ticket_from_row).optional()?)
+}
+
+pub fn ticket_by_key(c: &Connection, key: &str) -> Result<Option<TicketRow>, StoreError> {
+    ticket_where(c, "idempotency_key = ?1", [key])
+}
+
+pub fn ticket_by_tracking(c: &Connection, code: &str) -> Result<Option<TicketRow>, StoreError> {
+    ticket_where(c, "tracking_code = ?1", [code])
+}
+
+pub fn ticket_by_id(c: &Connection, id: i64) -> Result<Option<TicketRow>, StoreError> {
+    ticket_where(c, "id = ?1", [id])
+}
+
+/// All tickets of a day, in issue order (reports, tests).
+pub fn tickets_of_day(c: &Connection, day: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!("SELECT {TICKET_COLS} FROM tickets WHERE day = ?1 ORDER BY issued_at, id");
+    let mut st = c.prepare_cached(&sql)?;
+    let rows = st.query_map([day_str(day)], ticket_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub struct NewTicket<'a> {
+    pub day: NaiveDate,
+    pub service: &'a str,
+    pub seq: u32,
+    pub number: &'a str,
+    pub priority_group: Option<&'a str>,
+    pub status: TicketStatus,
+    pub issued_at: i64,
+    pub received_at: i64,
+    pub offline: bool,
+    pub kiosk_id: &'a str,
+    pub idempotency_key: &'a str,
+    pub tracking_code: &'a str,
+    pub citizen: Option<&'a CitizenRow>,
+}
+
+pub fn insert_ticket(c: &Connection, t: &NewTicket<'_>) -> Result<i64, StoreError> {
+    let mut st = c.prepare_cached(
+        "INSERT INTO tickets (day, service, seq, number, priority_group, prio, status, issued_at, received_at, offline,
+             kiosk_id, idempotency_key, tracking_code, citizen_id_number, citizen_full_name, citizen_birth_date)
+         VALUES (:day, :service, :seq, :number, :pg, :prio, :status, :issued_at, :received_at, :offline,
+             :kiosk_id, :key, :tracking, :cid, :cname, :cbirth)",
+    )?;
+    st.execute(named_params! {
+        ":day": day_str(t.day),
+        ":service": t.service,
+        ":seq": t.seq,
+        ":number": t.number,
+        ":pg": t.priority_group,
+        ":prio": t.priority_group.is_some(),
+        ":status": t.status.as_str(),
+        ":issued_at": t.issued_at,
+        ":received_at": t.received_at,
+        ":offline": t.offline,
+        ":kiosk_id": t.kiosk_id,
+        ":key": t.idempotency_key,
+        ":tracking": t.tracking_code,
+        ":cid": t.citizen.map(|x| x.id_number.as_str()),
+        ":cname": t.citizen.map(|x| x.full_name.as_str()),
+        ":cbirth": t.citizen.map(|x| x.birth_date.as_str()),
+    })?;
+    Ok(c.last_insert_rowid())
+}
+
+pub fn tracking_code_taken(c: &Connection, code: &str) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE tracking_code = ?1")?.exists([code])?)
+}
+
+/// Whether a number (sequence) already exists for a service on a day.
+pub fn seq_taken(c: &Connection, day: NaiveDate, service: &str, seq: u32) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND service = ?2 AND seq = ?3")?
+        .exists(params![day_str(day), service, seq])?)
+}
+
+/// Per-day counters of a service. `waiting_*` mirror the number of `waiting`
+/// tickets and are updated in the same transaction as the tickets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceDay {
+    pub next_seq: u32,
+    pub issued: u32,
+    pub waiting_normal: u32,
+    pub waiting_priority: u32,
+}
+
+impl Default for ServiceDay {
+    fn default() -> Self {
+        Self { next_seq: 1, issued: 0, waiting_normal: 0, waiting_priority: 0 }
+    }
+}
+
+impl ServiceDay {
+    pub fn waiting(&self) -> u32 {
+        self.waiting_normal + self.waiting_priority
+    }
+
+    /// Adds `delta` (±1) to the waiting count of a class.
+    pub fn add_waiting(&mut self, prio: bool, delta: i32) {
+        let w = if prio { &mut self.waiting_priority } else { &mut self.waiting_normal };
+        *w = w.saturating_add_signed(delta);
+    }
+}
+
+pub fn service_day(c: &Connection, day: NaiveDate, service: &str) -> Result<ServiceDay, StoreError> {
+    let row = c
+        .prepare_cached(
+            "SELECT next_seq, issued, waiting_normal, waiting_priority FROM service_days WHERE day = ?1 AND service = ?2",
+        )?
+        .query_row(params![day_str(day), service], |r| {
+            Ok(ServiceDay { next_seq: r.get(0)?, issued: r.get(1)?, waiting_normal: r.get(2)?, waiting_priority: r.get(3)? })
+        })
+        .optional()?;
+    Ok(row.unwrap_or_default())
+}
+
+pub fn save_service_day(
+    c: &Connection,
+    day: NaiveDate,
+    service: &str,
+    s: &ServiceDay,
+) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO service_days (day, service, next_seq, issued, waiting_normal, waiting_priority)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (day, service) DO UPDATE SET next_seq = excluded.next_seq, issued = excluded.issued,
+             waiting_normal = excluded.waiting_normal, waiting_priority = excluded.waiting_priority",
+    )?
+    .execute(params![
+        day_str(day),
+        service,
+        s.next_seq,
+        s.issued,
+        s.waiting_normal,
+        s.waiting_priority
+    ])?;
+    Ok(())
+}
+
+/// The oldest waiting ticket of a class in a service: `(id, issued_at)`.
+/// Queue order is the original issue time (offline tickets keep theirs), then id.
+pub fn oldest_waiting(
+    c: &Connection,
+    day: NaiveDate,
+    service: &str,
+    prio: bool,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT id, issued_at FROM tickets WHERE status = 'waiting' AND day = ?1 AND service = ?2 AND prio = ?3
+         ORDER BY issued_at, id LIMIT 1",
+    )?
+    .query_row(params![day_str(day), service, prio], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()?)
+}
+
+/// Waiting tickets of a class in a service queued before `(issued_at, id)`.
+pub fn count_waiting_before(
+    c: &Connection,
+    day: NaiveDate,
+    service: &str,
+    prio: bool,
+    issued_at: i64,
+    id: i64,
+) -> Result<u32, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ?1 AND service = ?2 AND prio = ?3
+         AND (issued_at < ?4 OR (issued_at = ?4 AND id < ?5))",
+    )?
+    .query_row(params![day_str(day), service, prio, issued_at, id], |r| r.get(0))?)
+}
+
+/// Waiting tickets of a class in a service (by counting rows; the check for the
+/// mirrored counts in [`ServiceDay`]).
+pub fn count_waiting(c: &Connection, day: NaiveDate, service: &str, prio: bool) -> Result<u32, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ?1 AND service = ?2 AND prio = ?3",
+    )?
+    .query_row(params![day_str(day), service, prio], |r| r.get(0))?)
+}
+
+/// Service times (seconds from the last call to completion) of the most recently
+/// served tickets of a service, newest first.
+pub fn recent_service_secs(c: &Connection, service: &str, limit: usize) -> Result<Vec<i64>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT (finished_at - last_called_at) / 1000 FROM tickets
+         WHERE status = 'served' AND service = ?1 AND last_called_at IS NOT NULL
+         ORDER BY finished_at DESC LIMIT ?2",
+    )?;
+    let v = st.query_map(params![service, limit as i64], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(v)
+}
+
+/// A counter (desk) as stored. Counters that never acted have no row and read
+/// as the default (open, idle).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CounterRow {
+    pub number: u32,
+    pub paused: bool,
+    pub pause_reason: Option<String>,
+    pub current_ticket: Option<i64>,
+    pub priority_streak: u32,
+    pub updated_at: i64,
+}
+
+pub fn counter(c: &Connection, number: u32) -> Result<CounterRow, StoreError> {
+    let row = c
+        .prepare_cached(
+            "SELECT number, paused, pause_reason, current_ticket, priority_streak, updated_at FROM counters WHERE number = ?1",
+        )?
+        .query_row([number], |r| {
+            Ok(CounterRow {
+                number: r.get(0)?,
+                paused: r.get(1)?,
+                pause_reason: r.get(2)?,
+                current_ticket: r.get(3)?,
+                priority_streak: r.get(4)?,
+                updated_at: r.get(5)?,
+            })
+        })
+        .optional()?;
+    Ok(row.unwrap_or(CounterRow { number, ..Default::default() }))
+}
+
+pub fn save_counter(c: &Connection, row: &CounterRow) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO counters (number, paused, pause_reason, current_ticket, priority_streak, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (number) DO UPDATE SET paused = excluded.paused, pause_reason = excluded.pause_reason,
+             current_ticket = excluded.current_ticket, priority_streak = excluded.priority_streak,
+             updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        row.number,
+        row.paused,
+        row.pause_reason,
+        row.current_ticket,
+        row.priority_streak,
+        row.updated_at
+    ])?;
+    Ok(())
+}
+
+/// A waiting ticket goes to a counter (first call).
+pub fn mark_called(c: &Connection, id: i64, counter: u32, at: i64) -> Result<(), StoreError> {
+    let n = c
+        .prepare_cached(
+            "UPDATE tickets SET status = 'called', counter = ?2, calls = 1, first_called_at = ?3, last_called_at = ?3
+             WHERE id = ?1 AND status = 'waiting'",
+        )?
+        .execute(params![id, counter, at])?;
+    if n != 1 {
+        return Err(StoreError::Corrupt(format!("ticket {id} was not waiting when called")));
+    }
+    Ok(())
+}
+
+pub fn mark_recalled(c: &Connection, id: i64, at: i64) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE tickets SET calls = calls + 1, last_called_at = ?2 WHERE id = ?1 AND status = 'called'",
+    )?
+    .execute(params![id, at])?;
+    Ok(())
+}
+
+/// Ends a called ticket as served or no-show.
+pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> Result<(), StoreError> {
+    c.prepare_cached("UPDATE tickets SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'called'")?
+        .execute(params![id, status.as_str(), at])?;
+    Ok(())
+}
+
+/// Gives a still-waiting ticket the number printed on the citizen's offline
+/// ticket (see `docs/api.md`, idempotency).
+pub fn renumber(c: &Connection, id: i64, seq: u32, number: &str, issued_at: i64) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "UPDATE tickets SET seq = ?2, number = ?3, offline = 1, issued_at = MIN(issued_at, ?4)
+         WHERE id = ?1 AND status = 'waiting'",
+    )?
+    .execute(params![id, seq, number, issued_at])?;
+    Ok(())
+}
+
+/// Day rollover: tickets of earlier days still waiting or at a counter become
+/// `expired`; their waiting counts drop to zero. Returns how many expired.
+pub fn expire_before(c: &Connection, day: NaiveDate, at: i64) -> Result<usize, StoreError> {
+    let d = day_str(day);
+    let n = c
+        .prepare_cached(
+            "UPDATE tickets SET status = 'expired', finished_at = ?2 WHERE day < ?1 AND status IN ('waiting', 'called')",
+        )?
+        .execute(params![d, at])?;
+    c.prepare_cached(
+        "UPDATE service_days SET waiting_normal = 0, waiting_priority = 0
+         WHERE day < ?1 AND (waiting_normal > 0 OR waiting_priority > 0)",
+    )?
+    .execute([&d])?;
+    Ok(n)
+}
+
+/// Day rollover: personal data on tickets of earlier days is no longer needed.
+pub fn purge_citizen_before(c: &Connection, day: NaiveDate) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached(
+        "UPDATE tickets SET citizen_id_number = NULL, citizen_full_name = NULL, citizen_birth_date = NULL
+         WHERE day < ?1 AND citizen_id_number IS NOT NULL",
+    )?
+    .execute([day_str(day)])?)
+}
+
+/// Day rollover: counters start the day without a ticket and with a fresh streak
+/// (a pause stays until the officer resumes).
+pub fn reset_counters_for_new_day(c: &Connection, at: i64) -> Result<(), StoreError> {
+    c.prepare_cached("UPDATE counters SET current_ticket = NULL, priority_streak = 0, updated_at = ?1")?
+        .execute([at])?;
+    Ok(())
+}
+
+/// Tickets served at a counter on a day.
+pub fn served_count(c: &Connection, day: NaiveDate, counter: u32) -> Result<u32, StoreError> {
+    Ok(c.prepare_cached(
+        "SELECT COUNT(*) FROM tickets WHERE day = ?1 AND counter = ?2 AND status = 'served'",
+    )?
+    .query_row(params![day_str(day), counter], |r| r.get(0))?)
+}
+
+/// The most recent calls of a day (tickets with their latest call), newest first.
+pub fn recent_calls(c: &Connection, day: NaiveDate, limit: usize) -> Result<Vec<TicketRow>, StoreError> {
+    let sql = format!(
+        "SELECT {TICKET_COLS} FROM tickets WHERE day = ?1 AND last_called_at IS NOT NULL
+         ORDER BY last_called_at DESC, id DESC LIMIT ?2"
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let v =
+        st.query_map(params![day_str(day), limit as i64], ticket_from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(v)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub at: i64,
+    pub data: String,
+}
+
+pub fn insert_event(c: &Connection, kind: &str, at: i64, data: &str) -> Result<i64, StoreError> {
+    c.prepare_cached("INSERT INTO events (kind, at, data) VALUES (?1, ?2, ?3)")?
+        .execute(params![kind, at, data])?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Events with id above `after`, oldest first, at most `limit`.
+pub fn events_after(c: &Connection, after: i64, limit: usize) -> Result<Vec<EventRow>, StoreError> {
+    let mut st =
+        c.prepare_cached("SELECT id, kind, at, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+    let v = st
+        .query_map(params![after, limit as i64], |r| {
+            Ok(EventRow { id: r.get(0)?, kind: r.get(1)?, at: r.get(2)?, data: r.get(3)? })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(v)
+}
+
+/// `(oldest kept id, last id ever issued)`; ids are never reused, so the last id
+/// stays even when old events are pruned. `(None, 0)` for an empty log.
+pub fn event_id_range(c: &Connection) -> Result<(Option<i64>, i64), StoreError> {
+    let min: Option<i64> = c.prepare_cached("SELECT MIN(id) FROM events")?.query_row([], |r| r.get(0))?;
+    let last: Option<i64> = c
+        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok((min, last.unwrap_or(0)))
+}
+
+/// Drops events older than `before` (ms); clients that were away longer resync.
+pub fn prune_events(c: &Connection, before: i64) -> Result<usize, StoreError> {
+    Ok(c.prepare_cached("DELETE FROM events WHERE at < ?1")?.execute([before])?)
+}
+
+pub fn meta_get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    c.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+        .execute([key, value])?;
+    Ok(())
+}
+
+/// The latest heartbeat of a kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskRow {
+    pub kiosk_id: String,
+    pub last_seen: i64,
+    pub reported_at: Option<i64>,
+    pub printer_status: String,
+    pub scanner_connected: bool,
+    pub outbox_len: u32,
+    pub app_version: String,
+}
+
+/// Stores a heartbeat. A heartbeat older than the stored one (delivered late
+/// from an outbox) does not overwrite a newer report.
+pub fn upsert_kiosk(c: &Connection, k: &KioskRow) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO kiosks (kiosk_id, last_seen, reported_at, printer_status, scanner_connected, outbox_len, app_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (kiosk_id) DO UPDATE SET last_seen = excluded.last_seen,
+             reported_at = excluded.reported_at, printer_status = excluded.printer_status,
+             scanner_connected = excluded.scanner_connected, outbox_len = excluded.outbox_len,
+             app_version = excluded.app_version
+         WHERE kiosks.reported_at IS NULL OR excluded.reported_at IS NULL OR excluded.reported_at >= kiosks.reported_at",
+    )?
+    .execute(params![
+        k.kiosk_id,
+        k.last_seen,
+        k.reported_at,
+        k.printer_status,
+        k.scanner_connected,
+        k.outbox_len,
+        k.app_version
+    ])?;
+    Ok(())
+}
+
+pub fn list_kiosks(c: &Connection) -> Result<Vec<KioskRow>, StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT kiosk_id, last_seen, reported_at, printer_status, scanner_connected, outbox_len, app_version
+         FROM kiosks ORDER BY kiosk_id",
+    )?;
+    let v = st
+        .query_map([], |r| {
+            Ok(KioskRow {
+                kiosk_id: r.get(0)?,
+                last_seen: r.get(1)?,
+                reported_at: r.get(2)?,
+                printer_status: r.get(3)?,
+                scanner_connected: r.get(4)?,
+                outbox_len: r.get(5)?,
+                app_version: r.get(6)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+    }
+
+    fn new_ticket<'a>(
+        seq: u32,
+        number: &'a str,
+        key: &'a str,
+        prio: Option<&'a str>,
+        at: i64,
+    ) -> NewTicket<'a> {
+        NewTicket {
+            day: day(),
+            service: "HT",
+            seq,
+            number,
+            priority_group: prio,
+            status: TicketStatus::Waiting,
+            issued_at: at,
+            received_at: at,
+            offline: false,
+            kiosk_id: "k1",
+            idempotency_key: key,
+            tracking_code: key,
+            citizen: None,
+        }
+    }
+
+    #[test]
+    fn tickets_round_trip_and_queue_in_issue_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
+        let c = s.conn();
+        let citizen = CitizenRow {
+            id_number: "048095000123".into(),
+            full_name: "Nguyễn Văn An".into(),
+            birth_date: "1995-03-15".into(),
+        };
+        let mut t = new_ticket(1, "A-001", "k-1", None, 2_000);
+        t.citizen = Some(&citizen);
+        let id1 = insert_ticket(c, &t).unwrap();
+        // An offline ticket issued earlier goes before it.
+        let id2 = insert_ticket(c, &new_ticket(901, "A-901", "k-2", None, 1_000)).unwrap();
+        let id3 = insert_ticket(c, &new_ticket(2, "A-002", "k-3", Some("elderly"), 3_000)).unwrap();
+        let row = ticket_by_key(c, "k-1").unwrap().unwrap();
+        assert_eq!(row.id, id1);
+        assert_eq!(row.citizen.as_ref(), Some(&citizen));
+        assert_eq!(ticket_by_tracking(c, "k-3").unwrap().unwrap().priority_group.as_deref(), Some("elderly"));
+        assert_eq!(oldest_waiting(c, day(), "HT", false).unwrap(), Some((id2, 1_000)));
+        assert_eq!(oldest_waiting(c, day(), "HT", true).unwrap(), Some((id3, 3_000)));
+        assert_eq!(count_waiting_before(c, day(), "HT", false, 2_000, id1).unwrap(), 1);
+        assert!(seq_taken(c, day(), "HT", 901).unwrap());
+        assert!(!seq_taken(c, day(), "HT", 3).unwrap());
+        mark_called(c, id2, 4, 5_000).unwrap();
+        assert!(mark_called(c, id2, 4, 5_000).is_err(), "a called ticket cannot be called again");
+        assert_eq!(count_waiting(c, day(), "HT", false).unwrap(), 1);
+        // Duplicate idempotency key is refused by the schema.
+        assert!(insert_ticket(c, &new_ticket(3, "A-003", "k-1", None, 6_000)).is_err());
+    }
+
+    #[test]
+    fn rollover_expires_and_purges_only_earlier_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
+        let c = s.conn();
+        let citizen = CitizenRow {
+            id_number: "048095000123".into(),
+            full_name: "An".into(),
+            birth_date: "1995-03-15".into(),
+        };
+        let mut t = new_ticket(1, "A-001", "old", None, 1);
+        t.citizen = Some(&citizen);
+        insert_ticket(c, &t).unwrap();
+        let mut sd = ServiceDay::default();
+        sd.add_waiting(false, 1);
+        save_service_day(c, day(), "HT", &sd).unwrap();
+        let mut today = new_ticket(1, "A-001", "new", None, 2);
+        today.day = day().succ_opt().unwrap();
+        today.citizen = Some(&citizen);
+        insert_ticket(c, &today).unwrap();
+        assert_eq!(expire_before(c, day().succ_opt().unwrap(), 9).unwrap(), 1);
+        assert_eq!(purge_citizen_before(c, day().succ_opt().unwrap()).unwrap(), 1);
+        let old = ticket_by_key(c, "old").unwrap().unwrap();
+        assert_eq!(old.status, TicketStatus::Expired);
+        assert!(old.citizen.is_none());
+        let new = ticket_by_key(c, "new").unwrap().unwrap();
+        assert_eq!(new.status, TicketStatus::Waiting);
+        assert!(new.citizen.is_some());
+        assert_eq!(service_day(c, day(), "HT").unwrap().waiting(), 0);
+    }
+
+    #[test]
+    fn event_ids_are_never_reused_after_pruning() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
+        let c = s.conn();
+        assert_eq!(event_id_range(c).unwrap(), (None, 0));
+        for i in 0..3 {
+            insert_event(c, "x", i, "{}").unwrap();
+        }
+        assert_eq!(prune_events(c, 10).unwrap(), 3);
+        assert_eq!(event_id_range(c).unwrap(), (None, 3));
+        assert_eq!(insert_event(c, "x", 11, "{}").unwrap(), 4);
+        assert_eq!(events_after(c, 0, 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn late_heartbeat_does_not_overwrite_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
+        let c = s.conn();
+        let mut k = KioskRow {
+            kiosk_id: "k1".into(),
+            last_seen: 100,
+            reported_at: Some(100),
+            printer_status: "ok".into(),
+            scanner_connected: true,
+            outbox_len: 0,
+            app_version: "1".into(),
+        };
+        upsert_kiosk(c, &k).unwrap();
+        k.reported_at = Some(50);
+        k.printer_status = "out_of_paper".into();
+        upsert_kiosk(c, &k).unwrap();
+        assert_eq!(list_kiosks(c).unwrap()[0].printer_status, "ok");
+    }
+}

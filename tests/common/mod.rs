@@ -1,0 +1,138 @@
+//! Shared helpers for the centre integration tests: a real server on
+//! 127.0.0.1 (port 0 unless a port is given), real SQLite files in temp dirs.
+#![allow(dead_code)]
+
+pub mod openapi;
+
+use chrono::{DateTime, TimeZone, Utc};
+use motcua_kiosk::centre::{serve_centre, ApiClient, Centre, ServerOptions};
+use motcua_kiosk::config::Config;
+use motcua_kiosk::domain::clock::Clock;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const TOKEN: &str = "kiosk-token";
+pub const DISPLAY_TOKEN: &str = "display-token";
+
+/// A config for tests: demo hours, two device tokens, short timeouts.
+pub fn config(data_dir: &Path) -> Config {
+    let mut cfg = Config::default();
+    cfg.data.dir = data_dir.display().to_string();
+    cfg.centre.token = TOKEN.into();
+    cfg.centre.accepted_tokens = vec![TOKEN.into(), DISPLAY_TOKEN.into()];
+    cfg.centre.connect_timeout_ms = 300;
+    cfg.centre.request_timeout_ms = 3000;
+    cfg.queue.always_open = true;
+    cfg
+}
+
+/// Local wall time (UTC+7) to UTC.
+pub fn local(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    motcua_kiosk::domain::localtime::vn_offset()
+        .with_ymd_and_hms(y, mo, d, h, mi, s)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+pub struct TestCentre {
+    pub centre: Centre,
+    pub addr: SocketAddr,
+    pub url: String,
+    pub db: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestCentre {
+    /// Opens a centre on `db` and serves it on 127.0.0.1:`port` (0 = any).
+    pub async fn start(cfg: &Config, db: &Path, clock: Arc<dyn Clock>, port: u16) -> TestCentre {
+        Self::start_with(cfg, db, clock, port, Duration::from_secs(15)).await
+    }
+
+    pub async fn start_with(
+        cfg: &Config,
+        db: &Path,
+        clock: Arc<dyn Clock>,
+        port: u16,
+        keep_alive: Duration,
+    ) -> TestCentre {
+        let centre = Centre::open_at(db, cfg, clock).expect("centre opens");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel();
+        let mut opts = ServerOptions::from_config(cfg);
+        opts.keep_alive = keep_alive;
+        let task = tokio::spawn(serve_centre(centre.clone(), opts, listener, async {
+            let _ = rx.await;
+        }));
+        TestCentre {
+            centre,
+            addr,
+            url: format!("http://{addr}"),
+            db: db.to_path_buf(),
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and waits until it has let go of the database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(10), t)
+                .await
+                .expect("server stops within 10 s")
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+        // Dropping the last handle joins the writer thread (closes the database).
+        let centre = self.centre.clone();
+        drop(self);
+        tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
+    }
+
+    pub fn client(&self) -> ApiClient {
+        ApiClient::new(&self.url, TOKEN, Duration::from_millis(500), Duration::from_secs(10)).unwrap()
+    }
+
+    pub fn display_client(&self) -> ApiClient {
+        ApiClient::new(&self.url, DISPLAY_TOKEN, Duration::from_millis(500), Duration::from_secs(10)).unwrap()
+    }
+}
+
+/// A raw HTTP request (for status codes, headers and error bodies).
+pub async fn raw(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let c = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut rb = c.request(method.parse().unwrap(), url);
+    if let Some(t) = token {
+        rb = rb.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        rb = rb.header("content-type", "application/json").body(b.to_string());
+    }
+    let r = rb.send().await.expect("request reaches the test server");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap())
+}
+
+/// Parses a JSON error body and checks its shape.
+pub fn error_code(body: &str) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("error body is not JSON ({e}): {body}"));
+    let code = v["code"].as_str().unwrap_or_else(|| panic!("error without code: {body}")).to_string();
+    assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "error without message: {body}");
+    assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "code not snake_case: {code}");
+    code
+}
