@@ -25,14 +25,7 @@ fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
 }
 
 fn level_label(lang: Language, l: Level) -> String {
-    match lang {
-        Language::Vi => l.label_vi().to_string(),
-        Language::En => match l.key() {
-            "province" => "Provincial level".into(),
-            "district" => "District level".into(),
-            _ => "Commune level".into(),
-        },
-    }
+    pick(lang, l.label_vi(), l.label_en()).to_string()
 }
 
 /// Opens the catalog (installing the bundled one on first run) in the

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod catalog;
 pub mod centre;
 pub mod dossiers;
 pub mod hardware;
