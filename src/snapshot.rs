@@ -140,6 +140,9 @@ fn run_kiosk(
     let poster = Poster::queue();
     let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), poster, clock);
     app.stop_timers();
+    app.set_catalog(Arc::new(
+        crate::catalog::Catalog::bundled().map_err(|e| anyhow::anyhow!("bundled catalog: {e}"))?,
+    ));
     app.ui.show()?;
     app.ui.global::<Theme>().set_variant(theme_variant(opts.theme));
 
@@ -199,12 +202,8 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
             crate::app::queue::show_ticket(ui, &app.inner, &t);
             nav.invoke_go(Page::Ticket);
         }
-        "procedures" => {
-            crate::app::sample::show_procedure_list(ui);
-            nav.invoke_go(Page::Procedures);
-        }
+        "procedures" => nav.invoke_go(Page::Procedures),
         "procedure-search" => {
-            crate::app::sample::show_procedure_list(ui);
             nav.invoke_go(Page::Procedures);
             let p = ui.global::<crate::ui::ProcedureAdapter>();
             p.set_keyboard_open(true);
@@ -213,8 +212,7 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
             }
         }
         "procedure-detail" => {
-            crate::app::sample::show_procedure_detail(ui);
-            nav.invoke_go(Page::ProcedureDetail);
+            crate::app::procedures::open(ui, &app.inner, "1.001193");
         }
         "dossier" => {
             // The sample dossier waiting for papers, looked up like a citizen would.

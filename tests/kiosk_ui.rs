@@ -718,3 +718,46 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     assert_eq!(count(), 3);
     assert!(h.app.inner.session.lock().unwrap().rating.level.is_none());
 }
+
+#[test]
+fn procedure_search_on_the_keyboard_then_detail_then_a_number_for_it() {
+    let cfg = Config::default();
+    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
+    let ui = &h.app.ui;
+    tap(&h, "Tra cứu thủ tục");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Procedures);
+    // Tap the search box: the on-screen keyboard opens.
+    let search =
+        ElementHandle::find_by_accessible_label(ui, "Ô tìm kiếm thủ tục").next().expect("search box");
+    search.invoke_accessible_default_action();
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+    // Typed without diacritics, as most citizens do.
+    for k in ["k", "h", "a", "i", "Dấu cách", "s", "i", "n", "h"] {
+        tap(&h, k);
+    }
+    let p = ui.global::<motcua_kiosk::ui::ProcedureAdapter>();
+    assert_eq!(p.get_query(), "khai sinh");
+    // Must hold: the best result for what citizens type is the birth registration.
+    let first = p.get_results().row_data(0).expect("results while typing");
+    assert_eq!(first.code, "1.001193", "top result {:?}", first.name);
+    // A tone key puts its mark on the right vowel of the last word.
+    tap(&h, "Dấu huyền");
+    assert_eq!(p.get_query(), "khai sình");
+    tap(&h, "Xoá hết");
+    assert_eq!(p.get_query(), "");
+
+    tap(&h, "Đăng ký khai sinh");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::ProcedureDetail);
+    assert_eq!(p.get_code(), "1.001193");
+    assert!(p.get_documents().row_count() >= 2, "documents checklist shown");
+    assert!(p.get_methods().row_count() >= 1, "time and fee per channel shown");
+
+    // The element query of the testing backend does not reach into this page's
+    // scrolled body here, so press the button through the callback it invokes.
+    p.invoke_take_number(p.get_service_code());
+    settle(&h);
+    // Straight to a ticket of the service that receives the procedure (HT → A).
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Ticket);
+    assert!(ui.global::<TicketAdapter>().get_number().starts_with("A-"));
+}

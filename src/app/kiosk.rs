@@ -51,6 +51,8 @@ pub struct Inner {
     /// Numbers background requests, so an answer that arrives after the
     /// citizen moved on (or left) is recognised and dropped.
     pub requests: AtomicU64,
+    /// The procedure catalog once loaded (swapped whole after an import).
+    pub catalog: Mutex<Option<Arc<crate::catalog::Catalog>>>,
 }
 
 impl Inner {
@@ -97,6 +99,7 @@ impl KioskApp {
             scanners: Mutex::new(Default::default()),
             printer_state: Mutex::new(String::new()),
             requests: AtomicU64::new(0),
+            catalog: Mutex::new(None),
         });
         let mut app = KioskApp { ui, inner, timers: Vec::new(), readers: Vec::new() };
         app.wire();
@@ -149,7 +152,7 @@ impl KioskApp {
         queue::wire(ui, inner);
         setup::wire(ui, inner);
         super::scan::wire_wedge(ui, inner);
-        super::sample::wire_placeholders(ui, inner);
+        super::procedures::wire(ui, inner);
         super::dossier::wire(ui, inner);
         super::rating::wire(ui, inner);
         update_clock(ui, inner);
@@ -165,6 +168,18 @@ impl KioskApp {
             }
         });
         self.timers.push(tick);
+    }
+
+    /// Loads the procedure catalog from the data directory in the background
+    /// (installing the bundled one on first run).
+    pub fn load_catalog(&self) {
+        super::procedures::load(&self.ui, &self.inner);
+    }
+
+    /// Uses an already loaded catalog (snapshots, tests).
+    pub fn set_catalog(&self, catalog: Arc<crate::catalog::Catalog>) {
+        *self.inner.catalog.lock().expect("catalog lock") = Some(catalog);
+        super::procedures::refresh(&self.ui, &self.inner);
     }
 
     /// Starts the barcode reader threads of `scanner.ports`.
@@ -260,7 +275,7 @@ pub fn end_session(ui: &KioskWindow, inner: &Inner) {
     s.set_scan_message("".into());
     queue::clear(ui);
     setup::clear(ui);
-    super::sample::clear_placeholders(ui);
+    super::procedures::clear(ui, inner);
     super::dossier::reset_screen(ui);
     super::rating::reset_screen(ui);
     if inner.cfg.kiosk.language != inner.lang() {

@@ -131,7 +131,10 @@ pub fn refresh(ui: &KioskWindow, inner: &Inner) {
         cat.fields().into_iter().map(|f| FieldRow { name: f.name.into(), count: f.count as i32 }).collect(),
     ));
     let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
-        cat.browse((!field.is_empty()).then_some(field.as_str()), None).into_iter().map(|p| row(lang, p)).collect()
+        cat.browse((!field.is_empty()).then_some(field.as_str()), None)
+            .into_iter()
+            .map(|p| row(lang, p))
+            .collect()
     } else {
         // Search the whole catalog, then keep the chosen field: a field chip narrows, never hides the best hit's rank.
         cat.search(&query, MAX_RESULTS * 4)
@@ -142,7 +145,9 @@ pub fn refresh(ui: &KioskWindow, inner: &Inner) {
             .collect()
     };
     let note = match (rows.len(), query.trim().is_empty(), lang) {
-        (0, false, Language::Vi) => "Không tìm thấy thủ tục phù hợp. Hãy gõ ít chữ hơn hoặc chọn một lĩnh vực.".into(),
+        (0, false, Language::Vi) => {
+            "Không tìm thấy thủ tục phù hợp. Hãy gõ ít chữ hơn hoặc chọn một lĩnh vực.".into()
+        }
         (0, false, Language::En) => "No matching procedure. Type fewer letters or choose a field.".into(),
         (n, _, Language::Vi) => format!("{n} thủ tục"),
         (n, _, Language::En) => format!("{n} procedures"),
@@ -167,7 +172,10 @@ pub fn open(ui: &KioskWindow, inner: &Inner, code: &str) {
     a.set_agency(p.agency.as_str().into());
     a.set_result(p.result.as_str().into());
     a.set_online_level(
-        p.online_level.map(|o| o.label_vi().to_string()).unwrap_or_else(|| pick(lang, "Không", "No").into()).into(),
+        p.online_level
+            .map(|o| o.label_vi().to_string())
+            .unwrap_or_else(|| pick(lang, "Không", "No").into())
+            .into(),
     );
     a.set_documents(model(
         p.documents

@@ -106,7 +106,7 @@ pub fn load_services(ui: &KioskWindow, inner: &Arc<Inner>) {
     });
 }
 
-fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
+pub fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
     let q = ui.global::<QueueAdapter>();
     if q.get_busy() {
         return; // a second tap while issuing must not issue a second number

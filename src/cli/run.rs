@@ -50,6 +50,7 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
+    app.load_catalog();
     let health_inner = app.inner.clone();
     let _heartbeats = {
         let _guard = rt.enter();
