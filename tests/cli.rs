@@ -88,3 +88,17 @@ fn run_without_a_display_says_what_to_do() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no display found") && err.contains("snapshot"), "{err}");
 }
+
+#[test]
+fn catalog_search_ranks_what_citizens_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["catalog", "search", "giay khai sinh", "--json", "--limit", "3"])
+        .env("MOTCUA_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().expect("at least one result");
+    assert!(first.contains("1.001193"), "top result should be Đăng ký khai sinh: {text}");
+}

@@ -79,6 +79,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DossierAction,
     },
+    /// The procedure catalog: import a new one, or search it as the kiosk does.
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
     /// List serial ports (barcode readers, serial printers).
     Ports,
     /// Print every frame a barcode reader sends, one JSON line each (personal data masked).
@@ -131,6 +136,25 @@ pub enum DossierAction {
     },
     /// List every dossier: code, status, appointment, lateness.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogAction {
+    /// Validate a catalog JSON file (errors name the JSON path) and replace the
+    /// installed catalog atomically; an older version is refused unless --force.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the ranked results for a query.
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -188,6 +212,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recall(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Recall),
         Command::Complete(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Complete),
         Command::NoShow(a) => counter(cli.config.as_deref(), a, centre::CounterAction::NoShow),
+        Command::Catalog { action } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            match action {
+                CatalogAction::Import { file, force } => catalog::import(&cfg, &file, force)?,
+                CatalogAction::Search { query, json, limit } => catalog::search(&cfg, &query, json, limit)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Dossiers { action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
