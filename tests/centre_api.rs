@@ -421,6 +421,15 @@ async fn every_endpoint_matches_the_openapi_contract() {
     assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
     api.check("GET", sum_doc, s, &b);
 
+    // The catalog for kiosks (the bundled one here: nothing installed on this centre).
+    let (s, h, b) = raw("GET", &u("/api/v1/catalog"), Some(TOKEN), None).await;
+    assert_eq!(s, 200);
+    assert!(h.get("etag").is_some(), "the catalog carries its version as ETag");
+    api.check("GET", "/api/v1/catalog", s, &b);
+    let (s, _, b) = raw("GET", &u("/api/v1/catalog"), None, None).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    api.check("GET", "/api/v1/catalog", s, &b);
+
     let missing: Vec<_> = api.operations().difference(&api.checked()).cloned().collect();
     assert!(missing.is_empty(), "documented but never exercised: {missing:?}");
     c.centre.verify_waiting_counts().await.unwrap();

@@ -761,3 +761,52 @@ fn procedure_search_on_the_keyboard_then_detail_then_a_number_for_it() {
     assert_eq!(ui.global::<Nav>().get_page(), Page::Ticket);
     assert!(ui.global::<TicketAdapter>().get_number().starts_with("A-"));
 }
+
+#[test]
+fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
+    // Must hold: the kiosk installs the centre's catalog when its version is
+    // newer, a second sync downloads nothing (ETag), and the kiosk's search
+    // answers from the new catalog.
+    let centre_dir = tempfile::tempdir().unwrap();
+    let kiosk_dir = tempfile::tempdir().unwrap();
+    let newer = motcua_kiosk::catalog::BUNDLED_JSON
+        .replacen("\"version\": \"2026.11.1\"", "\"version\": \"2099.1.1\"", 1)
+        .replacen("\"version\":\"2026.11.1\"", "\"version\":\"2099.1.1\"", 1);
+    assert!(newer.contains("2099.1.1"), "test catalog has a new version");
+    motcua_kiosk::catalog::store::import_bytes(
+        centre_dir.path(),
+        newer.as_bytes(),
+        "test",
+        &Default::default(),
+    )
+    .unwrap();
+    let mut centre_cfg = Config::default();
+    centre_cfg.data.dir = centre_dir.path().display().to_string();
+    let rt = runtime();
+    let (url, stop) = rt.block_on(async {
+        let centre = motcua_kiosk::centre::core::Centre::open(&centre_cfg).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let opts = motcua_kiosk::centre::server::ServerOptions::from_config(&centre_cfg);
+        tokio::spawn(motcua_kiosk::centre::server::serve_centre(centre, opts, listener, async {
+            let _ = rx.await;
+        }));
+        (url, tx)
+    });
+    let mut cfg = Config::default();
+    cfg.data.dir = kiosk_dir.path().display().to_string();
+    cfg.centre.url = url.clone();
+    let h = kiosk_on(cfg.clone(), sample_backend(&cfg), rt);
+    h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
+    let client = motcua_kiosk::centre::client::ApiClient::for_url(&cfg, &url).unwrap();
+    let got =
+        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    assert_eq!(got.as_deref(), Some("2099.1.1"));
+    let again =
+        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    assert_eq!(again, None, "unchanged catalog is not downloaded again");
+    // Installed on disk too: a restarted kiosk opens the new version.
+    assert_eq!(motcua_kiosk::catalog::Catalog::open(kiosk_dir.path()).unwrap().version(), "2099.1.1");
+    let _ = stop.send(());
+}

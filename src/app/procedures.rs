@@ -221,3 +221,64 @@ pub fn clear(ui: &KioskWindow, inner: &Inner) {
     a.set_keyboard_open(false);
     refresh(ui, inner);
 }
+
+/// How often a kiosk on a remote centre asks for a newer catalog.
+pub const CATALOG_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// One catalog sync with the centre: downloads the catalog only when its
+/// version (ETag) differs from the installed one, installs it atomically (an
+/// invalid, partial or older download never replaces the good one) and swaps
+/// it in. Returns the version installed, if any.
+pub async fn sync_catalog_once(
+    client: &crate::centre::client::ApiClient,
+    inner: &Arc<Inner>,
+) -> Result<Option<String>, String> {
+    let installed = catalog(inner).map(|c| c.version().to_string());
+    let Some(bytes) = client.catalog(installed.as_deref()).await.map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let dir = inner.cfg.data_dir();
+    let source = format!("{}/api/v1/catalog", client.base_url());
+    let offered = crate::catalog::store::parse_catalog(&bytes).map_err(|e| e.to_string())?.version;
+    if let Some(v) = &installed {
+        if !crate::catalog::store::needs_update(v, &offered) {
+            return Ok(None);
+        }
+    }
+    let loaded = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        crate::catalog::store::import_bytes(&dir, &bytes, &source, &Default::default())
+            .map_err(|e| e.to_string())?;
+        Catalog::open(&dir).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let version = loaded.version().to_string();
+    *inner.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
+    Ok(Some(version))
+}
+
+/// Keeps the kiosk's catalog in step with a remote centre, hourly.
+pub async fn sync_catalog(
+    client: crate::centre::client::ApiClient,
+    inner: Arc<Inner>,
+    weak: slint::Weak<KioskWindow>,
+) {
+    let mut tick = tokio::time::interval(CATALOG_SYNC_EVERY);
+    loop {
+        tick.tick().await;
+        match sync_catalog_once(&client, &inner).await {
+            Ok(Some(v)) => {
+                tracing::info!("procedure catalog {v} installed from the centre");
+                let (weak, post) = (weak.clone(), inner.clone());
+                inner.poster.post(move || {
+                    if let Some(ui) = weak.upgrade() {
+                        refresh(&ui, &post);
+                    }
+                });
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("catalog not synced from the centre: {e}"),
+        }
+    }
+}

@@ -195,6 +195,9 @@ impl From<CentreError> for LinkError {
     }
 }
 
+/// Largest catalog download a kiosk accepts (a provincial catalog is a few MB).
+pub const MAX_CATALOG_BYTES: usize = 32 * 1024 * 1024;
+
 /// A client of one centre. Cheap to clone (connection pools are shared).
 #[derive(Clone, Debug)]
 pub struct ApiClient {
@@ -330,6 +333,34 @@ impl ApiClient {
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, LinkError> {
         Ok(self.call::<T, ()>(Method::GET, path, None, true).await?.1)
+    }
+
+    /// `GET /api/v1/catalog` with the installed version as `If-None-Match`:
+    /// `Ok(None)` when the centre has nothing newer, else the catalog JSON.
+    pub async fn catalog(&self, installed_version: Option<&str>) -> Result<Option<Vec<u8>>, LinkError> {
+        let mut rb = self.http.get(format!("{}/api/v1/catalog", self.base)).bearer_auth(&*self.token);
+        if let Some(v) = installed_version {
+            rb = rb.header(reqwest::header::IF_NONE_MATCH, format!("\"{v}\""));
+        }
+        let mut resp = rb.send().await.map_err(|e| LinkError::from_reqwest(&e))?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(LinkError::Unauthorized);
+        }
+        if !status.is_success() {
+            return Err(LinkError::BadResponse(format!("catalog: HTTP {status}")));
+        }
+        let mut buf = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| LinkError::from_reqwest(&e))? {
+            buf.extend_from_slice(&chunk);
+            if buf.len() > MAX_CATALOG_BYTES {
+                return Err(LinkError::BadResponse(format!("catalog larger than {MAX_CATALOG_BYTES} bytes")));
+            }
+        }
+        Ok(Some(buf))
     }
 
     pub async fn health(&self) -> Result<Health, LinkError> {

@@ -51,6 +51,14 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
     app.load_catalog();
+    if let KioskLink::Remote(remote) = &heartbeat_link {
+        let task = crate::app::procedures::sync_catalog(
+            remote.client().clone(),
+            app.inner.clone(),
+            app.ui.as_weak(),
+        );
+        rt.spawn(task);
+    }
     let health_inner = app.inner.clone();
     let _heartbeats = {
         let _guard = rt.enter();

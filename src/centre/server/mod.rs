@@ -6,6 +6,7 @@
 //! Every error is JSON `{"code": "...", "message": "..."}` with a fitting status,
 //! unknown paths and methods included.
 
+mod catalog;
 mod counters;
 mod dossiers;
 mod events;
@@ -40,6 +41,8 @@ pub struct ServerOptions {
     pub tokens: Vec<String>,
     /// Interval of SSE keep-alive comments (proxies and NATs drop silent connections).
     pub keep_alive: Duration,
+    /// Data directory whose procedure catalog kiosks download (`GET /api/v1/catalog`).
+    pub catalog_dir: Option<std::path::PathBuf>,
 }
 
 impl ServerOptions {
@@ -53,6 +56,7 @@ impl ServerOptions {
         ServerOptions {
             tokens: tokens.into_iter().filter(|t| !t.is_empty()).collect(),
             keep_alive: Duration::from_secs(15),
+            catalog_dir: Some(cfg.data_dir()),
         }
     }
 }
@@ -64,6 +68,7 @@ pub(crate) struct AppState {
     pub keep_alive: Duration,
     /// Becomes `true` when the server shuts down; long-lived streams end then.
     pub shutdown: watch::Receiver<bool>,
+    pub catalog_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 /// An API error response.
@@ -205,6 +210,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(kiosks::routes())
         .merge(dossiers::routes())
         .merge(ratings::routes())
+        .merge(catalog::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
     Router::new()
         .route("/api/v1/health", axum::routing::get(health))
@@ -243,6 +249,7 @@ pub async fn serve_centre(
         tokens: Arc::new(opts.tokens),
         keep_alive: opts.keep_alive,
         shutdown: stop_rx,
+        catalog_dir: opts.catalog_dir.map(Arc::new),
     };
     let app = router(state);
     let ticker = tokio::spawn(midnight_ticker(centre));
