@@ -98,20 +98,10 @@ pub struct CitizenInfo {
     pub birth_date: NaiveDate,
 }
 
-/// `048*******23`: the first three and last two characters.
-pub fn mask_id_number(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 5 {
-        return "*".repeat(chars.len());
-    }
-    let n = chars.len();
-    chars.iter().enumerate().map(|(i, c)| if i < 3 || i >= n - 2 { *c } else { '*' }).collect()
-}
-
 impl fmt::Debug for CitizenInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CitizenInfo")
-            .field("id_number", &mask_id_number(&self.id_number))
+            .field("id_number", &crate::domain::citizen_id::mask_number(&self.id_number))
             .field("full_name", &"<hidden>")
             .field("birth_date", &"<hidden>")
             .finish()
