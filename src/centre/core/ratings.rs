@@ -1,7 +1,8 @@
 //! Satisfaction ratings on the centre: the ticket a citizen wants to rate, one
 //! rating per ticket (idempotent on the key), and the tallies for officials.
 
-use super::{validate_kiosk_id, Centre, CentreError, Setup};
+use super::queue::validate_kiosk_id;
+use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::localtime::{format_date, service_day};
 use crate::domain::rating::{IndexScores, Tally, INDICES};
