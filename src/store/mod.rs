@@ -9,6 +9,9 @@
 //! and could lose the last commits.
 
 pub mod dossiers;
+pub mod events;
+pub mod kiosks;
+pub mod meta;
 pub mod migrations;
 pub mod outbox;
 pub mod queue;

@@ -1,6 +1,6 @@
-//! Centre tables: tickets, per-day service counters, counters (desks), the event
-//! log that feeds Server-Sent Events, and kiosk heartbeats. Row-level access
-//! only; the rules live in `centre::core` and `domain::queue_rules`.
+//! Centre tables: tickets, per-day service counters and counters (desks); the
+//! event log and kiosk heartbeats are in [`super::events`] and [`super::kiosks`].
+//! Row-level access only; the rules live in `centre::core` and `domain::queue_rules`.
 //!
 //! Times are Unix milliseconds (UTC); days are local service days `YYYY-MM-DD`.
 
@@ -69,19 +69,6 @@ CREATE TABLE events (
     kind TEXT NOT NULL,
     at INTEGER NOT NULL,
     data TEXT NOT NULL
-) STRICT;
-"#;
-
-/// Version 2: kiosk device health, one row per kiosk (last heartbeat wins).
-pub const SCHEMA_V2: &str = r#"
-CREATE TABLE kiosks (
-    kiosk_id TEXT PRIMARY KEY NOT NULL,
-    last_seen INTEGER NOT NULL,
-    reported_at INTEGER,
-    printer_status TEXT NOT NULL,
-    scanner_connected INTEGER NOT NULL CHECK (scanner_connected IN (0, 1)),
-    outbox_len INTEGER NOT NULL,
-    app_version TEXT NOT NULL
 ) STRICT;
 "#;
 
@@ -528,117 +515,6 @@ pub fn recent_calls(c: &Connection, day: NaiveDate, limit: usize) -> Result<Vec<
     Ok(v)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRow {
-    pub id: i64,
-    pub kind: String,
-    pub at: i64,
-    pub data: String,
-}
-
-pub fn insert_event(c: &Connection, kind: &str, at: i64, data: &str) -> Result<i64, StoreError> {
-    c.prepare_cached("INSERT INTO events (kind, at, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![kind, at, data])?;
-    Ok(c.last_insert_rowid())
-}
-
-/// Events with id above `after`, oldest first, at most `limit`.
-pub fn events_after(c: &Connection, after: i64, limit: usize) -> Result<Vec<EventRow>, StoreError> {
-    let mut st =
-        c.prepare_cached("SELECT id, kind, at, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-    let v = st
-        .query_map(params![after, limit as i64], |r| {
-            Ok(EventRow { id: r.get(0)?, kind: r.get(1)?, at: r.get(2)?, data: r.get(3)? })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(v)
-}
-
-/// `(oldest kept id, last id ever issued)`; ids are never reused, so the last id
-/// stays even when old events are pruned. `(None, 0)` for an empty log.
-pub fn event_id_range(c: &Connection) -> Result<(Option<i64>, i64), StoreError> {
-    let min: Option<i64> = c.prepare_cached("SELECT MIN(id) FROM events")?.query_row([], |r| r.get(0))?;
-    let last: Option<i64> = c
-        .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'events'")?
-        .query_row([], |r| r.get(0))
-        .optional()?;
-    Ok((min, last.unwrap_or(0)))
-}
-
-/// Drops events older than `before` (ms); clients that were away longer resync.
-pub fn prune_events(c: &Connection, before: i64) -> Result<usize, StoreError> {
-    Ok(c.prepare_cached("DELETE FROM events WHERE at < ?1")?.execute([before])?)
-}
-
-pub fn meta_get(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([key], |r| r.get(0))
-        .optional()?)
-}
-
-pub fn meta_set(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
-    c.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-        .execute([key, value])?;
-    Ok(())
-}
-
-/// The latest heartbeat of a kiosk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KioskRow {
-    pub kiosk_id: String,
-    pub last_seen: i64,
-    pub reported_at: Option<i64>,
-    pub printer_status: String,
-    pub scanner_connected: bool,
-    pub outbox_len: u32,
-    pub app_version: String,
-}
-
-/// Stores a heartbeat. A heartbeat older than the stored one (delivered late
-/// from an outbox) does not overwrite a newer report.
-pub fn upsert_kiosk(c: &Connection, k: &KioskRow) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "INSERT INTO kiosks (kiosk_id, last_seen, reported_at, printer_status, scanner_connected, outbox_len, app_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (kiosk_id) DO UPDATE SET last_seen = excluded.last_seen,
-             reported_at = excluded.reported_at, printer_status = excluded.printer_status,
-             scanner_connected = excluded.scanner_connected, outbox_len = excluded.outbox_len,
-             app_version = excluded.app_version
-         WHERE kiosks.reported_at IS NULL OR excluded.reported_at IS NULL OR excluded.reported_at >= kiosks.reported_at",
-    )?
-    .execute(params![
-        k.kiosk_id,
-        k.last_seen,
-        k.reported_at,
-        k.printer_status,
-        k.scanner_connected,
-        k.outbox_len,
-        k.app_version
-    ])?;
-    Ok(())
-}
-
-pub fn list_kiosks(c: &Connection) -> Result<Vec<KioskRow>, StoreError> {
-    let mut st = c.prepare_cached(
-        "SELECT kiosk_id, last_seen, reported_at, printer_status, scanner_connected, outbox_len, app_version
-         FROM kiosks ORDER BY kiosk_id",
-    )?;
-    let v = st
-        .query_map([], |r| {
-            Ok(KioskRow {
-                kiosk_id: r.get(0)?,
-                last_seen: r.get(1)?,
-                reported_at: r.get(2)?,
-                printer_status: r.get(3)?,
-                scanner_connected: r.get(4)?,
-                outbox_len: r.get(5)?,
-                app_version: r.get(6)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,41 +609,5 @@ mod tests {
         assert_eq!(new.status, TicketStatus::Waiting);
         assert!(new.citizen.is_some());
         assert_eq!(service_day(c, day(), "HT").unwrap().waiting(), 0);
-    }
-
-    #[test]
-    fn event_ids_are_never_reused_after_pruning() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
-        let c = s.conn();
-        assert_eq!(event_id_range(c).unwrap(), (None, 0));
-        for i in 0..3 {
-            insert_event(c, "x", i, "{}").unwrap();
-        }
-        assert_eq!(prune_events(c, 10).unwrap(), 3);
-        assert_eq!(event_id_range(c).unwrap(), (None, 3));
-        assert_eq!(insert_event(c, "x", 11, "{}").unwrap(), 4);
-        assert_eq!(events_after(c, 0, 10).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn late_heartbeat_does_not_overwrite_a_newer_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
-        let c = s.conn();
-        let mut k = KioskRow {
-            kiosk_id: "k1".into(),
-            last_seen: 100,
-            reported_at: Some(100),
-            printer_status: "ok".into(),
-            scanner_connected: true,
-            outbox_len: 0,
-            app_version: "1".into(),
-        };
-        upsert_kiosk(c, &k).unwrap();
-        k.reported_at = Some(50);
-        k.printer_status = "out_of_paper".into();
-        upsert_kiosk(c, &k).unwrap();
-        assert_eq!(list_kiosks(c).unwrap()[0].printer_status, "ok");
     }
 }

@@ -4,7 +4,7 @@
 use super::{Centre, CentreError};
 use crate::centre::api::*;
 use crate::store::from_ms;
-use crate::store::queue as q;
+use crate::store::events;
 use futures_util::Stream;
 use rusqlite::Connection;
 use std::collections::VecDeque;
@@ -25,7 +25,7 @@ impl Centre {
     /// `(oldest kept id, last id)` of the event log.
     pub async fn event_range(&self) -> Result<(Option<u64>, u64), CentreError> {
         self.read(|c, _, _, _| {
-            let (min, max) = q::event_id_range(c)?;
+            let (min, max) = events::event_id_range(c)?;
             Ok((min.map(|m| m as u64), max as u64))
         })
         .await
@@ -141,7 +141,7 @@ impl FeedState {
 }
 
 fn load_events(c: &Connection, after: u64, limit: usize) -> Result<Vec<CentreEvent>, CentreError> {
-    let rows = q::events_after(c, after as i64, limit)?;
+    let rows = events::events_after(c, after as i64, limit)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         match EventBody::from_parts(&r.kind, &r.data) {

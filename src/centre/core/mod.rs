@@ -14,8 +14,7 @@
 use crate::centre::api::CentreEvent;
 use crate::config::Config;
 use crate::domain::clock::{self, Clock};
-use crate::store::queue as q;
-use crate::store::{self, Store};
+use crate::store::{self, meta, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -94,7 +93,7 @@ impl Centre {
         let setup = Arc::new(Setup::new(cfg));
         dossiers::prepare_samples(store.conn_mut(), &setup, clock.now())?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let current_day = q::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
+        let current_day = meta::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
         let (tx, rx) = mpsc::channel::<Job>();
         let stats = Arc::new(WriterStats::default());
         let writer = Writer {

@@ -11,7 +11,7 @@ use crate::domain::localtime::service_day;
 use crate::domain::queue_rules::{self, Class};
 use crate::domain::ticket::TicketNumber;
 use crate::store::queue::{self as q, CitizenRow, TicketRow};
-use crate::store::to_ms;
+use crate::store::{kiosks, to_ms};
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// A ticket and whether this request created it (`false`: idempotent replay).
@@ -411,9 +411,9 @@ impl Writer {
                 "printer_status and app_version are at most 64 characters".into(),
             ));
         }
-        q::upsert_kiosk(
+        kiosks::upsert_kiosk(
             self.c(),
-            &q::KioskRow {
+            &kiosks::KioskRow {
                 kiosk_id: kiosk_id.clone(),
                 last_seen: to_ms(now),
                 reported_at: req.sent_at.map(to_ms),

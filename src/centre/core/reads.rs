@@ -6,6 +6,7 @@ use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::localtime::service_day;
 use crate::store::queue as q;
+use crate::store::{events, kiosks};
 use crate::store::{from_ms, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -102,7 +103,7 @@ impl Centre {
     pub async fn state(&self) -> Result<StateSnapshot, CentreError> {
         self.read(|c, setup, today, now| {
             let tx = c.unchecked_transaction()?;
-            let (_, last) = q::event_id_range(&tx)?;
+            let (_, last) = events::event_id_range(&tx)?;
             let counters = setup
                 .counters
                 .keys()
@@ -149,7 +150,7 @@ impl Centre {
 
     pub async fn kiosks(&self) -> Result<KiosksResponse, CentreError> {
         self.read(|c, _, _, now| {
-            let kiosks = q::list_kiosks(c)?
+            let kiosks = kiosks::list_kiosks(c)?
                 .into_iter()
                 .map(|k| KioskView {
                     online: now.timestamp_millis() - k.last_seen < KIOSK_ONLINE_SECS * 1000,

@@ -7,7 +7,7 @@ use crate::centre::api::*;
 use crate::domain::clock::Clock;
 use crate::domain::localtime::{day_start_utc, service_day};
 use crate::store::queue as q;
-use crate::store::{to_ms, Store};
+use crate::store::{events, meta, to_ms, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 use std::any::Any;
@@ -176,7 +176,7 @@ impl Writer {
     }
 
     pub(super) fn emit(&mut self, at: DateTime<Utc>, body: EventBody) -> Result<u64, CentreError> {
-        let id = q::insert_event(self.c(), body.kind(), to_ms(at), &body.data_json())? as u64;
+        let id = events::insert_event(self.c(), body.kind(), to_ms(at), &body.data_json())? as u64;
         self.pending.push(CentreEvent { id, at, body });
         Ok(id)
     }
@@ -198,8 +198,8 @@ impl Writer {
         let expired = q::expire_before(self.c(), day, at)?;
         q::purge_citizen_before(self.c(), day)?;
         q::reset_counters_for_new_day(self.c(), at)?;
-        q::prune_events(self.c(), to_ms(now - Duration::days(EVENT_RETENTION_DAYS)))?;
-        q::meta_set(self.c(), "current_day", &day.to_string())?;
+        events::prune_events(self.c(), to_ms(now - Duration::days(EVENT_RETENTION_DAYS)))?;
+        meta::meta_set(self.c(), "current_day", &day.to_string())?;
         self.current_day = Some(day);
         if previous.is_some() {
             tracing::info!(%day, expired, "new service day");

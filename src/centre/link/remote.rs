@@ -10,7 +10,7 @@ use crate::centre::client::{ApiClient, LinkError};
 use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::rating::RatingLevel;
-use crate::store::{outbox, queue as meta, to_ms, Store, StoreError};
+use crate::store::{meta, outbox, to_ms, Store, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
