@@ -6,7 +6,7 @@ mod sections;
 mod validate;
 
 pub use self::sections::*;
-pub use self::validate::{parse, parse_period, parse_size, ConfigError, ConfigIssue};
+pub use self::validate::{parse, parse_size, ConfigError, ConfigIssue};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -219,12 +219,5 @@ mod tests {
     #[test]
     fn syntax_error_is_reported() {
         assert!(parse("[kiosk\n").is_err());
-    }
-
-    #[test]
-    fn periods_parse() {
-        assert_eq!(parse_period("07:30-11:30"), Some((450, 690)));
-        assert_eq!(parse_period("11:30-07:30"), None);
-        assert_eq!(parse_period("7:30-11:30"), None);
     }
 }

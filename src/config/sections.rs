@@ -1,6 +1,7 @@
 //! The sections of the config file, one struct each, with their defaults.
 
 use super::{Language, ThemeVariant};
+use crate::domain::queue_rules::{Schedule, ServiceRules};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -213,6 +214,13 @@ impl Default for ServiceConfig {
             days: vec![1, 2, 3, 4, 5],
             daily_cap: 0,
         }
+    }
+}
+
+impl From<&ServiceConfig> for ServiceRules {
+    /// Periods that do not parse are left out (validation reports them).
+    fn from(s: &ServiceConfig) -> Self {
+        ServiceRules { schedule: Schedule::new(&s.hours, &s.days), daily_cap: s.daily_cap }
     }
 }
 

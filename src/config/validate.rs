@@ -2,6 +2,7 @@
 //! wrong types and bad values, each named by its key path with a hint.
 
 use super::Config;
+use crate::domain::queue_rules::parse_period;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -110,19 +111,6 @@ pub fn parse_size(s: &str) -> Option<(u32, u32)> {
     let (w, h) = s.split_once(['x', 'X'])?;
     let (w, h) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
     ((200..=8000).contains(&w) && (200..=8000).contains(&h)).then_some((w, h))
-}
-
-fn parse_hhmm(s: &str) -> Option<u32> {
-    let (h, m) = s.split_once(':')?;
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60 && s.len() == 5).then_some(h * 60 + m)
-}
-
-/// Parses `HH:MM-HH:MM` into minutes since midnight.
-pub fn parse_period(s: &str) -> Option<(u32, u32)> {
-    let (a, b) = s.split_once('-')?;
-    let (a, b) = (parse_hhmm(a.trim())?, parse_hhmm(b.trim())?);
-    (a < b).then_some((a, b))
 }
 
 fn validate(c: &Config) -> Vec<ConfigIssue> {

@@ -95,13 +95,7 @@ impl Writer {
             }
             None => {
                 let sd = q::service_day(self.c(), today, &svc.code)?;
-                match queue_rules::availability(
-                    now,
-                    &setup.schedules[&svc.code],
-                    svc.daily_cap,
-                    sd.issued,
-                    setup.always_open,
-                ) {
+                match setup.rules[&svc.code].availability(now, sd.issued, setup.always_open) {
                     Availability::Open => {}
                     Availability::Closed { next_open } => return Err(CentreError::Closed { next_open }),
                     Availability::CapReached { next_open } => {

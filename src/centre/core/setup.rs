@@ -3,14 +3,15 @@
 use crate::centre::api::PriorityGroup;
 use crate::config::{Config, ServiceConfig};
 use crate::domain::dossier::WorkCalendar;
-use crate::domain::queue_rules::Schedule;
+use crate::domain::queue_rules::ServiceRules;
 use std::collections::{BTreeMap, HashMap};
 
 /// What the centre knows from its config (fixed while it runs).
 #[derive(Debug)]
 pub(super) struct Setup {
     pub(super) services: Vec<ServiceConfig>,
-    pub(super) schedules: HashMap<String, Schedule>,
+    /// Service code -> its opening hours and daily cap.
+    pub(super) rules: HashMap<String, ServiceRules>,
     /// Counter number -> codes of the services it serves (config order).
     pub(super) counters: BTreeMap<u32, Vec<String>>,
     pub(super) priority_groups: Vec<PriorityGroup>,
@@ -41,7 +42,7 @@ impl Setup {
         }
         Setup {
             services: cfg.queue.services.clone(),
-            schedules: cfg.queue.services.iter().map(|s| (s.code.clone(), Schedule::of(s))).collect(),
+            rules: cfg.queue.services.iter().map(|s| (s.code.clone(), ServiceRules::from(s))).collect(),
             counters,
             priority_groups: cfg
                 .queue

@@ -45,8 +45,7 @@ pub(super) fn service_info(
     now: DateTime<Utc>,
 ) -> Result<ServiceInfo, CentreError> {
     let sd: ServiceDay = q::service_day(c, today, &s.code)?;
-    let availability =
-        queue_rules::availability(now, &setup.schedules[&s.code], s.daily_cap, sd.issued, setup.always_open);
+    let availability = setup.rules[&s.code].availability(now, sd.issued, setup.always_open);
     let ahead =
         queue_rules::people_ahead(false, sd.waiting_normal, sd.waiting_priority, setup.priority_streak);
     Ok(ServiceInfo {
