@@ -43,7 +43,7 @@ pub fn center(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-        let db = crate::store::centre_db_path(&cfg);
+        let db = crate::store::centre_db_path(&cfg.data_dir());
         println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
         serve(cfg, listener, async {
             let _ = tokio::signal::ctrl_c().await;

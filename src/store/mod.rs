@@ -17,7 +17,6 @@ pub mod outbox;
 pub mod queue;
 pub mod ratings;
 
-use crate::config::Config;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -115,14 +114,14 @@ impl Store {
     }
 }
 
-/// Path of the built-in centre's database for this config.
-pub fn centre_db_path(cfg: &Config) -> PathBuf {
-    cfg.data_dir().join(CENTRE_DB)
+/// Path of the built-in centre's database in the data directory.
+pub fn centre_db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(CENTRE_DB)
 }
 
-/// Path of the kiosk's database (outbox) for this config.
-pub fn kiosk_db_path(cfg: &Config) -> PathBuf {
-    cfg.data_dir().join(KIOSK_DB)
+/// Path of the kiosk's database (outbox) in the data directory.
+pub fn kiosk_db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(KIOSK_DB)
 }
 
 /// Milliseconds since the Unix epoch, the time unit stored in every table.

@@ -79,7 +79,7 @@ impl Drop for Inner {
 impl Centre {
     /// Opens the built-in centre on `centre.sqlite3` in the config's data directory.
     pub fn open(cfg: &Config) -> Result<Centre, CentreError> {
-        Self::open_at(store::centre_db_path(cfg), cfg, clock::system())
+        Self::open_at(store::centre_db_path(&cfg.data_dir()), cfg, clock::system())
     }
 
     /// Opens a centre on a given database file with a given clock (tests mock midnight).

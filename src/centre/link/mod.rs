@@ -113,7 +113,7 @@ impl KioskLink {
             Ok(KioskLink::Local(LocalLink::new(centre, &cfg.kiosk.id)))
         } else {
             let link =
-                RemoteLink::open(cfg, store::kiosk_db_path(cfg), clock::system(), LinkOptions::default())?;
+                RemoteLink::open(cfg, store::kiosk_db_path(&cfg.data_dir()), clock::system(), LinkOptions::default())?;
             Ok(KioskLink::Remote(link))
         }
     }
