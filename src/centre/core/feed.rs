@@ -33,7 +33,7 @@ impl Centre {
 
     /// Live events only (no replay); see [`Centre::feed`] for a gap-free stream.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<CentreEvent>> {
-        self.inner.events.subscribe()
+        self.engine.events.subscribe()
     }
 
     /// A gap-free event stream: with `last_event_id`, first every stored event

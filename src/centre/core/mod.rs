@@ -45,16 +45,18 @@ use self::writer::{Job, Writer};
 /// thread ends and the database closes) when the last handle is dropped.
 #[derive(Clone)]
 pub struct Centre {
-    inner: Arc<Inner>,
+    engine: Arc<Engine>,
 }
 
 impl std::fmt::Debug for Centre {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Centre").field("path", &self.inner.path).finish_non_exhaustive()
+        f.debug_struct("Centre").field("path", &self.engine.path).finish_non_exhaustive()
     }
 }
 
-struct Inner {
+/// What the handles share: the config's setup, the clock, the writer thread and
+/// its job channel, the pool of read connections and the live event channel.
+struct Engine {
     setup: Arc<Setup>,
     clock: Arc<dyn Clock>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -65,7 +67,7 @@ struct Inner {
     stats: Arc<WriterStats>,
 }
 
-impl Drop for Inner {
+impl Drop for Engine {
     fn drop(&mut self) {
         // Closing the channel ends the writer after its current batch; wait for
         // it so the database is closed when the last handle is gone.
@@ -110,7 +112,7 @@ impl Centre {
             .spawn(move || writer.run(rx))
             .map_err(|e| CentreError::Store(format!("cannot start the writer thread: {e}")))?;
         Ok(Centre {
-            inner: Arc::new(Inner {
+            engine: Arc::new(Engine {
                 setup,
                 clock,
                 jobs: Mutex::new(Some(tx)),
@@ -125,19 +127,19 @@ impl Centre {
 
     /// Group-commit counters of the writer.
     pub fn writer_stats(&self) -> (u64, u64) {
-        self.inner.stats.get()
+        self.engine.stats.get()
     }
 
     pub fn db_path(&self) -> &Path {
-        &self.inner.path
+        &self.engine.path
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        self.inner.clock.now()
+        self.engine.clock.now()
     }
 
     /// The URL a ticket's QR encodes.
     pub fn tracking_url(&self, code: &str) -> String {
-        self.inner.setup.tracking_url(code)
+        self.engine.setup.tracking_url(code)
     }
 }

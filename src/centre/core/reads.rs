@@ -24,10 +24,10 @@ impl Centre {
         &self,
         f: impl FnOnce(&Connection, &Setup, NaiveDate, DateTime<Utc>) -> Result<T, CentreError> + Send + 'static,
     ) -> Result<T, CentreError> {
-        let readers = self.inner.readers.clone();
-        let path = self.inner.path.clone();
-        let setup = self.inner.setup.clone();
-        let now = self.inner.clock.now();
+        let readers = self.engine.readers.clone();
+        let path = self.engine.path.clone();
+        let setup = self.engine.setup.clone();
+        let now = self.engine.clock.now();
         tokio::task::spawn_blocking(move || {
             let taken = readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
             let store = match taken {

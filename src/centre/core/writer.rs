@@ -53,7 +53,7 @@ impl Centre {
         let (tx, rx) = oneshot::channel();
         let job = Job { run: Box::new(move |w, now| f(w, now).map(|t| Box::new(t) as AnyBox)), reply: tx };
         {
-            let guard = self.inner.jobs.lock().unwrap_or_else(|p| p.into_inner());
+            let guard = self.engine.jobs.lock().unwrap_or_else(|p| p.into_inner());
             let sender = guard.as_ref().ok_or(CentreError::Unavailable)?;
             sender.send(job).map_err(|_| CentreError::Unavailable)?;
         }

@@ -2,7 +2,7 @@
 //! number of this kiosk's reserved range and goes to the outbox, and the
 //! citizen's view of it is built from the cached service list.
 
-use super::remote::RemoteInner;
+use super::remote::RemoteState;
 use super::{TicketRequest, KIND_TICKET};
 use crate::centre::api::*;
 use crate::centre::client::LinkError;
@@ -13,7 +13,7 @@ use crate::store::{outbox, to_ms, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::TransactionBehavior;
 
-impl RemoteInner {
+impl RemoteState {
     /// Takes the next reserved number and queues the ticket, in one fsynced transaction.
     pub(super) async fn issue_offline(&self, req: &TicketRequest) -> Result<IssuedTicket, LinkError> {
         let cache = self.cache().ok_or_else(|| {

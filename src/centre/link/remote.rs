@@ -20,10 +20,13 @@ use tokio::sync::{watch, Notify};
 /// The HTTP link with offline numbers and an outbox.
 #[derive(Clone)]
 pub struct RemoteLink {
-    inner: Arc<RemoteInner>,
+    state: Arc<RemoteState>,
 }
 
-pub(super) struct RemoteInner {
+/// What the link's handles share with the sync task: the HTTP client, the
+/// kiosk's database (outbox, offline numbers), the status the UI watches, the
+/// cached service list, and the task itself (aborted with the last handle).
+pub(super) struct RemoteState {
     pub(super) client: ApiClient,
     pub(super) kiosk_id: String,
     pub(super) range: (u32, u32),
@@ -36,7 +39,7 @@ pub(super) struct RemoteInner {
     pub(super) task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
-impl Drop for RemoteInner {
+impl Drop for RemoteState {
     fn drop(&mut self) {
         if let Some(t) = self.task.lock().unwrap_or_else(|p| p.into_inner()).take() {
             t.abort();
@@ -63,7 +66,7 @@ impl RemoteLink {
             .map_err(local_err)?
             .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok());
         let status = LinkStatus { mode: LinkMode::Online, since: clock.now(), outbox_len, last_error: None };
-        let inner = Arc::new(RemoteInner {
+        let state = Arc::new(RemoteState {
             client,
             kiosk_id: cfg.kiosk.id.clone(),
             range: (cfg.offline.range_start, cfg.offline.range_end),
@@ -75,79 +78,79 @@ impl RemoteLink {
             last_refresh: Mutex::new(None),
             task: Mutex::new(None),
         });
-        let task = tokio::spawn(sync_loop(Arc::downgrade(&inner), inner.wake.clone(), opts));
-        *inner.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
-        Ok(RemoteLink { inner })
+        let task = tokio::spawn(sync_loop(Arc::downgrade(&state), state.wake.clone(), opts));
+        *state.task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+        Ok(RemoteLink { state })
     }
 
     pub fn client(&self) -> &ApiClient {
-        &self.inner.client
+        &self.state.client
     }
 
     pub fn status(&self) -> LinkStatus {
-        self.inner.status.borrow().clone()
+        self.state.status.borrow().clone()
     }
 
     pub(super) fn watch_status(&self) -> watch::Receiver<LinkStatus> {
-        self.inner.status.subscribe()
+        self.state.status.subscribe()
     }
 
     /// Items the centre refused for good (kept for diagnosis).
     pub async fn dead_items(&self) -> Result<Vec<outbox::OutboxItem>, LinkError> {
-        self.inner.db(|c| outbox::dead(c)).await
+        self.state.db(|c| outbox::dead(c)).await
     }
 
     pub(super) async fn services(&self) -> Result<Vec<ServiceInfo>, LinkError> {
-        let inner = &self.inner;
-        if inner.mode() != LinkMode::Offline {
-            match inner.refresh_services().await {
+        let state = &self.state;
+        if state.mode() != LinkMode::Offline {
+            match state.refresh_services().await {
                 Ok(r) => return Ok(r.services),
-                Err(e) if e.is_connectivity() => inner.set_offline(&e),
+                Err(e) if e.is_connectivity() => state.set_offline(&e),
                 Err(e) => return Err(e),
             }
         }
-        let now = inner.clock.now();
+        let now = state.clock.now();
         let cache =
-            inner.cache().ok_or_else(|| LinkError::Unreachable("no service list cached yet".into()))?;
+            state.cache().ok_or_else(|| LinkError::Unreachable("no service list cached yet".into()))?;
         Ok(cache.services.iter().map(|s| offline_view(s, &cache, now)).collect())
     }
 
     pub(super) async fn issue_ticket(&self, req: &TicketRequest) -> Result<IssuedTicket, LinkError> {
-        let inner = &self.inner;
-        if inner.mode() != LinkMode::Offline {
+        let state = &self.state;
+        if state.mode() != LinkMode::Offline {
             // A retry of a tap that already got an offline number must not get a
             // second (online) ticket. (Offline, issue_offline checks this itself.)
             let key = req.idempotency_key.clone();
-            if let Some(item) = inner.db(move |c| outbox::by_key(c, &key)).await? {
+            if let Some(item) = state.db(move |c| outbox::by_key(c, &key)).await? {
                 if item.kind == KIND_TICKET {
-                    return inner.offline_ticket_view(&parse_ticket_item(&item).map_err(local_err)?);
+                    return state.offline_ticket_view(&parse_ticket_item(&item).map_err(local_err)?);
                 }
             }
-            match inner.client.issue_ticket(&req.to_api(&inner.kiosk_id)).await {
+            match state.client.issue_ticket(&req.to_api(&state.kiosk_id)).await {
                 Ok(t) => {
-                    inner.set_online();
+                    state.set_online();
                     return Ok(t);
                 }
                 Err(e) if e.is_connectivity() => {
                     tracing::warn!(error = %e, "centre unreachable; issuing an offline number");
-                    inner.set_offline(&e);
+                    state.set_offline(&e);
                 }
                 Err(e) => return Err(e),
             }
         }
-        inner.issue_offline(req).await
+        state.issue_offline(req).await
     }
 
     pub(super) async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
-        let inner = &self.inner;
-        match inner.client.dossier(code).await {
+        let state = &self.state;
+        match state.client.dossier(code).await {
             Ok(d) => {
-                inner.set_online();
+                state.set_online();
                 Ok(d)
             }
             Err(e) => {
                 if e.is_connectivity() {
-                    inner.set_offline(&e);
+                    state.set_offline(&e);
                 }
                 Err(e)
             }
@@ -156,25 +159,25 @@ impl RemoteLink {
 
     /// This kiosk's queued rating under `key`, if any.
     async fn queued_rating(&self, key: String) -> Result<Option<RatingRequest>, LinkError> {
-        let item = self.inner.db(move |c| outbox::by_key(c, &key)).await?;
+        let item = self.state.db(move |c| outbox::by_key(c, &key)).await?;
         Ok(item
             .filter(|i| i.kind == KIND_RATING && !i.dead)
             .and_then(|i| serde_json::from_str::<RatingRequest>(&i.payload).ok()))
     }
 
     pub(super) async fn rating_context(&self, ticket: &TicketRef) -> Result<RatingLookup, LinkError> {
-        let inner = &self.inner;
+        let state = &self.state;
         let key = RatingSubmission::new(Some(ticket.clone()), RatingLevel::Satisfied)
-            .idempotency_key(&inner.kiosk_id);
+            .idempotency_key(&state.kiosk_id);
         let queued = self.queued_rating(key).await?.is_some();
-        if inner.mode() != LinkMode::Offline {
-            match inner.client.rating_context(&ticket.query()).await {
+        if state.mode() != LinkMode::Offline {
+            match state.client.rating_context(&ticket.query()).await {
                 Ok(mut ctx) => {
-                    inner.set_online();
+                    state.set_online();
                     ctx.already_rated |= queued;
                     return Ok(RatingLookup::Found(ctx));
                 }
-                Err(e) if e.is_connectivity() => inner.set_offline(&e),
+                Err(e) if e.is_connectivity() => state.set_offline(&e),
                 Err(e) => return Err(e),
             }
         }
@@ -182,8 +185,8 @@ impl RemoteLink {
     }
 
     pub(super) async fn rate(&self, sub: &RatingSubmission) -> Result<RatingResult, LinkError> {
-        let inner = &self.inner;
-        let key = sub.idempotency_key(&inner.kiosk_id);
+        let state = &self.state;
+        let key = sub.idempotency_key(&state.kiosk_id);
         if let Some(earlier) = self.queued_rating(key.clone()).await? {
             // Queued before: a retry of the same choice is fine, a new choice is a second rating.
             let same =
@@ -194,11 +197,11 @@ impl RemoteLink {
                 RatingResult::AlreadyRated
             });
         }
-        let api = sub.to_api(&inner.kiosk_id, inner.clock.now());
-        if inner.mode() != LinkMode::Offline {
-            match inner.client.rate(&api).await {
+        let api = sub.to_api(&state.kiosk_id, state.clock.now());
+        if state.mode() != LinkMode::Offline {
+            match state.client.rate(&api).await {
                 Ok(r) => {
-                    inner.set_online();
+                    state.set_online();
                     return Ok(RatingResult::Recorded { receipt: Some(r), queued: false });
                 }
                 Err(LinkError::Rejected { code, .. }) if code == "already_rated" => {
@@ -206,14 +209,14 @@ impl RemoteLink {
                 }
                 Err(e) if e.is_connectivity() => {
                     tracing::warn!(error = %e, "centre unreachable; the rating is queued");
-                    inner.set_offline(&e);
+                    state.set_offline(&e);
                 }
                 Err(e) => return Err(e),
             }
         }
         let payload = serde_json::to_string(&api).expect("rating serialises");
-        let now = to_ms(inner.clock.now());
-        let len = inner
+        let now = to_ms(state.clock.now());
+        let len = state
             .db(move |c| {
                 let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 outbox::push(&tx, KIND_RATING, &key, &payload, now)?;
@@ -222,35 +225,35 @@ impl RemoteLink {
                 Ok(len)
             })
             .await?;
-        inner.set_outbox_len(len);
-        inner.wake.notify_one();
+        state.set_outbox_len(len);
+        state.wake.notify_one();
         Ok(RatingResult::Recorded { receipt: None, queued: true })
     }
 
     pub(super) async fn heartbeat(&self, health: &DeviceHealth) -> Result<(), LinkError> {
-        let inner = &self.inner;
+        let state = &self.state;
         let req = HeartbeatRequest {
             printer_status: health.printer_status.clone(),
             scanner_connected: health.scanner_connected,
-            outbox_len: inner.status.borrow().outbox_len,
+            outbox_len: state.status.borrow().outbox_len,
             app_version: health.app_version.clone(),
-            sent_at: Some(inner.clock.now()),
+            sent_at: Some(state.clock.now()),
         };
         let payload = serde_json::to_string(&req).expect("heartbeat serialises");
-        let now = to_ms(inner.clock.now());
-        let len = inner
+        let now = to_ms(state.clock.now());
+        let len = state
             .db(move |c| {
                 outbox::put_latest(c, KIND_HEARTBEAT, KIND_HEARTBEAT, &payload, now)?;
                 outbox::len(c)
             })
             .await?;
-        inner.set_outbox_len(len);
-        inner.wake.notify_one();
+        state.set_outbox_len(len);
+        state.wake.notify_one();
         Ok(())
     }
 }
 
-impl RemoteInner {
+impl RemoteState {
     pub(super) async fn db<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,

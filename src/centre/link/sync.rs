@@ -2,7 +2,7 @@
 //! while offline, refreshes the service list while online and idle, and backs
 //! off after a failure.
 
-use super::remote::RemoteInner;
+use super::remote::RemoteState;
 use super::{LinkMode, LinkOptions, KIND_HEARTBEAT, KIND_RATING, KIND_TICKET};
 use crate::centre::api::*;
 use crate::centre::client::LinkError;
@@ -21,7 +21,7 @@ enum Step {
     Failed,
 }
 
-impl RemoteInner {
+impl RemoteState {
     /// One round of the sync task.
     async fn sync_step(&self, refresh_every: Duration) -> Step {
         let item = match self.db(|c| outbox::oldest(c)).await {
@@ -130,12 +130,12 @@ impl RemoteInner {
     }
 }
 
-pub(super) async fn sync_loop(weak: Weak<RemoteInner>, wake: Arc<Notify>, opts: LinkOptions) {
+pub(super) async fn sync_loop(weak: Weak<RemoteState>, wake: Arc<Notify>, opts: LinkOptions) {
     let mut backoff = opts.retry_min;
     loop {
         let step = {
-            let Some(inner) = weak.upgrade() else { return };
-            inner.sync_step(opts.refresh_every).await
+            let Some(state) = weak.upgrade() else { return };
+            state.sync_step(opts.refresh_every).await
         };
         let wait = match step {
             Step::Progress => {
