@@ -1,8 +1,10 @@
 //! kill -9 of a centre process in the middle of a burst of tickets.
 //!
-//! The test binary re-executes itself (the main binary's CLI is not wired to
-//! the centre yet): `crash_child_entry` runs a centre server when
-//! `MOTCUA_CRASH_CHILD` is set, and the test kills that process with SIGKILL.
+//! The test binary re-executes itself rather than running `motcua-kiosk centre`:
+//! `crash_child_entry` (run when `MOTCUA_CRASH_CHILD` is set) serves a centre on
+//! exactly the given database file and port with the tests' config and prints
+//! the address it bound (port 0 picks a free one, which the restart reuses);
+//! the test kills that process with SIGKILL.
 
 mod common;
 

@@ -53,7 +53,7 @@ pub struct CentreConfig {
     pub token: String,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
-    /// Where the built-in centre listens (`center` command, and the embedded
+    /// Where the built-in centre listens (`centre` command, and the embedded
     /// default so a display or second kiosk can connect). Empty: do not listen.
     pub listen: String,
     /// Tokens the built-in centre accepts (devices). Empty: only `token` above.
