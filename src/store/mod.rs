@@ -19,6 +19,7 @@ pub mod ratings;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a connection waits for another writer before `SQLITE_BUSY`.
@@ -46,6 +47,43 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+}
+
+/// A [`StoreError`] that can be cloned and compared, for the errors that carry
+/// one as their source (the centre's, the kiosk link's) and must stay cheap to
+/// clone. It reads and chains like the error it holds; two are equal when they
+/// say the same thing.
+#[derive(Debug, Clone)]
+pub struct SharedStoreError(Arc<StoreError>);
+
+impl SharedStoreError {
+    pub fn get(&self) -> &StoreError {
+        &self.0
+    }
+}
+
+impl From<StoreError> for SharedStoreError {
+    fn from(e: StoreError) -> Self {
+        SharedStoreError(Arc::new(e))
+    }
+}
+
+impl std::fmt::Display for SharedStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for SharedStoreError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
 }
 
 /// An open, migrated database.

@@ -2,6 +2,7 @@
 
 use crate::centre::api::ApiError;
 use crate::centre::core::CentreError;
+use crate::store::{SharedStoreError, StoreError};
 use crate::domain::localtime::to_local;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
@@ -27,8 +28,14 @@ pub enum LinkError {
     OfflineRangeExhausted,
     #[error("the centre refused the request: {code} ({message})")]
     Rejected { status: u16, code: String, message: String },
+    /// A local failure without an error to keep (a bad centre URL, an
+    /// unreadable outbox item).
     #[error("local storage failed: {0}")]
     Local(String),
+    /// The kiosk's database (or the built-in centre's) failed; the store's error
+    /// is kept as the source, for the log.
+    #[error("local storage failed: {0}")]
+    Storage(#[source] SharedStoreError),
 }
 
 fn when(t: &Option<DateTime<Utc>>) -> Option<String> {
@@ -52,7 +59,7 @@ impl LinkError {
             LinkError::UnknownService => "unknown_service",
             LinkError::OfflineRangeExhausted => "offline_range_exhausted",
             LinkError::Rejected { .. } => "rejected",
-            LinkError::Local(_) => "local_error",
+            LinkError::Local(_) | LinkError::Storage(_) => "local_error",
         }
     }
 
@@ -92,7 +99,7 @@ impl LinkError {
                 "Máy đang mất kết nối và đã hết số dự phòng. Vui lòng liên hệ nhân viên.".into()
             }
             LinkError::Rejected { message, .. } => format!("Trung tâm từ chối yêu cầu: {message}"),
-            LinkError::Local(_) => "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into(),
+            LinkError::Local(_) | LinkError::Storage(_) => "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into(),
         }
     }
 
@@ -122,7 +129,7 @@ impl LinkError {
                 "The kiosk is offline and has used all its reserve numbers. Please ask a staff member.".into()
             }
             LinkError::Rejected { message, .. } => format!("The centre refused the request: {message}"),
-            LinkError::Local(_) => "Local storage error. Please call technical staff.".into(),
+            LinkError::Local(_) | LinkError::Storage(_) => "Local storage error. Please call technical staff.".into(),
         }
     }
 
@@ -154,6 +161,13 @@ impl LinkError {
     }
 }
 
+impl From<StoreError> for LinkError {
+    /// The kiosk's own database.
+    fn from(e: StoreError) -> Self {
+        LinkError::Storage(e.into())
+    }
+}
+
 impl From<CentreError> for LinkError {
     /// For the built-in centre called in process.
     fn from(e: CentreError) -> Self {
@@ -162,7 +176,8 @@ impl From<CentreError> for LinkError {
             CentreError::Closed { next_open } => LinkError::Closed { next_open },
             CentreError::CapReached { next_open } => LinkError::CapReached { next_open },
             CentreError::Unavailable => LinkError::Unreachable("the built-in centre has stopped".into()),
-            CentreError::Store(m) => LinkError::Local(m),
+            CentreError::Store(e) => LinkError::Storage(e),
+            CentreError::Internal(m) => LinkError::Local(m),
             other => LinkError::Rejected {
                 status: other.status(),
                 code: other.code().into(),

@@ -1,7 +1,7 @@
 //! The centre's error type: what went wrong, its stable API code and HTTP status.
 
 use crate::centre::api::ApiError;
-use crate::store::StoreError;
+use crate::store::{SharedStoreError, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -38,8 +38,14 @@ pub enum CentreError {
     AmbiguousTicket,
     #[error("the import file has {} problem(s): {}", .0.len(), .0.join("; "))]
     InvalidImport(Vec<String>),
+    /// The database failed; the store's error is kept as the source, for the log.
     #[error("the centre's database failed: {0}")]
-    Store(String),
+    Store(#[source] SharedStoreError),
+    /// A step around the database failed (the writer thread, a read task, a
+    /// job that panicked, a row that vanished inside its transaction). Callers
+    /// see the same `store_error` as for [`CentreError::Store`].
+    #[error("the centre's database failed: {0}")]
+    Internal(String),
     #[error("the centre is shutting down")]
     Unavailable,
 }
@@ -64,7 +70,7 @@ impl CentreError {
             CentreError::AnonymousNotAllowed => "anonymous_not_allowed",
             CentreError::AmbiguousTicket => "ambiguous_ticket",
             CentreError::InvalidImport(_) => "invalid_import",
-            CentreError::Store(_) => "store_error",
+            CentreError::Store(_) | CentreError::Internal(_) => "store_error",
             CentreError::Unavailable => "unavailable",
         }
     }
@@ -88,7 +94,7 @@ impl CentreError {
             | CentreError::AlreadyRated
             | CentreError::TicketNotServed
             | CentreError::AmbiguousTicket => 409,
-            CentreError::Store(_) => 500,
+            CentreError::Store(_) | CentreError::Internal(_) => 500,
             CentreError::Unavailable => 503,
         }
     }
@@ -107,12 +113,12 @@ impl CentreError {
 
 impl From<StoreError> for CentreError {
     fn from(e: StoreError) -> Self {
-        CentreError::Store(e.to_string())
+        CentreError::Store(e.into())
     }
 }
 
 impl From<rusqlite::Error> for CentreError {
     fn from(e: rusqlite::Error) -> Self {
-        CentreError::Store(e.to_string())
+        CentreError::Store(StoreError::from(e).into())
     }
 }

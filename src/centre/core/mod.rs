@@ -110,7 +110,7 @@ impl Centre {
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())
             .spawn(move || writer.run(rx))
-            .map_err(|e| CentreError::Store(format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| CentreError::Internal(format!("cannot start the writer thread: {e}")))?;
         Ok(Centre {
             engine: Arc::new(Engine {
                 setup,

@@ -150,7 +150,7 @@ impl Writer {
         }
         q::save_service_day(self.c(), day, &svc.code, &sd)?;
         let row = q::ticket_by_id(self.c(), id)?
-            .ok_or_else(|| CentreError::Store("inserted ticket vanished".into()))?;
+            .ok_or_else(|| CentreError::Internal("inserted ticket vanished".into()))?;
         // A live ticket is the newest: everyone waiting in its class is ahead.
         let ahead = (!offline && status == TicketStatus::Waiting)
             .then(|| queue_rules::people_ahead(prio, same_before, other, setup.priority_streak));
@@ -228,7 +228,7 @@ impl Writer {
         }
         tracing::info!(from = %row.number, to = %n, "ticket renumbered to its printed offline number");
         q::ticket_by_id(self.c(), row.id)?
-            .ok_or_else(|| CentreError::Store("renumbered ticket vanished".into()))
+            .ok_or_else(|| CentreError::Internal("renumbered ticket vanished".into()))
     }
 
     pub(super) fn counter_action(
@@ -390,7 +390,7 @@ impl Writer {
         }
         .expect("pick_class only picks a class that has a ticket");
         let row = q::ticket_by_id(self.c(), id)?
-            .ok_or_else(|| CentreError::Store("picked ticket vanished".into()))?;
+            .ok_or_else(|| CentreError::Internal("picked ticket vanished".into()))?;
         Ok(Some((row, class)))
     }
 

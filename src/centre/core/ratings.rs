@@ -9,7 +9,7 @@ use crate::domain::rating::{IndexScores, Tally, INDICES};
 use crate::domain::ticket::TicketNumber;
 use crate::store::queue::{self as q, TicketRow};
 use crate::store::ratings::{self as r, RatingRow};
-use crate::store::{from_ms, to_ms};
+use crate::store::{from_ms, to_ms, StoreError};
 use chrono::{Duration, NaiveDate};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -203,7 +203,7 @@ fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError
     Ok(RatingReceipt {
         id: row.id as u64,
         level: RatingLevel::from_value(row.level)
-            .ok_or_else(|| CentreError::Store(format!("rating {}: invalid level", row.id)))?,
+            .ok_or_else(|| CentreError::from(StoreError::Corrupt(format!("rating {}: invalid level", row.id))))?,
         ticket_number: ticket.as_ref().map(|t| t.number.clone()),
         service: row.service.clone(),
         counter: row.counter,

@@ -7,7 +7,7 @@ use crate::centre::api::*;
 use crate::domain::localtime::service_day;
 use crate::store::queue as q;
 use crate::store::{events, kiosks};
-use crate::store::{from_ms, Store};
+use crate::store::{from_ms, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
@@ -42,7 +42,7 @@ impl Centre {
             r
         })
         .await
-        .map_err(|e| CentreError::Store(format!("read task failed: {e}")))?
+        .map_err(|e| CentreError::Internal(format!("read task failed: {e}")))?
     }
 
     /// Services with live figures (waiting, issued today, availability, forecast).
@@ -176,10 +176,11 @@ impl Centre {
                 let (n, p) =
                     (q::count_waiting(c, today, &s.code, false)?, q::count_waiting(c, today, &s.code, true)?);
                 if (sd.waiting_normal, sd.waiting_priority) != (n, p) {
-                    return Err(CentreError::Store(format!(
+                    return Err(StoreError::Corrupt(format!(
                         "service {}: stored waiting {}/{} but tickets say {n}/{p}",
                         s.code, sd.waiting_normal, sd.waiting_priority
-                    )));
+                    ))
+                    .into());
                 }
             }
             Ok(())

@@ -136,7 +136,7 @@ impl Writer {
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self, now)))
                         .unwrap_or_else(|_| {
                             tracing::error!("a write job panicked; its changes are rolled back");
-                            Err(CentreError::Store("internal error (see the centre log)".into()))
+                            Err(CentreError::Internal("internal error (see the centre log)".into()))
                         });
                     let end = if r.is_ok() { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
                     match self.c().execute_batch(end) {

@@ -47,9 +47,6 @@ impl Drop for RemoteState {
     }
 }
 
-pub(super) fn local_err(e: StoreError) -> LinkError {
-    LinkError::Local(e.to_string())
-}
 
 impl RemoteLink {
     /// Opens the kiosk database at `db` and starts the sync task (inside a Tokio runtime).
@@ -60,10 +57,10 @@ impl RemoteLink {
         opts: LinkOptions,
     ) -> Result<RemoteLink, LinkError> {
         let client = ApiClient::from_config(cfg)?;
-        let store = Store::open(db.as_ref()).map_err(local_err)?;
-        let outbox_len = outbox::len(store.conn()).map_err(local_err)?;
+        let store = Store::open(db.as_ref())?;
+        let outbox_len = outbox::len(store.conn())?;
         let cache = meta::meta_get(store.conn(), SERVICES_CACHE_KEY)
-            .map_err(local_err)?
+            ?
             .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok());
         let status = LinkStatus { mode: LinkMode::Online, since: clock.now(), outbox_len, last_error: None };
         let state = Arc::new(RemoteState {
@@ -123,7 +120,7 @@ impl RemoteLink {
             let key = req.idempotency_key.clone();
             if let Some(item) = state.db(move |c| outbox::by_key(c, &key)).await? {
                 if item.kind == KIND_TICKET {
-                    return state.offline_ticket_view(&parse_ticket_item(&item).map_err(local_err)?);
+                    return state.offline_ticket_view(&parse_ticket_item(&item)?);
                 }
             }
             match state.client.issue_ticket(&req.to_api(&state.kiosk_id)).await {
@@ -261,7 +258,7 @@ impl RemoteState {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            f(guard.conn_mut()).map_err(local_err)
+            f(guard.conn_mut()).map_err(LinkError::from)
         })
         .await
         .map_err(|e| LinkError::Local(format!("storage task failed: {e}")))?
