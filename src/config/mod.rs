@@ -82,7 +82,6 @@ impl ThemeVariant {
     }
 }
 
-
 /// Where the config comes from: `--config`, else `$MOTCUA_CONFIG`, else none (defaults).
 pub fn resolve_path(cli: Option<&Path>) -> Option<PathBuf> {
     cli.map(Path::to_path_buf).or_else(|| std::env::var_os(CONFIG_ENV).map(PathBuf::from))

@@ -320,4 +320,3 @@ impl Default for DossierConfig {
         }
     }
 }
-

@@ -51,7 +51,6 @@ mod tests {
     use super::*;
     use crate::store::Store;
 
-
     #[test]
     fn event_ids_are_never_reused_after_pruning() {
         let dir = tempfile::tempdir().unwrap();
@@ -66,5 +65,4 @@ mod tests {
         assert_eq!(insert_event(c, "x", 11, "{}").unwrap(), 4);
         assert_eq!(events_after(c, 0, 10).unwrap().len(), 1);
     }
-
 }

@@ -220,9 +220,9 @@ impl SearchIndex {
 
 #[cfg(test)]
 mod tests {
+    use super::query::{looks_like_code, split_codes};
     use super::*;
     use crate::domain::procedure::{Channel, Document, Level, Method};
-    use super::query::{looks_like_code, split_codes};
 
     fn proc(code: &str, name: &str, docs: &[&str], keywords: &[&str]) -> Procedure {
         Procedure {

@@ -401,4 +401,3 @@ pub(super) fn split_codes(query: &str) -> (Vec<String>, String) {
     }
     (codes, text)
 }
-

@@ -101,4 +101,3 @@ pub enum FeedItem {
     Event(std::sync::Arc<CentreEvent>),
     Resync(ResyncData),
 }
-

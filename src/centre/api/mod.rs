@@ -5,10 +5,10 @@
 //! Compatibility: fields are only ever added. Clients ignore unknown fields
 //! (serde's default), so a newer centre can serve older kiosks.
 
-pub use crate::domain::ticket::{PriorityGroup, TicketStatus};
 pub use crate::domain::dossier::{Channel, DossierStatus, NextStepKind};
-pub use crate::domain::rating::RatingLevel;
 pub use crate::domain::queue_rules::Availability;
+pub use crate::domain::rating::RatingLevel;
+pub use crate::domain::ticket::{PriorityGroup, TicketStatus};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,8 @@
 
 use crate::centre::api::ApiError;
 use crate::centre::core::CentreError;
-use crate::store::{SharedStoreError, StoreError};
 use crate::domain::localtime::to_local;
+use crate::store::{SharedStoreError, StoreError};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 
@@ -99,7 +99,9 @@ impl LinkError {
                 "Máy đang mất kết nối và đã hết số dự phòng. Vui lòng liên hệ nhân viên.".into()
             }
             LinkError::Rejected { message, .. } => format!("Trung tâm từ chối yêu cầu: {message}"),
-            LinkError::Local(_) | LinkError::Storage(_) => "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into(),
+            LinkError::Local(_) | LinkError::Storage(_) => {
+                "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into()
+            }
         }
     }
 
@@ -129,7 +131,9 @@ impl LinkError {
                 "The kiosk is offline and has used all its reserve numbers. Please ask a staff member.".into()
             }
             LinkError::Rejected { message, .. } => format!("The centre refused the request: {message}"),
-            LinkError::Local(_) | LinkError::Storage(_) => "Local storage error. Please call technical staff.".into(),
+            LinkError::Local(_) | LinkError::Storage(_) => {
+                "Local storage error. Please call technical staff.".into()
+            }
         }
     }
 

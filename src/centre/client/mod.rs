@@ -31,7 +31,6 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// sends keep-alives every 15 s).
 pub const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
 
-
 /// Largest catalog download a kiosk accepts (a provincial catalog is a few MB).
 pub const MAX_CATALOG_BYTES: usize = 32 * 1024 * 1024;
 
@@ -190,7 +189,6 @@ pub fn encode_component(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn components_are_percent_encoded() {

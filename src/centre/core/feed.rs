@@ -3,8 +3,8 @@
 
 use super::{Centre, CentreError};
 use crate::centre::api::*;
-use crate::store::from_ms;
 use crate::store::events;
+use crate::store::from_ms;
 use futures_util::Stream;
 use rusqlite::Connection;
 use std::collections::VecDeque;

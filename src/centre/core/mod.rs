@@ -95,7 +95,8 @@ impl Centre {
         let setup = Arc::new(Setup::new(cfg));
         dossiers::prepare_samples(store.conn_mut(), &setup, clock.now())?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let current_day = meta::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
+        let current_day =
+            meta::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
         let (tx, rx) = mpsc::channel::<Job>();
         let stats = Arc::new(WriterStats::default());
         let writer = Writer {

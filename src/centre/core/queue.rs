@@ -71,7 +71,11 @@ impl Centre {
 }
 
 impl Writer {
-    pub(super) fn issue(&mut self, now: DateTime<Utc>, req: IssueTicketRequest) -> Result<IssueOutcome, CentreError> {
+    pub(super) fn issue(
+        &mut self,
+        now: DateTime<Utc>,
+        req: IssueTicketRequest,
+    ) -> Result<IssueOutcome, CentreError> {
         let setup = self.setup.clone();
         let today = self.today();
         validate_issue(&setup, &req, today)?;

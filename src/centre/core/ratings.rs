@@ -202,8 +202,9 @@ fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError
     };
     Ok(RatingReceipt {
         id: row.id as u64,
-        level: RatingLevel::from_value(row.level)
-            .ok_or_else(|| CentreError::from(StoreError::Corrupt(format!("rating {}: invalid level", row.id))))?,
+        level: RatingLevel::from_value(row.level).ok_or_else(|| {
+            CentreError::from(StoreError::Corrupt(format!("rating {}: invalid level", row.id)))
+        })?,
         ticket_number: ticket.as_ref().map(|t| t.number.clone()),
         service: row.service.clone(),
         counter: row.counter,

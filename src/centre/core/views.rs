@@ -138,7 +138,12 @@ pub(super) fn ticket_view(
     })
 }
 
-pub(super) fn counter_view(c: &Connection, setup: &Setup, today: NaiveDate, n: u32) -> Result<CounterView, CentreError> {
+pub(super) fn counter_view(
+    c: &Connection,
+    setup: &Setup,
+    today: NaiveDate,
+    n: u32,
+) -> Result<CounterView, CentreError> {
     let row: CounterRow = q::counter(c, n)?;
     let current = match row.current_ticket {
         Some(id) => q::ticket_by_id(c, id)?.filter(|t| t.status == TicketStatus::Called && t.day == today),

@@ -112,8 +112,12 @@ impl KioskLink {
             let centre = Centre::open(cfg)?;
             Ok(KioskLink::Local(LocalLink::new(centre, &cfg.kiosk.id)))
         } else {
-            let link =
-                RemoteLink::open(cfg, store::kiosk_db_path(&cfg.data_dir()), clock::system(), LinkOptions::default())?;
+            let link = RemoteLink::open(
+                cfg,
+                store::kiosk_db_path(&cfg.data_dir()),
+                clock::system(),
+                LinkOptions::default(),
+            )?;
             Ok(KioskLink::Remote(link))
         }
     }

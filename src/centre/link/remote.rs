@@ -47,7 +47,6 @@ impl Drop for RemoteState {
     }
 }
 
-
 impl RemoteLink {
     /// Opens the kiosk database at `db` and starts the sync task (inside a Tokio runtime).
     pub fn open(
@@ -59,8 +58,7 @@ impl RemoteLink {
         let client = ApiClient::from_config(cfg)?;
         let store = Store::open(db.as_ref())?;
         let outbox_len = outbox::len(store.conn())?;
-        let cache = meta::meta_get(store.conn(), SERVICES_CACHE_KEY)
-            ?
+        let cache = meta::meta_get(store.conn(), SERVICES_CACHE_KEY)?
             .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok());
         let status = LinkStatus { mode: LinkMode::Online, since: clock.now(), outbox_len, last_error: None };
         let state = Arc::new(RemoteState {

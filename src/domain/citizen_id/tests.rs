@@ -13,8 +13,7 @@ const ADDR: &str = "Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng";
 fn parser_table() {
     // Must hold: each payload parses to the expected (number, name, gender, birth, old
     // id, extra count) or fails with exactly the expected error.
-    type Want =
-        Result<(&'static str, &'static str, Gender, (i32, u32, u32), Option<&'static str>, usize), E>;
+    type Want = Result<(&'static str, &'static str, Gender, (i32, u32, u32), Option<&'static str>, usize), E>;
     let rows: Vec<(&str, String, Want)> = vec![
         (
             "standard chip card",
@@ -28,7 +27,9 @@ fn parser_table() {
         ),
         (
             "NFD name and gender",
-            format!("048185000777||Nguye\u{302}\u{303}n Thi\u{323} Lan|02021985|Nu\u{31b}\u{303}|{ADDR}|20062021"),
+            format!(
+                "048185000777||Nguye\u{302}\u{303}n Thi\u{323} Lan|02021985|Nu\u{31b}\u{303}|{ADDR}|20062021"
+            ),
             Ok(("048185000777", "Nguyễn Thị Lan", Gender::Female, (1985, 2, 2), None, 0)),
         ),
         (
@@ -111,12 +112,32 @@ fn parser_table() {
             format!("048095000123||Nguyễn Văn An|15031995|Nam|{ADDR}|01012030"),
             Err(E::IssuedInFuture),
         ),
-        ("issue date garbage", format!("048095000123||Nguyễn Văn An|15031995|Nam|{ADDR}|2021"), Err(E::BadIssueDate)),
-        ("11-digit number", format!("04809500012||Nguyễn Văn An|15031995|Nam|{ADDR}|20062021"), Err(E::BadNumber)),
-        ("8-digit OLDID", format!("048095000123|20123456|Nguyễn Văn An|15031995|Nam|{ADDR}|20062021"), Err(E::BadOldId)),
-        ("gender Khác", format!("048095000123||Nguyễn Văn An|15031995|Khác|{ADDR}|20062021"), Err(E::BadGender)),
+        (
+            "issue date garbage",
+            format!("048095000123||Nguyễn Văn An|15031995|Nam|{ADDR}|2021"),
+            Err(E::BadIssueDate),
+        ),
+        (
+            "11-digit number",
+            format!("04809500012||Nguyễn Văn An|15031995|Nam|{ADDR}|20062021"),
+            Err(E::BadNumber),
+        ),
+        (
+            "8-digit OLDID",
+            format!("048095000123|20123456|Nguyễn Văn An|15031995|Nam|{ADDR}|20062021"),
+            Err(E::BadOldId),
+        ),
+        (
+            "gender Khác",
+            format!("048095000123||Nguyễn Văn An|15031995|Khác|{ADDR}|20062021"),
+            Err(E::BadGender),
+        ),
         ("empty name", format!("048095000123|||15031995|Nam|{ADDR}|20062021"), Err(E::BadName)),
-        ("five fields", "048095000123||Nguyễn Văn An|15031995|Nam".into(), Err(E::NotEnoughFields { found: 5 })),
+        (
+            "five fields",
+            "048095000123||Nguyễn Văn An|15031995|Nam".into(),
+            Err(E::NotEnoughFields { found: 5 }),
+        ),
         ("just pipes", "|||||||".into(), Err(E::BadNumber)),
     ];
     assert!(rows.len() >= 15);
@@ -132,8 +153,8 @@ fn parser_table() {
                 c.extra_fields().len(),
             )
         });
-        let want = want
-            .map(|(n, name, g, d, o, x)| (n.to_owned(), name.to_owned(), g, d, o.map(str::to_owned), x));
+        let want =
+            want.map(|(n, name, g, d, o, x)| (n.to_owned(), name.to_owned(), g, d, o.map(str::to_owned), x));
         assert_eq!(got, want, "{what}");
     }
 }
@@ -243,8 +264,7 @@ fn gender_spellings() {
 #[test]
 fn arbitrary_input_never_panics() {
     // Must hold: odd and multi-byte inputs give errors, not panics.
-    for p in
-        ["", "|", "ữữữữữữữữữữữữ|||||", "048095000123|ữ|ữ|ữ|ữ|ữ", "\u{0}|\u{0}|\u{0}|\u{0}|\u{0}|\u{0}"]
+    for p in ["", "|", "ữữữữữữữữữữữữ|||||", "048095000123|ữ|ữ|ữ|ữ|ữ", "\u{0}|\u{0}|\u{0}|\u{0}|\u{0}|\u{0}"]
     {
         assert!(CitizenId::parse(p, today()).is_err(), "{p:?}");
     }

@@ -52,20 +52,11 @@ fn overdue_counts_working_days_after_the_appointment() {
     let open = DossierStatus::Processing;
     assert_eq!(Deadline::evaluate(open, fri, fri, &plain), Deadline::Due);
     assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 25), &plain), Deadline::Due);
-    assert_eq!(
-        Deadline::evaluate(open, fri, d(2026, 4, 27), &plain),
-        Deadline::Overdue { working_days: 1 }
-    );
-    assert_eq!(
-        Deadline::evaluate(open, fri, d(2026, 4, 28), &plain),
-        Deadline::Overdue { working_days: 2 }
-    );
+    assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 27), &plain), Deadline::Overdue { working_days: 1 });
+    assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 28), &plain), Deadline::Overdue { working_days: 2 });
     let hol = WorkCalendar::new([d(2026, 4, 27)]);
     assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 27), &hol), Deadline::Due);
-    assert_eq!(
-        Deadline::evaluate(open, fri, d(2026, 4, 28), &hol),
-        Deadline::Overdue { working_days: 1 }
-    );
+    assert_eq!(Deadline::evaluate(open, fri, d(2026, 4, 28), &hol), Deadline::Overdue { working_days: 1 });
     assert_eq!(
         Deadline::evaluate(open, d(2026, 4, 28), fri, &hol),
         Deadline::OnTime { working_days_left: 1 },
