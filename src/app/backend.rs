@@ -2,10 +2,28 @@
 //! built-in centre in this process, or the central backend over HTTP (with the
 //! offline fallback). Screens only see these view types.
 
+use crate::domain::localtime::{time_on_day_en, time_on_day_vi};
+use crate::domain::queue_rules::Availability;
 use crate::domain::rating::{IndexScores, RatingLevel};
 use crate::domain::ticket::{PriorityGroup, TicketStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::BoxFuture;
+
+/// Why a service takes no number now, and when it opens again, as the
+/// service tile says it (Vietnamese, English); empty when it is open.
+pub fn availability_note(a: &Availability) -> (String, String) {
+    let again = |t: &Option<DateTime<Utc>>| match t {
+        Some(t) => (format!(" Mở lại lúc {}.", time_on_day_vi(*t)), format!(" Opens again at {}.", time_on_day_en(*t))),
+        None => (String::new(), String::new()),
+    };
+    let (why_vi, why_en, next_open) = match a {
+        Availability::Open => return (String::new(), String::new()),
+        Availability::Closed { next_open } => ("Ngoài giờ làm việc.", "Closed now.", next_open),
+        Availability::CapReached { next_open } => ("Đã hết số hôm nay.", "No numbers left today.", next_open),
+    };
+    let (vi, en) = again(next_open);
+    (format!("{why_vi}{vi}"), format!("{why_en}{en}"))
+}
 
 /// A queue service as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +36,7 @@ pub struct ServiceView {
     pub waiting: u32,
     pub wait_minutes: u32,
     pub available: bool,
-    /// Why it is not available ("Đã hết số hôm nay, mở lại 07:30 thứ Hai").
+    /// Why it is not available ([`availability_note`]).
     pub note_vi: String,
     pub note_en: String,
 }

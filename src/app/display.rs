@@ -80,7 +80,7 @@ fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every:
     let redraw = {
         let mut m = lock(model);
         m.ticks += 1;
-        let local = crate::domain::localtime::to_local(now).format("%H:%M").to_string();
+        let local = crate::domain::localtime::format_time(now);
         if local != m.clock_text {
             m.clock_text = show_clock(ui, now);
         }

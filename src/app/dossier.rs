@@ -10,7 +10,7 @@ use super::backend::{DossierLookupError, DossierView};
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::config::Language;
-use crate::domain::localtime::{format_date, to_local};
+use crate::domain::localtime::{format_date, format_date_time};
 use crate::domain::scan::DossierCode;
 use crate::ui::{DossierAdapter, HistoryRow, KioskWindow};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -115,12 +115,11 @@ fn show_error(ui: &KioskWindow, inner: &Inner, code: String, e: DossierLookupErr
 /// Fills the dossier screen from a lookup result.
 pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
     let d = ui.global::<DossierAdapter>();
-    let when = |t: chrono::DateTime<chrono::Utc>| to_local(t).format("%d/%m/%Y %H:%M").to_string();
     d.set_error("".into());
     d.set_code(v.code.as_str().into());
     d.set_procedure(pick(lang, &v.procedure_vi, &v.procedure_en).into());
     d.set_applicant(v.applicant.as_str().into());
-    d.set_received(when(v.received_at).into());
+    d.set_received(format_date_time(v.received_at).into());
     d.set_appointment(format_date(v.appointment).into());
     d.set_status(pick(lang, &v.status_vi, &v.status_en).into());
     d.set_status_code(i32::from(v.status_code));
@@ -131,7 +130,7 @@ pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
         .history
         .iter()
         .map(|h| HistoryRow {
-            time: when(h.at).into(),
+            time: format_date_time(h.at).into(),
             step: h.agency.as_str().into(),
             action: h.action.as_str().into(),
         })

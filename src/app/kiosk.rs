@@ -7,6 +7,7 @@ use super::idle::{IdleState, IdleTracker};
 use super::poster::Poster;
 use super::{queue, setup};
 use crate::config::{Config, Language};
+use crate::domain::localtime;
 use crate::ui::{KioskWindow, Nav, Page, Session};
 use chrono::{DateTime, Utc};
 use slint::ComponentHandle;
@@ -220,10 +221,10 @@ pub fn set_language(ui: &KioskWindow, inner: &Inner, lang: Language) {
 }
 
 fn update_clock(ui: &KioskWindow, inner: &Inner) {
-    let now = crate::domain::localtime::to_local((inner.clock)());
+    let now = (inner.clock)();
     let s = ui.global::<Session>();
-    s.set_clock_time(now.format("%H:%M").to_string().into());
-    s.set_clock_date(super::i18n::long_date(inner.lang(), now.date_naive()).into());
+    s.set_clock_time(localtime::format_time(now).into());
+    s.set_clock_date(super::i18n::long_date(inner.lang(), localtime::service_day(now)).into());
     s.set_online(inner.backend.online());
 }
 

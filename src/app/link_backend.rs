@@ -2,7 +2,7 @@
 //! process, or the central backend with offline numbers and the outbox.
 
 use super::backend::{
-    BackendError, DossierLookupError, DossierStep, DossierView, IssueRequest, QueueBackend, RateOutcome,
+    availability_note, BackendError, DossierLookupError, DossierStep, DossierView, IssueRequest, QueueBackend, RateOutcome,
     RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
 };
 use crate::centre::api::{CitizenInfo, ServiceInfo};
@@ -10,41 +10,14 @@ use crate::centre::client::LinkError;
 use crate::centre::link::{
     KioskLink, LinkMode, RatingLookup, RatingResult, RatingSubmission, TicketRef, TicketRequest,
 };
-use crate::domain::localtime::to_local;
-use crate::domain::queue_rules::Availability;
 use futures_util::future::BoxFuture;
 
 pub struct LinkBackend {
     pub link: KioskLink,
 }
 
-fn note(a: &Availability) -> (String, String) {
-    let at = |t: &Option<chrono::DateTime<chrono::Utc>>, vi: bool| {
-        t.map(|t| {
-            let l = to_local(t);
-            if vi {
-                l.format(" Mở lại lúc %H:%M ngày %d/%m.").to_string()
-            } else {
-                l.format(" Opens again at %H:%M on %d/%m.").to_string()
-            }
-        })
-        .unwrap_or_default()
-    };
-    match a {
-        Availability::Open => (String::new(), String::new()),
-        Availability::Closed { next_open } => (
-            format!("Ngoài giờ làm việc.{}", at(next_open, true)),
-            format!("Closed now.{}", at(next_open, false)),
-        ),
-        Availability::CapReached { next_open } => (
-            format!("Đã hết số hôm nay.{}", at(next_open, true)),
-            format!("No numbers left today.{}", at(next_open, false)),
-        ),
-    }
-}
-
 fn service_view(s: &ServiceInfo) -> ServiceView {
-    let (note_vi, note_en) = note(&s.availability);
+    let (note_vi, note_en) = availability_note(&s.availability);
     ServiceView {
         code: s.code.clone(),
         name_vi: s.name_vi.clone(),
@@ -132,8 +105,8 @@ impl QueueBackend for LinkBackend {
                 r = r.with_priority(p);
             }
             if let Some(c) = &req.citizen {
-                let birth = chrono::NaiveDate::parse_from_str(&c.birth_date, "%d/%m/%Y")
-                    .map_err(|_| BackendError::new("Ngày sinh không hợp lệ", "Invalid birth date"))?;
+                let birth = crate::domain::localtime::parse_date(&c.birth_date)
+                    .ok_or_else(|| BackendError::new("Ngày sinh không hợp lệ", "Invalid birth date"))?;
                 r = r.with_citizen(CitizenInfo {
                     id_number: c.id_number.clone(),
                     full_name: c.full_name.clone(),

@@ -5,7 +5,7 @@ use super::backend::TicketView;
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::config::Language;
-use crate::domain::localtime::to_local;
+use crate::domain::localtime::format_date_time;
 use crate::ui::{KioskWindow, TicketAdapter};
 use motcua_drivers::printer::{self, Printer, PrinterOptions, TicketPrint};
 use slint::ComponentHandle;
@@ -39,7 +39,7 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &TicketView)
             Language::Vi => format!("Có {} người đang chờ trước bạn", t.people_ahead),
             Language::En => format!("{} people ahead of you", t.people_ahead),
         },
-        issued: to_local(t.issued_at).format("%d/%m/%Y %H:%M").to_string(),
+        issued: format_date_time(t.issued_at),
         offline_note: t.offline.then(|| {
             pick(
                 lang,

@@ -156,8 +156,7 @@ pub fn show_ticket(ui: &KioskWindow, inner: &Inner, t: &TicketView) {
         }
         .into(),
     );
-    let local = crate::domain::localtime::to_local(t.issued_at);
-    a.set_issued(local.format("%H:%M · %d/%m/%Y").to_string().into());
+    a.set_issued(crate::domain::localtime::format_time_date(t.issued_at, " · ").into());
     a.set_people_ahead(t.people_ahead as i32);
     a.set_wait_minutes(t.wait_minutes as i32);
     a.set_offline(t.offline);

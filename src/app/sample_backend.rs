@@ -2,12 +2,13 @@
 //! snapshots and UI tests that must not depend on a store.
 
 use super::backend::{
-    BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
+    availability_note, BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
     RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
 };
 use crate::centre::api::DossierRecord;
 use crate::domain::dossier::WorkCalendar;
-use crate::domain::localtime::service_day;
+use crate::domain::localtime::{day_start_utc, service_day};
+use crate::domain::queue_rules::Availability;
 use crate::domain::scan::DossierCode;
 use crate::domain::ticket::{TicketNumber, TicketStatus};
 use chrono::{DateTime, Utc};
@@ -32,6 +33,9 @@ pub struct SampleBackend {
 
 impl SampleBackend {
     pub fn new(cfg: &crate::config::Config, now: DateTime<Utc>) -> Self {
+        // The fifth service is out of numbers until 07:30 the next morning.
+        let monday = day_start_utc(service_day(now) + chrono::Days::new(1)) + chrono::Duration::minutes(7 * 60 + 30);
+        let (full_vi, full_en) = availability_note(&Availability::CapReached { next_open: Some(monday) });
         let services = cfg
             .queue
             .services
@@ -46,16 +50,8 @@ impl SampleBackend {
                 waiting: (i as u32 * 3 + 2) % 9,
                 wait_minutes: ((i as u32 * 3 + 2) % 9) * 6,
                 available: i != 4,
-                note_vi: if i == 4 {
-                    "Đã hết số hôm nay. Mở lại lúc 07:30 Thứ Hai".into()
-                } else {
-                    String::new()
-                },
-                note_en: if i == 4 {
-                    "No numbers left today. Opens 07:30 Monday".into()
-                } else {
-                    String::new()
-                },
+                note_vi: if i == 4 { full_vi.clone() } else { String::new() },
+                note_en: if i == 4 { full_en.clone() } else { String::new() },
             })
             .collect();
         let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
