@@ -2,7 +2,8 @@
 //! into PNG files, with deterministic sample data and no display server.
 
 use crate::app::backend::TicketView;
-use crate::app::kiosk::{theme_variant, Clock, KioskApp};
+use crate::app::kiosk::{theme_variant, KioskApp};
+use crate::domain::clock::{self, MockClock};
 use crate::app::poster::Poster;
 use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, Language, ThemeVariant};
@@ -130,7 +131,7 @@ fn run_kiosk(
 
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let now = sample_now();
-    let clock: Clock = Arc::new(move || now);
+    let clock = Arc::new(MockClock::new(now));
     let mut cfg = cfg.clone();
     cfg.kiosk.theme = opts.theme;
     let backend = Arc::new(SampleBackend::new(&cfg, now));
@@ -390,8 +391,7 @@ pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
     let window = last.borrow_mut().take().expect("the kiosk window was created");
     let (w, h) = crate::config::parse_size(&cfg.kiosk.window_size).unwrap_or((1080, 1920));
     window.set_size(PhysicalSize::new(w, h));
-    let clock: Clock = Arc::new(chrono::Utc::now);
-    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock);
+    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock::system());
     app.ui.show()?;
     slint::platform::update_timers_and_animations();
     let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];

@@ -3,7 +3,7 @@
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use motcua_kiosk::app::backend::QueueBackend;
-use motcua_kiosk::app::kiosk::{Clock, KioskApp};
+use motcua_kiosk::app::kiosk::KioskApp;
 use motcua_kiosk::app::poster::Poster;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::ui::{KioskWindow, Nav, Page, QueueAdapter, Session, SetupAdapter, TicketAdapter};
@@ -34,7 +34,7 @@ fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Run
         i_slint_backend_testing::init_no_event_loop();
         SLINT_READY.set(true);
     }
-    let clock: Clock = Arc::new(motcua_kiosk::snapshot::sample_now);
+    let clock = Arc::new(motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now()));
     let ui = KioskWindow::new().unwrap();
     let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::queue(), clock);
     app.ui.window().set_size(slint::PhysicalSize::new(1080, 1920));

@@ -7,6 +7,7 @@ use super::idle::{IdleState, IdleTracker};
 use super::poster::Poster;
 use super::{queue, setup};
 use crate::config::{Config, Language};
+use crate::domain::clock::Clock;
 use crate::domain::localtime;
 use crate::ui::{KioskWindow, Nav, Page, Session};
 use chrono::{DateTime, Utc};
@@ -14,8 +15,6 @@ use slint::ComponentHandle;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// How often the idle rule and countdowns are advanced.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -40,7 +39,7 @@ pub struct Inner {
     pub rt: tokio::runtime::Handle,
     pub poster: Poster,
     pub backend: Arc<dyn QueueBackend>,
-    pub clock: Clock,
+    pub clock: Arc<dyn Clock>,
     pub lang: Mutex<Language>,
     pub services: Mutex<Vec<super::backend::ServiceView>>,
     pub session: Mutex<SessionState>,
@@ -81,7 +80,7 @@ impl KioskApp {
         backend: Arc<dyn QueueBackend>,
         rt: tokio::runtime::Handle,
         poster: Poster,
-        clock: Clock,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let idle = IdleTracker::new(
             Duration::from_secs(cfg.kiosk.idle_timeout_secs.into()),
@@ -221,7 +220,7 @@ pub fn set_language(ui: &KioskWindow, inner: &Inner, lang: Language) {
 }
 
 fn update_clock(ui: &KioskWindow, inner: &Inner) {
-    let now = (inner.clock)();
+    let now = inner.clock.now();
     let s = ui.global::<Session>();
     s.set_clock_time(localtime::format_time(now).into());
     s.set_clock_date(super::i18n::long_date(inner.lang(), localtime::service_day(now)).into());

@@ -138,7 +138,7 @@ pub fn find_ticket(ui: &KioskWindow, inner: &Arc<Inner>, text: &str) {
     let ticket = if is_tracking_code(&text) {
         RatingTicket::Tracking(text.clone())
     } else if let Some(n) = TicketNumber::parse(&text) {
-        RatingTicket::Number { number: n.to_string(), day: service_day((inner.clock)()) }
+        RatingTicket::Number { number: n.to_string(), day: service_day(inner.clock.now()) }
     } else {
         set_stage(
             inner,

@@ -77,7 +77,7 @@ fn show_message(ui: &KioskWindow, inner: &Inner, vi: &str, en: &str) {
 
 /// Acts on one scanned code. Runs on the UI thread.
 pub fn handle_scan(ui: &KioskWindow, inner: &Arc<Inner>, text: &str, symbology: Option<&str>) {
-    let today = to_local((inner.clock)()).date_naive();
+    let today = to_local(inner.clock.now()).date_naive();
     let kind = classify(text, symbology, today);
     // Log the kind only: the payload may hold personal data.
     tracing::info!("scanned: {}", kind.name());

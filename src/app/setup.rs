@@ -62,7 +62,7 @@ fn pin_matches(given: &str, expected: &str) -> bool {
 fn pin_input(ui: &KioskWindow, inner: &Inner, d: &str) {
     let a = ui.global::<SetupAdapter>();
     let lang = inner.lang();
-    let now = (inner.clock)();
+    let now = inner.clock.now();
     let mut st = inner.session.lock().expect("session lock");
     if let Some(until) = st.pin_locked_until {
         if now < until {

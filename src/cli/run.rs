@@ -1,7 +1,7 @@
 //! `run`: a role in a real window (winit: X11 or Wayland; KMS with `--features kms`).
 
 use super::Role;
-use crate::app::kiosk::{Clock, KioskApp};
+use crate::app::kiosk::KioskApp;
 use crate::app::link_backend::LinkBackend;
 use crate::app::poster::Poster;
 use crate::centre::link::KioskLink;
@@ -33,7 +33,6 @@ pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
 
 fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let clock: Clock = Arc::new(chrono::Utc::now);
     let link = {
         let _guard = rt.enter();
         KioskLink::open(&cfg).map_err(|e| anyhow::anyhow!("cannot open the queue: {e}"))?
@@ -48,6 +47,7 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
+    let clock = crate::domain::clock::system();
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
     app.load_catalog();
