@@ -1,7 +1,7 @@
 //! Headless screenshots: every screen rendered with Slint's software renderer
 //! into PNG files, with deterministic sample data and no display server.
 
-use crate::app::backend::TicketView;
+use crate::app::backend::IssuedTicket;
 use crate::app::kiosk::{theme_variant, KioskApp};
 use crate::domain::clock::{self, MockClock};
 use crate::app::poster::Poster;
@@ -186,7 +186,7 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
             drain();
         }
         "ticket" | "ticket-offline" => {
-            let t = TicketView {
+            let t = IssuedTicket {
                 number: if screen == "ticket" { "A-023".into() } else { "A-901".into() },
                 service_code: "HT".into(),
                 service_name_vi: "Hộ tịch".into(),

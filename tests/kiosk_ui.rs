@@ -209,7 +209,7 @@ impl QueueBackend for Recording {
         req: motcua_kiosk::app::backend::IssueRequest,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::TicketView, motcua_kiosk::app::backend::BackendError>,
+        Result<motcua_kiosk::app::backend::IssuedTicket, motcua_kiosk::app::backend::BackendError>,
     > {
         self.requests.lock().unwrap().push(req.clone());
         self.inner.issue(req)
@@ -219,7 +219,7 @@ impl QueueBackend for Recording {
         code: String,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::DossierView, motcua_kiosk::app::backend::DossierLookupError>,
+        Result<motcua_kiosk::app::backend::DossierDetails, motcua_kiosk::app::backend::DossierLookupError>,
     > {
         self.inner.dossier(code)
     }
@@ -237,7 +237,7 @@ impl QueueBackend for Recording {
         vote: motcua_kiosk::app::backend::RatingVote,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::RateOutcome, motcua_kiosk::app::backend::RatingError>,
+        Result<motcua_kiosk::app::backend::VoteOutcome, motcua_kiosk::app::backend::RatingError>,
     > {
         self.inner.rate(vote)
     }

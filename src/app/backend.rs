@@ -63,9 +63,10 @@ pub struct IssueRequest {
     pub citizen: Option<CitizenRef>,
 }
 
-/// An issued ticket as the kiosk shows and prints it.
+/// An issued ticket as the kiosk shows and prints it (the centre's API
+/// answers with `centre::api::TicketView`; this is what the screens need of it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TicketView {
+pub struct IssuedTicket {
     pub number: String,
     pub service_code: String,
     pub service_name_vi: String,
@@ -93,9 +94,10 @@ impl BackendError {
     }
 }
 
-/// A dossier as the kiosk shows it: nothing personal beyond the masked name.
+/// A dossier as the kiosk shows it (from `centre::api::DossierView`, both
+/// languages side by side): nothing personal beyond the masked name.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DossierView {
+pub struct DossierDetails {
     pub code: String,
     pub procedure_vi: String,
     pub procedure_en: String,
@@ -206,8 +208,10 @@ pub struct RatingVote {
     pub indices: Option<IndexScores>,
 }
 
+/// How a rating vote ended, as the rating screen tells it (the centre's own
+/// record of it is `centre::core::ratings::RateOutcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateOutcome {
+pub enum VoteOutcome {
     /// Stored, or queued to be sent when the centre is back.
     Thanks {
         queued: bool,
@@ -231,13 +235,13 @@ pub enum RatingError {
 
 pub trait QueueBackend: Send + Sync + 'static {
     fn services(&self) -> BoxFuture<'_, Result<Vec<ServiceView>, BackendError>>;
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>>;
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>>;
     /// A dossier's status by its code (as typed or scanned).
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>>;
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>>;
     /// The ticket a citizen wants to rate.
     fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>>;
     /// Records a rating (queued when the centre is unreachable).
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>>;
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>>;
     /// Whether the central backend answered recently (drives the home footer).
     fn online(&self) -> bool {
         true

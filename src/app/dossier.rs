@@ -6,7 +6,7 @@
 //! Nothing personal beyond the masked applicant name reaches the screen, and
 //! the result is cleared when the citizen goes home or the session ends.
 
-use super::backend::{DossierLookupError, DossierView};
+use super::backend::{DossierLookupError, DossierDetails};
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::config::Language;
@@ -24,7 +24,7 @@ const MAX_CODE_CHARS: usize = 56;
 pub struct DossierSession {
     /// The lookup whose answer is awaited (answers of older ones are dropped).
     pub request: u64,
-    pub shown: Option<DossierView>,
+    pub shown: Option<DossierDetails>,
     /// The code and why it could not be shown.
     pub error: Option<(String, DossierLookupError)>,
 }
@@ -113,7 +113,7 @@ fn show_error(ui: &KioskWindow, inner: &Inner, code: String, e: DossierLookupErr
 }
 
 /// Fills the dossier screen from a lookup result.
-pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
+pub fn show(ui: &KioskWindow, lang: Language, v: &DossierDetails) {
     let d = ui.global::<DossierAdapter>();
     d.set_error("".into());
     d.set_code(v.code.as_str().into());

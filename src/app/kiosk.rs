@@ -24,7 +24,7 @@ pub const TICK: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct SessionState {
     pub citizen: Option<super::backend::CitizenRef>,
-    pub ticket: Option<super::backend::TicketView>,
+    pub ticket: Option<super::backend::IssuedTicket>,
     pub ticket_seconds_left: u32,
     pub pin: String,
     pub pin_failures: u32,

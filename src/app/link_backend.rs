@@ -2,8 +2,8 @@
 //! process, or the central backend with offline numbers and the outbox.
 
 use super::backend::{
-    availability_note, BackendError, DossierLookupError, DossierStep, DossierView, IssueRequest, QueueBackend, RateOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+    availability_note, BackendError, DossierLookupError, DossierStep, DossierDetails, IssueRequest, QueueBackend, VoteOutcome,
+    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, IssuedTicket,
 };
 use crate::centre::api::{CitizenInfo, ServiceInfo};
 use crate::centre::client::LinkError;
@@ -67,8 +67,8 @@ fn ticket_ref(t: RatingTicket) -> TicketRef {
 }
 
 /// The centre's dossier as the kiosk shows it.
-pub fn dossier_view(d: crate::centre::api::DossierView) -> DossierView {
-    DossierView {
+pub fn dossier_details(d: crate::centre::api::DossierView) -> DossierDetails {
+    DossierDetails {
         code: d.code,
         procedure_vi: d.procedure_name_vi,
         procedure_en: d.procedure_name_en,
@@ -98,7 +98,7 @@ impl QueueBackend for LinkBackend {
         )
     }
 
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>> {
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>> {
         Box::pin(async move {
             let mut r = TicketRequest::new(req.service.clone());
             if let Some(p) = req.priority {
@@ -114,7 +114,7 @@ impl QueueBackend for LinkBackend {
                 });
             }
             let t = self.link.issue_ticket(&r).await.map_err(error)?;
-            Ok(TicketView {
+            Ok(IssuedTicket {
                 number: t.number,
                 service_code: t.service,
                 service_name_vi: t.service_name_vi,
@@ -130,8 +130,8 @@ impl QueueBackend for LinkBackend {
         })
     }
 
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
-        Box::pin(async move { self.link.dossier(&code).await.map(dossier_view).map_err(dossier_error) })
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>> {
+        Box::pin(async move { self.link.dossier(&code).await.map(dossier_details).map_err(dossier_error) })
     }
 
     fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>> {
@@ -163,15 +163,15 @@ impl QueueBackend for LinkBackend {
         })
     }
 
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>> {
         Box::pin(async move {
             let mut sub = RatingSubmission::new(vote.ticket.map(ticket_ref), vote.level);
             if let Some(ix) = vote.indices {
                 sub = sub.with_indices(ix);
             }
             match self.link.rate(&sub).await.map_err(rating_error)? {
-                RatingResult::Recorded { queued, .. } => Ok(RateOutcome::Thanks { queued }),
-                RatingResult::AlreadyRated => Ok(RateOutcome::AlreadyRated),
+                RatingResult::Recorded { queued, .. } => Ok(VoteOutcome::Thanks { queued }),
+                RatingResult::AlreadyRated => Ok(VoteOutcome::AlreadyRated),
             }
         })
     }

@@ -1,7 +1,7 @@
 //! Printing the ticket on the thermal printer, off the UI thread. When the
 //! printer cannot print, the screen is the ticket and says so plainly.
 
-use super::backend::TicketView;
+use super::backend::IssuedTicket;
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::config::Language;
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What the ticket layout says, in the kiosk's language.
-pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &TicketView) -> TicketPrint {
+pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicket) -> TicketPrint {
     let counters = t.counters.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
     let mut header_lines = vec![cfg.centre.name.clone()];
     if !cfg.centre.address.is_empty() {
@@ -55,7 +55,7 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &TicketView)
 }
 
 /// Prints `t` in the background; the ticket screen shows how it went.
-pub fn print_ticket(ui: &KioskWindow, inner: &Arc<Inner>, t: &TicketView) {
+pub fn print_ticket(ui: &KioskWindow, inner: &Arc<Inner>, t: &IssuedTicket) {
     let lang = inner.lang();
     let a = ui.global::<TicketAdapter>();
     if inner.cfg.printer.uri.is_empty() {

@@ -1,7 +1,7 @@
 //! Take a number: service tiles, priority choice, issuing, the ticket screen
 //! and its automatic return home.
 
-use super::backend::{IssueRequest, ServiceView, TicketView};
+use super::backend::{IssueRequest, ServiceView, IssuedTicket};
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::config::Language;
@@ -143,7 +143,7 @@ pub fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
     });
 }
 
-pub fn show_ticket(ui: &KioskWindow, inner: &Inner, t: &TicketView) {
+pub fn show_ticket(ui: &KioskWindow, inner: &Inner, t: &IssuedTicket) {
     let lang = inner.lang();
     let a = ui.global::<TicketAdapter>();
     a.set_number(t.number.as_str().into());

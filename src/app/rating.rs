@@ -7,7 +7,7 @@
 //! A level chosen but not yet sent when the citizen leaves (home, idle
 //! timeout) is sent without the indices: the choice was made.
 
-use super::backend::{RateOutcome, RatingContextView, RatingError, RatingTicket, RatingVote};
+use super::backend::{VoteOutcome, RatingContextView, RatingError, RatingTicket, RatingVote};
 use super::i18n::pick;
 use super::kiosk::Inner;
 use crate::centre::api::is_tracking_code;
@@ -333,8 +333,8 @@ fn send(ui: &KioskWindow, inner: &Arc<Inner>, indices: Option<IndexScores>) {
                 }
                 s.rating.busy = false;
                 s.rating.stage = match &result {
-                    Ok(RateOutcome::Thanks { .. }) => Stage::Thanks,
-                    Ok(RateOutcome::AlreadyRated) => Stage::Already,
+                    Ok(VoteOutcome::Thanks { .. }) => Stage::Thanks,
+                    Ok(VoteOutcome::AlreadyRated) => Stage::Already,
                     Err(e) => send_error(e),
                 };
             }

@@ -2,8 +2,8 @@
 //! snapshots and UI tests that must not depend on a store.
 
 use super::backend::{
-    availability_note, BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+    availability_note, BackendError, DossierLookupError, DossierDetails, IssueRequest, QueueBackend, VoteOutcome,
+    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, IssuedTicket,
 };
 use crate::centre::api::DossierRecord;
 use crate::domain::dossier::WorkCalendar;
@@ -81,7 +81,7 @@ impl QueueBackend for SampleBackend {
         Box::pin(async move { Ok(self.services.clone()) })
     }
 
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>> {
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>> {
         Box::pin(async move {
             let s = self
                 .services
@@ -91,7 +91,7 @@ impl QueueBackend for SampleBackend {
             let mut n = self.next.lock().expect("sample lock");
             let seq = *n;
             *n += 1;
-            Ok(TicketView {
+            Ok(IssuedTicket {
                 number: format!("{}-{seq:03}", s.prefix),
                 service_code: s.code.clone(),
                 service_name_vi: s.name_vi.clone(),
@@ -107,14 +107,14 @@ impl QueueBackend for SampleBackend {
         })
     }
 
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>> {
         Box::pin(async move {
             let code = DossierCode::parse(&code).ok_or(DossierLookupError::Malformed)?;
             let record =
                 self.dossiers.iter().find(|r| r.code == code.as_str()).ok_or(DossierLookupError::NotFound)?;
             let view = crate::centre::core::record_view(record, &self.calendar, service_day(self.now))
                 .map_err(|e| DossierLookupError::Failed(BackendError::new(e.to_string(), e.to_string())))?;
-            Ok(super::link_backend::dossier_view(view))
+            Ok(super::link_backend::dossier_details(view))
         })
     }
 
@@ -140,15 +140,15 @@ impl QueueBackend for SampleBackend {
         })
     }
 
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>> {
         Box::pin(async move {
             let Some(key) = Self::ticket_key(&vote.ticket) else {
-                return Ok(RateOutcome::Thanks { queued: false });
+                return Ok(VoteOutcome::Thanks { queued: false });
             };
             if self.rated.lock().expect("sample lock").insert(key) {
-                Ok(RateOutcome::Thanks { queued: false })
+                Ok(VoteOutcome::Thanks { queued: false })
             } else {
-                Ok(RateOutcome::AlreadyRated)
+                Ok(VoteOutcome::AlreadyRated)
             }
         })
     }
