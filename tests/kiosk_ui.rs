@@ -57,13 +57,10 @@ fn tap(h: &Harness, label: &str) {
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
-/// Waits for background work to post its results, and runs them.
+/// Waits until the background work the kiosk started (and the work its
+/// results start) has posted its results, and runs them.
 fn settle(h: &Harness) {
-    let mut ran = h.app.inner.poster.pump_wait(Duration::from_secs(5));
-    // A result may itself trigger more background work (e.g. navigation loading data).
-    while ran > 0 {
-        ran = h.app.inner.poster.pump_wait(Duration::from_millis(200));
-    }
+    assert!(h.app.inner.poster.wait_idle(Duration::from_secs(10)), "background work still running after 10 s");
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
@@ -105,7 +102,8 @@ fn take_a_number_from_home_and_return() {
 #[test]
 fn unavailable_service_cannot_be_tapped() {
     let cfg = Config::default();
-    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    let rec = Recording::new(sample_backend(&cfg));
+    let h = kiosk_with(cfg.clone(), rec.clone());
     tap(&h, "Lấy số thứ tự");
     settle(&h);
     // The sample marks the 5th service (Hộ kinh doanh) as out of numbers today.
@@ -113,8 +111,8 @@ fn unavailable_service_cannot_be_tapped() {
         .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
         .expect("service tile");
     e.invoke_accessible_default_action();
-    std::thread::sleep(Duration::from_millis(50));
-    h.app.pump();
+    settle(&h);
+    assert!(rec.requests.lock().unwrap().is_empty(), "no number was asked for");
     assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::TakeNumber);
 }
 
@@ -195,6 +193,12 @@ struct Recording {
     requests: std::sync::Mutex<Vec<motcua_kiosk::app::backend::IssueRequest>>,
 }
 
+impl Recording {
+    fn new(inner: Arc<dyn QueueBackend>) -> Arc<Self> {
+        Arc::new(Recording { inner, requests: Default::default() })
+    }
+}
+
 impl QueueBackend for Recording {
     fn services(
         &self,
@@ -253,7 +257,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
     let (mut master, slave) = serialport::TTYPort::pair().expect("pty pair");
     let mut cfg = Config::default();
     cfg.scanner.ports = vec![slave.name().expect("pty name")];
-    let rec = Arc::new(Recording { inner: sample_backend(&cfg), requests: Default::default() });
+    let rec = Recording::new(sample_backend(&cfg));
     let mut h = kiosk_with(cfg, rec.clone());
     h.app.start_hardware();
     let s = h.app.ui.global::<Session>();
@@ -354,15 +358,8 @@ fn issue_and_wait_for_print(cfg: Config) -> (Harness, String) {
     tap(&h, "Lấy số thứ tự");
     settle(&h);
     tap(&h, "Hộ tịch");
-    settle(&h);
-    let a = h.app.ui.global::<TicketAdapter>();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while (a.get_print_status().is_empty() || a.get_print_status().starts_with("Đang in"))
-        && std::time::Instant::now() < deadline
-    {
-        h.app.inner.poster.pump_wait(Duration::from_millis(100));
-    }
-    let status = a.get_print_status().to_string();
+    settle(&h); // the ticket, then its print
+    let status = h.app.ui.global::<TicketAdapter>().get_print_status().to_string();
     (h, status)
 }
 
@@ -711,10 +708,7 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     assert_eq!(r.get_state(), "indices");
     tap(&h, "Trang chủ");
     assert_eq!(r.get_state(), "ask-ticket");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while count() < 3 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    settle(&h); // the vote sent as the citizen left
     assert_eq!(count(), 3);
     assert!(h.app.inner.session.lock().unwrap().rating.level.is_none());
 }

@@ -75,24 +75,19 @@ pub fn lookup(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
         return;
     }
     d.set_busy(true);
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.dossier(code.clone()).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            if post_inner.session.lock().expect("session lock").dossier.request != token {
-                return; // a newer lookup, or the session ended
+    let (backend, asked, post_inner) = (inner.backend.clone(), code.clone(), inner.clone());
+    inner.poster.spawn(&inner.rt, &ui.as_weak(), async move { backend.dossier(asked).await }, move |ui, result| {
+        if post_inner.session.lock().expect("session lock").dossier.request != token {
+            return; // a newer lookup, or the session ended
+        }
+        ui.global::<DossierAdapter>().set_busy(false);
+        match result {
+            Ok(view) => {
+                show(ui, post_inner.lang(), &view);
+                post_inner.session.lock().expect("session lock").dossier.shown = Some(view);
             }
-            ui.global::<DossierAdapter>().set_busy(false);
-            match result {
-                Ok(view) => {
-                    show(&ui, post_inner.lang(), &view);
-                    post_inner.session.lock().expect("session lock").dossier.shown = Some(view);
-                }
-                Err(e) => show_error(&ui, &post_inner, code, e),
-            }
-        });
+            Err(e) => show_error(ui, &post_inner, code, e),
+        }
     });
 }
 

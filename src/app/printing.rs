@@ -71,11 +71,16 @@ pub fn print_ticket(ui: &KioskWindow, inner: &Arc<Inner>, t: &IssuedTicket) {
     }
     a.set_print_status(pick(lang, "Đang in vé…", "Printing your ticket…").into());
     let job = ticket_print(&inner.cfg, lang, t);
-    let (weak, inner) = (ui.as_weak(), inner.clone());
-    std::thread::Builder::new()
-        .name("print".into())
-        .spawn(move || {
-            let result = print_blocking(&inner, &job);
+    let task = inner.clone();
+    let work = move || {
+        let result = print_blocking(&task, &job);
+        *task.printer_state.lock().expect("printer lock") = match &result {
+            Ok(()) => "ok".into(),
+            Err((_, en)) => en.clone(),
+        };
+        result
+    };
+    inner.poster.spawn_blocking(&inner.rt, &ui.as_weak(), work, move |ui, result| {
             let msg = match &result {
                 Ok(()) => pick(lang, "Vé đã được in. Mời bạn nhận vé bên dưới.", "Your ticket is printed below.")
                     .to_string(),
@@ -87,17 +92,8 @@ pub fn print_ticket(ui: &KioskWindow, inner: &Arc<Inner>, t: &IssuedTicket) {
                     }
                 }
             };
-            *inner.printer_state.lock().expect("printer lock") = match &result {
-                Ok(()) => "ok".into(),
-                Err((_, en)) => en.clone(),
-            };
-            inner.poster.post(move || {
-                if let Some(ui) = weak.upgrade() {
-                    ui.global::<TicketAdapter>().set_print_status(msg.into());
-                }
-            });
-        })
-        .expect("spawn print thread");
+            ui.global::<TicketAdapter>().set_print_status(msg.into());
+    });
 }
 
 fn print_blocking(inner: &Inner, job: &TicketPrint) -> Result<(), (String, String)> {

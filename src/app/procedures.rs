@@ -31,8 +31,8 @@ fn level_label(lang: Language, l: Level) -> String {
 /// Opens the catalog (installing the bundled one on first run) in the
 /// background; the list appears as soon as it is loaded.
 pub fn load(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let (weak, task) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn_blocking(move || {
+    let task = inner.clone();
+    let work = move || {
         let dir = task.cfg.data_dir();
         let loaded = std::fs::create_dir_all(&dir)
             .map_err(|e| e.to_string())
@@ -45,14 +45,18 @@ pub fn load(ui: &KioskWindow, inner: &Arc<Inner>) {
         match loaded {
             Ok(c) => {
                 *task.catalog.lock().expect("catalog lock") = Some(Arc::new(c));
-                let post = task.clone();
-                task.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        refresh(&ui, &post);
-                    }
-                });
+                true
             }
-            Err(e) => tracing::error!("no procedure catalog available: {e}"),
+            Err(e) => {
+                tracing::error!("no procedure catalog available: {e}");
+                false
+            }
+        }
+    };
+    let post = inner.clone();
+    inner.poster.spawn_blocking(&inner.rt, &ui.as_weak(), work, move |ui, loaded| {
+        if loaded {
+            refresh(ui, &post);
         }
     });
 }
@@ -270,12 +274,8 @@ pub async fn sync_catalog(
         match sync_catalog_once(&client, &inner).await {
             Ok(Some(v)) => {
                 tracing::info!("procedure catalog {v} installed from the centre");
-                let (weak, post) = (weak.clone(), inner.clone());
-                inner.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        refresh(&ui, &post);
-                    }
-                });
+                let post = inner.clone();
+                inner.poster.post_to(&weak, move |ui| refresh(ui, &post));
             }
             Ok(None) => {}
             Err(e) => tracing::warn!("catalog not synced from the centre: {e}"),

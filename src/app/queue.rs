@@ -86,23 +86,18 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
 pub fn load_services(ui: &KioskWindow, inner: &Arc<Inner>) {
     let q = ui.global::<QueueAdapter>();
     q.set_error("".into());
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.services().await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            let lang = post_inner.lang();
-            match result {
-                Ok(services) => {
-                    show_services(&ui, lang, &services);
-                    *post_inner.services.lock().expect("services lock") = services;
-                }
-                Err(e) => {
-                    ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
-                }
+    let (backend, post_inner) = (inner.backend.clone(), inner.clone());
+    inner.poster.spawn(&inner.rt, &ui.as_weak(), async move { backend.services().await }, move |ui, result| {
+        let lang = post_inner.lang();
+        match result {
+            Ok(services) => {
+                show_services(ui, lang, &services);
+                *post_inner.services.lock().expect("services lock") = services;
             }
-        });
+            Err(e) => {
+                ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
+            }
+        }
     });
 }
 
@@ -116,30 +111,25 @@ pub fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
     let priority = PriorityGroup::from_key(q.get_priority().as_str());
     let citizen = inner.session.lock().expect("session lock").citizen.clone();
     let req = IssueRequest { service: code.to_string(), priority, citizen };
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.issue(req).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            ui.global::<QueueAdapter>().set_busy(false);
-            match result {
-                Ok(ticket) => {
-                    {
-                        let mut s = post_inner.session.lock().expect("session lock");
-                        s.ticket = Some(ticket.clone());
-                        s.ticket_seconds_left = post_inner.cfg.kiosk.ticket_return_secs;
-                    }
-                    show_ticket(&ui, &post_inner, &ticket);
-                    ui.global::<Nav>().invoke_go(Page::Ticket);
-                    super::printing::print_ticket(&ui, &post_inner, &ticket);
+    let (backend, post_inner) = (inner.backend.clone(), inner.clone());
+    inner.poster.spawn(&inner.rt, &ui.as_weak(), async move { backend.issue(req).await }, move |ui, result| {
+        ui.global::<QueueAdapter>().set_busy(false);
+        match result {
+            Ok(ticket) => {
+                {
+                    let mut s = post_inner.session.lock().expect("session lock");
+                    s.ticket = Some(ticket.clone());
+                    s.ticket_seconds_left = post_inner.cfg.kiosk.ticket_return_secs;
                 }
-                Err(e) => {
-                    let lang = post_inner.lang();
-                    ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
-                }
+                show_ticket(ui, &post_inner, &ticket);
+                ui.global::<Nav>().invoke_go(Page::Ticket);
+                super::printing::print_ticket(ui, &post_inner, &ticket);
             }
-        });
+            Err(e) => {
+                let lang = post_inner.lang();
+                ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
+            }
+        }
     });
 }
 

@@ -159,28 +159,24 @@ pub fn find_ticket(ui: &KioskWindow, inner: &Arc<Inner>, text: &str) {
             RatingSession { request: token, busy: true, ticket: Some(ticket.clone()), ..Default::default() };
     }
     render(ui, inner);
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.rating_context(ticket.clone()).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            {
-                let mut s = post_inner.session.lock().expect("session lock");
-                if s.rating.request != token {
-                    return; // the citizen moved on
-                }
-                s.rating.busy = false;
-                s.rating.stage = match &result {
-                    Ok(ctx) if ctx.already_rated => Stage::Already,
-                    Ok(ctx) if !ctx.can_rate => not_served(&post_inner, &ticket, ctx),
-                    Ok(_) => Stage::Choose,
-                    Err(e) => lookup_error(&ticket, e),
-                };
-                s.rating.context = result.ok();
+    let (backend, asked, post_inner) = (inner.backend.clone(), ticket.clone(), inner.clone());
+    let work = async move { backend.rating_context(asked).await };
+    inner.poster.spawn(&inner.rt, &ui.as_weak(), work, move |ui, result| {
+        {
+            let mut s = post_inner.session.lock().expect("session lock");
+            if s.rating.request != token {
+                return; // the citizen moved on
             }
-            render(&ui, &post_inner);
-        });
+            s.rating.busy = false;
+            s.rating.stage = match &result {
+                Ok(ctx) if ctx.already_rated => Stage::Already,
+                Ok(ctx) if !ctx.can_rate => not_served(&post_inner, &ticket, ctx),
+                Ok(_) => Stage::Choose,
+                Err(e) => lookup_error(&ticket, e),
+            };
+            s.rating.context = result.ok();
+        }
+        render(ui, &post_inner);
     });
 }
 
@@ -320,26 +316,21 @@ fn send(ui: &KioskWindow, inner: &Arc<Inner>, indices: Option<IndexScores>) {
         RatingVote { ticket: s.rating.ticket.clone(), level, indices }
     };
     render(ui, inner);
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.rate(vote).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            {
-                let mut s = post_inner.session.lock().expect("session lock");
-                if s.rating.request != token {
-                    return;
-                }
-                s.rating.busy = false;
-                s.rating.stage = match &result {
-                    Ok(VoteOutcome::Thanks { .. }) => Stage::Thanks,
-                    Ok(VoteOutcome::AlreadyRated) => Stage::Already,
-                    Err(e) => send_error(e),
-                };
+    let (backend, post_inner) = (inner.backend.clone(), inner.clone());
+    inner.poster.spawn(&inner.rt, &ui.as_weak(), async move { backend.rate(vote).await }, move |ui, result| {
+        {
+            let mut s = post_inner.session.lock().expect("session lock");
+            if s.rating.request != token {
+                return;
             }
-            render(&ui, &post_inner);
-        });
+            s.rating.busy = false;
+            s.rating.stage = match &result {
+                Ok(VoteOutcome::Thanks { .. }) => Stage::Thanks,
+                Ok(VoteOutcome::AlreadyRated) => Stage::Already,
+                Err(e) => send_error(e),
+            };
+        }
+        render(ui, &post_inner);
     });
 }
 
@@ -418,7 +409,7 @@ pub fn leave(ui: &KioskWindow, inner: &Inner) {
     };
     if let Some(vote) = pending {
         let backend = inner.backend.clone();
-        inner.rt.spawn(async move {
+        inner.poster.spawn_detached(&inner.rt, async move {
             match backend.rate(vote).await {
                 Ok(outcome) => tracing::info!(?outcome, "rating sent as the citizen left"),
                 Err(e) => tracing::warn!(error = %e, "rating chosen before leaving could not be sent"),

@@ -35,12 +35,8 @@ pub fn start_readers(ui: &KioskWindow, inner: &Arc<Inner>) -> Vec<SerialReader> 
         .name("scan-events".into())
         .spawn(move || {
             for ev in rx {
-                let (weak, post_inner) = (weak.clone(), inner.clone());
-                inner.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        on_reader_event(&ui, &post_inner, ev);
-                    }
-                });
+                let post_inner = inner.clone();
+                inner.poster.post_to(&weak, move |ui| on_reader_event(ui, &post_inner, ev));
             }
         })
         .expect("spawn scan event thread");
