@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use common::{error_code, local, raw, TestCentre, TOKEN};
-use motcua_kiosk::app::backend::{DossierLookupError, QueueBackend, VoteOutcome, RatingTicket, RatingVote};
+use motcua_kiosk::app::backend::{DossierLookupError, QueueBackend, RatingTicket, RatingVote, VoteOutcome};
 use motcua_kiosk::app::link_backend::LinkBackend;
 use motcua_kiosk::centre::api::*;
 use motcua_kiosk::centre::link::RemoteLink;

@@ -13,7 +13,10 @@ use futures_util::future::BoxFuture;
 /// service tile says it (Vietnamese, English); empty when it is open.
 pub fn availability_note(a: &Availability) -> (String, String) {
     let again = |t: &Option<DateTime<Utc>>| match t {
-        Some(t) => (format!(" Mở lại lúc {}.", time_on_day_vi(*t)), format!(" Opens again at {}.", time_on_day_en(*t))),
+        Some(t) => (
+            format!(" Mở lại lúc {}.", time_on_day_vi(*t)),
+            format!(" Opens again at {}.", time_on_day_en(*t)),
+        ),
         None => (String::new(), String::new()),
     };
     let (why_vi, why_en, next_open) = match a {

@@ -2,8 +2,9 @@
 //! process, or the central backend with offline numbers and the outbox.
 
 use super::backend::{
-    availability_note, BackendError, DossierLookupError, DossierStep, DossierDetails, IssueRequest, QueueBackend, VoteOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, IssuedTicket,
+    availability_note, BackendError, DossierDetails, DossierLookupError, DossierStep, IssueRequest,
+    IssuedTicket, QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView,
+    VoteOutcome,
 };
 use crate::centre::api::{CitizenInfo, ServiceInfo};
 use crate::centre::client::LinkError;

@@ -129,7 +129,11 @@ impl Poster {
 
     /// Runs `work` on `rt` with nothing to show when it ends (still counted
     /// in flight until it has).
-    pub fn spawn_detached(&self, rt: &tokio::runtime::Handle, work: impl Future<Output = ()> + Send + 'static) {
+    pub fn spawn_detached(
+        &self,
+        rt: &tokio::runtime::Handle,
+        work: impl Future<Output = ()> + Send + 'static,
+    ) {
         let job = self.start();
         rt.spawn(async move {
             work.await;

@@ -2,8 +2,8 @@
 //! snapshots and UI tests that must not depend on a store.
 
 use super::backend::{
-    availability_note, BackendError, DossierLookupError, DossierDetails, IssueRequest, QueueBackend, VoteOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, IssuedTicket,
+    availability_note, BackendError, DossierDetails, DossierLookupError, IssueRequest, IssuedTicket,
+    QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, VoteOutcome,
 };
 use crate::centre::api::DossierRecord;
 use crate::domain::dossier::WorkCalendar;
@@ -34,7 +34,8 @@ pub struct SampleBackend {
 impl SampleBackend {
     pub fn new(cfg: &crate::config::Config, now: DateTime<Utc>) -> Self {
         // The fifth service is out of numbers until 07:30 the next morning.
-        let monday = day_start_utc(service_day(now) + chrono::Days::new(1)) + chrono::Duration::minutes(7 * 60 + 30);
+        let monday =
+            day_start_utc(service_day(now) + chrono::Days::new(1)) + chrono::Duration::minutes(7 * 60 + 30);
         let (full_vi, full_en) = availability_note(&Availability::CapReached { next_open: Some(monday) });
         let services = cfg
             .queue
