@@ -60,7 +60,7 @@ fn tap(h: &Harness, label: &str) {
 /// Waits until the background work the kiosk started (and the work its
 /// results start) has posted its results, and runs them.
 fn settle(h: &Harness) {
-    assert!(h.app.inner.poster.wait_idle(Duration::from_secs(10)), "background work still running after 10 s");
+    assert!(h.app.wait_idle(Duration::from_secs(10)), "background work still running after 10 s");
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
@@ -271,7 +271,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
         master.write_all(&bytes[..cut]).unwrap();
         std::thread::sleep(Duration::from_millis(20));
         master.write_all(&bytes[cut..]).unwrap();
-        h.app.inner.poster.pump_wait(Duration::from_millis(300));
+        h.app.pump_wait(Duration::from_millis(300));
     }
     // Must hold: greeted by masked name and number; nothing personal in clear on screen.
     assert!(s.get_citizen_present(), "the ID card scan was not handled");
@@ -292,7 +292,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
     tap(&h, "Xong");
     assert!(!s.get_citizen_present());
     assert_eq!(s.get_citizen_name(), "");
-    assert!(h.app.inner.session.lock().unwrap().citizen.is_none());
+    assert!(!h.app.session_data().contains(&"citizen"));
 }
 
 #[test]
@@ -583,10 +583,10 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(history[0], ("24/11/2026 09:15".to_string(), "Tiếp nhận hồ sơ".to_string()));
     assert_eq!(history.len(), 3);
     assert_eq!(ElementHandle::find_by_accessible_label(ui, "Nguyễn Văn An").count(), 0);
-    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::En);
+    h.app.set_language(motcua_kiosk::config::Language::En);
     assert_eq!(d.get_status(), "Additional documents requested");
     assert_eq!(d.get_next_step(), "Please bring: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) to counter 5.");
-    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::Vi);
+    h.app.set_language(motcua_kiosk::config::Language::Vi);
 
     tap(&h, "Tra cứu hồ sơ khác");
     assert!(!d.get_found());
@@ -609,8 +609,7 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
     assert_eq!((d.get_code_input().as_str(), d.get_error().as_str(), d.get_found()), ("", "", false));
     assert_eq!(d.get_history().row_count(), 0);
-    let s = h.app.inner.session.lock().unwrap();
-    assert!(s.dossier.shown.is_none() && s.dossier.error.is_none());
+    assert!(!h.app.session_data().contains(&"dossier"), "neither the result nor the error is kept");
 }
 
 #[test]
@@ -710,7 +709,7 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     assert_eq!(r.get_state(), "ask-ticket");
     settle(&h); // the vote sent as the citizen left
     assert_eq!(count(), 3);
-    assert!(h.app.inner.session.lock().unwrap().rating.level.is_none());
+    assert!(!h.app.session_data().contains(&"rating level"));
 }
 
 #[test]
@@ -794,11 +793,15 @@ fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
     let h = kiosk_on(cfg.clone(), sample_backend(&cfg), rt);
     h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
     let client = motcua_kiosk::centre::client::ApiClient::for_url(&cfg, &url).unwrap();
-    let got =
-        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    let got = h
+        ._rt
+        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
+        .unwrap();
     assert_eq!(got.as_deref(), Some("2099.1.1"));
-    let again =
-        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    let again = h
+        ._rt
+        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
+        .unwrap();
     assert_eq!(again, None, "unchanged catalog is not downloaded again");
     // Installed on disk too: a restarted kiosk opens the new version.
     assert_eq!(motcua_kiosk::catalog::Catalog::open(kiosk_dir.path()).unwrap().version(), "2099.1.1");

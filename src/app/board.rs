@@ -1,13 +1,10 @@
 //! The display board role: shows a [`BoardState`] through the `Board` global.
 
-use crate::domain::board::{grid_columns, BoardState};
+use crate::domain::board::{grid_columns, BoardState, ServiceNames};
 use crate::domain::localtime::{format_time, service_day};
 use crate::ui::{Board, CallRow, CounterCard, DisplayWindow, WaitingRow};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
-
-/// Service names for the tiles and the waiting list, by service code.
-pub type ServiceNames = std::collections::BTreeMap<String, (String, String)>;
 
 /// Tiles per page before the board pages (keeps numbers readable from 5 m).
 pub const MAX_TILES_PER_PAGE: usize = 30;

@@ -189,3 +189,29 @@ impl Poster {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_idle_waits_for_work_in_flight_and_gives_up_on_work_that_never_ends() {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let poster = Poster::queue();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        poster.spawn_detached(rt.handle(), async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            done_tx.send(()).unwrap();
+        });
+        assert_eq!(poster.in_flight(), 1);
+        assert!(poster.wait_idle(Duration::from_secs(5)));
+        assert!(done_rx.try_recv().is_ok(), "returned only once the work had ended");
+        assert_eq!(poster.in_flight(), 0);
+
+        poster.spawn_detached(rt.handle(), std::future::pending());
+        assert!(!poster.wait_idle(Duration::from_millis(50)));
+        assert_eq!(poster.in_flight(), 1);
+        rt.shutdown_timeout(Duration::from_secs(1));
+        assert_eq!(poster.in_flight(), 0, "a cancelled job is no longer in flight");
+    }
+}
