@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
-use common::TestCentre;
+use common::{ticket_request, TestCentre};
 use motcua_kiosk::app::audio::{Announcer, AudioSettings, RecordingSink};
 use motcua_kiosk::app::display::DisplayApp;
 use motcua_kiosk::app::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
@@ -112,21 +112,8 @@ fn feed(client: ApiClient, opts: FeedOptions, clock: Arc<dyn Clock>, rec: &Arc<R
     display_feed::spawn(&tokio::runtime::Handle::current(), client, opts, clock, rec.clone())
 }
 
-fn req(service: &str, key: &str) -> IssueTicketRequest {
-    IssueTicketRequest {
-        service: service.into(),
-        priority: None,
-        citizen: None,
-        idempotency_key: key.into(),
-        kiosk_id: "kiosk-01".into(),
-        issued_at: None,
-        offline_number: None,
-        tracking_code: None,
-    }
-}
-
 async fn issue(c: &ApiClient, service: &str, key: &str) -> String {
-    c.issue_ticket(&req(service, key)).await.unwrap().number
+    c.issue_ticket(&ticket_request(service, key)).await.unwrap().number
 }
 
 async fn act(c: &ApiClient, counter: u32, cmd: CounterCommand) -> CounterActionResponse {
@@ -153,10 +140,6 @@ fn recent(s: &Seen) -> Vec<String> {
 
 fn pairs(v: &[(&str, u32)]) -> Vec<(String, u32)> {
     v.iter().map(|(t, c)| (t.to_string(), *c)).collect()
-}
-
-async fn drop_centre(c: Centre) {
-    tokio::task::spawn_blocking(move || drop(c)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,13 +172,13 @@ async fn calls_made_while_disconnected_appear_after_reconnect_in_order_exactly_o
 
     let core = Centre::open_at(&db, &cfg, clock::system()).unwrap();
     for (svc, key) in [("HT", "a2"), ("HT", "a3"), ("CT", "b1")] {
-        core.issue(req(svc, key)).await.unwrap();
+        core.issue(ticket_request(svc, key)).await.unwrap();
     }
     for counter in [2, 3, 1] {
         assert_eq!(core.call_next(counter).await.unwrap().outcome, CounterOutcome::Called);
     }
     let (_, last_id) = core.event_range().await.unwrap();
-    drop_centre(core).await;
+    common::close(core).await;
     assert!(rec.now().disconnected_since.is_some(), "still down");
 
     let c = TestCentre::start_with(&cfg, &db, clock::system(), port, KEEP_ALIVE).await;
