@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
-use common::{ticket_request, TestCentre};
+use common::proxy::Proxy;
+use common::{ticket_request, TestCentre, DISPLAY_TOKEN};
 use motcua_kiosk::app::audio::{Announcer, AudioSettings, RecordingSink};
 use motcua_kiosk::app::display::DisplayApp;
 use motcua_kiosk::app::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
@@ -387,20 +388,27 @@ async fn a_board_cut_off_over_midnight_clears_yesterday_itself_then_catches_up()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_link_is_marked_disconnected_and_keep_alives_keep_it_up() {
-    // What must hold: (a) with keep-alives every 200 ms and a 600 ms silence
-    // limit, an idle board stays connected for 2 s (keep-alives count as
-    // life, no reconnect); (b) against a centre whose keep-alives are rarer
-    // than the limit, the board marks itself disconnected from the last byte
-    // it received, reconnects, and clears the mark.
+    // What must hold: (a) with keep-alives every 100 ms and a 500 ms silence
+    // limit, an idle board stays on its one event stream while keep-alives
+    // spanning twice the limit go by: it never asks for the stream again and
+    // never marks itself disconnected (keep-alives count as life); (b)
+    // against a centre whose keep-alives are rarer than the limit, the board
+    // marks itself disconnected from the last byte it received, reconnects,
+    // and clears the mark.
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(dir.path());
     let mut o = opts();
-    o.silence_timeout = Duration::from_millis(600);
-    let c = TestCentre::start_with(&cfg, &dir.path().join("a.sqlite3"), clock::system(), 0, KEEP_ALIVE).await;
+    o.silence_timeout = Duration::from_millis(500);
+    let every = Duration::from_millis(100);
+    let c = TestCentre::start_with(&cfg, &dir.path().join("a.sqlite3"), clock::system(), 0, every).await;
+    let proxy = Proxy::start(c.addr).await;
+    let via_proxy = ApiClient::new(&proxy.url, DISPLAY_TOKEN, Duration::from_millis(500), WAIT).unwrap();
     let rec = Recorder::new(None);
-    let f = feed(c.display_client(), o.clone(), clock::system(), &rec);
+    let f = feed(via_proxy, o.clone(), clock::system(), &rec);
     rec.wait("connected", |s| !s.board.counters.is_empty()).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let needed = 2 * o.silence_timeout.as_millis() as u64 / every.as_millis() as u64;
+    let t = proxy.wait("keep-alives spanning twice the silence limit", |t| t.keep_alives >= needed).await;
+    assert_eq!(t.count("/api/v1/events"), 1, "the board never reconnected: {:?}", t.requests);
     assert!(rec.now().marks.is_empty(), "keep-alives kept the link up: {:?}", rec.now().marks);
     drop(f);
     c.stop().await;
