@@ -5,7 +5,7 @@ mod common;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use common::{close, error_code, local, raw, remote_link, ticket_request, TestCentre, TOKEN};
-use motcua_kiosk::app::backend::{DossierLookupError, QueueBackend, RateOutcome, RatingTicket, RatingVote};
+use motcua_kiosk::app::backend::{DossierLookupError, QueueBackend, RatingTicket, RatingVote, VoteOutcome};
 use motcua_kiosk::app::link_backend::LinkBackend;
 use motcua_kiosk::centre::api::*;
 use motcua_kiosk::centre::link::RemoteLink;
@@ -840,10 +840,10 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
         (Some("A-001"), Some(1), Some("Trần Thị B."))
     );
     let vote = RatingVote { ticket: Some(ticket.clone()), level: RatingLevel::Satisfied, indices: None };
-    assert_eq!(backend.rate(vote.clone()).await.unwrap(), RateOutcome::Thanks { queued: false });
+    assert_eq!(backend.rate(vote.clone()).await.unwrap(), VoteOutcome::Thanks { queued: false });
     assert_eq!(
         backend.rate(RatingVote { level: RatingLevel::Dissatisfied, ..vote }).await.unwrap(),
-        RateOutcome::AlreadyRated
+        VoteOutcome::AlreadyRated
     );
     assert!(backend.rating_context(ticket).await.unwrap().already_rated);
     assert_eq!(
