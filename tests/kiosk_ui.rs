@@ -319,13 +319,34 @@ fn keyboard_wedge_scan_of_a_receipt_opens_the_dossier_page() {
     );
 }
 
+/// What the fake printer received so far.
+#[derive(Default)]
+struct Received {
+    bytes: std::sync::Mutex<Vec<u8>>,
+    more: std::sync::Condvar,
+}
+
+impl Received {
+    fn lock(&self) -> std::sync::LockResult<std::sync::MutexGuard<'_, Vec<u8>>> {
+        self.bytes.lock()
+    }
+
+    /// The bytes once they satisfy `done` (the kiosk's write can return before
+    /// the printer thread has read them), or as they are after 5 s.
+    fn wait_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let got = self.bytes.lock().unwrap();
+        let (got, _) = self.more.wait_timeout_while(got, Duration::from_secs(5), |b| !done(b)).unwrap();
+        got.clone()
+    }
+}
+
 /// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n
 /// with the given status bytes and records everything it receives.
-fn fake_printer(status: [u8; 3]) -> (String, Arc<std::sync::Mutex<Vec<u8>>>) {
+fn fake_printer(status: [u8; 3]) -> (String, Arc<Received>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("tcp://{}", listener.local_addr().unwrap());
-    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let got = Arc::new(Received::default());
     let rec = got.clone();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
@@ -347,6 +368,8 @@ fn fake_printer(status: [u8; 3]) -> (String, Arc<std::sync::Mutex<Vec<u8>>>) {
                         let _ = c.write_all(&[answer]);
                     }
                 }
+                drop(all);
+                rec.more.notify_all();
             }
         }
     });
@@ -370,7 +393,7 @@ fn ticket_prints_as_a_raster_on_the_thermal_printer() {
     cfg.printer.uri = uri;
     let (h, status) = issue_and_wait_for_print(cfg);
     assert!(status.contains("đã được in"), "{status}");
-    let bytes = got.lock().unwrap().clone();
+    let bytes = got.wait_until(|b| b.windows(2).any(|w| w == [0x1d, 0x56]));
     // Must hold: a GS v 0 raster (Vietnamese as pixels) and a cut reached the printer.
     assert!(bytes.windows(3).any(|w| w == [0x1d, 0x76, 0x30]), "no raster command");
     assert!(bytes.windows(2).any(|w| w == [0x1d, 0x56]), "no cut");
