@@ -1,5 +1,6 @@
 //! Centre commands: `centre` (run the built-in centre) and the counter actions
-//! `call`, `recall`, `complete`, `no-show` (an officer's action from a terminal).
+//! `call`, `recall`, `complete`, `no-show` (an officer at a terminal); the
+//! clap definitions are in `cli/mod.rs`.
 
 use crate::centre::api::CounterCommand;
 use crate::centre::{serve, ApiClient, LinkError};
