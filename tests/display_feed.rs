@@ -227,11 +227,17 @@ async fn a_board_resumed_against_another_database_resyncs_instead_of_mixing() {
     c.stop().await;
     rec.wait("the disconnected mark", |s| s.disconnected_since.is_some()).await;
 
-    let c = TestCentre::start_with(&cfg, &dir.path().join("new.sqlite3"), clock::system(), port, KEEP_ALIVE)
-        .await;
-    issue(&c.client(), "CT", "n1").await;
-    assert_eq!(call(&c.client(), 3).await, "B-001");
-    let (_, new_last) = c.centre.event_range().await.unwrap();
+    // The new database already holds a call when the centre comes back on it:
+    // the board's first contact with it is the resync. (Calling after the
+    // restart raced the board's reconnect: a call it received live was rightly
+    // read out, and the test failed now and then.)
+    let new_db = dir.path().join("new.sqlite3");
+    let core = Centre::open_at(&new_db, &cfg, clock::system()).unwrap();
+    core.issue(ticket_request("CT", "n1")).await.unwrap();
+    assert_eq!(core.call_next(3).await.unwrap().ticket.unwrap().number, "B-001");
+    let (_, new_last) = core.event_range().await.unwrap();
+    common::close(core).await;
+    let c = TestCentre::start_with(&cfg, &new_db, clock::system(), port, KEEP_ALIVE).await;
     let s =
         rec.wait("the resync", |s| s.board.last_event_id == new_last && s.disconnected_since.is_none()).await;
     assert_eq!(recent(&s), ["B-001@3"], "only the new centre's calls");
