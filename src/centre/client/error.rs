@@ -2,7 +2,7 @@
 
 use crate::centre::api::ApiError;
 use crate::centre::core::CentreError;
-use crate::domain::localtime::to_local;
+use crate::domain::localtime::{time_on_day_en, time_on_day_vi};
 use crate::store::{SharedStoreError, StoreError};
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
@@ -39,11 +39,11 @@ pub enum LinkError {
 }
 
 fn when(t: &Option<DateTime<Utc>>) -> Option<String> {
-    t.map(|t| to_local(t).format("%H:%M ngày %d/%m/%Y").to_string())
+    t.map(time_on_day_vi)
 }
 
 fn when_en(t: &Option<DateTime<Utc>>) -> Option<String> {
-    t.map(|t| to_local(t).format("%H:%M on %d/%m/%Y").to_string())
+    t.map(time_on_day_en)
 }
 
 impl LinkError {
