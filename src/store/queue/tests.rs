@@ -7,13 +7,7 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
 }
 
-fn new_ticket<'a>(
-    seq: u32,
-    number: &'a str,
-    key: &'a str,
-    prio: Option<&'a str>,
-    at: i64,
-) -> NewTicket<'a> {
+fn new_ticket<'a>(seq: u32, number: &'a str, key: &'a str, prio: Option<&'a str>, at: i64) -> NewTicket<'a> {
     NewTicket {
         day: day(),
         service: "HT",
