@@ -59,8 +59,20 @@ const DOSSIERS: &[Op] = &[("GET", "/api/v1/dossiers/{code}")];
 const RATINGS: &[Op] =
     &[("GET", "/api/v1/ratings/context"), ("POST", "/api/v1/ratings"), ("GET", "/api/v1/ratings/summary")];
 const CATALOG: &[Op] = &[("GET", "/api/v1/catalog")];
-const ALL_GROUPS: &[&[Op]] =
-    &[HEALTH_AND_SERVICES, TICKETS, TRACKING, COUNTERS, STATE_AND_EVENTS, KIOSKS, DOSSIERS, RATINGS, CATALOG];
+const ALL_GROUPS: &[&[Op]] = &[
+    HEALTH_AND_SERVICES,
+    TICKETS,
+    TRACKING,
+    COUNTERS,
+    STATE_AND_EVENTS,
+    KIOSKS,
+    DOSSIERS,
+    RATINGS,
+    CATALOG,
+    common::CONSOLE_OPS,
+    common::OFFICER_OPS,
+    common::REPORT_OPS,
+];
 
 /// A fresh centre on 127.0.0.1 and the contract checker, for one group of operations.
 struct Contract {

@@ -158,6 +158,11 @@ pub fn board_event(ev: &CentreEvent, today: Option<NaiveDate>) -> Option<BoardEv
             paused: v.state == CounterState::Paused,
         },
         EventBody::DayRollover(d) => BoardEvent::DayRollover { id, day: d.day },
+        // The ticket waits again in `service`; its old counter's state follows.
+        EventBody::TicketTransferred(d) => {
+            BoardEvent::Waiting { id, service: d.service.clone(), waiting: d.waiting }
+        }
+        EventBody::TicketStarted(_) => return None,
     })
 }
 
@@ -509,8 +514,10 @@ mod tests {
                 called_at: t(1, 5),
                 calls: 1,
                 offline: false,
+                started_at: None,
             }),
             served_today: 0,
+            officer: None,
         }
     }
 

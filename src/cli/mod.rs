@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod centre;
 pub mod dossiers;
 pub mod hardware;
+pub mod officers;
 pub mod run;
 
 #[derive(Parser, Debug)]
@@ -80,6 +81,11 @@ pub enum Command {
         #[command(subcommand)]
         action: DossierAction,
     },
+    /// Officer accounts for the counter console (PIN read from standard input).
+    Officers {
+        #[command(subcommand)]
+        action: OfficerAction,
+    },
     /// The procedure catalog: import a new one, or search it as the kiosk does.
     Catalog {
         #[command(subcommand)]
@@ -137,6 +143,30 @@ pub enum DossierAction {
     },
     /// List every dossier: code, status, appointment, lateness.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OfficerAction {
+    /// Create an account; the PIN or password (6-64 characters) is read from standard input.
+    Add {
+        /// Login: 2-32 characters a-z, 0-9, dot, dash, underscore.
+        #[arg(long)]
+        login: String,
+        /// Full name, shown on the console and recorded on each ticket served.
+        #[arg(long)]
+        name: String,
+        /// May open the manager dashboard and reports.
+        #[arg(long)]
+        manager: bool,
+    },
+    /// List the accounts.
+    List,
+    /// Lock an account and end its sessions.
+    Disable { login: String },
+    /// Unlock an account.
+    Enable { login: String },
+    /// Change the PIN (read from standard input).
+    SetPin { login: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -228,6 +258,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     dossiers::import(&cfg, &file)?;
                 }
                 DossierAction::List => dossiers::list(&cfg)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Officers { action } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            match action {
+                OfficerAction::Add { login, name, manager } => officers::add(&cfg, &login, &name, manager)?,
+                OfficerAction::List => officers::list(&cfg)?,
+                OfficerAction::Disable { login } => officers::set_active(&cfg, &login, false)?,
+                OfficerAction::Enable { login } => officers::set_active(&cfg, &login, true)?,
+                OfficerAction::SetPin { login } => officers::set_pin(&cfg, &login)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,6 +6,7 @@ pub mod board;
 pub mod citizen_id;
 pub mod clock;
 pub mod dossier;
+pub mod figures;
 pub mod localtime;
 pub mod procedure;
 pub mod queue_rules;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod kiosks;
 pub mod meta;
 pub mod migrations;
+pub mod officers;
 pub mod outbox;
 pub mod queue;
 pub mod ratings;

@@ -119,12 +119,21 @@ pub struct TicketRow {
     pub last_called_at: Option<i64>,
     pub finished_at: Option<i64>,
     pub citizen: Option<CitizenRow>,
+    /// The officer who called it last (who served it), copied when called.
+    pub officer_id: Option<i64>,
+    pub officer_name: Option<String>,
+    /// When the officer pressed "start" (service time counts from here, else from the last call).
+    pub started_at: Option<i64>,
+    /// A ticket transferred to one counter waits for that counter only.
+    pub target_counter: Option<u32>,
+    pub transfers: u32,
 }
 
 const TICKET_COLS: &str =
     "id, day, service, seq, number, priority_group, prio, status, issued_at, received_at, \
      offline, kiosk_id, idempotency_key, tracking_code, counter, calls, first_called_at, last_called_at, \
-     finished_at, citizen_id_number, citizen_full_name, citizen_birth_date";
+     finished_at, citizen_id_number, citizen_full_name, citizen_birth_date, officer_id, officer_name, \
+     started_at, target_counter, transfers";
 
 fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     let status: String = r.get(7)?;
@@ -159,6 +168,11 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
         last_called_at: r.get(17)?,
         finished_at: r.get(18)?,
         citizen,
+        officer_id: r.get(22)?,
+        officer_name: r.get(23)?,
+        started_at: r.get(24)?,
+        target_counter: r.get(25)?,
+        transfers: r.get(26)?,
     })
 }
 
@@ -249,10 +263,11 @@ pub fn tracking_code_taken(c: &Connection, code: &str) -> Result<bool, StoreErro
     Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE tracking_code = ?1")?.exists([code])?)
 }
 
-/// Whether a number (sequence) already exists for a service on a day.
-pub fn seq_taken(c: &Connection, day: NaiveDate, service: &str, seq: u32) -> Result<bool, StoreError> {
-    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND service = ?2 AND seq = ?3")?
-        .exists(params![day_str(day), service, seq])?)
+/// Whether a printed number (`A-023`) already exists on a day, in whichever
+/// service it waits now (a transferred ticket keeps its number).
+pub fn number_taken(c: &Connection, day: NaiveDate, number: &str) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND number = ?2")?
+        .exists(params![day_str(day), number])?)
 }
 
 /// Per-day counters of a service. `waiting_*` mirror the number of `waiting`
@@ -318,20 +333,49 @@ pub fn save_service_day(
     Ok(())
 }
 
-/// The oldest waiting ticket of a class in a service: `(id, issued_at)`.
-/// Queue order is the original issue time (offline tickets keep theirs), then id.
+/// The oldest waiting ticket of a class in a service that `counter` may call
+/// (not one transferred to another counter): `(id, issued_at)`. Queue order
+/// is the original issue time (offline and transferred tickets keep theirs), then id.
 pub fn oldest_waiting(
     c: &Connection,
     day: NaiveDate,
     service: &str,
     prio: bool,
+    counter: u32,
 ) -> Result<Option<(i64, i64)>, StoreError> {
     Ok(c.prepare_cached(
         "SELECT id, issued_at FROM tickets WHERE status = 'waiting' AND day = ?1 AND service = ?2 AND prio = ?3
+         AND (target_counter IS NULL OR target_counter = ?4)
          ORDER BY issued_at, id LIMIT 1",
     )?
-    .query_row(params![day_str(day), service, prio], |r| Ok((r.get(0)?, r.get(1)?)))
+    .query_row(params![day_str(day), service, prio, counter], |r| Ok((r.get(0)?, r.get(1)?)))
     .optional()?)
+}
+
+/// Waiting tickets of today in `services` that `counter` may call, in queue
+/// order (issue time, then id); at most `limit`.
+pub fn waiting_for_counter(
+    c: &Connection,
+    day: NaiveDate,
+    services: &[String],
+    counter: u32,
+    limit: usize,
+) -> Result<Vec<TicketRow>, StoreError> {
+    let mut out = Vec::new();
+    let sql = format!(
+        "SELECT {TICKET_COLS} FROM tickets WHERE status = 'waiting' AND day = ?1 AND service = ?2
+         AND (target_counter IS NULL OR target_counter = ?3) ORDER BY issued_at, id LIMIT ?4"
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    for s in services {
+        let rows = st
+            .query_map(params![day_str(day), s, counter, limit as i64], ticket_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        out.extend(rows);
+    }
+    out.sort_by_key(|t| (t.issued_at, t.id));
+    out.truncate(limit);
+    Ok(out)
 }
 
 /// Waiting tickets of a class in a service queued before `(issued_at, id)`.
@@ -359,11 +403,11 @@ pub fn count_waiting(c: &Connection, day: NaiveDate, service: &str, prio: bool) 
     .query_row(params![day_str(day), service, prio], |r| r.get(0))?)
 }
 
-/// Service times (seconds from the last call to completion) of the most recently
-/// served tickets of a service, newest first.
+/// Service times (seconds from the start of service, else the last call, to
+/// completion) of the most recently served tickets of a service, newest first.
 pub fn recent_service_secs(c: &Connection, service: &str, limit: usize) -> Result<Vec<i64>, StoreError> {
     let mut st = c.prepare_cached(
-        "SELECT (finished_at - last_called_at) / 1000 FROM tickets
+        "SELECT (finished_at - COALESCE(started_at, last_called_at)) / 1000 FROM tickets
          WHERE status = 'served' AND service = ?1 AND last_called_at IS NOT NULL
          ORDER BY finished_at DESC LIMIT ?2",
     )?;
@@ -421,14 +465,22 @@ pub fn save_counter(c: &Connection, row: &CounterRow) -> Result<(), StoreError> 
     Ok(())
 }
 
-/// A waiting ticket goes to a counter (first call).
-pub fn mark_called(c: &Connection, id: i64, counter: u32, at: i64) -> Result<(), StoreError> {
+/// A waiting ticket goes to a counter (first call there). A transferred
+/// ticket keeps the time of its very first call (its wait ended then).
+pub fn mark_called(
+    c: &Connection,
+    id: i64,
+    counter: u32,
+    at: i64,
+    officer: Option<(i64, &str)>,
+) -> Result<(), StoreError> {
     let n = c
         .prepare_cached(
-            "UPDATE tickets SET status = 'called', counter = ?2, calls = 1, first_called_at = ?3, last_called_at = ?3
+            "UPDATE tickets SET status = 'called', counter = ?2, calls = 1, first_called_at = COALESCE(first_called_at, ?3),
+                 last_called_at = ?3, started_at = NULL, target_counter = NULL, officer_id = ?4, officer_name = ?5
              WHERE id = ?1 AND status = 'waiting'",
         )?
-        .execute(params![id, counter, at])?;
+        .execute(params![id, counter, at, officer.map(|o| o.0), officer.map(|o| o.1)])?;
     if n != 1 {
         return Err(StoreError::Corrupt(format!("ticket {id} was not waiting when called")));
     }
@@ -447,6 +499,35 @@ pub fn mark_recalled(c: &Connection, id: i64, at: i64) -> Result<(), StoreError>
 pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> Result<(), StoreError> {
     c.prepare_cached("UPDATE tickets SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'called'")?
         .execute(params![id, status.as_str(), at])?;
+    Ok(())
+}
+
+/// The officer pressed "start": service begins now (once).
+pub fn mark_started(c: &Connection, id: i64, at: i64) -> Result<bool, StoreError> {
+    let n = c
+        .prepare_cached("UPDATE tickets SET started_at = ?2 WHERE id = ?1 AND status = 'called' AND started_at IS NULL")?
+        .execute(params![id, at])?;
+    Ok(n == 1)
+}
+
+/// A called ticket goes back to waiting, in another service or for one
+/// counter, keeping its number, priority and original issue time (its place).
+pub fn requeue(
+    c: &Connection,
+    id: i64,
+    service: &str,
+    target_counter: Option<u32>,
+) -> Result<(), StoreError> {
+    let n = c
+        .prepare_cached(
+            "UPDATE tickets SET status = 'waiting', service = ?2, target_counter = ?3, counter = NULL,
+                 started_at = NULL, transfers = transfers + 1
+             WHERE id = ?1 AND status = 'called'",
+        )?
+        .execute(params![id, service, target_counter])?;
+    if n != 1 {
+        return Err(StoreError::Corrupt(format!("ticket {id} was not at a counter when transferred")));
+    }
     Ok(())
 }
 
@@ -501,6 +582,25 @@ pub fn served_count(c: &Connection, day: NaiveDate, counter: u32) -> Result<u32,
         "SELECT COUNT(*) FROM tickets WHERE day = ?1 AND counter = ?2 AND status = 'served'",
     )?
     .query_row(params![day_str(day), counter], |r| r.get(0))?)
+}
+
+/// Tickets a counter finished on a day: `(served, no_show, service seconds of the served)`.
+pub fn counter_day(c: &Connection, day: NaiveDate, counter: u32) -> Result<(u32, u32, Vec<i64>), StoreError> {
+    let mut st = c.prepare_cached(
+        "SELECT status, (finished_at - COALESCE(started_at, last_called_at)) / 1000 FROM tickets
+         WHERE day = ?1 AND counter = ?2 AND status IN ('served', 'no_show')",
+    )?;
+    let (mut served, mut no_show, mut secs) = (0, 0, Vec::new());
+    let mut rows = st.query(params![day_str(day), counter])?;
+    while let Some(r) = rows.next()? {
+        if r.get::<_, String>(0)? == "served" {
+            served += 1;
+            secs.extend(r.get::<_, Option<i64>>(1)?);
+        } else {
+            no_show += 1;
+        }
+    }
+    Ok((served, no_show, secs))
 }
 
 /// The most recent calls of a day (tickets with their latest call), newest first.

@@ -2,6 +2,7 @@
 //! 127.0.0.1 (port 0 unless a port is given), real SQLite files in temp dirs.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod openapi;
 pub mod proxy;
 
@@ -190,3 +191,18 @@ pub fn error_code(body: &str) -> String {
     assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "code not snake_case: {code}");
     code
 }
+
+/// Operations of docs/openapi.yaml exercised by `tests/centre_console.rs`
+/// (listed here so `centre_api.rs` can check that every documented
+/// operation has a contract test).
+pub const CONSOLE_OPS: &[(&str, &str)] = &[
+    ("POST", "/api/v1/counters/{n}/start"),
+    ("POST", "/api/v1/counters/{n}/transfer"),
+    ("GET", "/api/v1/counters/{n}/console"),
+];
+pub const OFFICER_OPS: &[(&str, &str)] = &[
+    ("POST", "/api/v1/officer/session"),
+    ("GET", "/api/v1/officer/session"),
+    ("DELETE", "/api/v1/officer/session"),
+];
+pub const REPORT_OPS: &[(&str, &str)] = &[("GET", "/api/v1/reports/day")];

@@ -24,6 +24,8 @@ pub enum EventBody {
     TicketNoShow(TicketDoneData),
     CounterState(CounterView),
     DayRollover(DayRolloverData),
+    TicketStarted(TicketStartData),
+    TicketTransferred(TicketTransferData),
 }
 
 impl EventBody {
@@ -36,6 +38,8 @@ impl EventBody {
             EventBody::TicketNoShow(_) => "ticket_no_show",
             EventBody::CounterState(_) => "counter_state",
             EventBody::DayRollover(_) => "day_rollover",
+            EventBody::TicketStarted(_) => "ticket_started",
+            EventBody::TicketTransferred(_) => "ticket_transferred",
         }
     }
 
@@ -77,6 +81,31 @@ pub struct TicketDoneData {
     pub number: String,
     pub service: String,
     pub counter: u32,
+}
+
+/// The officer started serving the ticket at the counter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketStartData {
+    pub number: String,
+    pub service: String,
+    pub counter: u32,
+    pub started_at: DateTime<Utc>,
+}
+
+/// A ticket left a counter to wait again: in `service`, for any of its
+/// counters, or only for `counter`. It keeps its number and its place (see
+/// docs/queue.md, transfers).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketTransferData {
+    pub number: String,
+    /// Where it waits now.
+    pub service: String,
+    /// The only counter that will call it, when transferred to a counter.
+    pub counter: Option<u32>,
+    pub from_service: String,
+    pub from_counter: u32,
+    /// Waiting in `service` after the transfer.
+    pub waiting: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,11 +13,13 @@ pub use crate::domain::ticket::{PriorityGroup, TicketStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+mod console;
 mod dossiers;
 mod events;
 mod queue;
 mod ratings;
 
+pub use self::console::*;
 pub use self::dossiers::*;
 pub use self::events::*;
 pub use self::queue::*;

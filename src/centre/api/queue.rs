@@ -141,6 +141,9 @@ pub struct CalledTicket {
     /// Times called, the first call included.
     pub calls: u32,
     pub offline: bool,
+    /// When the officer started serving it (`start`); none while the citizen is on the way.
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -151,6 +154,9 @@ pub struct CounterView {
     pub pause_reason: Option<String>,
     pub current: Option<CalledTicket>,
     pub served_today: u32,
+    /// The officer signed in at this counter now (console), if any.
+    #[serde(default)]
+    pub officer: Option<String>,
 }
 
 /// `GET /api/v1/counters`.
@@ -171,6 +177,10 @@ pub enum CounterOutcome {
     Resumed,
     /// `call-next` with nobody waiting for the counter's services.
     QueueEmpty,
+    /// `start`: service of the current ticket began.
+    Started,
+    /// `transfer`: the current ticket waits again, in another service or for another counter.
+    Transferred,
 }
 
 /// The ticket an officer works on (counter responses only; may carry the
@@ -188,6 +198,14 @@ pub struct CounterTicket {
     pub called_at: Option<DateTime<Utc>>,
     pub offline: bool,
     pub citizen: Option<CitizenInfo>,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    /// The officer who called it (who serves it).
+    #[serde(default)]
+    pub officer: Option<String>,
+    /// Times it was transferred.
+    #[serde(default)]
+    pub transfers: u32,
 }
 
 /// Response of every counter action.
@@ -207,6 +225,19 @@ pub struct PauseRequest {
     pub reason: String,
 }
 
+/// `POST /api/v1/counters/{n}/transfer`: where the current ticket goes. At
+/// least one of the two: a service (any of its counters calls it), a counter
+/// (only that counter calls it; in `service`, or else in the ticket's own
+/// service when that counter serves it, else in that counter's first service).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<u32>,
+}
+
 /// The counter actions, for in-process callers and the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CounterCommand {
@@ -216,6 +247,8 @@ pub enum CounterCommand {
     Complete,
     Pause { reason: String },
     Resume,
+    Start,
+    Transfer(TransferRequest),
 }
 
 impl CounterCommand {
@@ -228,6 +261,8 @@ impl CounterCommand {
             CounterCommand::Complete => "complete",
             CounterCommand::Pause { .. } => "pause",
             CounterCommand::Resume => "resume",
+            CounterCommand::Start => "start",
+            CounterCommand::Transfer(_) => "transfer",
         }
     }
 }

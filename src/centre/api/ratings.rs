@@ -28,7 +28,8 @@ pub struct RatingContext {
     pub status: TicketStatus,
     /// The counter that called the ticket.
     pub counter: Option<u32>,
-    /// The officer at that counter (`queue.counter_officers`).
+    /// Who served it: the officer signed in at the console that called it,
+    /// else the name `queue.counter_officers` gives the counter.
     pub officer: Option<String>,
     /// Only tickets that reached a counter (called or served) can be rated.
     pub can_rate: bool,

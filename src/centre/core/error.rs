@@ -22,6 +22,12 @@ pub enum CentreError {
     NoCurrentTicket(u32),
     #[error("this idempotency key was already used for a ticket of another service")]
     IdempotencyConflict,
+    #[error("this idempotency key was already used for another counter action")]
+    KeyReused,
+    #[error("wrong login or PIN")]
+    BadCredentials,
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("`{0}` is not a dossier code (expected {{agency}}-{{yyMMdd}}-{{NNNN}}, e.g. 000.00.06.H56-231027-0361)")]
@@ -61,7 +67,9 @@ impl CentreError {
             CentreError::TicketNotFound => "ticket_not_found",
             CentreError::CounterPaused(_) => "counter_paused",
             CentreError::NoCurrentTicket(_) => "no_current_ticket",
-            CentreError::IdempotencyConflict => "idempotency_conflict",
+            CentreError::IdempotencyConflict | CentreError::KeyReused => "idempotency_conflict",
+            CentreError::BadCredentials => "bad_credentials",
+            CentreError::Forbidden(_) => "forbidden",
             CentreError::BadRequest(_) => "bad_request",
             CentreError::MalformedDossierCode(_) => "malformed_code",
             CentreError::DossierNotFound(_) => "dossier_not_found",
@@ -82,7 +90,8 @@ impl CentreError {
             | CentreError::BadRequest(_)
             | CentreError::MalformedDossierCode(_)
             | CentreError::InvalidImport(_) => 400,
-            CentreError::AnonymousNotAllowed => 403,
+            CentreError::BadCredentials => 401,
+            CentreError::AnonymousNotAllowed | CentreError::Forbidden(_) => 403,
             CentreError::UnknownCounter(_)
             | CentreError::TicketNotFound
             | CentreError::DossierNotFound(_) => 404,
@@ -91,6 +100,7 @@ impl CentreError {
             | CentreError::CounterPaused(_)
             | CentreError::NoCurrentTicket(_)
             | CentreError::IdempotencyConflict
+            | CentreError::KeyReused
             | CentreError::AlreadyRated
             | CentreError::TicketNotServed
             | CentreError::AmbiguousTicket => 409,

@@ -20,17 +20,23 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::broadcast;
 
+mod console;
+mod counter;
 mod dossiers;
 mod error;
 mod feed;
+mod officers;
 mod queue;
 mod ratings;
 mod reads;
 mod setup;
+mod stats;
 mod views;
 mod writer;
 
+pub use self::counter::{ActingOfficer, Actor};
 pub use self::dossiers::{record_view, sample_records, validate_records};
+pub use self::officers::{token_hash, NewOfficer, SessionInfo, SignIn, SESSION_HOURS};
 pub use self::error::CentreError;
 pub use self::queue::IssueOutcome;
 pub use self::ratings::{summary_csv, RateOutcome};
@@ -137,6 +143,11 @@ impl Centre {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.engine.clock.now()
+    }
+
+    /// `centre.name` from the config.
+    pub fn centre_name(&self) -> String {
+        self.engine.setup.centre_name.clone()
     }
 
     /// The URL a ticket's QR encodes.

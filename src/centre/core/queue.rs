@@ -1,9 +1,8 @@
 //! The queue operations: issue a ticket (live or an offline number a kiosk
-//! printed), the counter actions (call next by the fair interleaving rule,
-//! recall, no-show, complete, pause, resume) and kiosk heartbeats. Each runs as a
-//! job of the writer.
+//! printed) and kiosk heartbeats (the counter actions are in `counter.rs`).
+//! Each runs as a job of the writer.
 
-use super::views::{counter_message, counter_ticket, counter_view, issued_view};
+use super::views::issued_view;
 use super::writer::Writer;
 use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
@@ -25,38 +24,6 @@ impl Centre {
     /// Issues a ticket (idempotent on `idempotency_key`).
     pub async fn issue(&self, req: IssueTicketRequest) -> Result<IssueOutcome, CentreError> {
         self.write(move |w, now| w.issue(now, req)).await
-    }
-
-    pub async fn counter_action(
-        &self,
-        counter: u32,
-        cmd: CounterCommand,
-    ) -> Result<CounterActionResponse, CentreError> {
-        self.write(move |w, now| w.counter_action(now, counter, cmd)).await
-    }
-
-    pub async fn call_next(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::CallNext).await
-    }
-
-    pub async fn recall(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::Recall).await
-    }
-
-    pub async fn no_show(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::NoShow).await
-    }
-
-    pub async fn complete(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::Complete).await
-    }
-
-    pub async fn pause(&self, counter: u32, reason: &str) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::Pause { reason: reason.to_string() }).await
-    }
-
-    pub async fn resume(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
-        self.counter_action(counter, CounterCommand::Resume).await
     }
 
     pub async fn heartbeat(
@@ -106,7 +73,7 @@ impl Writer {
                         return Err(CentreError::CapReached { next_open })
                     }
                 }
-                (today, self.allocate_seq(today, &svc.code, sd.next_seq)?, now, false)
+                (today, self.allocate_seq(today, prefix, sd.next_seq)?, now, false)
             }
         };
         let status = if day < today { TicketStatus::Expired } else { TicketStatus::Waiting };
@@ -175,7 +142,7 @@ impl Writer {
 
     /// The next free number of the centre's own sequence: skips the offline range
     /// and numbers already taken (offline tickets synced earlier).
-    fn allocate_seq(&self, day: NaiveDate, service: &str, from: u32) -> Result<u32, CentreError> {
+    fn allocate_seq(&self, day: NaiveDate, prefix: char, from: u32) -> Result<u32, CentreError> {
         let (lo, hi) = self.setup.offline_range;
         let mut seq = from.max(1);
         loop {
@@ -183,7 +150,7 @@ impl Writer {
                 seq = hi + 1;
                 continue;
             }
-            if q::seq_taken(self.c(), day, service, seq)? {
+            if q::number_taken(self.c(), day, &TicketNumber::new(prefix, seq).to_string())? {
                 seq += 1;
                 continue;
             }
@@ -233,169 +200,6 @@ impl Writer {
         tracing::info!(from = %row.number, to = %n, "ticket renumbered to its printed offline number");
         q::ticket_by_id(self.c(), row.id)?
             .ok_or_else(|| CentreError::Internal("renumbered ticket vanished".into()))
-    }
-
-    pub(super) fn counter_action(
-        &mut self,
-        now: DateTime<Utc>,
-        n: u32,
-        cmd: CounterCommand,
-    ) -> Result<CounterActionResponse, CentreError> {
-        let setup = self.setup.clone();
-        let services = setup.counters.get(&n).ok_or(CentreError::UnknownCounter(n))?.clone();
-        let today = self.today();
-        let at = to_ms(now);
-        let mut row = q::counter(self.c(), n)?;
-        let current = match row.current_ticket {
-            Some(id) => q::ticket_by_id(self.c(), id)?.filter(|t| t.status == TicketStatus::Called),
-            None => None,
-        };
-        let (outcome, ticket_id) = match cmd {
-            CounterCommand::CallNext => {
-                if row.paused {
-                    return Err(CentreError::CounterPaused(n));
-                }
-                if let Some(t) = &current {
-                    self.finish(now, n, t, TicketStatus::Served)?;
-                }
-                match self.pick_next(today, &services, row.priority_streak)? {
-                    None => {
-                        row.current_ticket = None;
-                        (CounterOutcome::QueueEmpty, None)
-                    }
-                    Some((t, class)) => {
-                        q::mark_called(self.c(), t.id, n, at)?;
-                        let mut sd = q::service_day(self.c(), t.day, &t.service)?;
-                        sd.add_waiting(t.prio, -1);
-                        q::save_service_day(self.c(), t.day, &t.service, &sd)?;
-                        row.current_ticket = Some(t.id);
-                        row.priority_streak = queue_rules::next_streak(row.priority_streak, class);
-                        self.emit(
-                            now,
-                            EventBody::TicketCalled(TicketCallData {
-                                number: t.number.clone(),
-                                service: t.service.clone(),
-                                counter: n,
-                                calls: 1,
-                                called_at: now,
-                            }),
-                        )?;
-                        (CounterOutcome::Called, Some(t.id))
-                    }
-                }
-            }
-            CounterCommand::Recall => {
-                let t = current.ok_or(CentreError::NoCurrentTicket(n))?;
-                if setup.max_recalls > 0 && t.calls >= setup.max_recalls {
-                    self.finish(now, n, &t, TicketStatus::NoShow)?;
-                    row.current_ticket = None;
-                    (CounterOutcome::NoShow, Some(t.id))
-                } else {
-                    q::mark_recalled(self.c(), t.id, at)?;
-                    self.emit(
-                        now,
-                        EventBody::TicketRecalled(TicketCallData {
-                            number: t.number.clone(),
-                            service: t.service.clone(),
-                            counter: n,
-                            calls: t.calls + 1,
-                            called_at: now,
-                        }),
-                    )?;
-                    (CounterOutcome::Recalled, Some(t.id))
-                }
-            }
-            CounterCommand::NoShow | CounterCommand::Complete => {
-                let t = current.ok_or(CentreError::NoCurrentTicket(n))?;
-                let (status, outcome) = if cmd == CounterCommand::NoShow {
-                    (TicketStatus::NoShow, CounterOutcome::NoShow)
-                } else {
-                    (TicketStatus::Served, CounterOutcome::Completed)
-                };
-                self.finish(now, n, &t, status)?;
-                row.current_ticket = None;
-                (outcome, Some(t.id))
-            }
-            CounterCommand::Pause { reason } => {
-                let reason = reason.trim();
-                if reason.is_empty() || reason.chars().count() > 200 {
-                    return Err(CentreError::BadRequest("a pause needs a reason of 1-200 characters".into()));
-                }
-                row.paused = true;
-                row.pause_reason = Some(reason.to_string());
-                (CounterOutcome::Paused, None)
-            }
-            CounterCommand::Resume => {
-                row.paused = false;
-                row.pause_reason = None;
-                (CounterOutcome::Resumed, None)
-            }
-        };
-        row.number = n;
-        row.updated_at = at;
-        q::save_counter(self.c(), &row)?;
-        let view = counter_view(self.c(), &setup, today, n)?;
-        self.emit(now, EventBody::CounterState(view.clone()))?;
-        let ticket = match ticket_id {
-            Some(id) => q::ticket_by_id(self.c(), id)?.map(|t| counter_ticket(&setup, &t)),
-            None => None,
-        };
-        let message_vi = counter_message(n, outcome, ticket.as_ref(), view.pause_reason.as_deref());
-        Ok(CounterActionResponse { outcome, counter: view, ticket, message_vi })
-    }
-
-    /// Ends the ticket at a counter as served or no-show and announces it.
-    fn finish(
-        &mut self,
-        now: DateTime<Utc>,
-        counter: u32,
-        t: &TicketRow,
-        status: TicketStatus,
-    ) -> Result<(), CentreError> {
-        q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
-        let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
-        let body = if status == TicketStatus::NoShow {
-            EventBody::TicketNoShow(data)
-        } else {
-            EventBody::TicketCompleted(data)
-        };
-        self.emit(now, body)?;
-        Ok(())
-    }
-
-    /// The ticket a counter calls next: the oldest of the class chosen by the
-    /// fair interleaving rule, across the services the counter serves.
-    fn pick_next(
-        &self,
-        today: NaiveDate,
-        services: &[String],
-        streak: u32,
-    ) -> Result<Option<(TicketRow, Class)>, CentreError> {
-        let oldest = |prio: bool| -> Result<Option<i64>, CentreError> {
-            let mut best: Option<(i64, i64)> = None;
-            for s in services {
-                if let Some((id, issued)) = q::oldest_waiting(self.c(), today, s, prio)? {
-                    if best.is_none_or(|(bid, bissued)| (issued, id) < (bissued, bid)) {
-                        best = Some((id, issued));
-                    }
-                }
-            }
-            Ok(best.map(|(id, _)| id))
-        };
-        let (p, n) = (oldest(true)?, oldest(false)?);
-        let Some(class) =
-            queue_rules::pick_class(p.is_some(), n.is_some(), streak, self.setup.priority_streak)
-        else {
-            return Ok(None);
-        };
-        let id = match class {
-            Class::Priority => p,
-            Class::Normal => n,
-        }
-        .expect("pick_class only picks a class that has a ticket");
-        let row = q::ticket_by_id(self.c(), id)?
-            .ok_or_else(|| CentreError::Internal("picked ticket vanished".into()))?;
-        Ok(Some((row, class)))
     }
 
     pub(super) fn heartbeat(

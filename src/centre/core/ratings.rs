@@ -45,7 +45,7 @@ impl Centre {
                 service_day: t.day,
                 status: t.status,
                 counter: t.counter,
-                officer: t.counter.and_then(|n| setup.officers.get(&n).cloned()),
+                officer: served_by(setup, &t),
                 can_rate: ratable(&t),
                 already_rated: r::by_ticket(c, t.id)?.is_some(),
             })
@@ -90,10 +90,7 @@ impl Centre {
                 day: service_day(rated_at),
                 service: ticket.as_ref().map(|t| t.service.clone()),
                 counter: ticket.as_ref().and_then(|t| t.counter),
-                officer: ticket
-                    .as_ref()
-                    .and_then(|t| t.counter)
-                    .and_then(|n| setup.officers.get(&n).cloned()),
+                officer: ticket.as_ref().and_then(|t| served_by(&setup, t)),
                 level: req.level.value(),
                 indices: indices.map(|i| i.to_digits()),
                 comment,
@@ -136,6 +133,13 @@ impl Centre {
     pub async fn rating_count(&self) -> Result<u32, CentreError> {
         self.read(|c, _, _, _| Ok(r::count(c)?)).await
     }
+}
+
+/// Who served the ticket: the officer signed in at the console who called
+/// it; for a counter driven without a console (CLI, device token, nobody
+/// signed in), the name `queue.counter_officers` gives that counter.
+fn served_by(setup: &Setup, t: &TicketRow) -> Option<String> {
+    t.officer_name.clone().or_else(|| t.counter.and_then(|n| setup.officers.get(&n).cloned()))
 }
 
 /// A ticket can be rated once it reached a counter and the citizen came.

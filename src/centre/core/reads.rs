@@ -88,11 +88,11 @@ impl Centre {
     }
 
     pub async fn counters(&self) -> Result<CountersResponse, CentreError> {
-        self.read(|c, setup, today, _| {
+        self.read(|c, setup, today, now| {
             let counters = setup
                 .counters
                 .keys()
-                .map(|n| counter_view(c, setup, today, *n))
+                .map(|n| counter_view(c, setup, today, *n, now))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(CountersResponse { counters })
         })
@@ -107,7 +107,7 @@ impl Centre {
             let counters = setup
                 .counters
                 .keys()
-                .map(|n| counter_view(&tx, setup, today, *n))
+                .map(|n| counter_view(&tx, setup, today, *n, now))
                 .collect::<Result<Vec<_>, _>>()?;
             let recent_calls = q::recent_calls(&tx, today, RECENT_CALLS)?
                 .into_iter()

@@ -27,6 +27,8 @@ pub(super) struct Setup {
     pub(super) officers: BTreeMap<u32, String>,
     pub(super) allow_anonymous: bool,
     pub(super) sample_dossiers: bool,
+    /// `centre.name`, for printed reports.
+    pub(super) centre_name: String,
 }
 
 impl Setup {
@@ -64,6 +66,7 @@ impl Setup {
                 .collect(),
             allow_anonymous: cfg.rating.allow_anonymous,
             sample_dossiers: cfg.dossier.sample_data,
+            centre_name: cfg.centre.name.clone(),
         }
     }
 

@@ -5,7 +5,7 @@ use super::{CentreError, Setup};
 use crate::centre::api::*;
 use crate::config::ServiceConfig;
 use crate::domain::queue_rules;
-use crate::store::from_ms;
+use crate::store::{from_ms, officers, to_ms};
 use crate::store::queue::{self as q, CounterRow, ServiceDay, TicketRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -143,6 +143,7 @@ pub(super) fn counter_view(
     setup: &Setup,
     today: NaiveDate,
     n: u32,
+    now: DateTime<Utc>,
 ) -> Result<CounterView, CentreError> {
     let row: CounterRow = q::counter(c, n)?;
     let current = match row.current_ticket {
@@ -169,8 +170,10 @@ pub(super) fn counter_view(
             called_at: from_ms(t.last_called_at.unwrap_or(t.issued_at)),
             calls: t.calls,
             offline: t.offline,
+            started_at: t.started_at.map(from_ms),
         }),
         served_today: q::served_count(c, today, n)?,
+        officer: officers::officer_at_counter(c, n, to_ms(now))?.map(|o| o.name),
     })
 }
 
@@ -193,6 +196,9 @@ pub(super) fn counter_ticket(setup: &Setup, t: &TicketRow) -> CounterTicket {
                 birth_date: c.birth_date.parse().ok()?,
             })
         }),
+        started_at: t.started_at.map(from_ms),
+        officer: t.officer_name.clone(),
+        transfers: t.transfers,
     }
 }
 
@@ -214,5 +220,7 @@ pub fn counter_message(
         CounterOutcome::Paused => format!("Quầy {n} tạm dừng: {}", reason.unwrap_or("")),
         CounterOutcome::Resumed => format!("Quầy {n} tiếp tục phục vụ"),
         CounterOutcome::QueueEmpty => format!("Quầy {n}: không còn ai đang chờ"),
+        CounterOutcome::Started => format!("Quầy {n} bắt đầu phục vụ số {num}"),
+        CounterOutcome::Transferred => format!("Quầy {n} chuyển số {num}"),
     }
 }

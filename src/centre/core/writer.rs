@@ -7,7 +7,7 @@ use crate::centre::api::*;
 use crate::domain::clock::Clock;
 use crate::domain::localtime::{day_start_utc, service_day};
 use crate::store::queue as q;
-use crate::store::{events, meta, to_ms, Store};
+use crate::store::{events, meta, officers, to_ms, Store};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 use std::any::Any;
@@ -199,6 +199,8 @@ impl Writer {
         q::purge_citizen_before(self.c(), day)?;
         q::reset_counters_for_new_day(self.c(), at)?;
         events::prune_events(self.c(), to_ms(now - Duration::days(EVENT_RETENTION_DAYS)))?;
+        officers::end_expired_sessions(self.c(), at)?;
+        officers::prune_counter_requests(self.c(), to_ms(now - Duration::days(1)))?;
         meta::meta_set(self.c(), "current_day", &day.to_string())?;
         self.current_day = Some(day);
         if previous.is_some() {

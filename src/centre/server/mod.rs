@@ -11,9 +11,12 @@ mod counters;
 mod dossiers;
 mod events;
 mod kiosks;
+pub mod officer;
 mod ratings;
+mod reports;
 mod services;
 mod tickets;
+pub mod web;
 
 use crate::centre::api::ApiError;
 use crate::centre::core::{Centre, CentreError};
@@ -69,6 +72,8 @@ pub(crate) struct AppState {
     /// Becomes `true` when the server shuts down; long-lived streams end then.
     pub shutdown: watch::Receiver<bool>,
     pub catalog_dir: Option<Arc<std::path::PathBuf>>,
+    /// The officer console and dashboard (`web`, `officer`).
+    pub web: Arc<web::WebState>,
 }
 
 /// An API error response.
@@ -76,11 +81,17 @@ pub(crate) struct AppState {
 pub struct HttpError {
     pub status: StatusCode,
     pub body: ApiError,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 impl HttpError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        HttpError { status, body: ApiError { code: code.into(), message: message.into(), next_open: None } }
+        HttpError {
+            status,
+            body: ApiError { code: code.into(), message: message.into(), next_open: None },
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -90,7 +101,11 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, [(header::CACHE_CONTROL, "no-store")], Json(self.body)).into_response()
+        let mut r = (self.status, [(header::CACHE_CONTROL, "no-store")], Json(self.body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(s));
+        }
+        r
     }
 }
 
@@ -100,7 +115,7 @@ impl From<CentreError> for HttpError {
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        HttpError { status, body: e.to_api() }
+        HttpError { status, body: e.to_api(), retry_after: None }
     }
 }
 
@@ -154,34 +169,53 @@ where
 }
 
 /// Constant-time comparison, so the check does not leak how much of a token matched.
-fn same_token(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_token(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-async fn require_device_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let ok = bearer(req.headers()).is_some_and(|t| {
-        st.tokens.iter().fold(false, |acc, known| acc | same_token(t.as_bytes(), known.as_bytes()))
-    });
-    if !ok {
-        let mut r = HttpError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or unknown device token (send Authorization: Bearer <token>)",
-        )
-        .into_response();
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-        return r;
+/// Whether `token` is one of the configured device tokens.
+pub(crate) fn known_token(st: &AppState, token: &str) -> bool {
+    st.tokens.iter().fold(false, |acc, known| acc | same_token(token.as_bytes(), known.as_bytes()))
+}
+
+/// A device token, or else a browser session (officer console, dashboard)
+/// limited to what it may do (`officer.rs`); the caller goes into the
+/// request's extensions.
+async fn require_device_token(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let device = bearer(req.headers()).is_some_and(|t| known_token(&st, t));
+    if device {
+        req.extensions_mut().insert(officer::Caller::Device);
+        return next.run(req).await;
     }
-    next.run(req).await
+    let session = if bearer(req.headers()).is_none() {
+        match officer::session_caller(&st, &req).await {
+            Ok(s) => s,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        None
+    };
+    if let Some(caller) = session {
+        req.extensions_mut().insert(caller);
+        return next.run(req).await;
+    }
+    let mut r = HttpError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "missing or unknown device token (send Authorization: Bearer <token>)",
+    )
+    .into_response();
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    r
 }
 
 async fn not_found() -> HttpError {
@@ -211,10 +245,13 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(dossiers::routes())
         .merge(ratings::routes())
         .merge(catalog::routes())
+        .merge(reports::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
     Router::new()
         .route("/api/v1/health", axum::routing::get(health))
         .merge(tickets::public_routes())
+        .merge(officer::routes())
+        .merge(web::routes())
         .merge(protected)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -250,6 +287,7 @@ pub async fn serve_centre(
         keep_alive: opts.keep_alive,
         shutdown: stop_rx,
         catalog_dir: opts.catalog_dir.map(Arc::new),
+        web: Arc::new(web::WebState::default()),
     };
     let app = router(state);
     let ticker = tokio::spawn(midnight_ticker(centre));

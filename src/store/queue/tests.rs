@@ -45,13 +45,15 @@ fn tickets_round_trip_and_queue_in_issue_time_order() {
     assert_eq!(row.id, id1);
     assert_eq!(row.citizen.as_ref(), Some(&citizen));
     assert_eq!(ticket_by_tracking(c, "k-3").unwrap().unwrap().priority_group.as_deref(), Some("elderly"));
-    assert_eq!(oldest_waiting(c, day(), "HT", false).unwrap(), Some((id2, 1_000)));
-    assert_eq!(oldest_waiting(c, day(), "HT", true).unwrap(), Some((id3, 3_000)));
+    assert_eq!(oldest_waiting(c, day(), "HT", false, 4).unwrap(), Some((id2, 1_000)));
+    assert_eq!(oldest_waiting(c, day(), "HT", true, 4).unwrap(), Some((id3, 3_000)));
     assert_eq!(count_waiting_before(c, day(), "HT", false, 2_000, id1).unwrap(), 1);
-    assert!(seq_taken(c, day(), "HT", 901).unwrap());
-    assert!(!seq_taken(c, day(), "HT", 3).unwrap());
-    mark_called(c, id2, 4, 5_000).unwrap();
-    assert!(mark_called(c, id2, 4, 5_000).is_err(), "a called ticket cannot be called again");
+    assert!(number_taken(c, day(), "A-901").unwrap());
+    assert!(!number_taken(c, day(), "A-003").unwrap());
+    mark_called(c, id2, 4, 5_000, Some((7, "Lan"))).unwrap();
+    assert!(mark_called(c, id2, 4, 5_000, None).is_err(), "a called ticket cannot be called again");
+    let called = ticket_by_id(c, id2).unwrap().unwrap();
+    assert_eq!((called.officer_id, called.officer_name.as_deref()), (Some(7), Some("Lan")));
     assert_eq!(count_waiting(c, day(), "HT", false).unwrap(), 1);
     // Duplicate idempotency key is refused by the schema.
     assert!(insert_ticket(c, &new_ticket(3, "A-003", "k-1", None, 6_000)).is_err());
@@ -86,4 +88,28 @@ fn rollover_expires_and_purges_only_earlier_days() {
     assert_eq!(new.status, TicketStatus::Waiting);
     assert!(new.citizen.is_some());
     assert_eq!(service_day(c, day(), "HT").unwrap().waiting(), 0);
+}
+
+#[test]
+fn a_transferred_ticket_keeps_its_place_and_waits_for_its_counter_only() {
+    // Must hold: requeue keeps number, priority and issue time; a ticket sent
+    // to counter 2 is invisible to counter 1; its first call time survives.
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(dir.path().join("q.sqlite3")).unwrap();
+    let c = s.conn();
+    let id1 = insert_ticket(c, &new_ticket(1, "A-001", "k-1", None, 1_000)).unwrap();
+    let id2 = insert_ticket(c, &new_ticket(2, "A-002", "k-2", None, 2_000)).unwrap();
+    mark_called(c, id1, 1, 5_000, None).unwrap();
+    assert!(mark_started(c, id1, 6_000).unwrap());
+    assert!(!mark_started(c, id1, 7_000).unwrap(), "start counts once");
+    requeue(c, id1, "HT", Some(2)).unwrap();
+    assert!(requeue(c, id1, "HT", Some(2)).is_err(), "only a called ticket can be transferred");
+    assert_eq!(oldest_waiting(c, day(), "HT", false, 1).unwrap(), Some((id2, 2_000)));
+    assert_eq!(oldest_waiting(c, day(), "HT", false, 2).unwrap(), Some((id1, 1_000)));
+    let waiting = waiting_for_counter(c, day(), &["HT".to_string()], 2, 10).unwrap();
+    assert_eq!(waiting.iter().map(|t| t.number.as_str()).collect::<Vec<_>>(), ["A-001", "A-002"]);
+    mark_called(c, id1, 2, 9_000, None).unwrap();
+    let t = ticket_by_id(c, id1).unwrap().unwrap();
+    assert_eq!((t.first_called_at, t.last_called_at, t.started_at), (Some(5_000), Some(9_000), None));
+    assert_eq!((t.transfers, t.target_counter, t.counter), (1, None, Some(2)));
 }

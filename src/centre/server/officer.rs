@@ -1,0 +1,307 @@
+//! Officer sessions: the second kind of caller next to device tokens. A
+//! browser signs in (officer login and PIN, or a device token) and gets an
+//! HttpOnly, SameSite=Strict cookie; requests with it may use only what the
+//! console or the dashboard needs, for their own counter, and every POST or
+//! DELETE must carry the session's CSRF token (`X-CSRF-Token`) and, when the
+//! browser sends one, a same-origin `Origin`.
+//!
+//! `POST|GET|DELETE /api/v1/officer/session` sign in, tell who is signed in,
+//! sign out.
+
+use super::{bearer, known_token, ApiJson, AppState, HttpError};
+use crate::centre::api::{OfficerSession, SignInRequest};
+use crate::centre::core::{SessionInfo, SignIn, SESSION_HOURS};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "motcua_session";
+/// Failed sign-ins per login before it is locked for [`LOCK_FOR`].
+const MAX_FAILURES: u32 = 5;
+const LOCK_FOR: Duration = Duration::from_secs(300);
+
+/// Who is calling an API route: a device with its token, or a browser session.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Device,
+    Session(SessionInfo),
+}
+
+impl Caller {
+    /// The session, when the caller is a browser.
+    pub fn session(&self) -> Option<&SessionInfo> {
+        match self {
+            Caller::Device => None,
+            Caller::Session(s) => Some(s),
+        }
+    }
+}
+
+/// Counts failed sign-ins per login, so a PIN cannot be guessed by trying.
+#[derive(Default)]
+pub struct LoginGuard {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginGuard {
+    /// `Err(seconds to wait)` while the login is locked.
+    pub fn check(&self, login: &str) -> Result<(), u64> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(&login.to_lowercase()) {
+            Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < LOCK_FOR => {
+                Err((LOCK_FOR - since.elapsed()).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, login: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (_, since)| since.elapsed() < LOCK_FOR);
+        }
+        let e = map.entry(login.to_lowercase()).or_insert((0, Instant::now()));
+        if e.1.elapsed() >= LOCK_FOR {
+            *e = (0, Instant::now());
+        }
+        e.0 += 1;
+    }
+
+    pub fn succeeded(&self, login: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&login.to_lowercase());
+    }
+}
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/officer/session", post(sign_in).get(current).delete(sign_out))
+}
+
+/// The session token in the request's cookie.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
+        v.split(';').find_map(|kv| {
+            let (k, val) = kv.trim().split_once('=')?;
+            (k == COOKIE && !val.is_empty()).then(|| val.to_string())
+        })
+    })
+}
+
+/// `Set-Cookie` for a new session (or, with `None`, one that clears it).
+pub fn session_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let v = match token {
+        Some(t) => format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600),
+        None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    };
+    HeaderValue::from_str(&v).expect("cookie is ASCII")
+}
+
+/// The live session of the request's cookie, if any.
+pub async fn session_of(st: &AppState, headers: &HeaderMap) -> Result<Option<SessionInfo>, HttpError> {
+    match cookie_token(headers) {
+        Some(token) => Ok(st.centre.session(&token).await?),
+        None => Ok(None),
+    }
+}
+
+fn forbidden(message: &str) -> HttpError {
+    HttpError::new(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+/// A cross-site request carries a foreign `Origin`; a same-site one the
+/// origin of the `Host` it is sent to.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let bare = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    bare.is_some_and(|o| !host.is_empty() && o == host)
+}
+
+/// CSRF defence for a state-changing request with a session cookie: the
+/// session's token in `X-CSRF-Token` and a same-origin `Origin`.
+pub fn check_csrf(s: &SessionInfo, headers: &HeaderMap) -> Result<(), HttpError> {
+    let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !super::same_token(sent.as_bytes(), s.csrf_token.as_bytes()) || !same_origin(headers) {
+        return Err(forbidden("missing or wrong X-CSRF-Token, or a cross-site request"));
+    }
+    Ok(())
+}
+
+/// What a browser session may do on a protected API route: the console's
+/// reads and actions for its own counter; reports for managers only.
+fn session_may(s: &SessionInfo, method: &Method, path: &str, uri_path: &str) -> Result<(), HttpError> {
+    let counter_in_path = || uri_path.split('/').nth(4).and_then(|n| n.parse::<u32>().ok());
+    let own_counter = || s.counter.is_some() && counter_in_path() == s.counter;
+    let ok = match (method.as_str(), path) {
+        ("GET", "/api/v1/events" | "/api/v1/state" | "/api/v1/services" | "/api/v1/counters") => true,
+        ("GET", "/api/v1/counters/{n}/console") => own_counter() || s.manager,
+        ("POST", p) if p.starts_with("/api/v1/counters/{n}/") => own_counter(),
+        ("GET", "/api/v1/reports/day" | "/api/v1/ratings/summary" | "/api/v1/kiosks") => s.manager,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else if path.starts_with("/api/v1/counters/{n}/") && !s.manager {
+        Err(forbidden("this session is for another counter"))
+    } else {
+        Err(forbidden("a console session may not use this"))
+    }
+}
+
+/// The browser-session half of authentication, for requests without a
+/// device token: `Ok(None)` when there is no live session either.
+pub async fn session_caller(st: &AppState, req: &Request) -> Result<Option<Caller>, HttpError> {
+    let Some(s) = session_of(st, req.headers()).await? else { return Ok(None) };
+    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    session_may(&s, req.method(), &path, req.uri().path())?;
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        check_csrf(&s, req.headers())?;
+    }
+    Ok(Some(Caller::Session(s)))
+}
+
+/// A label for a device token in the session list (never the token itself).
+fn device_label(token: &str) -> String {
+    let h = crate::centre::core::token_hash(token);
+    format!("thiết bị {}", &h[..8])
+}
+
+/// Signs in with login and PIN, or with a device token; the outcome for
+/// both the JSON API and the HTML form.
+pub async fn open_session(
+    st: &AppState,
+    headers: &HeaderMap,
+    req: SignInRequest,
+) -> Result<(String, SessionInfo), HttpError> {
+    if !same_origin(headers) {
+        return Err(forbidden("cross-site sign-in refused"));
+    }
+    if let Some(token) = bearer(headers) {
+        if !known_token(st, token) {
+            return Err(HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown device token"));
+        }
+        // Every configured device token may act on every counter (see docs/api.md).
+        return Ok(st.centre.device_sign_in(&device_label(token), req.counter, true).await?);
+    }
+    let (Some(login), Some(pin)) = (req.login, req.pin) else {
+        return Err(HttpError::bad_request("give login and pin, or a device token"));
+    };
+    if let Err(wait) = st.web.logins.check(&login) {
+        let mut e = HttpError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed sign-ins for this login; try again in {wait} s"),
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    match st.centre.sign_in(SignIn { login: login.clone(), pin, counter: req.counter }).await {
+        Ok(r) => {
+            st.web.logins.succeeded(&login);
+            tracing::info!(login = %login, counter = ?req.counter, "officer signed in");
+            Ok(r)
+        }
+        Err(e) => {
+            if e == crate::centre::CentreError::BadCredentials {
+                st.web.logins.failed(&login);
+                tracing::warn!(login = %login, "failed officer sign-in");
+            }
+            Err(e.into())
+        }
+    }
+}
+
+async fn sign_in(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SignInRequest>,
+) -> Result<Response, HttpError> {
+    let (token, s) = open_session(&st, &headers, req).await?;
+    let cookie = session_cookie(Some(&token), st.web.secure_cookies);
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json::<OfficerSession>(s.view())).into_response())
+}
+
+fn no_session() -> HttpError {
+    HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "not signed in")
+}
+
+async fn current(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<OfficerSession>, HttpError> {
+    let s = session_of(&st, &headers).await?.ok_or_else(no_session)?;
+    Ok(Json(s.view()))
+}
+
+async fn sign_out(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, HttpError> {
+    let s = session_of(&st, &headers).await?.ok_or_else(no_session)?;
+    check_csrf(&s, &headers)?;
+    st.centre.sign_out(s.id).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(None, st.web.secure_cookies))]).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cookie_is_found_among_others_and_set_strictly() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("lang=en; motcua_session=abc123; x=1"));
+        assert_eq!(cookie_token(&h).as_deref(), Some("abc123"));
+        let c = session_cookie(Some("abc"), false);
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && c.contains("Path=/"), "{c}");
+        assert!(session_cookie(None, true).to_str().unwrap().contains("Max-Age=0; Secure"));
+    }
+
+    #[test]
+    fn origin_must_match_the_host() {
+        let mut h = HeaderMap::new();
+        assert!(same_origin(&h), "no Origin (same-origin GET, curl): allowed");
+        h.insert(header::HOST, HeaderValue::from_static("10.0.0.5:8700"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://10.0.0.5:8700"));
+        assert!(same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(!same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
+    }
+
+    #[test]
+    fn a_console_session_reaches_only_its_own_counter() {
+        let s = SessionInfo {
+            id: 1,
+            officer_id: Some(1),
+            officer: None,
+            device: None,
+            counter: Some(3),
+            manager: false,
+            csrf_token: "x".into(),
+            expires_at: chrono::Utc::now(),
+        };
+        let p = "/api/v1/counters/{n}/call-next";
+        assert!(session_may(&s, &Method::POST, p, "/api/v1/counters/3/call-next").is_ok());
+        assert!(session_may(&s, &Method::POST, p, "/api/v1/counters/4/call-next").is_err());
+        assert!(session_may(&s, &Method::POST, "/api/v1/tickets", "/api/v1/tickets").is_err());
+        assert!(session_may(&s, &Method::GET, "/api/v1/reports/day", "/api/v1/reports/day").is_err());
+        let m = SessionInfo { manager: true, counter: None, ..s };
+        assert!(session_may(&m, &Method::GET, "/api/v1/reports/day", "/api/v1/reports/day").is_ok());
+        assert!(session_may(&m, &Method::POST, p, "/api/v1/counters/3/call-next").is_err());
+    }
+
+    #[test]
+    fn five_failures_lock_a_login() {
+        let g = LoginGuard::default();
+        for _ in 0..MAX_FAILURES {
+            assert!(g.check("Lan").is_ok());
+            g.failed("lan");
+        }
+        assert!(g.check("LAN").is_err());
+        g.succeeded("lan");
+        assert!(g.check("lan").is_ok());
+    }
+}
