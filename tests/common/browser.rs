@@ -127,7 +127,7 @@ impl Browser {
 
     /// Presses one key as a person would (WebDriver key actions on the page).
     pub async fn press(&self, key: &str) {
-        use fantoccini::actions::{KeyAction, KeyActions};
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
         let ch = key.chars().next().unwrap();
         let keys = KeyActions::new("keyboard".into())
             .then(KeyAction::Down { value: ch })
@@ -137,10 +137,10 @@ impl Browser {
 
     /// Two clicks on an element in quick succession at the same spot (a double click).
     pub async fn double_click(&self, css: &str) {
-        use fantoccini::actions::{MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
         let el = self.find(css).await;
         let actions = MouseActions::new("mouse".into())
-            .then(PointerAction::MoveToElement { element: el, duration: None, x: 0, y: 0 })
+            .then(PointerAction::MoveToElement { element: el, duration: None, x: 0.0, y: 0.0 })
             .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
             .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
             .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })

@@ -100,7 +100,7 @@ impl std::fmt::Debug for SignInRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfficerInfo {
     pub login: String,
     pub name: String,

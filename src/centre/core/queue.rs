@@ -7,7 +7,7 @@ use super::writer::Writer;
 use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::localtime::service_day;
-use crate::domain::queue_rules::{self, Class};
+use crate::domain::queue_rules;
 use crate::domain::ticket::TicketNumber;
 use crate::store::queue::{self as q, CitizenRow, TicketRow};
 use crate::store::{kiosks, to_ms};

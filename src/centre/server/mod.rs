@@ -197,7 +197,8 @@ async fn require_device_token(State(st): State<AppState>, mut req: Request, next
         return next.run(req).await;
     }
     let session = if bearer(req.headers()).is_none() {
-        match officer::session_caller(&st, &req).await {
+        let auth = officer::session_caller(&st, &req);
+        match auth.await {
             Ok(s) => s,
             Err(e) => return e.into_response(),
         }

@@ -103,7 +103,7 @@ pub fn session_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
 }
 
 /// The live session of the request's cookie, if any.
-pub async fn session_of(st: &AppState, headers: &HeaderMap) -> Result<Option<SessionInfo>, HttpError> {
+pub(crate) async fn session_of(st: &AppState, headers: &HeaderMap) -> Result<Option<SessionInfo>, HttpError> {
     match cookie_token(headers) {
         Some(token) => Ok(st.centre.session(&token).await?),
         None => Ok(None),
@@ -156,14 +156,24 @@ fn session_may(s: &SessionInfo, method: &Method, path: &str, uri_path: &str) -> 
 
 /// The browser-session half of authentication, for requests without a
 /// device token: `Ok(None)` when there is no live session either.
-pub async fn session_caller(st: &AppState, req: &Request) -> Result<Option<Caller>, HttpError> {
-    let Some(s) = session_of(st, req.headers()).await? else { return Ok(None) };
+pub(crate) fn session_caller(
+    st: &AppState,
+    req: &Request,
+) -> impl std::future::Future<Output = Result<Option<Caller>, HttpError>> + Send + 'static {
+    // Only owned parts go into the future (a request body is not `Sync`).
+    let st = st.clone();
+    let headers = req.headers().clone();
+    let method = req.method().clone();
     let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
-    session_may(&s, req.method(), &path, req.uri().path())?;
-    if req.method() != Method::GET && req.method() != Method::HEAD {
-        check_csrf(&s, req.headers())?;
+    let uri_path = req.uri().path().to_string();
+    async move {
+        let Some(s) = session_of(&st, &headers).await? else { return Ok(None) };
+        session_may(&s, &method, &path, &uri_path)?;
+        if method != Method::GET && method != Method::HEAD {
+            check_csrf(&s, &headers)?;
+        }
+        Ok(Some(Caller::Session(s)))
     }
-    Ok(Some(Caller::Session(s)))
 }
 
 /// A label for a device token in the session list (never the token itself).
@@ -174,7 +184,7 @@ fn device_label(token: &str) -> String {
 
 /// Signs in with login and PIN, or with a device token; the outcome for
 /// both the JSON API and the HTML form.
-pub async fn open_session(
+pub(crate) async fn open_session(
     st: &AppState,
     headers: &HeaderMap,
     req: SignInRequest,

@@ -2,7 +2,7 @@
 //! waiting list), rendered from [`ConsoleView`].
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page, page_lang, page_session, render, Chrome, LangQuery};
+use super::{asset_url, duration, page_lang, page_response, page_session, render, Chrome, LangQuery};
 use crate::centre::api::{ConsoleView, CounterState};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::format_time;
@@ -166,7 +166,7 @@ pub(super) async fn page(State(st): State<AppState>, headers: HeaderMap, Query(q
         })
     });
     match body {
-        Ok(b) => page(StatusCode::OK, b, cookie),
+        Ok(b) => page_response(StatusCode::OK, b, cookie),
         Err(e) => e.into_response(),
     }
 }

@@ -3,7 +3,7 @@
 //! indices), and the devices' last heartbeats. The chart is SVG drawn here.
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page, page_lang, page_session, render, Chrome, LangQuery};
+use super::{asset_url, duration, page_lang, page_response, page_session, render, Chrome, LangQuery};
 use crate::centre::api::{DayReport, HourCount, KioskView, RatingTallyView, ReportRow, SummaryGroup};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::{format_date, format_time_date, service_day};
@@ -276,7 +276,7 @@ pub(super) async fn page(State(st): State<AppState>, headers: HeaderMap, Query(q
         Err(e) => Err(e),
     };
     match body {
-        Ok(b) => page(StatusCode::OK, b, cookie),
+        Ok(b) => page_response(StatusCode::OK, b, cookie),
         Err(e) => e.into_response(),
     }
 }
@@ -320,7 +320,7 @@ pub(super) async fn report(State(st): State<AppState>, headers: HeaderMap, Query
         Err(e) => Err(e),
     };
     match body {
-        Ok(b) => page(StatusCode::OK, b, cookie),
+        Ok(b) => page_response(StatusCode::OK, b, cookie),
         Err(e) => e.into_response(),
     }
 }

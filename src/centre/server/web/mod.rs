@@ -159,7 +159,7 @@ pub(super) fn page_lang(headers: &HeaderMap, q: &LangQuery) -> (Lang, Option<Hea
 }
 
 /// A page response with the language cookie when `?lang=` changed it.
-pub(super) fn page(status: StatusCode, body: String, lang_cookie: Option<HeaderValue>) -> Response {
+pub(super) fn page_response(status: StatusCode, body: String, lang_cookie: Option<HeaderValue>) -> Response {
     let mut r = html(status, body);
     if let Some(c) = lang_cookie {
         r.headers_mut().append(header::SET_COOKIE, c);
@@ -247,7 +247,7 @@ async fn login_view(
         selected,
     };
     match render(&p) {
-        Ok(body) => page(status, body, cookie),
+        Ok(body) => page_response(status, body, cookie),
         Err(e) => e.into_response(),
     }
 }
