@@ -141,10 +141,10 @@ async fn contract_start_transfer_and_console() {
         let c = a.c.centre.clone();
         async move { c.issue(ticket_request(svc, key)).await.unwrap().ticket.number }
     };
-    let a1 = issue("HT", "h1").await; // A-001, taken first
-    let b1 = issue("CT", "c1").await; // B-001 before A-001's transfer
+    let b1 = issue("CT", "c1").await; // taken before A-001
+    let a1 = issue("HT", "h1").await;
     let _a2 = issue("HT", "h2").await;
-    let b2 = issue("CT", "c2").await;
+    let b2 = issue("CT", "c2").await; // taken after A-001
     assert_eq!((a1.as_str(), b1.as_str(), b2.as_str()), ("A-001", "B-001", "B-002"));
 
     let (s, b) = a.act(1, "start", None).await;
@@ -176,7 +176,7 @@ async fn contract_start_transfer_and_console() {
     let r = response(&b);
     assert_eq!((r.outcome, r.counter.state), (CounterOutcome::Transferred, CounterState::Idle));
     assert_eq!(r.ticket.as_ref().unwrap().transfers, 1);
-    // In CT, A-001 (taken before B-002) goes before B-002 but after B-001.
+    // In CT, A-001 goes after B-001 (taken earlier) and before B-002 (taken later).
     let order: Vec<String> = {
         let mut v = Vec::new();
         for _ in 0..3 {
@@ -213,7 +213,7 @@ async fn contract_start_transfer_and_console() {
     assert_eq!(response(&a.act(1, "call-next", None).await.1).ticket.unwrap().number, "A-003");
     assert_eq!(response(&a.act(2, "call-next", None).await.1).ticket.unwrap().number, "A-002");
     let (s, _, b) =
-        a.call("GET", "/api/v1/counters/9/console", Some("/api/v1/counters/{n}/console"), With { token: Some(TOKEN), ..Default::default() }, None).await;
+        a.call("GET", "/api/v1/counters/42/console", Some("/api/v1/counters/{n}/console"), With { token: Some(TOKEN), ..Default::default() }, None).await;
     assert_eq!((s, error_code(&b).as_str()), (404, "unknown_counter"));
     let (s, _, _) =
         a.call("GET", "/api/v1/counters/1/console", Some("/api/v1/counters/{n}/console"), With::default(), None).await;

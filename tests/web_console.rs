@@ -58,7 +58,7 @@ async fn count_events(feed: &mut Receiver<FeedItem>, kind: &str, within: Duratio
 }
 
 async fn sign_in(b: &Browser, base: &str, login: &str, counter: Option<u32>) {
-    b.goto(&format!("{base}/officer")).await;
+    b.goto(&format!("{base}/officer/login")).await;
     b.wait_for("the sign-in page", "document.querySelector('#login')", Duration::from_secs(10)).await;
     b.find("#login").await.send_keys(login).await.unwrap();
     b.find("#pin").await.send_keys(PIN).await.unwrap();
@@ -105,6 +105,9 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     next_event(&mut feed, "ticket_issued").await;
 
     let b = Browser::start().await;
+    // The console without a session is the sign-in page.
+    b.goto(&format!("{}/officer", c.url)).await;
+    b.wait_for("the sign-in page", "document.querySelector('#login')", Duration::from_secs(10)).await;
     sign_in(&b, &c.url, "lan", Some(1)).await;
     b.wait_text("header h1", "Quầy 1").await;
     b.wait_text(".who", "Nguyễn Thị Lan").await;
@@ -247,13 +250,12 @@ async fn the_manager_dashboard_is_live_and_prints() {
         .await
         .unwrap();
 
-    let b = Browser::start_sized(1366, 900).await;
+    let b = Browser::start_sized(1366, 1900).await;
     // An officer without the manager right cannot open the dashboard.
     sign_in(&b, &c.url, "lan", Some(1)).await;
     b.wait_text("header h1", "Quầy 1").await;
     b.goto(&format!("{}/admin", c.url)).await;
     b.wait_text("main", "không có quyền").await;
-    b.goto(&format!("{}/officer/login", c.url)).await;
     sign_in(&b, &c.url, "hoa", None).await;
     b.wait_text("header h1", "Bảng điều hành").await;
     assert_eq!(b.text("#tile-issued").await, "6");

@@ -70,6 +70,8 @@ impl OpenApi {
             if let Err(e) = self.validate(schema, &v, "$") {
                 panic!("{method} {path} {status}: {e}\nbody: {body}");
             }
+        } else if status == 204 {
+            assert!(body.is_empty(), "{method} {path} 204 with a body: {body}");
         } else {
             assert!(content.is_object(), "{method} {path} {status}: no content documented");
         }

@@ -61,8 +61,9 @@
       "transfer": current,
       "pause": true
     };
+    var cooling = Date.now() < cooldownUntil;
     buttons.forEach(function (b) {
-      b.disabled = busy || !enable[b.dataset.action];
+      b.disabled = busy || !enable[b.dataset.action] || (cooling && b.dataset.action === "call-next");
     });
     var sc = document.getElementById("btn-start");
     sc.firstElementChild.textContent = started ? sc.dataset.complete : sc.dataset.start;
@@ -109,7 +110,7 @@
   }
 
   function act(action, payload) {
-    if (busy || Date.now() < cooldownUntil) { return; }
+    if (busy || (action === "call-next" && Date.now() < cooldownUntil)) { return; }
     busy = true;
     setButtons();
     post(action, payload, newKey(), false).then(function (r) {
@@ -126,8 +127,12 @@
       say("network", {}, true);
     }).then(function () {
       busy = false;
-      // A second click of a double click must not call another number.
-      if (action === "call-next") { cooldownUntil = Date.now() + 700; }
+      // A second click of a double click must not call another number:
+      // "call next" stays off for a moment after a call (visibly).
+      if (action === "call-next") {
+        cooldownUntil = Date.now() + 700;
+        setTimeout(setButtons, 720);
+      }
       setButtons();
       refresh();
     });

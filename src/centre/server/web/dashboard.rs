@@ -25,6 +25,7 @@ pub(super) struct RowView {
     pub label: String,
     pub officers: String,
     pub issued: u32,
+    pub called: u32,
     pub waiting: u32,
     pub served: u32,
     pub no_show: u32,
@@ -39,6 +40,9 @@ pub(super) struct RowView {
 pub(super) struct TableView {
     pub title: &'static str,
     pub id: &'static str,
+    /// Services count tickets issued; counters the tickets they called.
+    pub first_label: &'static str,
+    pub first_total: u32,
     pub rows: Vec<RowView>,
 }
 
@@ -93,6 +97,7 @@ fn row_view(r: &ReportRow, label: String) -> RowView {
         label,
         officers: r.officers.join(", "),
         issued: r.issued,
+        called: r.called,
         waiting: r.waiting,
         served: r.served,
         no_show: r.no_show,
@@ -105,8 +110,18 @@ fn row_view(r: &ReportRow, label: String) -> RowView {
     }
 }
 
-/// Bars per hour, issued and served side by side, scaled to the busiest hour.
-pub(super) fn chart(hours: &[HourCount]) -> Chart {
+/// Bars per hour, issued and served side by side, scaled to the busiest
+/// hour; the office day 7h-17h is always shown, wider when tickets came
+/// earlier or later.
+pub(super) fn chart(counted: &[HourCount]) -> Chart {
+    let hours: Vec<HourCount> = match (counted.first(), counted.last()) {
+        (Some(f), Some(l)) => (f.hour.min(7)..=l.hour.max(17))
+            .map(|h| {
+                counted.iter().find(|c| c.hour == h).cloned().unwrap_or(HourCount { hour: h, issued: 0, served: 0 })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     const H: u32 = 220;
     const TOP: u32 = 10;
     const BOTTOM: u32 = 24;
@@ -195,8 +210,8 @@ async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Resul
             Tile { id: "longest", label: t.longest_wait, value: duration(tot.longest_wait_seconds) },
         ],
         tables: vec![
-            TableView { title: t.by_service, id: "by-service", rows: services },
-            TableView { title: t.by_counter, id: "by-counter", rows: counters },
+            TableView { title: t.by_service, id: "by-service", first_label: t.issued, first_total: tot.issued, rows: services },
+            TableView { title: t.by_counter, id: "by-counter", first_label: t.called, first_total: tot.called, rows: counters },
         ],
         total: row_view(tot, t.total.to_string()),
         chart: chart(&r.hours),
@@ -336,8 +351,9 @@ mod tests {
             HourCount { hour: 8, issued: 0, served: 9 },
         ];
         let c = chart(&hours);
-        assert_eq!(c.bars.len(), 2);
+        assert_eq!(c.bars.len(), 11, "7h to 17h");
         assert_eq!(c.bars[0].label, "7h");
+        assert_eq!(chart(&[HourCount { hour: 19, issued: 1, served: 0 }]).bars.len(), 13, "7h to 19h");
         // 12 at step 5 -> top 15; the tallest bar is 12/15 of the plot.
         assert_eq!(c.grid.last().unwrap().1, 15);
         assert!(c.bars[0].h_issued > c.bars[1].h_served && c.bars[1].h_issued == 0);

@@ -303,7 +303,8 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): F
         Err(e) => {
             let msg = match e.body.code.as_str() {
                 "too_many_attempts" => t.too_many,
-                "forbidden" => t.choose_counter,
+                "forbidden" if counter.is_none() => t.choose_counter,
+                "forbidden" => t.forbidden,
                 _ => t.bad_credentials,
             };
             login_view(&st, lang, e.status, Some(msg), f.login.trim(), counter, None).await

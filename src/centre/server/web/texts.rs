@@ -165,7 +165,7 @@ pub static VI: Texts = Texts {
     sign_out: "Đăng xuất",
     console_title: "Quầy phục vụ",
     counter_n: "Quầy",
-    live: "Đang kết nối",
+    live: "Đã kết nối",
     offline: "Mất kết nối — đang thử lại…",
     call_next: "Gọi số tiếp theo",
     recall: "Gọi lại",
