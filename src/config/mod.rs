@@ -2,9 +2,12 @@
 //! `docs/config.md`). `load` reports unknown keys and bad values with the key
 //! path and a hint, so a technician can fix the file without reading code.
 
+mod secret;
 mod sections;
+pub mod security;
 mod validate;
 
+pub use self::secret::Secret;
 pub use self::sections::*;
 pub use self::validate::{parse, parse_size, ConfigError, ConfigIssue};
 
@@ -29,6 +32,10 @@ pub struct Config {
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
+    /// Demo mode (`--demo`, or no config file): sample dossiers, opening hours
+    /// ignored, the default setup PIN allowed. Not read from the file.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -102,6 +109,15 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 }
 
 impl Config {
+    /// Demo mode: what a quick try-out needs (sample dossiers, numbers at any
+    /// hour, the default PIN), asked for with `--demo` or by running without a
+    /// config file. It never relaxes what the centre accepts from the LAN.
+    pub fn apply_demo(&mut self) {
+        self.demo = true;
+        self.queue.always_open = true;
+        self.dossier.sample_data = true;
+    }
+
     /// The data directory, created if missing.
     pub fn data_dir(&self) -> PathBuf {
         if !self.data.dir.is_empty() {
