@@ -41,6 +41,12 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
+    // Checked before binding when the address is numeric, so a refused
+    // address is never opened; a host name is checked once it is bound.
+    let refuse = |a: std::net::SocketAddr| crate::config::security::serving_refusal(&cfg, a);
+    if let Some(why) = addr.parse().ok().and_then(refuse) {
+        anyhow::bail!(why);
+    }
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -232,6 +232,21 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_the_config_shows_no_token_or_pin() {
+        let (cfg, issues) = parse(
+            "[kiosk]\nsetup_pin = \"902614\"\n[centre]\ntoken = \"the-admin-token-value-0001\"\n\
+             [[centre.devices]]\nid = \"board\"\nrole = \"display\"\ntoken = \"the-board-token-value-0001\"\n",
+        )
+        .unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        let s = format!("{cfg:?} {cfg:#?}");
+        for secret in ["902614", "the-admin-token-value-0001", "the-board-token-value-0001"] {
+            assert!(!s.contains(secret), "{secret} in Debug output");
+        }
+        assert!(s.contains("board"), "the rest is still shown");
+    }
+
+    #[test]
     fn syntax_error_is_reported() {
         assert!(parse("[kiosk\n").is_err());
     }
