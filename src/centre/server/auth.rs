@@ -144,7 +144,7 @@ impl Authenticator {
             }
         }
         if found.is_none() {
-            found = self.from_table(&hash).await?;
+            found = self.lookup_table(&hash).await?;
             if let Some(d) = &found {
                 self.touch(&d.id);
             }
@@ -152,7 +152,7 @@ impl Authenticator {
         Ok(found.map(Principal::Device))
     }
 
-    async fn from_table(&self, hash: &[u8; 32]) -> Result<Option<Device>, CentreError> {
+    async fn lookup_table(&self, hash: &[u8; 32]) -> Result<Option<Device>, CentreError> {
         let mut cache = self.table.lock().await;
         if cache.read_at.is_none_or(|t| t.elapsed() >= DEVICE_CACHE_TTL) {
             let range = self.centre.offline_range();
