@@ -370,12 +370,7 @@ async fn a_revoked_displays_open_event_stream_ends() {
     assert!(resp.chunk().await.unwrap().is_some(), "the stream starts");
     devices::revoke(db.conn(), &cfg, "board-9", 1).unwrap();
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match resp.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = resp.chunk().await {}
     })
     .await;
     assert!(ended.is_ok(), "the stream of a revoked token must end");
