@@ -1,13 +1,13 @@
 //! Centre tables for the counter side: officer accounts, their browser
 //! sessions, ticket transfers, and the idempotency record of counter actions.
-//! Migration 6 also adds to `tickets` who served it, when service started,
+//! Migration 7 also adds to `tickets` who served it, when service started,
 //! and the counter a transferred ticket waits for.
 
 use super::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-/// Version 6: officers, sessions, transfers, counter-action keys.
-pub const SCHEMA_V6: &str = r#"
+/// Version 7: officers, sessions, transfers, counter-action keys.
+pub const SCHEMA_V7: &str = r#"
 CREATE TABLE officers (
     id INTEGER PRIMARY KEY,
     login TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -89,7 +89,8 @@ fn bad_value(what: &str, v: &str) -> rusqlite::Error {
     )
 }
 
-/// Identity data a ticket carries when the centre asked for it (purged at day end).
+/// Identity data a ticket carries when the centre asked for it (erased when
+/// the ticket is completed or a no-show, and at the end of the day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitizenRow {
     pub id_number: String,
@@ -264,7 +265,9 @@ pub fn tracking_code_taken(c: &Connection, code: &str) -> Result<bool, StoreErro
 }
 
 /// Whether a printed number (`A-023`) already exists on a day, in whichever
-/// service it waits now (a transferred ticket keeps its number).
+/// service it waits now (a transferred ticket keeps its number; prefixes are
+/// unique per service, so this is stricter than the unique index
+/// `tickets_unique_number` on day, service and number).
 pub fn number_taken(c: &Connection, day: NaiveDate, number: &str) -> Result<bool, StoreError> {
     Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND number = ?2")?
         .exists(params![day_str(day), number])?)
@@ -495,10 +498,15 @@ pub fn mark_recalled(c: &Connection, id: i64, at: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Ends a called ticket as served or no-show.
+/// Ends a called ticket as served or no-show, and erases the citizen's
+/// identity: the visit is over, nobody needs it any more.
 pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> Result<(), StoreError> {
-    c.prepare_cached("UPDATE tickets SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'called'")?
-        .execute(params![id, status.as_str(), at])?;
+    c.prepare_cached(
+        "UPDATE tickets SET status = ?2, finished_at = ?3,
+             citizen_id_number = NULL, citizen_full_name = NULL, citizen_birth_date = NULL
+         WHERE id = ?1 AND status = 'called'",
+    )?
+    .execute(params![id, status.as_str(), at])?;
     Ok(())
 }
 

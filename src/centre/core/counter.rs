@@ -327,6 +327,9 @@ impl Writer {
         status: TicketStatus,
     ) -> Result<(), CentreError> {
         q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
+        if t.citizen.is_some() {
+            self.erased_identity = true;
+        }
         let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
         let body = if status == TicketStatus::NoShow {
             EventBody::TicketNoShow(data)

@@ -22,6 +22,7 @@ use tokio::sync::broadcast;
 
 mod console;
 mod counter;
+mod devices;
 mod dossiers;
 mod error;
 mod feed;
@@ -113,6 +114,7 @@ impl Centre {
             current_day,
             pending: Vec::new(),
             events: events.clone(),
+            erased_identity: false,
         };
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())

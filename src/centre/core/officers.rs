@@ -1,7 +1,7 @@
 //! Officer accounts (PIN stored as an Argon2id hash) and browser sessions
-//! (the console at a counter, the manager's dashboard). A session token is 244
-//! random bits; only its SHA-256 is stored, so a copy of the database does not
-//! let anyone in.
+//! (the console at a counter, the manager's dashboard). A session token is 256
+//! random bits (like a device token); only its SHA-256 is stored, so a copy of
+//! the database does not let anyone in.
 
 use super::counter::{ActingOfficer, Actor};
 use super::{Centre, CentreError};
@@ -11,7 +11,6 @@ use crate::store::{from_ms, to_ms};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::Duration;
-use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 /// A session lasts one working day at most.
@@ -71,6 +70,20 @@ impl SessionInfo {
         }
     }
 
+    /// The session as a caller of the API (see `domain::access`).
+    pub fn principal(&self) -> crate::domain::access::Principal {
+        let id = match (&self.officer, &self.device) {
+            (Some(o), _) => format!("officer:{}", o.login),
+            (None, Some(d)) => format!("session:{d}"),
+            (None, None) => format!("session:{}", self.id),
+        };
+        crate::domain::access::Principal::Session(crate::domain::access::ConsoleSession {
+            id,
+            counter: self.counter,
+            manager: self.manager,
+        })
+    }
+
     /// A name to show for who is signed in.
     pub fn who(&self) -> String {
         match (&self.officer, &self.device) {
@@ -82,9 +95,9 @@ impl SessionInfo {
 }
 
 /// SHA-256 of a session token, hex. A fast hash is right here: the token is
-/// 244 random bits, so nothing can be guessed from the hash (unlike a PIN).
+/// 256 random bits, so nothing can be guessed from the hash (unlike a PIN).
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::centre::tokens::token_hash_hex(token)
 }
 
 /// 122 random bits from the OS generator (a UUID v4), hex.
@@ -246,7 +259,7 @@ impl Centre {
         counter: Option<u32>,
         device_manager: bool,
     ) -> Result<(String, SessionInfo), CentreError> {
-        let token = format!("{}{}", random_hex(), random_hex());
+        let token = crate::centre::tokens::new_token();
         let hash = token_hash(&token);
         let info = self
             .write(move |w, now| {

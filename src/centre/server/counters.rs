@@ -4,11 +4,12 @@
 //! complete | pause | resume`. An action with an `Idempotency-Key` header is
 //! done once: the same key again answers the first response.
 
-use super::officer::Caller;
 use super::{counter_number, ApiJson, AppState, HttpError};
 use crate::centre::api::{
     ConsoleView, CounterActionResponse, CounterCommand, CountersResponse, PauseRequest, TransferRequest,
 };
+use crate::centre::core::SessionInfo;
+use crate::domain::access::{Action, Principal, Scope};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
@@ -32,19 +33,21 @@ async fn list(State(st): State<AppState>) -> Result<Json<CountersResponse>, Http
     Ok(Json(st.centre.counters().await?))
 }
 
+/// Who may read it is decided by `auth.rs` (seeing the citizen at that counter).
 async fn console(State(st): State<AppState>, Path(n): Path<String>) -> Result<Json<ConsoleView>, HttpError> {
     let n = counter_number(&n)?;
     Ok(Json(st.centre.console(n).await?))
 }
 
-/// The request's context for an action: who acts, and its idempotency key.
+/// The caller of an action, its officer session if any, and its idempotency key.
 struct Ctx {
-    caller: Caller,
+    caller: Principal,
+    session: Option<SessionInfo>,
     key: Option<String>,
 }
 
 impl Ctx {
-    fn new(caller: Caller, headers: &HeaderMap) -> Result<Ctx, HttpError> {
+    fn new(caller: Principal, session: Option<Extension<SessionInfo>>, headers: &HeaderMap) -> Result<Ctx, HttpError> {
         let key = match headers.get("idempotency-key") {
             Some(v) => Some(
                 v.to_str()
@@ -53,25 +56,34 @@ impl Ctx {
             ),
             None => None,
         };
-        Ok(Ctx { caller, key })
+        Ok(Ctx { caller, session: session.map(|Extension(s)| s), key })
     }
 }
 
+/// Runs a counter action (the caller may act at this counter: `auth.rs`). The
+/// citizen's identity goes back only to whom may see it at this counter.
 async fn act(st: &AppState, n: &str, cmd: CounterCommand, ctx: Ctx) -> Result<Json<CounterActionResponse>, HttpError> {
     let n = counter_number(n)?;
-    let actor = ctx.caller.session().map(|s| s.actor()).unwrap_or_default();
-    Ok(Json(st.centre.counter_action_as(n, cmd, actor, ctx.key).await?))
+    let actor = ctx.session.as_ref().map(|s| s.actor()).unwrap_or_default();
+    let mut r = st.centre.counter_action_as(n, cmd, actor, ctx.key).await?;
+    if !ctx.caller.allows(Action::SeeCitizen, Scope::Counter(Some(n))) {
+        if let Some(t) = r.ticket.as_mut() {
+            t.citizen = None;
+        }
+    }
+    Ok(Json(r))
 }
 
 macro_rules! action {
     ($name:ident, $cmd:expr) => {
         async fn $name(
             State(st): State<AppState>,
+            caller: Principal,
+            session: Option<Extension<SessionInfo>>,
             Path(n): Path<String>,
-            Extension(caller): Extension<Caller>,
             headers: HeaderMap,
         ) -> Result<Json<CounterActionResponse>, HttpError> {
-            act(&st, &n, $cmd, Ctx::new(caller, &headers)?).await
+            act(&st, &n, $cmd, Ctx::new(caller, session, &headers)?).await
         }
     };
 }
@@ -85,20 +97,22 @@ action!(resume, CounterCommand::Resume);
 
 async fn pause(
     State(st): State<AppState>,
+    caller: Principal,
+    session: Option<Extension<SessionInfo>>,
     Path(n): Path<String>,
-    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<PauseRequest>,
 ) -> Result<Json<CounterActionResponse>, HttpError> {
-    act(&st, &n, CounterCommand::Pause { reason: req.reason }, Ctx::new(caller, &headers)?).await
+    act(&st, &n, CounterCommand::Pause { reason: req.reason }, Ctx::new(caller, session, &headers)?).await
 }
 
 async fn transfer(
     State(st): State<AppState>,
+    caller: Principal,
+    session: Option<Extension<SessionInfo>>,
     Path(n): Path<String>,
-    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     ApiJson(req): ApiJson<TransferRequest>,
 ) -> Result<Json<CounterActionResponse>, HttpError> {
-    act(&st, &n, CounterCommand::Transfer(req), Ctx::new(caller, &headers)?).await
+    act(&st, &n, CounterCommand::Transfer(req), Ctx::new(caller, session, &headers)?).await
 }

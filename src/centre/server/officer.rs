@@ -1,18 +1,21 @@
 //! Officer sessions: the second kind of caller next to device tokens. A
 //! browser signs in (officer login and PIN, or a device token) and gets an
-//! HttpOnly, SameSite=Strict cookie; requests with it may use only what the
-//! console or the dashboard needs, for their own counter, and every POST or
-//! DELETE must carry the session's CSRF token (`X-CSRF-Token`) and, when the
-//! browser sends one, a same-origin `Origin`.
+//! HttpOnly, SameSite=Strict cookie. With it a request is a
+//! `Principal::Session` (`domain::access`: only what the console or the
+//! dashboard needs, for its own counter; `auth.rs` checks it like a device),
+//! and every POST or DELETE must carry the session's CSRF token
+//! (`X-CSRF-Token`) from the centre's own pages (`same_origin`).
 //!
 //! `POST|GET|DELETE /api/v1/officer/session` sign in, tell who is signed in,
 //! sign out.
 
-use super::{bearer, known_token, ApiJson, AppState, HttpError};
+use super::auth::bearer;
+use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{OfficerSession, SignInRequest};
 use crate::centre::core::{SessionInfo, SignIn, SESSION_HOURS};
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use crate::domain::access::{Principal, Role};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -25,23 +28,6 @@ pub const COOKIE: &str = "motcua_session";
 /// Failed sign-ins per login before it is locked for [`LOCK_FOR`].
 const MAX_FAILURES: u32 = 5;
 const LOCK_FOR: Duration = Duration::from_secs(300);
-
-/// Who is calling an API route: a device with its token, or a browser session.
-#[derive(Debug, Clone)]
-pub enum Caller {
-    Device,
-    Session(SessionInfo),
-}
-
-impl Caller {
-    /// The session, when the caller is a browser.
-    pub fn session(&self) -> Option<&SessionInfo> {
-        match self {
-            Caller::Device => None,
-            Caller::Session(s) => Some(s),
-        }
-    }
-}
 
 /// Counts failed sign-ins per login, so a PIN cannot be guessed by trying.
 #[derive(Default)]
@@ -135,60 +121,16 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 /// session's token in `X-CSRF-Token` and a same-origin `Origin`.
 pub fn check_csrf(s: &SessionInfo, headers: &HeaderMap) -> Result<(), HttpError> {
     let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !super::same_token(sent.as_bytes(), s.csrf_token.as_bytes()) || !same_origin(headers) {
+    let same = crate::centre::tokens::same_hash(
+        &crate::centre::tokens::token_hash(sent),
+        &crate::centre::tokens::token_hash(&s.csrf_token),
+    );
+    if !same || !same_origin(headers) {
         return Err(forbidden("missing or wrong X-CSRF-Token, or a cross-site request"));
     }
     Ok(())
 }
 
-/// What a browser session may do on a protected API route: the console's
-/// reads and actions for its own counter; reports for managers only.
-fn session_may(s: &SessionInfo, method: &Method, path: &str, uri_path: &str) -> Result<(), HttpError> {
-    let counter_in_path = || uri_path.split('/').nth(4).and_then(|n| n.parse::<u32>().ok());
-    let own_counter = || s.counter.is_some() && counter_in_path() == s.counter;
-    let ok = match (method.as_str(), path) {
-        ("GET", "/api/v1/events" | "/api/v1/state" | "/api/v1/services" | "/api/v1/counters") => true,
-        ("GET", "/api/v1/counters/{n}/console") => own_counter() || s.manager,
-        ("POST", p) if p.starts_with("/api/v1/counters/{n}/") => own_counter(),
-        ("GET", "/api/v1/reports/day" | "/api/v1/ratings/summary" | "/api/v1/kiosks") => s.manager,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else if path.starts_with("/api/v1/counters/{n}/") && !s.manager {
-        Err(forbidden("this session is for another counter"))
-    } else {
-        Err(forbidden("a console session may not use this"))
-    }
-}
-
-/// The browser-session half of authentication, for requests without a
-/// device token: `Ok(None)` when there is no live session either.
-pub(crate) fn session_caller(
-    st: &AppState,
-    req: &Request,
-) -> impl std::future::Future<Output = Result<Option<Caller>, HttpError>> + Send + 'static {
-    // Only owned parts go into the future (a request body is not `Sync`).
-    let st = st.clone();
-    let headers = req.headers().clone();
-    let method = req.method().clone();
-    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
-    let uri_path = req.uri().path().to_string();
-    async move {
-        let Some(s) = session_of(&st, &headers).await? else { return Ok(None) };
-        session_may(&s, &method, &path, &uri_path)?;
-        if method != Method::GET && method != Method::HEAD {
-            check_csrf(&s, &headers)?;
-        }
-        Ok(Some(Caller::Session(s)))
-    }
-}
-
-/// A label for a device token in the session list (never the token itself).
-fn device_label(token: &str) -> String {
-    let h = crate::centre::core::token_hash(token);
-    format!("thiết bị {}", &h[..8])
-}
 
 /// Signs in with login and PIN, or with a device token; the outcome for
 /// both the JSON API and the HTML form.
@@ -200,12 +142,20 @@ pub(crate) async fn open_session(
     if !same_origin(headers) {
         return Err(forbidden("cross-site sign-in refused"));
     }
-    if let Some(token) = bearer(headers) {
-        if !known_token(st, token) {
-            return Err(HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown device token"));
-        }
-        // Every configured device token may act on every counter (see docs/api.md).
-        return Ok(st.centre.device_sign_in(&device_label(token), req.counter, true).await?);
+    if bearer(headers).is_some() {
+        // A counter terminal's token opens a console at one of its counters;
+        // an admin token opens any console or the dashboard.
+        let device = match st.auth.authenticate(headers).await? {
+            Some(Principal::Device(d)) => d,
+            _ => return Err(HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked device token")),
+        };
+        let manager = match device.role {
+            Role::Admin => true,
+            Role::Counter if req.counter.is_some_and(|n| device.counters.contains(&n)) => false,
+            Role::Counter => return Err(forbidden("a counter token opens a console only at its own counters")),
+            role => return Err(forbidden(&format!("a {role} device cannot open a console"))),
+        };
+        return Ok(st.centre.device_sign_in(&device.id, req.counter, manager).await?);
     }
     let (Some(login), Some(pin)) = (req.login, req.pin) else {
         return Err(HttpError::bad_request("give login and pin, or a device token"));
@@ -293,28 +243,6 @@ mod tests {
         assert!(!same_origin(&h));
         h.insert("sec-fetch-site", HeaderValue::from_static("same-site"));
         assert!(!same_origin(&h), "another port or subdomain is another origin");
-    }
-
-    #[test]
-    fn a_console_session_reaches_only_its_own_counter() {
-        let s = SessionInfo {
-            id: 1,
-            officer_id: Some(1),
-            officer: None,
-            device: None,
-            counter: Some(3),
-            manager: false,
-            csrf_token: "x".into(),
-            expires_at: chrono::Utc::now(),
-        };
-        let p = "/api/v1/counters/{n}/call-next";
-        assert!(session_may(&s, &Method::POST, p, "/api/v1/counters/3/call-next").is_ok());
-        assert!(session_may(&s, &Method::POST, p, "/api/v1/counters/4/call-next").is_err());
-        assert!(session_may(&s, &Method::POST, "/api/v1/tickets", "/api/v1/tickets").is_err());
-        assert!(session_may(&s, &Method::GET, "/api/v1/reports/day", "/api/v1/reports/day").is_err());
-        let m = SessionInfo { manager: true, counter: None, ..s };
-        assert!(session_may(&m, &Method::GET, "/api/v1/reports/day", "/api/v1/reports/day").is_ok());
-        assert!(session_may(&m, &Method::POST, p, "/api/v1/counters/3/call-next").is_err());
     }
 
     #[test]
