@@ -71,7 +71,8 @@ async fn click_to_board() {
     let mut cold = 0usize;
     let page = b.js("return document.documentElement.outerHTML.length;").await;
     for asset in ["web.css", "console.js"] {
-        cold += http.get(format!("{}/static/{asset}", c.url)).send().await.unwrap().bytes().await.unwrap().len();
+        cold +=
+            http.get(format!("{}/static/{asset}", c.url)).send().await.unwrap().bytes().await.unwrap().len();
     }
     cold += page.as_u64().unwrap() as usize;
     loads.sort_by(f64::total_cmp);
@@ -127,7 +128,10 @@ async fn idle_clients() {
     let config = dir.path().join("centre.toml");
     std::fs::write(
         &config,
-        format!("[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\n[queue]\nalways_open = true\n", dir.path().display()),
+        format!(
+            "[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\n[queue]\nalways_open = true\n",
+            dir.path().display()
+        ),
     )
     .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -155,13 +159,17 @@ async fn idle_clients() {
             .await
             .unwrap();
         assert_eq!(r.status().as_u16(), 201);
-        let c = r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+        let c =
+            r.headers().get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
         cookies.push(c);
     }
     let mut streams = Vec::new();
     for i in 0..70 {
         let mut rb = http.get(format!("{base}/api/v1/events")).header("accept", "text/event-stream");
-        rb = if i < 30 { rb.header("cookie", &cookies[i]) } else { rb.bearer_auth(TOKEN) };
+        rb = match cookies.get(i) {
+            Some(c) => rb.header("cookie", c),
+            None => rb.bearer_auth(TOKEN),
+        };
         let r = rb.send().await.unwrap();
         assert_eq!(r.status().as_u16(), 200);
         streams.push(tokio::spawn(async move {

@@ -15,6 +15,8 @@ use serde_json::json;
 use std::collections::BTreeSet;
 
 const PIN: &str = "135790";
+const COUNTER_TOKEN: &str = "counter-desk-2-token-0123456789";
+const BOARD_TOKEN: &str = "display-board-token-0123456789";
 
 struct Api {
     c: TestCentre,
@@ -37,8 +39,21 @@ impl Api {
     async fn start() -> Api {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = common::config(dir.path());
-        cfg.queue.counter_officers =
-            vec![motcua_kiosk::config::CounterOfficer { counter: 2, name: "Cán bộ quầy 2 (cấu hình)".into() }];
+        cfg.queue.counter_officers = vec![motcua_kiosk::config::CounterOfficer {
+            counter: 2,
+            name: "Cán bộ quầy 2 (cấu hình)".into(),
+        }];
+        for (id, role, token, counters) in
+            [("desk-2", "counter", COUNTER_TOKEN, vec![2]), ("board", "display", BOARD_TOKEN, vec![])]
+        {
+            cfg.centre.devices.push(motcua_kiosk::config::DeviceConfig {
+                id: id.into(),
+                role: role.into(),
+                token: token.into(),
+                counters,
+                ..Default::default()
+            });
+        }
         let c = TestCentre::start(&cfg, &dir.path().join("centre.sqlite3"), clock::system(), 0).await;
         for (login, name, manager) in [("lan", "Nguyễn Thị Lan", false), ("hoa", "Lê Văn Hoà", true)] {
             c.centre
@@ -94,7 +109,13 @@ impl Api {
             body["counter"] = json!(n);
         }
         let (s, h, b) = self
-            .call("POST", "/api/v1/officer/session", Some("/api/v1/officer/session"), With::default(), Some(body))
+            .call(
+                "POST",
+                "/api/v1/officer/session",
+                Some("/api/v1/officer/session"),
+                With::default(),
+                Some(body),
+            )
             .await;
         assert_eq!(s, 201, "{b}");
         let cookie = h.get("set-cookie").unwrap().to_str().unwrap().to_string();
@@ -118,8 +139,10 @@ impl Api {
     }
 
     async fn finish(self, ops: &[(&str, &str)]) {
-        let declared: BTreeSet<(String, String)> = ops.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
-        let checked: BTreeSet<_> = self.doc.checked().into_iter().filter(|op| declared.contains(op)).collect();
+        let declared: BTreeSet<(String, String)> =
+            ops.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        let checked: BTreeSet<_> =
+            self.doc.checked().into_iter().filter(|op| declared.contains(op)).collect();
         assert_eq!(checked, declared, "operations exercised");
         self.c.centre.verify_waiting_counts().await.unwrap();
         self.c.stop().await;
@@ -201,22 +224,46 @@ async fn contract_start_transfer_and_console() {
         .await;
     assert_eq!(s, 200, "{b}");
     let v: ConsoleView = serde_json::from_str(&b).unwrap();
-    assert_eq!(v.waiting.iter().map(|w| (w.number.as_str(), w.reserved)).collect::<Vec<_>>(), [
-        ("A-002", true),
-        ("A-003", false)
-    ]);
+    assert_eq!(
+        v.waiting.iter().map(|w| (w.number.as_str(), w.reserved)).collect::<Vec<_>>(),
+        [("A-002", true), ("A-003", false)]
+    );
     let (_, _, b) = a
-        .call("GET", "/api/v1/counters/1/console", None, With { token: Some(TOKEN), ..Default::default() }, None)
+        .call(
+            "GET",
+            "/api/v1/counters/1/console",
+            None,
+            With { token: Some(TOKEN), ..Default::default() },
+            None,
+        )
         .await;
     let v1: ConsoleView = serde_json::from_str(&b).unwrap();
-    assert_eq!(v1.waiting.iter().map(|w| w.number.as_str()).collect::<Vec<_>>(), ["A-003"], "A-002 is for counter 2");
+    assert_eq!(
+        v1.waiting.iter().map(|w| w.number.as_str()).collect::<Vec<_>>(),
+        ["A-003"],
+        "A-002 is for counter 2"
+    );
     assert_eq!(response(&a.act(1, "call-next", None).await.1).ticket.unwrap().number, "A-003");
     assert_eq!(response(&a.act(2, "call-next", None).await.1).ticket.unwrap().number, "A-002");
-    let (s, _, b) =
-        a.call("GET", "/api/v1/counters/42/console", Some("/api/v1/counters/{n}/console"), With { token: Some(TOKEN), ..Default::default() }, None).await;
+    let (s, _, b) = a
+        .call(
+            "GET",
+            "/api/v1/counters/42/console",
+            Some("/api/v1/counters/{n}/console"),
+            With { token: Some(TOKEN), ..Default::default() },
+            None,
+        )
+        .await;
     assert_eq!((s, error_code(&b).as_str()), (404, "unknown_counter"));
-    let (s, _, _) =
-        a.call("GET", "/api/v1/counters/1/console", Some("/api/v1/counters/{n}/console"), With::default(), None).await;
+    let (s, _, _) = a
+        .call(
+            "GET",
+            "/api/v1/counters/1/console",
+            Some("/api/v1/counters/{n}/console"),
+            With::default(),
+            None,
+        )
+        .await;
     assert_eq!(s, 401);
     // Events: started and transferred are in the log, in order.
     let kinds: Vec<String> =
@@ -249,15 +296,30 @@ async fn contract_officer_sessions() {
     assert_eq!((s, error_code(&b).as_str()), (404, "unknown_counter"));
     let (s, _, b) = post(json!({"pin": PIN}), With::default()).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
-    let (s, _, b) =
-        post(json!({"login": "lan", "pin": PIN, "counter": 1}), With { origin: Some("http://evil.example"), ..Default::default() }).await;
+    let (s, _, b) = post(
+        json!({"login": "lan", "pin": PIN, "counter": 1}),
+        With { origin: Some("http://evil.example"), ..Default::default() },
+    )
+    .await;
     assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "cross-site sign-in");
-    let (s, _, b) = post(json!({"counter": 1}), With { token: Some("not-a-token"), ..Default::default() }).await;
+    let (s, _, b) =
+        post(json!({"counter": 1}), With { token: Some("not-a-token"), ..Default::default() }).await;
     assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
     let (s, _, b) = post(json!({"counter": 2}), With { token: Some(TOKEN), ..Default::default() }).await;
     assert_eq!(s, 201, "a device token opens a session: {b}");
     let dev: OfficerSession = serde_json::from_str(&b).unwrap();
-    assert_eq!((dev.officer, dev.counter), (None, Some(2)));
+    assert_eq!((dev.officer, dev.counter, dev.manager), (None, Some(2), true), "the admin token");
+    // A counter terminal's token opens a console at its own counter only; a board's none.
+    let (s, _, b) =
+        post(json!({"counter": 2}), With { token: Some(COUNTER_TOKEN), ..Default::default() }).await;
+    assert_eq!(s, 201, "{b}");
+    assert!(!serde_json::from_str::<OfficerSession>(&b).unwrap().manager);
+    let (s, _, b) =
+        post(json!({"counter": 3}), With { token: Some(COUNTER_TOKEN), ..Default::default() }).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"));
+    let (s, _, b) =
+        post(json!({"counter": 2}), With { token: Some(BOARD_TOKEN), ..Default::default() }).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"));
 
     // A manager may sign in without a counter.
     let (_, m) = a.sign_in("hoa", None).await;
@@ -282,7 +344,15 @@ async fn contract_officer_sessions() {
     assert_eq!(s, 403, "cross-site Origin");
     let (s, _, b) = a.call("POST", "/api/v1/counters/2/call-next", None, full.clone(), None).await;
     assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "another counter");
-    let (s, _, b) = a.call("POST", "/api/v1/tickets", None, full.clone(), Some(json!({"service": "HT", "idempotency_key": "x", "kiosk_id": "k"}))).await;
+    let (s, _, b) = a
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            None,
+            full.clone(),
+            Some(json!({"service": "HT", "idempotency_key": "x", "kiosk_id": "k"})),
+        )
+        .await;
     assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "a console does not issue tickets");
     for path in ["/api/v1/reports/day", "/api/v1/kiosks", "/api/v1/ratings/summary"] {
         let (s, _, _) = a.call("GET", path, None, me.clone(), None).await;
@@ -314,7 +384,8 @@ async fn contract_officer_sessions() {
     // Disabling an account ends its sessions at once.
     let (tok2, _) = a.sign_in("lan", Some(1)).await;
     a.c.centre.set_officer_active("lan", false).await.unwrap();
-    let (s, _, _) = a.call("GET", "/api/v1/state", None, With { cookie: Some(&tok2), ..Default::default() }, None).await;
+    let (s, _, _) =
+        a.call("GET", "/api/v1/state", None, With { cookie: Some(&tok2), ..Default::default() }, None).await;
     assert_eq!(s, 401);
     let (s, _, b) = post(json!({"login": "lan", "pin": PIN, "counter": 1}), With::default()).await;
     assert_eq!((s, error_code(&b).as_str()), (401, "bad_credentials"));
@@ -336,7 +407,10 @@ async fn contract_officer_sessions() {
         let text = String::from_utf8_lossy(bytes);
         assert!(!text.contains(PIN) && !text.contains(&tok) && !text.contains(&tok2));
     }
-    assert!(String::from_utf8_lossy(&db).contains("$argon2id$") || String::from_utf8_lossy(&wal).contains("$argon2id$"));
+    assert!(
+        String::from_utf8_lossy(&db).contains("$argon2id$")
+            || String::from_utf8_lossy(&wal).contains("$argon2id$")
+    );
     a.finish(common::OFFICER_OPS).await;
 }
 
@@ -363,10 +437,23 @@ async fn a_retried_click_acts_once() {
         .await;
     assert_eq!(response(&b).ticket.unwrap().number, "A-002", "a new click calls the next");
     let (s, _, b) = a
-        .call("POST", "/api/v1/counters/1/call-next", None, With { key: Some("bad key é"), ..w.clone() }, None)
+        .call(
+            "POST",
+            "/api/v1/counters/1/call-next",
+            None,
+            With { key: Some("bad key é"), ..w.clone() },
+            None,
+        )
         .await;
     assert_eq!(s, 400, "{b}");
-    let called = a.c.centre.events_after(0, 100).await.unwrap().iter().filter(|e| e.body.kind() == "ticket_called").count();
+    let called =
+        a.c.centre
+            .events_after(0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.body.kind() == "ticket_called")
+            .count();
     assert_eq!(called, 2);
     a.c.stop().await;
 }
@@ -409,32 +496,61 @@ async fn contract_day_report_and_who_served() {
     assert_eq!(summary.groups[0].key, "Nguyễn Thị Lan");
 
     let (s, _, b) = a
-        .call("GET", "/api/v1/reports/day", Some("/api/v1/reports/day"), With { token: Some(TOKEN), ..Default::default() }, None)
+        .call(
+            "GET",
+            "/api/v1/reports/day",
+            Some("/api/v1/reports/day"),
+            With { token: Some(TOKEN), ..Default::default() },
+            None,
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let rep: DayReport = serde_json::from_str(&b).unwrap();
     assert_eq!((rep.total.issued, rep.total.served, rep.total.no_show, rep.total.waiting), (4, 2, 1, 1));
     let ht = rep.services.iter().find(|r| r.key == "HT").unwrap();
     assert_eq!((ht.issued, ht.served, ht.no_show, ht.waiting, ht.called), (3, 1, 1, 1, 2));
-    assert!(ht.wait_avg_seconds.is_some() && ht.service_p90_seconds.is_some() && ht.longest_wait_seconds.is_some());
+    assert!(
+        ht.wait_avg_seconds.is_some()
+            && ht.service_p90_seconds.is_some()
+            && ht.longest_wait_seconds.is_some()
+    );
     let c1 = rep.counters.iter().find(|r| r.key == "1").unwrap();
     assert_eq!((c1.served, c1.officers.clone()), (1, vec!["Nguyễn Thị Lan".to_string()]));
     assert_eq!(rep.hours.iter().map(|h| h.issued).sum::<u32>(), 4);
     // A manager's session reads it too; a future day is refused.
     let (mt, _) = a.sign_in("hoa", None).await;
     let (s, _, _) = a
-        .call("GET", "/api/v1/reports/day", Some("/api/v1/reports/day"), With { cookie: Some(&mt), ..Default::default() }, None)
+        .call(
+            "GET",
+            "/api/v1/reports/day",
+            Some("/api/v1/reports/day"),
+            With { cookie: Some(&mt), ..Default::default() },
+            None,
+        )
         .await;
     assert_eq!(s, 200);
     let (s, _, b) = a
-        .call("GET", "/api/v1/reports/day?day=2999-01-01", Some("/api/v1/reports/day"), With { token: Some(TOKEN), ..Default::default() }, None)
+        .call(
+            "GET",
+            "/api/v1/reports/day?day=2999-01-01",
+            Some("/api/v1/reports/day"),
+            With { token: Some(TOKEN), ..Default::default() },
+            None,
+        )
         .await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
     let (s, _, _) = a
-        .call("GET", "/api/v1/reports/day", Some("/api/v1/reports/day"), With { cookie: Some(&tok), ..Default::default() }, None)
+        .call(
+            "GET",
+            "/api/v1/reports/day",
+            Some("/api/v1/reports/day"),
+            With { cookie: Some(&tok), ..Default::default() },
+            None,
+        )
         .await;
     assert_eq!(s, 403);
-    let (s, _, _) = a.call("GET", "/api/v1/reports/day", Some("/api/v1/reports/day"), With::default(), None).await;
+    let (s, _, _) =
+        a.call("GET", "/api/v1/reports/day", Some("/api/v1/reports/day"), With::default(), None).await;
     assert_eq!(s, 401);
     a.finish(common::REPORT_OPS).await;
 }

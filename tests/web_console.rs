@@ -24,7 +24,9 @@ fn screenshots() -> PathBuf {
 }
 
 async fn officer(c: &Centre, login: &str, name: &str, manager: bool) {
-    c.add_officer(NewOfficer { login: login.into(), name: name.into(), pin: PIN.into(), manager }).await.unwrap();
+    c.add_officer(NewOfficer { login: login.into(), name: name.into(), pin: PIN.into(), manager })
+        .await
+        .unwrap();
 }
 
 /// The next event of `kind` a display's feed receives (others are skipped).
@@ -125,24 +127,34 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     b.wait_text("#message", &format!("Quầy 1 gọi số {}", numbers[0])).await;
 
     // Recall.
-    b.wait_for("buttons enabled", "!document.querySelector('#btn-recall').disabled", Duration::from_secs(5)).await;
+    b.wait_for("buttons enabled", "!document.querySelector('#btn-recall').disabled", Duration::from_secs(5))
+        .await;
     b.find("#btn-recall").await.click().await.unwrap();
     let ev = next_event(&mut feed, "ticket_recalled").await;
     assert!(matches!(&ev.body, EventBody::TicketRecalled(d) if d.calls == 2 && d.counter == 1));
 
     // Start, then transfer to the CT service: the citizen keeps the number.
-    b.wait_for("start enabled", "!document.querySelector('#btn-start').disabled", Duration::from_secs(5)).await;
+    b.wait_for("start enabled", "!document.querySelector('#btn-start').disabled", Duration::from_secs(5))
+        .await;
     b.find("#btn-start").await.click().await.unwrap();
     next_event(&mut feed, "ticket_started").await;
     b.wait_text("#btn-start", "Hoàn thành").await;
     b.find("#btn-transfer").await.click().await.unwrap();
-    b.wait_for("the transfer dialog", "document.querySelector('#transfer-dialog').open", Duration::from_secs(5)).await;
+    b.wait_for(
+        "the transfer dialog",
+        "document.querySelector('#transfer-dialog').open",
+        Duration::from_secs(5),
+    )
+    .await;
     b.js("document.querySelector('#transfer-service').value = 'CT'; return true;").await;
     b.find("#transfer-ok").await.click().await.unwrap();
     let ev = next_event(&mut feed, "ticket_transferred").await;
     match &ev.body {
         EventBody::TicketTransferred(d) => {
-            assert_eq!((d.number.as_str(), d.service.as_str(), d.from_counter), (numbers[0].as_str(), "CT", 1));
+            assert_eq!(
+                (d.number.as_str(), d.service.as_str(), d.from_counter),
+                (numbers[0].as_str(), "CT", 1)
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -153,7 +165,8 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     b.press("n").await;
     assert_eq!(called_number(&next_event(&mut feed, "ticket_called").await), numbers[1]);
     b.wait_text("#current-number", &numbers[1]).await;
-    b.wait_for("no-show enabled", "!document.querySelector('#btn-noshow').disabled", Duration::from_secs(5)).await;
+    b.wait_for("no-show enabled", "!document.querySelector('#btn-noshow').disabled", Duration::from_secs(5))
+        .await;
     b.press("v").await;
     next_event(&mut feed, "ticket_no_show").await;
     b.wait_text("#current-number", "—").await;
@@ -167,7 +180,8 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     assert!(!b.exists("#citizen-name b").await, "the name's markup must stay text");
     b.screenshot(&screenshots().join("console-serving.vi.png")).await;
     // Start and complete with the B key.
-    b.wait_for("start enabled", "!document.querySelector('#btn-start').disabled", Duration::from_secs(5)).await;
+    b.wait_for("start enabled", "!document.querySelector('#btn-start').disabled", Duration::from_secs(5))
+        .await;
     b.press("b").await;
     next_event(&mut feed, "ticket_started").await;
     b.wait_text("#btn-start", "Hoàn thành").await;
@@ -185,13 +199,20 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     assert_eq!(called[0].number, numbers[3]);
 
     // Pause with a reason, then resume.
-    b.wait_for("pause enabled", "!document.querySelector('#btn-pause').disabled", Duration::from_secs(5)).await;
+    b.wait_for("pause enabled", "!document.querySelector('#btn-pause').disabled", Duration::from_secs(5))
+        .await;
     b.find("#btn-pause").await.click().await.unwrap();
-    b.wait_for("the pause dialog", "document.querySelector('#pause-dialog').open", Duration::from_secs(5)).await;
+    b.wait_for("the pause dialog", "document.querySelector('#pause-dialog').open", Duration::from_secs(5))
+        .await;
     b.find(".preset").await.click().await.unwrap();
     b.find("#pause-ok").await.click().await.unwrap();
     b.wait_text("#paused", "Nghỉ trưa").await;
-    b.wait_for("call-next off while paused", "document.querySelector('#btn-next').disabled", Duration::from_secs(5)).await;
+    b.wait_for(
+        "call-next off while paused",
+        "document.querySelector('#btn-next').disabled",
+        Duration::from_secs(5),
+    )
+    .await;
     b.find("#btn-pause").await.click().await.unwrap();
     b.wait_for("resumed", "!document.querySelector('#paused')", Duration::from_secs(5)).await;
 
@@ -262,14 +283,18 @@ async fn the_manager_dashboard_is_live_and_prints() {
     assert_eq!(b.text("#tile-served").await, "1");
     assert!(b.exists("#chart rect.bar-issued").await, "the SVG chart is drawn");
     b.wait_text("#devices", "out_of_paper").await;
-    b.wait_for("the event stream", "!document.querySelector('#conn').classList.contains('off')", Duration::from_secs(10)).await;
+    b.wait_for(
+        "the event stream",
+        "!document.querySelector('#conn').classList.contains('off')",
+        Duration::from_secs(10),
+    )
+    .await;
     // Live: a new ticket shows up without reloading.
     c.centre.issue(ticket_request("HT", "live-1")).await.unwrap();
     b.wait_text("#tile-issued", "7").await;
     // The CSV export opens with the manager's session.
-    let status = b
-        .js("return fetch('/api/v1/ratings/summary?format=csv&group=counter').then(r => r.status);")
-        .await;
+    let status =
+        b.js("return fetch('/api/v1/ratings/summary?format=csv&group=counter').then(r => r.status);").await;
     assert_eq!(status, 200);
     b.screenshot(&screenshots().join("dashboard.vi.png")).await;
     // The printable daily report, with its print stylesheet.
@@ -351,8 +376,13 @@ async fn the_console_recovers_after_the_centre_is_killed_and_restarted() {
     assert!(out.status.success(), "officers add: {}", String::from_utf8_lossy(&out.stdout));
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
-    let api = motcua_kiosk::centre::ApiClient::new(&base, common::TOKEN, Duration::from_secs(1), Duration::from_secs(5))
-        .unwrap();
+    let api = motcua_kiosk::centre::ApiClient::new(
+        &base,
+        common::TOKEN,
+        Duration::from_secs(1),
+        Duration::from_secs(5),
+    )
+    .unwrap();
 
     let centre = CentreProcess::start(&config, port);
     let b = Browser::start().await;
@@ -360,17 +390,20 @@ async fn the_console_recovers_after_the_centre_is_killed_and_restarted() {
     b.wait_text("header h1", "Quầy 2").await;
     b.wait_for("the event stream", "document.body.dataset.online === 'true'", Duration::from_secs(10)).await;
     centre.kill();
-    b.wait_for("the console shows the outage", "document.body.dataset.online === 'false'", Duration::from_secs(10)).await;
+    b.wait_for(
+        "the console shows the outage",
+        "document.body.dataset.online === 'false'",
+        Duration::from_secs(10),
+    )
+    .await;
     assert!(b.text("#conn").await.contains("Mất kết nối"));
 
     let _centre = CentreProcess::start(&config, port);
-    b.wait_for("reconnected by itself", "document.body.dataset.online === 'true'", Duration::from_secs(15)).await;
+    b.wait_for("reconnected by itself", "document.body.dataset.online === 'true'", Duration::from_secs(15))
+        .await;
     // Still signed in (the session is in the database), and live again: a
     // ticket taken now shows up without a reload, and the button calls it.
-    let t = api
-        .issue_ticket(&ticket_request("HT", "after-restart"))
-        .await
-        .unwrap();
+    let t = api.issue_ticket(&ticket_request("HT", "after-restart")).await.unwrap();
     b.wait_text("#waiting-total", "1").await;
     b.find("#btn-next").await.click().await.unwrap();
     b.wait_text("#current-number", &t.number).await;

@@ -14,10 +14,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// `stty` turns echo off while a PIN is typed on a terminal (no extra crate).
 fn stty(arg: &str) {
-    let _ = std::process::Command::new("stty")
-        .arg(arg)
-        .stdin(std::process::Stdio::inherit())
-        .status();
+    let _ = std::process::Command::new("stty").arg(arg).stdin(std::process::Stdio::inherit()).status();
 }
 
 /// Reads the PIN: one line of standard input; on a terminal, asked twice
@@ -55,12 +52,7 @@ pub fn add(cfg: &Config, login: &str, name: &str, manager: bool) -> anyhow::Resu
         pin,
         manager,
     }))?;
-    println!(
-        "Đã tạo tài khoản {} ({}){}.",
-        a.login,
-        a.name,
-        if a.manager { ", quản lý" } else { "" }
-    );
+    println!("Đã tạo tài khoản {} ({}){}.", a.login, a.name, if a.manager { ", quản lý" } else { "" });
     Ok(())
 }
 
@@ -83,7 +75,11 @@ pub fn list(cfg: &Config) -> anyhow::Result<()> {
 pub fn set_active(cfg: &Config, login: &str, active: bool) -> anyhow::Result<()> {
     let centre = Centre::open(cfg)?;
     let a = runtime()?.block_on(centre.set_officer_active(login, active))?;
-    println!("{} {}.", a.login, if active { "đã mở lại" } else { "đã khoá (mọi phiên đăng nhập đã kết thúc)" });
+    println!(
+        "{} {}.",
+        a.login,
+        if active { "đã mở lại" } else { "đã khoá (mọi phiên đăng nhập đã kết thúc)" }
+    );
     Ok(())
 }
 

@@ -340,18 +340,24 @@ mod tests {
 
     #[test]
     fn a_console_session_reaches_only_its_own_counter_and_managers_the_reports() {
-        let s = Principal::Session(ConsoleSession { id: "officer:lan".into(), counter: Some(3), manager: false });
+        let s =
+            Principal::Session(ConsoleSession { id: "officer:lan".into(), counter: Some(3), manager: false });
         assert!(s.allows(Action::CounterAction, Scope::Counter(Some(3))));
         assert!(s.allows(Action::SeeCitizen, Scope::Counter(Some(3))));
         assert!(!s.allows(Action::CounterAction, Scope::Counter(Some(4))));
         assert!(!s.allows(Action::CounterAction, Scope::Counter(None)));
         assert!(s.allows(Action::ReadQueue, Scope::Any));
-        for a in [Action::IssueTicket, Action::Rate, Action::Reports, Action::ReadKiosks, Action::ManageDevices] {
+        for a in
+            [Action::IssueTicket, Action::Rate, Action::Reports, Action::ReadKiosks, Action::ManageDevices]
+        {
             assert!(!s.allows(a, Scope::Any), "{a:?}");
         }
         let m = Principal::Session(ConsoleSession { id: "officer:hoa".into(), counter: None, manager: true });
         assert!(m.allows(Action::Reports, Scope::Any) && m.allows(Action::ReadKiosks, Scope::Any));
-        assert!(!m.allows(Action::CounterAction, Scope::Counter(Some(3))), "a manager without a counter acts nowhere");
+        assert!(
+            !m.allows(Action::CounterAction, Scope::Counter(Some(3))),
+            "a manager without a counter acts nowhere"
+        );
         assert!(!m.allows(Action::ManageDevices, Scope::Any));
         assert_eq!(m.id(), "officer:hoa");
     }

@@ -135,8 +135,10 @@ pub fn set_officer_active(c: &Connection, id: i64, active: bool, at: i64) -> Res
     c.prepare_cached("UPDATE officers SET active = ?2, updated_at = ?3 WHERE id = ?1")?
         .execute(params![id, active, at])?;
     if !active {
-        c.prepare_cached("UPDATE officer_sessions SET ended_at = ?2 WHERE officer_id = ?1 AND ended_at IS NULL")?
-            .execute(params![id, at])?;
+        c.prepare_cached(
+            "UPDATE officer_sessions SET ended_at = ?2 WHERE officer_id = ?1 AND ended_at IS NULL",
+        )?
+        .execute(params![id, at])?;
     }
     Ok(())
 }
@@ -250,8 +252,10 @@ pub fn signed_in_officers(c: &Connection, now: i64) -> Result<Vec<(u32, String)>
 
 /// Ends sessions that expired (kept for the record) — run at the day rollover.
 pub fn end_expired_sessions(c: &Connection, now: i64) -> Result<usize, StoreError> {
-    Ok(c.prepare_cached("UPDATE officer_sessions SET ended_at = expires_at WHERE ended_at IS NULL AND expires_at <= ?1")?
-        .execute([now])?)
+    Ok(c.prepare_cached(
+        "UPDATE officer_sessions SET ended_at = expires_at WHERE ended_at IS NULL AND expires_at <= ?1",
+    )?
+    .execute([now])?)
 }
 
 pub struct TransferRow<'a> {
@@ -315,6 +319,8 @@ pub fn transfers_of_day(c: &Connection, day: chrono::NaiveDate) -> Result<Vec<(S
         "SELECT x.from_service, x.from_counter FROM ticket_transfers x JOIN tickets t ON t.id = x.ticket_id
          WHERE t.day = ?1",
     )?;
-    let v = st.query_map([day.format("%Y-%m-%d").to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let v = st
+        .query_map([day.format("%Y-%m-%d").to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(v)
 }

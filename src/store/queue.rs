@@ -513,7 +513,9 @@ pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> 
 /// The officer pressed "start": service begins now (once).
 pub fn mark_started(c: &Connection, id: i64, at: i64) -> Result<bool, StoreError> {
     let n = c
-        .prepare_cached("UPDATE tickets SET started_at = ?2 WHERE id = ?1 AND status = 'called' AND started_at IS NULL")?
+        .prepare_cached(
+            "UPDATE tickets SET started_at = ?2 WHERE id = ?1 AND status = 'called' AND started_at IS NULL",
+        )?
         .execute(params![id, at])?;
     Ok(n == 1)
 }

@@ -47,7 +47,9 @@ impl Centre {
     ) -> Result<CounterActionResponse, CentreError> {
         if let Some(k) = &key {
             if k.is_empty() || k.len() > MAX_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(CentreError::BadRequest("Idempotency-Key must be 1-128 visible ASCII characters".into()));
+                return Err(CentreError::BadRequest(
+                    "Idempotency-Key must be 1-128 visible ASCII characters".into(),
+                ));
             }
         }
         self.write(move |w, now| w.keyed_counter_action(now, counter, cmd, &actor, key.as_deref())).await
@@ -98,7 +100,9 @@ fn transfer_target(
     req: &TransferRequest,
 ) -> Result<(String, Option<u32>), CentreError> {
     let (service, counter) = match (&req.service, req.counter) {
-        (None, None) => return Err(CentreError::BadRequest("a transfer needs a service or a counter".into())),
+        (None, None) => {
+            return Err(CentreError::BadRequest("a transfer needs a service or a counter".into()))
+        }
         (Some(code), counter) => {
             let svc = setup.service(code).ok_or_else(|| CentreError::UnknownService(code.clone()))?;
             if let Some(c) = counter {
@@ -189,7 +193,13 @@ impl Writer {
                             Some(a) => Some((a.id, a.name.clone())),
                             None => o::officer_at_counter(self.c(), n, at)?.map(|r| (r.id, r.name)),
                         };
-                        q::mark_called(self.c(), t.id, n, at, officer.as_ref().map(|(id, name)| (*id, name.as_str())))?;
+                        q::mark_called(
+                            self.c(),
+                            t.id,
+                            n,
+                            at,
+                            officer.as_ref().map(|(id, name)| (*id, name.as_str())),
+                        )?;
                         let mut sd = q::service_day(self.c(), t.day, &t.service)?;
                         sd.add_waiting(t.prio, -1);
                         q::save_service_day(self.c(), t.day, &t.service, &sd)?;

@@ -37,8 +37,8 @@ mod writer;
 
 pub use self::counter::{ActingOfficer, Actor};
 pub use self::dossiers::{record_view, sample_records, validate_records};
-pub use self::officers::{token_hash, NewOfficer, SessionInfo, SignIn, SESSION_HOURS};
 pub use self::error::CentreError;
+pub use self::officers::{token_hash, NewOfficer, SessionInfo, SignIn, SESSION_HOURS};
 pub use self::queue::IssueOutcome;
 pub use self::ratings::{summary_csv, RateOutcome};
 pub use self::views::counter_message;

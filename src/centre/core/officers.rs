@@ -172,7 +172,8 @@ impl Centre {
                 return Err(CentreError::BadRequest(format!("an officer `{login}` already exists")));
             }
             let id = o::insert_officer(w.c(), &login, &name, &hash, n.manager, to_ms(now))?;
-            let row = o::officer_by_id(w.c(), id)?.ok_or_else(|| CentreError::Internal("officer vanished".into()))?;
+            let row = o::officer_by_id(w.c(), id)?
+                .ok_or_else(|| CentreError::Internal("officer vanished".into()))?;
             Ok(account(&row))
         })
         .await
@@ -308,7 +309,11 @@ fn session_info(s: SessionRow, officer: Option<&OfficerRow>) -> SessionInfo {
     SessionInfo {
         id: s.id,
         officer_id: s.officer_id,
-        officer: officer.map(|r| OfficerInfo { login: r.login.clone(), name: r.name.clone(), manager: r.manager }),
+        officer: officer.map(|r| OfficerInfo {
+            login: r.login.clone(),
+            name: r.name.clone(),
+            manager: r.manager,
+        }),
         device: s.device,
         counter: s.counter,
         manager: s.manager,

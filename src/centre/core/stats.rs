@@ -90,7 +90,8 @@ fn build(
     let now_ms = to_ms(now);
     let is_today = day == today;
     let mut total = Acc::default();
-    let mut services: BTreeMap<String, Acc> = setup.services.iter().map(|s| (s.code.clone(), Acc::default())).collect();
+    let mut services: BTreeMap<String, Acc> =
+        setup.services.iter().map(|s| (s.code.clone(), Acc::default())).collect();
     let mut counters: BTreeMap<u32, Acc> = setup.counters.keys().map(|n| (*n, Acc::default())).collect();
     let mut hours: BTreeMap<u32, (u32, u32)> = BTreeMap::new();
     let prefix_of: BTreeMap<char, String> =
@@ -137,7 +138,8 @@ fn build(
             }
         }
     }
-    let label_of = |code: &str| setup.service(code).map(|s| s.name_vi.clone()).unwrap_or_else(|| code.to_string());
+    let label_of =
+        |code: &str| setup.service(code).map(|s| s.name_vi.clone()).unwrap_or_else(|| code.to_string());
     let hours = match (hours.keys().next(), hours.keys().last()) {
         (Some(first), Some(last)) => (*first..=*last)
             .map(|h| {
@@ -151,7 +153,10 @@ fn build(
         day,
         generated_at: now,
         total: total.row("all".into(), "Tổng cộng".into()),
-        services: services.into_iter().map(|(code, a)| a.row(code.clone(), label_of(&code))).collect::<Vec<_>>(),
+        services: services
+            .into_iter()
+            .map(|(code, a)| a.row(code.clone(), label_of(&code)))
+            .collect::<Vec<_>>(),
         counters: counters.into_iter().map(|(n, a)| a.row(n.to_string(), format!("Quầy {n}"))).collect(),
         hours,
     }

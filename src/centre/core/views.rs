@@ -5,8 +5,8 @@ use super::{CentreError, Setup};
 use crate::centre::api::*;
 use crate::config::ServiceConfig;
 use crate::domain::queue_rules;
-use crate::store::{from_ms, officers, to_ms};
 use crate::store::queue::{self as q, CounterRow, ServiceDay, TicketRow};
+use crate::store::{from_ms, officers, to_ms};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 

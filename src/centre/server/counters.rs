@@ -47,7 +47,11 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn new(caller: Principal, session: Option<Extension<SessionInfo>>, headers: &HeaderMap) -> Result<Ctx, HttpError> {
+    fn new(
+        caller: Principal,
+        session: Option<Extension<SessionInfo>>,
+        headers: &HeaderMap,
+    ) -> Result<Ctx, HttpError> {
         let key = match headers.get("idempotency-key") {
             Some(v) => Some(
                 v.to_str()
@@ -62,7 +66,12 @@ impl Ctx {
 
 /// Runs a counter action (the caller may act at this counter: `auth.rs`). The
 /// citizen's identity goes back only to whom may see it at this counter.
-async fn act(st: &AppState, n: &str, cmd: CounterCommand, ctx: Ctx) -> Result<Json<CounterActionResponse>, HttpError> {
+async fn act(
+    st: &AppState,
+    n: &str,
+    cmd: CounterCommand,
+    ctx: Ctx,
+) -> Result<Json<CounterActionResponse>, HttpError> {
     let n = counter_number(n)?;
     let actor = ctx.session.as_ref().map(|s| s.actor()).unwrap_or_default();
     let mut r = st.centre.counter_action_as(n, cmd, actor, ctx.key).await?;

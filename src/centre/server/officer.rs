@@ -82,7 +82,10 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
 pub fn session_cookie(token: Option<&str>, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let v = match token {
-        Some(t) => format!("{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", SESSION_HOURS * 3600),
+        Some(t) => format!(
+            "{COOKIE}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+            SESSION_HOURS * 3600
+        ),
         None => format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
     };
     HeaderValue::from_str(&v).expect("cookie is ASCII")
@@ -131,7 +134,6 @@ pub fn check_csrf(s: &SessionInfo, headers: &HeaderMap) -> Result<(), HttpError>
     Ok(())
 }
 
-
 /// Signs in with login and PIN, or with a device token; the outcome for
 /// both the JSON API and the HTML form.
 pub(crate) async fn open_session(
@@ -147,12 +149,20 @@ pub(crate) async fn open_session(
         // an admin token opens any console or the dashboard.
         let device = match st.auth.authenticate(headers).await? {
             Some(Principal::Device(d)) => d,
-            _ => return Err(HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "unknown or revoked device token")),
+            _ => {
+                return Err(HttpError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "unknown or revoked device token",
+                ))
+            }
         };
         let manager = match device.role {
             Role::Admin => true,
             Role::Counter if req.counter.is_some_and(|n| device.counters.contains(&n)) => false,
-            Role::Counter => return Err(forbidden("a counter token opens a console only at its own counters")),
+            Role::Counter => {
+                return Err(forbidden("a counter token opens a console only at its own counters"))
+            }
             role => return Err(forbidden(&format!("a {role} device cannot open a console"))),
         };
         return Ok(st.centre.device_sign_in(&device.id, req.counter, manager).await?);
@@ -192,7 +202,8 @@ async fn sign_in(
 ) -> Result<Response, HttpError> {
     let (token, s) = open_session(&st, &headers, req).await?;
     let cookie = session_cookie(Some(&token), st.web.secure_cookies);
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json::<OfficerSession>(s.view())).into_response())
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json::<OfficerSession>(s.view()))
+        .into_response())
 }
 
 fn no_session() -> HttpError {
@@ -208,7 +219,8 @@ async fn sign_out(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
     let s = session_of(&st, &headers).await?.ok_or_else(no_session)?;
     check_csrf(&s, &headers)?;
     st.centre.sign_out(s.id).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(None, st.web.secure_cookies))]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie(None, st.web.secure_cookies))])
+        .into_response())
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ struct DayQuery {
     day: Option<NaiveDate>,
 }
 
-async fn day(State(st): State<AppState>, ApiQuery(q): ApiQuery<DayQuery>) -> Result<Json<DayReport>, HttpError> {
+async fn day(
+    State(st): State<AppState>,
+    ApiQuery(q): ApiQuery<DayQuery>,
+) -> Result<Json<DayReport>, HttpError> {
     Ok(Json(st.centre.day_report(q.day).await?))
 }

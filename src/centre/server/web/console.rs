@@ -137,7 +137,11 @@ fn panel_html(v: &ConsoleView, lang: Lang) -> Result<String, HttpError> {
     render(&ConsolePanel { t: lang.texts(), p: panel_view(v, lang) })
 }
 
-pub(super) async fn page(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+pub(super) async fn page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
     let (lang, cookie) = page_lang(&headers, &q);
     let s = match page_session(&st, &headers, lang, false).await {
         Ok(s) => s,
@@ -177,11 +181,14 @@ pub(super) async fn panel(State(st): State<AppState>, headers: HeaderMap) -> Res
     let (lang, _) = page_lang(&headers, &LangQuery::default());
     let s = match super::officer::session_of(&st, &headers).await {
         Ok(Some(s)) => s,
-        Ok(None) => return HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "not signed in").into_response(),
+        Ok(None) => {
+            return HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "not signed in").into_response()
+        }
         Err(e) => return e.into_response(),
     };
     let Some(counter) = s.counter else {
-        return HttpError::new(StatusCode::FORBIDDEN, "forbidden", "this session has no counter").into_response();
+        return HttpError::new(StatusCode::FORBIDDEN, "forbidden", "this session has no counter")
+            .into_response();
     };
     match st.centre.console(counter).await.map_err(HttpError::from).and_then(|v| panel_html(&v, lang)) {
         Ok(b) => super::html(StatusCode::OK, b),

@@ -117,7 +117,11 @@ pub(super) fn chart(counted: &[HourCount]) -> Chart {
     let hours: Vec<HourCount> = match (counted.first(), counted.last()) {
         (Some(f), Some(l)) => (f.hour.min(7)..=l.hour.max(17))
             .map(|h| {
-                counted.iter().find(|c| c.hour == h).cloned().unwrap_or(HourCount { hour: h, issued: 0, served: 0 })
+                counted.iter().find(|c| c.hour == h).cloned().unwrap_or(HourCount {
+                    hour: h,
+                    issued: 0,
+                    served: 0,
+                })
             })
             .collect(),
         _ => Vec::new(),
@@ -166,7 +170,13 @@ pub(super) fn chart(counted: &[HourCount]) -> Chart {
 }
 
 fn rating_cells(t: &Texts, a: &RatingTallyView, b: &RatingTallyView) -> Vec<(String, String, String)> {
-    let pct = |v: &RatingTallyView| if v.ratings == 0 { "—".to_string() } else { format!("{:.0} %", v.satisfaction_rate) };
+    let pct = |v: &RatingTallyView| {
+        if v.ratings == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.0} %", v.satisfaction_rate)
+        }
+    };
     vec![
         (t.very_satisfied.to_string(), a.very_satisfied.to_string(), b.very_satisfied.to_string()),
         (t.satisfied.to_string(), a.satisfied.to_string(), b.satisfied.to_string()),
@@ -177,7 +187,9 @@ fn rating_cells(t: &Texts, a: &RatingTallyView, b: &RatingTallyView) -> Vec<(Str
 }
 
 fn index_cells(lang: Lang, a: &RatingTallyView, b: &RatingTallyView) -> Vec<(String, String, String)> {
-    let cell = |v: &RatingTallyView, i: usize| v.index_averages.get(i).map(|x| format!("{x:.2}")).unwrap_or("—".into());
+    let cell = |v: &RatingTallyView, i: usize| {
+        v.index_averages.get(i).map(|x| format!("{x:.2}")).unwrap_or("—".into())
+    };
     INDICES
         .iter()
         .enumerate()
@@ -191,7 +203,8 @@ fn index_cells(lang: Lang, a: &RatingTallyView, b: &RatingTallyView) -> Vec<(Str
 async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Result<ReportView, HttpError> {
     let t = lang.texts();
     let r: DayReport = st.centre.day_report(day).await?;
-    let month = st.centre.rating_summary(Some(r.day - Duration::days(29)), Some(r.day), SummaryGroup::Day).await?;
+    let month =
+        st.centre.rating_summary(Some(r.day - Duration::days(29)), Some(r.day), SummaryGroup::Day).await?;
     let today = st.centre.rating_summary(Some(r.day), Some(r.day), SummaryGroup::Day).await?;
     let kiosks: Vec<KioskView> = st.centre.kiosks().await?.kiosks;
     let services = r.services.iter().map(|s| row_view(s, s.label.clone())).collect();
@@ -210,8 +223,20 @@ async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Resul
             Tile { id: "longest", label: t.longest_wait, value: duration(tot.longest_wait_seconds) },
         ],
         tables: vec![
-            TableView { title: t.by_service, id: "by-service", first_label: t.issued, first_total: tot.issued, rows: services },
-            TableView { title: t.by_counter, id: "by-counter", first_label: t.called, first_total: tot.called, rows: counters },
+            TableView {
+                title: t.by_service,
+                id: "by-service",
+                first_label: t.issued,
+                first_total: tot.issued,
+                rows: services,
+            },
+            TableView {
+                title: t.by_counter,
+                id: "by-counter",
+                first_label: t.called,
+                first_total: tot.called,
+                rows: counters,
+            },
         ],
         total: row_view(tot, t.total.to_string()),
         chart: chart(&r.hours),
@@ -269,7 +294,11 @@ async fn panel_html(st: &AppState, lang: Lang) -> Result<String, HttpError> {
     render(&DashboardPanel { t: lang.texts(), r })
 }
 
-pub(super) async fn page(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+pub(super) async fn page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
     let (lang, cookie) = page_lang(&headers, &q);
     let s = match page_session(&st, &headers, lang, true).await {
         Ok(s) => s,
@@ -300,8 +329,12 @@ pub(super) async fn panel(State(st): State<AppState>, headers: HeaderMap) -> Res
     let (lang, _) = page_lang(&headers, &LangQuery::default());
     match super::officer::session_of(&st, &headers).await {
         Ok(Some(s)) if s.manager => {}
-        Ok(Some(_)) => return HttpError::new(StatusCode::FORBIDDEN, "forbidden", "managers only").into_response(),
-        Ok(None) => return HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "not signed in").into_response(),
+        Ok(Some(_)) => {
+            return HttpError::new(StatusCode::FORBIDDEN, "forbidden", "managers only").into_response()
+        }
+        Ok(None) => {
+            return HttpError::new(StatusCode::UNAUTHORIZED, "unauthorized", "not signed in").into_response()
+        }
         Err(e) => return e.into_response(),
     }
     match panel_html(&st, lang).await {
@@ -310,7 +343,11 @@ pub(super) async fn panel(State(st): State<AppState>, headers: HeaderMap) -> Res
     }
 }
 
-pub(super) async fn report(State(st): State<AppState>, headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
+pub(super) async fn report(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
     let (lang, cookie) = page_lang(&headers, &q);
     if let Err(r) = page_session(&st, &headers, lang, true).await {
         return r;
@@ -346,10 +383,8 @@ mod tests {
 
     #[test]
     fn the_chart_scales_to_the_busiest_hour_with_round_grid_lines() {
-        let hours = vec![
-            HourCount { hour: 7, issued: 12, served: 3 },
-            HourCount { hour: 8, issued: 0, served: 9 },
-        ];
+        let hours =
+            vec![HourCount { hour: 7, issued: 12, served: 3 }, HourCount { hour: 8, issued: 0, served: 9 }];
         let c = chart(&hours);
         assert_eq!(c.bars.len(), 11, "7h to 17h");
         assert_eq!(c.bars[0].label, "7h");

@@ -45,7 +45,11 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { name: "web.css", mime: "text/css; charset=utf-8", body: include_str!("../../../../web/static/web.css") },
+    Asset {
+        name: "web.css",
+        mime: "text/css; charset=utf-8",
+        body: include_str!("../../../../web/static/web.css"),
+    },
     Asset {
         name: "console.js",
         mime: "text/javascript; charset=utf-8",
@@ -297,7 +301,8 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): F
     match officer::open_session(&st, &auth_headers, req).await {
         Ok((token, s)) => {
             let mut r = Redirect::to(home_of(&s)).into_response();
-            r.headers_mut().insert(header::SET_COOKIE, officer::session_cookie(Some(&token), st.web.secure_cookies));
+            r.headers_mut()
+                .insert(header::SET_COOKIE, officer::session_cookie(Some(&token), st.web.secure_cookies));
             r
         }
         Err(e) => {
