@@ -40,7 +40,9 @@ async fn click_to_board() {
     for i in 0..CLICKS + 5 {
         c.centre.issue(ticket_request("HT", format!("b-{i}"))).await.unwrap();
     }
-    let mut feed = c.display_client().follow_events(None);
+    // From the current last event: nothing is missed while the stream connects.
+    let last = c.centre.state().await.unwrap().last_event_id;
+    let mut feed = c.display_client().follow_events(Some(last));
     c.centre.issue(ticket_request("CT", "warm")).await.unwrap();
     while !matches!(feed.recv().await, Some(FeedItem::Event(e)) if e.body.kind() == "ticket_issued") {}
 

@@ -101,7 +101,9 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
         }
         numbers.push(c.centre.issue(req).await.unwrap().ticket.number);
     }
-    let mut feed = c.display_client().follow_events(None);
+    // From the current last event: nothing is missed while the stream connects.
+    let last = c.centre.state().await.unwrap().last_event_id;
+    let mut feed = c.display_client().follow_events(Some(last));
     // The feed is live once a first event arrives: a ticket for another service.
     c.centre.issue(ticket_request("CT", "warm-up")).await.unwrap();
     next_event(&mut feed, "ticket_issued").await;

@@ -94,8 +94,13 @@ impl Browser {
         !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
     }
 
+    /// The rendered text of an element, read in one step in the page (the
+    /// live panel may be replaced between a find and a read).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        let v = self
+            .js(&format!("const e = document.querySelector({css:?}); return e ? e.innerText : null;"))
+            .await;
+        v.as_str().unwrap_or_else(|| panic!("no element `{css}`")).trim().to_string()
     }
 
     /// Runs JavaScript in the page and returns its value.
