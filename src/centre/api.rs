@@ -325,6 +325,10 @@ pub struct HeartbeatRequest {
     /// When the kiosk measured this (a heartbeat can arrive late through the outbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// What a technician must act on, as codes (e.g. `cannot_issue`: the
+    /// kiosk has no service to give numbers for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -114,8 +114,11 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "Máy đang mất kết nối và đã hết số dự phòng. Vui lòng liên hệ nhân viên.".into()
             }
-            LinkError::Rejected { message, .. } => format!("Trung tâm từ chối yêu cầu: {message}"),
-            LinkError::Local(_) => "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into(),
+            // The centre's own message is technical (and English): it goes to the log only.
+            LinkError::Rejected { .. } => {
+                "Trung tâm chưa xử lý được yêu cầu này. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into()
+            }
+            LinkError::Local(_) => "Máy đang gặp sự cố. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into(),
         }
     }
 
@@ -144,8 +147,10 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "The kiosk is offline and has used all its reserve numbers. Please ask a staff member.".into()
             }
-            LinkError::Rejected { message, .. } => format!("The centre refused the request: {message}"),
-            LinkError::Local(_) => "Local storage error. Please call technical staff.".into(),
+            LinkError::Rejected { .. } => {
+                "The centre could not handle this request. Please ask at the information desk.".into()
+            }
+            LinkError::Local(_) => "This kiosk has a problem. Please ask at the information desk.".into(),
         }
     }
 

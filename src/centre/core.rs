@@ -359,6 +359,11 @@ impl Centre {
         self.inner.clock.now()
     }
 
+    /// Whether any queue service is configured (a kiosk without one cannot issue).
+    pub fn has_services(&self) -> bool {
+        !self.inner.setup.services.is_empty()
+    }
+
     /// The URL a ticket's QR encodes.
     pub fn tracking_url(&self, code: &str) -> String {
         self.inner.setup.tracking_url(code)
@@ -1224,6 +1229,13 @@ impl Writer {
             return Err(CentreError::BadRequest(
                 "printer_status and app_version are at most 64 characters".into(),
             ));
+        }
+        if req.alerts.len() > 16 || req.alerts.iter().any(|a| a.chars().count() > 64) {
+            return Err(CentreError::BadRequest("at most 16 alerts of at most 64 characters".into()));
+        }
+        if !req.alerts.is_empty() {
+            // The technician's signal (e.g. a kiosk that cannot issue numbers).
+            tracing::warn!(kiosk = %kiosk_id, alerts = ?req.alerts, "kiosk reports alerts");
         }
         q::upsert_kiosk(
             self.c(),

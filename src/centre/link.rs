@@ -10,6 +10,10 @@
 //!   is marked offline, and is written to the outbox with its idempotency key
 //!   in the same transaction (fsynced) before it is returned. Once the link
 //!   knows it is offline, this takes well under 5 ms and no network wait.
+//! * A kiosk that has never reached its centre (first boot, or the whole
+//!   building back from a power cut before the server) offers the services
+//!   of its own configuration, availability from their hours, with no
+//!   waiting figures; the centre's list replaces them as soon as it answers.
 //! * A background task sends the outbox in order when the centre is back; the
 //!   centre drops replays of a key and queues offline tickets by their original
 //!   issue time. Heartbeats use the same outbox (only the latest is kept).
@@ -205,6 +209,8 @@ pub struct DeviceHealth {
     pub printer_status: String,
     pub scanner_connected: bool,
     pub app_version: String,
+    /// What a technician must act on, as codes (e.g. `cannot_issue`).
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +302,7 @@ impl KioskLink {
                     outbox_len: 0,
                     app_version: health.app_version.clone(),
                     sent_at: Some(l.centre.now()),
+                    alerts: health.alerts.clone(),
                 };
                 l.centre.heartbeat(&l.kiosk_id, req).await?;
                 Ok(())
@@ -328,6 +335,16 @@ impl KioskLink {
                 Err(crate::centre::core::CentreError::AlreadyRated) => Ok(RatingResult::AlreadyRated),
                 Err(e) => Err(e.into()),
             },
+        }
+    }
+
+    /// Whether there is any service to issue numbers for: configured in the
+    /// built-in centre, or known to a remote kiosk (the centre's last list, or
+    /// its own configuration before the centre ever answered).
+    pub fn has_services(&self) -> bool {
+        match self {
+            KioskLink::Remote(r) => r.inner.cache().is_some_and(|c| !c.services.is_empty()),
+            KioskLink::Local(l) => l.has_services,
         }
     }
 
@@ -384,13 +401,20 @@ pub struct LocalLink {
     centre: Centre,
     kiosk_id: Arc<str>,
     status: Arc<watch::Sender<LinkStatus>>,
+    has_services: bool,
 }
 
 impl LocalLink {
     pub fn new(centre: Centre, kiosk_id: &str) -> Self {
         let status =
             LinkStatus { mode: LinkMode::Local, since: centre.now(), outbox_len: 0, last_error: None };
-        LocalLink { centre, kiosk_id: kiosk_id.into(), status: Arc::new(watch::channel(status).0) }
+        let has_services = centre.has_services();
+        LocalLink {
+            centre,
+            kiosk_id: kiosk_id.into(),
+            status: Arc::new(watch::channel(status).0),
+            has_services,
+        }
     }
 
     pub fn centre(&self) -> &Centre {
@@ -452,7 +476,8 @@ impl RemoteLink {
         let outbox_len = outbox::len(store.conn()).map_err(local_err)?;
         let cache = meta::meta_get(store.conn(), SERVICES_CACHE_KEY)
             .map_err(local_err)?
-            .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok());
+            .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok())
+            .or_else(|| configured_services(cfg, clock.now()));
         let status = LinkStatus { mode: LinkMode::Online, since: clock.now(), outbox_len, last_error: None };
         let inner = Arc::new(RemoteInner {
             client,
@@ -622,6 +647,7 @@ impl RemoteLink {
             outbox_len: inner.status.borrow().outbox_len,
             app_version: health.app_version.clone(),
             sent_at: Some(inner.clock.now()),
+            alerts: health.alerts.clone(),
         };
         let payload = serde_json::to_string(&req).expect("heartbeat serialises");
         let now = to_ms(inner.clock.now());
@@ -918,6 +944,49 @@ impl RemoteInner {
             }
         }
     }
+}
+
+/// The services of the kiosk's own configuration, as a centre would list them
+/// with nothing known of its queue: used until the centre first answers (not
+/// stored, so the centre's list always wins). `None` when none are configured.
+pub fn configured_services(cfg: &Config, now: DateTime<Utc>) -> Option<ServicesResponse> {
+    if cfg.queue.services.is_empty() {
+        return None;
+    }
+    let services = cfg
+        .queue
+        .services
+        .iter()
+        .map(|s| ServiceInfo {
+            code: s.code.clone(),
+            name_vi: s.name_vi.clone(),
+            name_en: s.name_en.clone(),
+            prefix: s.prefix.clone(),
+            counters: s.counters.clone(),
+            hours: s.hours.clone(),
+            days: s.days.clone(),
+            daily_cap: s.daily_cap,
+            waiting: 0,
+            issued_today: 0,
+            estimated_wait_minutes: 0,
+            availability: Availability::Open,
+        })
+        .collect();
+    Some(ServicesResponse {
+        services,
+        always_open: cfg.queue.always_open,
+        service_day: service_day(now),
+        server_time: now,
+        tracking_base_url: String::new(),
+    })
+}
+
+/// Stores `services` as the centre's last answer in the kiosk database at
+/// `db` (snapshots and tests of a kiosk that lost its centre mid-day).
+pub fn remember_services(db: impl AsRef<Path>, services: &ServicesResponse) -> Result<(), LinkError> {
+    let store = Store::open(db.as_ref()).map_err(local_err)?;
+    let json = serde_json::to_string(services).expect("services serialise");
+    meta::meta_set(store.conn(), SERVICES_CACHE_KEY, &json).map_err(local_err)
 }
 
 fn parse_ticket_item(item: &outbox::OutboxItem) -> Result<IssueTicketRequest, StoreError> {
