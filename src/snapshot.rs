@@ -361,7 +361,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
         | "ticket-cover-open"
         | "ticket-no-printer" => {
             let t = IssuedTicket {
-                number: if screen == "ticket" { "A-023".into() } else { "A-901".into() },
+                number: if screen == "ticket-offline" { "A-901".into() } else { "A-023".into() },
                 service_code: "HT".into(),
                 service_name_vi: "Hộ tịch".into(),
                 service_name_en: "Civil status".into(),
@@ -437,7 +437,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             drain()?;
             r.invoke_rate(3);
             if r.get_state() == "indices" {
-                r.invoke_submit();
+                r.invoke_skip();
             }
             drain()?;
         }

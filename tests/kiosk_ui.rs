@@ -407,7 +407,7 @@ fn paper_out_keeps_the_ticket_on_screen_with_a_plain_message() {
     let mut cfg = Config::default();
     cfg.printer.uri = uri;
     let (h, status) = issue_and_wait_for_print(cfg);
-    assert!(status.contains("Không in được vé") && status.contains("Màn hình này là vé"), "{status}");
+    assert!(status.contains("hết giấy") && status.contains("màn hình này là vé"), "{status}");
     assert!(
         !got.lock().unwrap().windows(3).any(|w| w == [0x1d, 0x76, 0x30]),
         "nothing printed on an empty roll"
