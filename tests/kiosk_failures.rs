@@ -332,3 +332,40 @@ fn the_checker_catches_technical_text() {
         assert_eq!(technical(good), None, "{good}");
     }
 }
+
+#[test]
+fn the_waiting_count_on_the_tiles_is_the_people_ahead_on_the_ticket() {
+    // Must hold (issue 14, point 7): one definition of "waiting". On the
+    // built-in centre, the tile's waiting figure before the tap is the
+    // ticket's people ahead, and the ticket then counts on the tile.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.data.dir = dir.path().display().to_string();
+    cfg.centre.listen = String::new();
+    let clock = motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now());
+    let centre =
+        motcua_kiosk::centre::Centre::open_at(dir.path().join("centre.sqlite3"), &cfg, Arc::new(clock))
+            .unwrap();
+    let link = motcua_kiosk::centre::KioskLink::Local(motcua_kiosk::centre::link::LocalLink::new(
+        centre,
+        &cfg.kiosk.id,
+    ));
+    let h = kiosk_on(cfg, Arc::new(motcua_kiosk::app::link_backend::LinkBackend { link }), runtime());
+    let ui = &h.app.ui;
+    let waiting_ht = || {
+        ui.global::<QueueAdapter>().get_services().iter().find(|s| s.code == "HT").map(|s| s.waiting).unwrap()
+    };
+    for expected in 0..3 {
+        tap(&h, "Lấy số thứ tự");
+        settle(&h);
+        let before = waiting_ht();
+        assert_eq!(before, expected);
+        assert!(ui.global::<QueueAdapter>().get_services().iter().all(|s| s.live));
+        tap(&h, "Hộ tịch");
+        settle(&h);
+        assert_eq!(ui.global::<TicketAdapter>().get_people_ahead(), before, "ticket {expected}");
+        let texts = shown_texts(ui);
+        assert!(texts.iter().any(|t| t == &format!("{before} người đang chờ")), "{texts:?}");
+        tap(&h, "Xong");
+    }
+}

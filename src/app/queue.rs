@@ -225,7 +225,12 @@ impl Feature for Queue {
                 label: pick(lang, g.label_vi(), g.label_en()).into(),
             })
             .collect();
-        ui.global::<QueueAdapter>().set_priority_options(ModelRc::new(VecModel::from(groups)));
+        let q = ui.global::<QueueAdapter>();
+        // Two rows on narrow panels: "Không" and the first half, then the rest.
+        let half = groups.len().div_ceil(2);
+        q.set_priority_first(ModelRc::new(VecModel::from(groups[..half].to_vec())));
+        q.set_priority_rest(ModelRc::new(VecModel::from(groups[half..].to_vec())));
+        q.set_priority_options(ModelRc::new(VecModel::from(groups)));
         show_services(ui, lang, &self.services.lock().expect("services lock"));
         let ticket = self.shown().ticket.clone();
         if let Some(t) = ticket {
