@@ -288,7 +288,7 @@ fn special_kiosk(
             if screen.ends_with("unavailable") {
                 cfg.queue.services.clear();
             }
-            let db = crate::store::kiosk_db_path(&cfg);
+            let db = crate::store::kiosk_db_path(&cfg.data_dir());
             if matches!(
                 screen,
                 "home-offline" | "take-number-offline" | "dossier-unreachable" | "rating-queued"
@@ -514,13 +514,15 @@ pub fn sample_dossier_code(cfg: &Config) -> String {
 
 fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
     slint::platform::update_timers_and_animations();
-    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-    window.request_redraw();
-    window.draw_if_needed(|renderer| {
-        renderer.render(&mut buffer, w as usize);
-    });
-    let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
-    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgb8)
+    // Slint's own snapshot: the whole pipeline runs in the (optimised) renderer
+    // crate. Rendering into a buffer from here monomorphised it in this crate,
+    // unoptimised in tests, where filling 2 million pixels took most of the time.
+    let shot = window.window().take_snapshot().map_err(|e| anyhow::anyhow!("cannot render: {e}"))?;
+    anyhow::ensure!((shot.width(), shot.height()) == (w, h), "rendered {}x{}", shot.width(), shot.height());
+    let rgba = image::RgbaImage::from_raw(w, h, shot.as_bytes().to_vec()).expect("w x h RGBA pixels");
+    image::DynamicImage::ImageRgba8(rgba)
+        .to_rgb8()
+        .save(path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }

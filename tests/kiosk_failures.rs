@@ -84,7 +84,11 @@ fn centre_lost_mid_day_shows_no_stale_figures_and_offline_lookups_fail_plainly()
         s.waiting = 7;
         s.estimated_wait_minutes = 35;
     }
-    motcua_kiosk::centre::link::remember_services(motcua_kiosk::store::kiosk_db_path(&cfg), &known).unwrap();
+    motcua_kiosk::centre::link::remember_services(
+        motcua_kiosk::store::kiosk_db_path(&cfg.data_dir()),
+        &known,
+    )
+    .unwrap();
     let h = kiosk_without_centre(cfg, dir.path());
     let ui = &h.app.ui;
     tap(&h, "Lấy số thứ tự");

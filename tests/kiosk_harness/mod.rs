@@ -57,7 +57,7 @@ pub fn kiosk_without_centre(mut cfg: Config, dir: &std::path::Path) -> Harness {
             Arc::new(motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now()));
         motcua_kiosk::centre::link::RemoteLink::open(
             &cfg,
-            motcua_kiosk::store::kiosk_db_path(&cfg),
+            motcua_kiosk::store::kiosk_db_path(&cfg.data_dir()),
             clock,
             Default::default(),
         )
