@@ -56,27 +56,6 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "take-number-cap",
 ];
 
-/// The failure states `snapshot` renders, each on a kiosk set up for it.
-pub const FAILURE_SCREENS: &[&str] = &[
-    "home-first-boot",
-    "take-number-first-boot",
-    "ticket-first-boot",
-    "home-offline",
-    "take-number-offline",
-    "home-unavailable",
-    "take-number-unavailable",
-    "ticket-paper-out",
-    "ticket-printer-offline",
-    "ticket-cover-open",
-    "ticket-no-printer",
-    "home-reader-disconnected",
-    "procedures-catalog-missing",
-    "dossier-unreachable",
-    "rating-queued",
-    "take-number-closed",
-    "take-number-cap",
-];
-
 /// Display board screens `snapshot` can render.
 pub const DISPLAY_SCREENS: &[&str] = &["display-board", "display-many", "display-disconnected"];
 

@@ -6,12 +6,11 @@
 mod kiosk_harness;
 
 use kiosk_harness::*;
-use motcua_kiosk::app::backend::{IssueRequest, QueueBackend};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::ticket::PriorityGroup;
 use motcua_kiosk::ui::{Issuing, Nav, Page, QueueAdapter, Session, TicketAdapter};
 use slint::{ComponentHandle, Model};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 #[test]
 fn first_boot_without_a_centre_issues_a_ticket_and_invents_nothing() {
@@ -119,67 +118,13 @@ fn centre_lost_mid_day_shows_no_stale_figures_and_offline_lookups_fail_plainly()
     assert!(h.app.wait_idle(std::time::Duration::from_secs(5)));
 }
 
-/// A backend that remembers the tickets it was asked for.
-struct Recording {
-    inner: Arc<dyn QueueBackend>,
-    requests: Mutex<Vec<IssueRequest>>,
-}
-
-impl QueueBackend for Recording {
-    fn services(
-        &self,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<Vec<motcua_kiosk::app::backend::ServiceView>, motcua_kiosk::app::backend::BackendError>,
-    > {
-        self.inner.services()
-    }
-    fn issue(
-        &self,
-        req: IssueRequest,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::IssuedTicket, motcua_kiosk::app::backend::BackendError>,
-    > {
-        self.requests.lock().unwrap().push(req.clone());
-        self.inner.issue(req)
-    }
-    fn dossier(
-        &self,
-        code: String,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::DossierDetails, motcua_kiosk::app::backend::DossierLookupError>,
-    > {
-        self.inner.dossier(code)
-    }
-    fn rating_context(
-        &self,
-        ticket: motcua_kiosk::app::backend::RatingTicket,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::RatingContextView, motcua_kiosk::app::backend::RatingError>,
-    > {
-        self.inner.rating_context(ticket)
-    }
-    fn rate(
-        &self,
-        vote: motcua_kiosk::app::backend::RatingVote,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::VoteOutcome, motcua_kiosk::app::backend::RatingError>,
-    > {
-        self.inner.rate(vote)
-    }
-}
-
 #[test]
 fn priority_comes_first_and_a_wrong_tap_prints_nothing() {
     // Must hold: without priority one tap on a service issues (the common
     // case); with a priority chosen the tap asks "Hộ tịch · Người cao tuổi —
     // In vé?" and nothing is issued until "In vé"; "Chọn lại" issues nothing.
     let cfg = Config::default();
-    let rec = Arc::new(Recording { inner: sample_backend(&cfg), requests: Mutex::default() });
+    let rec = Recording::new(sample_backend(&cfg));
     let h = kiosk_on(cfg.clone(), rec.clone(), runtime());
     let ui = &h.app.ui;
     let q = ui.global::<QueueAdapter>();
@@ -301,7 +246,7 @@ fn closed_and_capped_services_cannot_be_tapped_and_say_when_they_open() {
     let sample = motcua_kiosk::app::sample_backend::SampleBackend::new(&cfg, now)
         .with_availability("HT", Availability::Closed { next_open: Some(now + chrono::Duration::hours(22)) })
         .with_availability("CT", Availability::CapReached { next_open: None });
-    let rec = Arc::new(Recording { inner: Arc::new(sample), requests: Mutex::default() });
+    let rec = Recording::new(Arc::new(sample));
     let h = kiosk_on(cfg, rec.clone(), runtime());
     tap(&h, "Lấy số thứ tự");
     settle(&h);

@@ -1,7 +1,7 @@
 //! WCAG contrast of the kiosk Theme, computed from ui/theme.slint's own
 //! colours for each palette: every text/background pair the screens use is
-//! >= 4.5:1 and every UI boundary (card borders, chip outlines, notice edges,
-//! icons) >= 3:1. Run with `--nocapture` to print the table.
+//! at least 4.5:1 and every UI boundary (card borders, chip outlines, notice
+//! edges, icons) at least 3:1. Run with `--nocapture` to print the table.
 
 use std::collections::HashMap;
 

@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
-use motcua_kiosk::app::backend::QueueBackend;
+use motcua_kiosk::app::backend::{self, QueueBackend};
 use motcua_kiosk::app::kiosk::KioskApp;
 use motcua_kiosk::app::poster::Poster;
 use motcua_kiosk::config::Config;
@@ -205,6 +205,51 @@ pub struct Received {
 impl Received {
     pub fn bytes(&self) -> Vec<u8> {
         self.bytes.lock().unwrap().clone()
+    }
+
+    /// The bytes once they satisfy `done` (the kiosk's write can return before
+    /// the printer thread has read them), or as they are after 5 s.
+    pub fn wait_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let got = self.bytes.lock().unwrap();
+        let (got, _) = self.more.wait_timeout_while(got, Duration::from_secs(5), |b| !done(b)).unwrap();
+        got.clone()
+    }
+}
+
+/// A backend that remembers the tickets it was asked for, to check what
+/// leaves the kiosk.
+pub struct Recording {
+    inner: Arc<dyn QueueBackend>,
+    pub requests: std::sync::Mutex<Vec<motcua_kiosk::app::backend::IssueRequest>>,
+}
+
+impl Recording {
+    pub fn new(inner: Arc<dyn QueueBackend>) -> Arc<Self> {
+        Arc::new(Recording { inner, requests: Default::default() })
+    }
+}
+
+type Fut<'a, T, E> = futures_util::future::BoxFuture<'a, Result<T, E>>;
+
+impl QueueBackend for Recording {
+    fn services(&self) -> Fut<'_, Vec<backend::ServiceView>, backend::BackendError> {
+        self.inner.services()
+    }
+    fn issue(&self, req: backend::IssueRequest) -> Fut<'_, backend::IssuedTicket, backend::BackendError> {
+        self.requests.lock().unwrap().push(req.clone());
+        self.inner.issue(req)
+    }
+    fn dossier(&self, code: String) -> Fut<'_, backend::DossierDetails, backend::DossierLookupError> {
+        self.inner.dossier(code)
+    }
+    fn rating_context(
+        &self,
+        ticket: backend::RatingTicket,
+    ) -> Fut<'_, backend::RatingContextView, backend::RatingError> {
+        self.inner.rating_context(ticket)
+    }
+    fn rate(&self, vote: backend::RatingVote) -> Fut<'_, backend::VoteOutcome, backend::RatingError> {
+        self.inner.rate(vote)
     }
 }
 
