@@ -12,13 +12,20 @@ use motcua_kiosk::ui::{Issuing, Nav, Page, QueueAdapter, Session, TicketAdapter}
 use slint::{ComponentHandle, Model};
 use std::sync::Arc;
 
+/// The default config with numbers at any hour (the sample instant is a Sunday).
+fn open_all_day() -> Config {
+    let mut cfg = Config::default();
+    cfg.queue.always_open = true;
+    cfg
+}
+
 #[test]
 fn first_boot_without_a_centre_issues_a_ticket_and_invents_nothing() {
     // Must hold: a kiosk that never reached its centre offers its configured
     // services, says on home that it issues offline, issues a number from its
     // own range, and shows no waiting figures (list or ticket).
     let dir = tempfile::tempdir().unwrap();
-    let h = kiosk_without_centre(Config::default(), dir.path());
+    let h = kiosk_without_centre(open_all_day(), dir.path());
     let ui = &h.app.ui;
     h.app.tick_now();
     assert_eq!(ui.global::<Session>().get_issuing(), Issuing::Offline);
@@ -26,7 +33,7 @@ fn first_boot_without_a_centre_issues_a_ticket_and_invents_nothing() {
     tap(&h, "Lấy số thứ tự");
     settle(&h);
     let services = ui.global::<QueueAdapter>().get_services();
-    assert_eq!(services.row_count(), Config::default().queue.services.len());
+    assert_eq!(services.row_count(), open_all_day().queue.services.len());
     assert!(services.iter().all(|s| s.available && !s.live), "configured services, no live figures");
     assert!(!shown_texts(ui).iter().any(|t| t.contains("người đang chờ")), "no waiting count offline");
     assert_plain_vietnamese(&h, "take a number, first boot");
@@ -288,7 +295,7 @@ fn the_waiting_count_on_the_tiles_is_the_people_ahead_on_the_ticket() {
     // built-in centre, the tile's waiting figure before the tap is the
     // ticket's people ahead, and the ticket then counts on the tile.
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::default();
+    let mut cfg = open_all_day();
     cfg.data.dir = dir.path().display().to_string();
     cfg.centre.listen = String::new();
     let clock = motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now());
