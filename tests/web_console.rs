@@ -268,6 +268,7 @@ async fn the_manager_dashboard_is_live_and_prints() {
                 outbox_len: 0,
                 app_version: "0.1.0".into(),
                 sent_at: None,
+                alerts: Vec::new(),
             },
         )
         .await
