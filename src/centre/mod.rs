@@ -15,6 +15,7 @@ pub mod core;
 pub mod link;
 pub mod server;
 pub mod sse;
+pub mod tls;
 
 pub use self::client::{ApiClient, EventStream, LinkError};
 pub use self::core::{Centre, CentreError, IssueOutcome};

@@ -2,8 +2,11 @@
 //! `docs/config.md`). `load` reports unknown keys and bad values with the key
 //! path and a hint, so a technician can fix the file without reading code.
 
+mod net;
 mod sections;
 mod validate;
+
+pub use self::net::{parse_pin, LimitsConfig, TlsConfig};
 
 pub use self::sections::*;
 pub use self::validate::{parse, parse_size, ConfigError, ConfigIssue};
@@ -29,6 +32,8 @@ pub struct Config {
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
+    pub tls: TlsConfig,
+    pub limits: LimitsConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
