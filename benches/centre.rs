@@ -28,6 +28,7 @@ const SERVICES: [&str; 6] = ["HT", "CT", "CU", "DD", "KD", "LD"];
 /// The tests' centre config with room for 1,000 offline numbers per service.
 fn config(dir: &Path) -> Config {
     let mut cfg = common::config(dir);
+    common::unlimited(&mut cfg);
     cfg.offline.range_start = 1000;
     cfg.offline.range_end = 9999;
     cfg

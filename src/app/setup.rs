@@ -2,6 +2,7 @@
 
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
+use crate::centre::tls::LinkSecurity;
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -71,6 +72,7 @@ impl Setup {
                 a.set_pin_error("".into());
                 a.set_pin_length(0);
                 a.set_unlocked(true);
+                a.set_link_insecure(LinkSecurity::of(&self.ctx.cfg) == LinkSecurity::Insecure);
                 a.set_diagnostics(ModelRc::new(VecModel::from(self.diagnostics())));
             } else {
                 st.typed.clear();
@@ -102,6 +104,14 @@ impl Setup {
             cfg.centre.url.clone()
         };
         let online = self.ctx.backend.online();
+        let security = LinkSecurity::of(cfg);
+        let (secure_vi, secure_en) = match security {
+            LinkSecurity::BuiltIn => ("Trong máy này", "On this device"),
+            LinkSecurity::Loopback => ("HTTP trong máy này", "HTTP on this device"),
+            LinkSecurity::Https { pinned: true } => ("HTTPS, chứng chỉ đã ghim", "HTTPS, pinned certificate"),
+            LinkSecurity::Https { pinned: false } => ("HTTPS", "HTTPS"),
+            LinkSecurity::Insecure => ("KHÔNG MÃ HOÁ (tls.insecure_http)", "NOT ENCRYPTED (tls.insecure_http)"),
+        };
         vec![
             row(pick(lang, "Phiên bản", "Version"), env!("CARGO_PKG_VERSION").into(), true),
             row(pick(lang, "Mã thiết bị", "Device id"), cfg.kiosk.id.clone(), true),
@@ -115,6 +125,11 @@ impl Setup {
                 )
                 .into(),
                 online,
+            ),
+            row(
+                pick(lang, "Bảo mật kết nối", "Link security"),
+                pick(lang, secure_vi, secure_en).into(),
+                security != LinkSecurity::Insecure,
             ),
             row(
                 pick(lang, "Dải số ngoại tuyến", "Offline number range"),

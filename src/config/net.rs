@@ -52,7 +52,7 @@ pub struct LimitsConfig {
     pub dossier_per_minute: u32,
     /// Lookups allowed at once above that pace.
     pub dossier_burst: u32,
-    /// Ratings per minute, per device and per address.
+    /// Ratings and their ticket look-ups per minute, per device and per address.
     pub rating_per_minute: u32,
     pub rating_burst: u32,
     /// Ticket issues (offline replays included) per minute, per device and per address.
@@ -73,10 +73,10 @@ impl Default for LimitsConfig {
             streams_per_device: 4,
             request_timeout_ms: 10_000,
             writer_queue: 1024,
-            dossier_per_minute: 20,
+            dossier_per_minute: 30,
             dossier_burst: 20,
-            rating_per_minute: 20,
-            rating_burst: 10,
+            rating_per_minute: 30,
+            rating_burst: 20,
             ticket_per_minute: 120,
             ticket_burst: 60,
             public_per_minute: 600,

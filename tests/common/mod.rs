@@ -33,6 +33,17 @@ pub fn config(data_dir: &Path) -> Config {
     cfg
 }
 
+/// Lifts the centre's rate limits and caps (benchmarks drive one device far
+/// beyond a hall's pace; tests of the limits set their own).
+pub fn unlimited(cfg: &mut Config) {
+    let l = &mut cfg.limits;
+    (l.dossier_per_minute, l.rating_per_minute, l.ticket_per_minute, l.public_per_minute) = (0, 0, 0, 0);
+    l.streams_per_device = 100_000;
+    l.max_connections = 100_000;
+    l.max_connections_per_address = 0;
+    l.writer_queue = 1_000_000;
+}
+
 /// The kiosk side of `cfg`: the same services and tokens, talking to the
 /// centre at `url` as kiosk `kiosk_id`.
 pub fn kiosk_config(cfg: &Config, url: &str, kiosk_id: &str) -> Config {
@@ -115,11 +126,18 @@ impl TestCentre {
 
     /// Serves an already open centre on 127.0.0.1:`port` (0 = any).
     pub async fn serve(centre: Centre, cfg: &Config, port: u16, keep_alive: Duration) -> TestCentre {
+        let mut opts = ServerOptions::from_config(cfg);
+        opts.keep_alive = keep_alive;
+        Self::serve_opts(centre, opts, port).await
+    }
+
+    /// Serves an already open centre with given options (TLS, limits); `url`
+    /// is `https://` when `opts.tls` is set.
+    pub async fn serve_opts(centre: Centre, opts: ServerOptions, port: u16) -> TestCentre {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        let mut opts = ServerOptions::from_config(cfg);
-        opts.keep_alive = keep_alive;
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(serve_centre(centre.clone(), opts, listener, async {
             let _ = rx.await;
         }));
@@ -127,7 +145,7 @@ impl TestCentre {
             db: centre.db_path().to_path_buf(),
             centre,
             addr,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             stop: Some(tx),
             task: Some(task),
         }

@@ -237,6 +237,33 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_kiosk_all_day_is_never_limited_by_the_defaults() {
+        // A citizen every 3 s for 8 hours (more than one kiosk can serve), each
+        // taking a ticket, looking up a dossier and rating (two calls); and
+        // every 5 minutes a family looking up 10 dossiers at once.
+        let l = Limits::new(&LimitsConfig::default());
+        let t0 = Instant::now();
+        let kiosk = || Key::Device([7; 32]);
+        for step in 0..(8 * 3600 / 3) {
+            let now = t0 + Duration::from_secs(step * 3);
+            assert!(l.ticket.take(kiosk(), now).is_ok(), "ticket limited at {step}");
+            assert!(l.dossier.take(kiosk(), now).is_ok(), "lookup limited at {step}");
+            if step % 2 == 0 {
+                assert!(l.rating.take(kiosk(), now).is_ok() && l.rating.take(kiosk(), now).is_ok());
+            }
+            if step % 100 == 0 {
+                for _ in 0..10 {
+                    assert!(l.dossier.take(kiosk(), now).is_ok(), "family burst limited at {step}");
+                }
+            }
+        }
+        // Walking codes at machine speed stops after the burst.
+        let walker = || Key::Addr("10.0.0.66".parse().unwrap());
+        let passed = (0..100).filter(|i| l.dossier.take(walker(), t0 + Duration::from_millis(i * 10)).is_ok()).count();
+        assert_eq!(passed, 20);
+    }
+
+    #[test]
     fn the_table_stays_bounded() {
         let l = RateLimiter::new(60, 1);
         let t0 = Instant::now();

@@ -258,6 +258,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(kiosks::routes())
         .merge(limited(dossiers::routes(), Kind::Dossier))
         .merge(limited(ratings::routes(), Kind::Rating))
+        .merge(ratings::report_routes())
         .merge(catalog::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
     Router::new()

@@ -136,6 +136,35 @@ pub fn ca_client(path: &Path) -> Result<rustls::ClientConfig, String> {
     Ok(with_alpn(cfg))
 }
 
+/// How a device's link to the centre is protected (shown in diagnostics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkSecurity {
+    /// The built-in centre in this process: no network.
+    BuiltIn,
+    /// Plain HTTP on this machine: never on the network.
+    Loopback,
+    /// HTTPS; `pinned` when the certificate is pinned or a CA file is given.
+    Https { pinned: bool },
+    /// Plain HTTP to another machine (`tls.insecure_http`): tokens and
+    /// citizens' data cross the network in clear.
+    Insecure,
+}
+
+impl LinkSecurity {
+    pub fn of(cfg: &crate::config::Config) -> LinkSecurity {
+        let url = &cfg.centre.url;
+        if url.is_empty() {
+            LinkSecurity::BuiltIn
+        } else if url.starts_with("https://") {
+            LinkSecurity::Https { pinned: !cfg.tls.pin.is_empty() || !cfg.tls.ca.is_empty() }
+        } else if is_loopback_host(url_host(url)) {
+            LinkSecurity::Loopback
+        } else {
+            LinkSecurity::Insecure
+        }
+    }
+}
+
 /// Whether a URL's host is this machine (plain HTTP there never leaves it).
 pub fn is_loopback_host(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
