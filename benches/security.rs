@@ -58,9 +58,13 @@ async fn issue(label: &str, tls_on: bool) -> (f64, f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let tls_dir = dir.path().join("tls");
     let trust = if tls_on {
-        let made =
-            init(&InitOptions { dir: tls_dir.clone(), names: vec![], ips: vec!["127.0.0.1".parse().unwrap()], days: 30 })
-                .unwrap();
+        let made = init(&InitOptions {
+            dir: tls_dir.clone(),
+            names: vec![],
+            ips: vec!["127.0.0.1".parse().unwrap()],
+            days: 30,
+        })
+        .unwrap();
         ClientTrust::from_config(&TlsConfig { pin: made.ca_pin, ..TlsConfig::default() }).unwrap()
     } else {
         ClientTrust::default()
@@ -68,7 +72,8 @@ async fn issue(label: &str, tls_on: bool) -> (f64, f64, f64) {
     let cfg = config(dir.path());
     let server = serve(&cfg, dir.path(), tls_on.then_some(tls_dir.as_path())).await;
     let client = |_| {
-        ApiClient::with_trust(&server.url, TOKEN, Duration::from_millis(800), Duration::from_secs(10), &trust).unwrap()
+        ApiClient::with_trust(&server.url, TOKEN, Duration::from_millis(800), Duration::from_secs(10), &trust)
+            .unwrap()
     };
     let one = client(0);
     for i in 0..50 {

@@ -43,8 +43,11 @@ type Op = (&'static str, &'static str);
 /// cannot drift apart, and one failing group does not hide the others.
 const HEALTH_AND_SERVICES: &[Op] = &[("GET", "/api/v1/health"), ("GET", "/api/v1/services")];
 const TICKETS: &[Op] = &[("POST", "/api/v1/tickets")];
-const TRACKING: &[Op] =
-    &[("GET", "/api/v1/tickets/{tracking_code}"), ("GET", "/t/{tracking_code}"), ("GET", "/static/ticket.css")];
+const TRACKING: &[Op] = &[
+    ("GET", "/api/v1/tickets/{tracking_code}"),
+    ("GET", "/t/{tracking_code}"),
+    ("GET", "/static/ticket.css"),
+];
 const COUNTERS: &[Op] = &[
     ("GET", "/api/v1/counters"),
     ("POST", "/api/v1/counters/{n}/call-next"),

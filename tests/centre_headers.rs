@@ -26,7 +26,9 @@ async fn every_html_page_has_the_headers_and_no_inline_script_or_style() {
     let cfg = common::config(dir.path());
     let c = TestCentre::start(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0).await;
     let t = c.client().issue_ticket(&ticket_request("HT", "h1")).await.unwrap();
-    for (path, status) in [(format!("/t/{}", t.tracking_code), 200), ("/t/0000000000000000000Z".to_string(), 404)] {
+    for (path, status) in
+        [(format!("/t/{}", t.tracking_code), 200), ("/t/0000000000000000000Z".to_string(), 404)]
+    {
         let (s, h, body) = raw("GET", &format!("{}{path}", c.url), None, None).await;
         assert_eq!(s, status, "{path}");
         assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
@@ -65,12 +67,16 @@ async fn every_error_is_json_extractor_rejections_included() {
     for (method, url, token, body, status, code) in cases {
         let (s, h, b) = raw(method, &url, token, body).await;
         assert_eq!(s, status, "{method} {url}: {b}");
-        assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"), "{url}: {h:?}");
+        assert!(
+            h.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"),
+            "{url}: {h:?}"
+        );
         assert_eq!(error_code(&b), code, "{method} {url}");
         assert_hardened(&url, &h);
     }
     // A body without Content-Type: application/json.
-    let r = reqwest::Client::new().post(u("/api/v1/tickets")).bearer_auth(TOKEN).body("{}").send().await.unwrap();
+    let r =
+        reqwest::Client::new().post(u("/api/v1/tickets")).bearer_auth(TOKEN).body("{}").send().await.unwrap();
     assert_eq!(r.status(), 415);
     assert_eq!(error_code(&r.text().await.unwrap()), "unsupported_media_type");
     c.stop().await;

@@ -72,7 +72,8 @@ async fn tls_end_to_end_with_a_pinned_certificate_and_a_wrong_pin_refused() {
     let item = events.next_within(Duration::from_secs(5)).await;
     assert!(matches!(item, Some(Ok(FeedItem::Event(_)))), "{item:?}");
     // Trusting the CA file works too, and so does a kiosk config with the pin.
-    let ca_file = trust(TlsConfig { ca: tls_dir.join(CA_CERT).display().to_string(), ..TlsConfig::default() });
+    let ca_file =
+        trust(TlsConfig { ca: tls_dir.join(CA_CERT).display().to_string(), ..TlsConfig::default() });
     assert!(client(&c.url, TOKEN, &ca_file).health().await.is_ok());
     let mut kcfg = common::kiosk_config(&cfg, &c.url, "kiosk-01");
     kcfg.tls.pin = made.ca_pin.clone();
@@ -92,7 +93,11 @@ async fn tls_end_to_end_with_a_pinned_certificate_and_a_wrong_pin_refused() {
 
     // The ticket's QR points at the phone page over HTTPS, and it works there,
     // with its style sheet (a phone trusting the CA).
-    assert!(ticket.tracking_url.starts_with(&format!("https://127.0.0.1:{port}/t/")), "{}", ticket.tracking_url);
+    assert!(
+        ticket.tracking_url.starts_with(&format!("https://127.0.0.1:{port}/t/")),
+        "{}",
+        ticket.tracking_url
+    );
     let ca_pem = std::fs::read(tls_dir.join(CA_CERT)).unwrap();
     let phone = reqwest::Client::builder()
         .no_proxy()
@@ -125,11 +130,18 @@ async fn a_chain_carrying_the_pinned_ca_but_not_signed_by_it_is_refused() {
     assert_eq!(tls::read_certs(&forged).unwrap()[0], leaf);
 
     let cfg = common::config(dir.path());
-    let c = https_centre(&cfg, &dir.path().join("c.sqlite3"), &forged, &impostor_dir.join(SERVER_KEY), 0).await;
+    let c =
+        https_centre(&cfg, &dir.path().join("c.sqlite3"), &forged, &impostor_dir.join(SERVER_KEY), 0).await;
     let err = client(&c.url, TOKEN, &pin(&real.ca_pin)).health().await.unwrap_err();
     assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
-    assert!(client(&c.url, TOKEN, &pin(&impostor.ca_pin)).health().await.is_err(), "its own CA is not in the chain");
-    assert!(client(&c.url, TOKEN, &pin(&impostor.server_pin)).health().await.is_ok(), "the server itself works");
+    assert!(
+        client(&c.url, TOKEN, &pin(&impostor.ca_pin)).health().await.is_err(),
+        "its own CA is not in the chain"
+    );
+    assert!(
+        client(&c.url, TOKEN, &pin(&impostor.server_pin)).health().await.is_ok(),
+        "the server itself works"
+    );
     c.stop().await;
 }
 
@@ -142,7 +154,8 @@ fn plain_http_to_another_machine_is_refused_without_the_insecure_switch() {
     assert!(err.to_string().contains("tls.insecure_http"), "{err}");
     let kiosk_db = dir.path().join("kiosk.sqlite3");
     assert!(
-        motcua_kiosk::centre::link::RemoteLink::open(&cfg, &kiosk_db, clock::system(), common::fast()).is_err(),
+        motcua_kiosk::centre::link::RemoteLink::open(&cfg, &kiosk_db, clock::system(), common::fast())
+            .is_err(),
         "a kiosk does not start its link in clear to another machine"
     );
     cfg.tls.insecure_http = true;

@@ -110,7 +110,9 @@ impl Setup {
             LinkSecurity::Loopback => ("HTTP trong máy này", "HTTP on this device"),
             LinkSecurity::Https { pinned: true } => ("HTTPS, chứng chỉ đã ghim", "HTTPS, pinned certificate"),
             LinkSecurity::Https { pinned: false } => ("HTTPS", "HTTPS"),
-            LinkSecurity::Insecure => ("KHÔNG MÃ HOÁ (tls.insecure_http)", "NOT ENCRYPTED (tls.insecure_http)"),
+            LinkSecurity::Insecure => {
+                ("KHÔNG MÃ HOÁ (tls.insecure_http)", "NOT ENCRYPTED (tls.insecure_http)")
+            }
         };
         vec![
             row(pick(lang, "Phiên bản", "Version"), env!("CARGO_PKG_VERSION").into(), true),

@@ -46,7 +46,10 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let db = crate::store::centre_db_path(&cfg.data_dir());
         let scheme = if cfg.tls.serves_https() { "https" } else { "http" };
-        println!("Trung tâm đang chạy tại {scheme}://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
+        println!(
+            "Trung tâm đang chạy tại {scheme}://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.",
+            db.display()
+        );
         serve(cfg, listener, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -67,7 +70,11 @@ pub fn tls_init(opts: &crate::centre::tls::init::InitOptions) -> anyhow::Result<
     } else {
         println!("Dùng lại CA đã có / reusing the existing CA: {}", file(CA_CERT));
     }
-    println!("Chứng chỉ máy chủ / server certificate: {} (key {}, mode 0600)", file(SERVER_CERT), file(SERVER_KEY));
+    println!(
+        "Chứng chỉ máy chủ / server certificate: {} (key {}, mode 0600)",
+        file(SERVER_CERT),
+        file(SERVER_KEY)
+    );
     println!();
     println!("CA pin (SHA-256): {}", out.ca_pin);
     println!("Server certificate pin: {}", out.server_pin);

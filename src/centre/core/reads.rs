@@ -80,7 +80,10 @@ impl Centre {
     pub async fn health_problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if !self.writer_alive() {
-            out.push(("writer_dead", "the writer thread has stopped: nothing can be saved; restart the centre".into()));
+            out.push((
+                "writer_dead",
+                "the writer thread has stopped: nothing can be saved; restart the centre".into(),
+            ));
         }
         let dir = match self.engine.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -94,7 +97,8 @@ impl Centre {
         .await;
         match probe {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => out.push(("data_dir_not_writable", format!("the data directory {shown} is not writable: {e}"))),
+            Ok(Err(e)) => out
+                .push(("data_dir_not_writable", format!("the data directory {shown} is not writable: {e}"))),
             Err(e) => out.push(("data_dir_not_writable", format!("the data directory check failed: {e}"))),
         }
         out

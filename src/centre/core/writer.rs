@@ -53,9 +53,11 @@ impl Centre {
     /// what the centre does without it (`/health` says not ok, writes get 503).
     #[doc(hidden)]
     pub async fn crash_writer_for_tests(&self) {
-        let _ = self
-            .write(|_, _| -> Result<(), CentreError> { std::panic::panic_any(CrashWriter) })
-            .await;
+        let _ = self.write(|_, _| -> Result<(), CentreError> { std::panic::panic_any(CrashWriter) }).await;
+        // The job's reply goes before the thread has finished unwinding.
+        while self.writer_alive() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Whether the writer thread is running.

@@ -31,10 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn ticket_css() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         TICKET_CSS,
     )
         .into_response()
@@ -73,13 +70,11 @@ pub async fn harden(req: Request, next: Next) -> Response {
         let (parts, body) = resp.into_parts();
         let text = axum::body::to_bytes(body, MAX_ERROR_TEXT).await.unwrap_or_default();
         let text = String::from_utf8_lossy(&text).trim().to_string();
-        let message = if text.is_empty() {
-            status.canonical_reason().unwrap_or("error").to_lowercase()
-        } else {
-            text
-        };
+        let message =
+            if text.is_empty() { status.canonical_reason().unwrap_or("error").to_lowercase() } else { text };
         // 422 is what axum says for a well-formed body of the wrong shape: the API says 400.
-        let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
+        let status =
+            if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
         let mut json = HttpError::new(status, code_for(status), message).into_response();
         for (name, value) in parts.headers.iter() {
             if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {

@@ -259,7 +259,8 @@ mod tests {
         }
         // Walking codes at machine speed stops after the burst.
         let walker = || Key::Addr("10.0.0.66".parse().unwrap());
-        let passed = (0..100).filter(|i| l.dossier.take(walker(), t0 + Duration::from_millis(i * 10)).is_ok()).count();
+        let passed =
+            (0..100).filter(|i| l.dossier.take(walker(), t0 + Duration::from_millis(i * 10)).is_ok()).count();
         assert_eq!(passed, 20);
     }
 

@@ -119,7 +119,10 @@ impl Watch {
     /// Bytes arrived: on an idle connection they start a request head.
     fn bytes_read(&self) {
         if self.in_flight.load(Ordering::SeqCst) == 0
-            && self.head_since.compare_exchange(u64::MAX, self.now(), Ordering::SeqCst, Ordering::SeqCst).is_ok()
+            && self
+                .head_since
+                .compare_exchange(u64::MAX, self.now(), Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
         {
             self.wake.notify_one();
         }
@@ -200,7 +203,11 @@ struct WatchedIo<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for WatchedIo<T> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let r = Pin::new(&mut self.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {

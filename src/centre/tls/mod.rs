@@ -95,7 +95,8 @@ impl ClientTrust {
     pub fn from_config(tls: &TlsConfig) -> Result<ClientTrust, String> {
         let insecure_http = tls.insecure_http;
         if !tls.pin.is_empty() {
-            let pin = parse_pin(&tls.pin).ok_or_else(|| format!("tls.pin `{}` is not a SHA-256 fingerprint", tls.pin))?;
+            let pin = parse_pin(&tls.pin)
+                .ok_or_else(|| format!("tls.pin `{}` is not a SHA-256 fingerprint", tls.pin))?;
             return Ok(ClientTrust { tls: Some(pinned_client(pin)), insecure_http });
         }
         let ca = if tls.ca.is_empty() { &tls.cert } else { &tls.ca };

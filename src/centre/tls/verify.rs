@@ -26,7 +26,9 @@ impl PinVerifier {
     }
 
     fn refused() -> rustls::Error {
-        rustls::Error::General("the centre's certificate does not match the pinned fingerprint (tls.pin)".into())
+        rustls::Error::General(
+            "the centre's certificate does not match the pinned fingerprint (tls.pin)".into(),
+        )
     }
 }
 
