@@ -94,23 +94,7 @@ async fn issue(label: &str, tls_on: bool) -> (f64, f64, f64) {
     for (k, c) in kiosks.iter().enumerate() {
         c.issue_ticket(&req(SERVICES[k % 6], format!("w{k}"))).await.unwrap();
     }
-    let per_kiosk = 100;
-    let started = Instant::now();
-    let tasks: Vec<_> = kiosks
-        .into_iter()
-        .enumerate()
-        .map(|(k, c)| {
-            tokio::spawn(async move {
-                for i in 0..per_kiosk {
-                    c.issue_ticket(&req(SERVICES[(k + i) % 6], format!("k{k}-{i}"))).await.unwrap();
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let rate = (50 * per_kiosk) as f64 / started.elapsed().as_secs_f64();
+    let rate = common::issue_concurrently(kiosks, 100, &SERVICES).await;
     println!("BENCH issue_{label}_throughput_50_kiosks {rate:.0} tickets/s");
     server.stop().await;
     (p50, p99, rate)

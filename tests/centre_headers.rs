@@ -54,7 +54,9 @@ async fn every_error_is_json_extractor_rejections_included() {
     let c = TestCentre::start(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0).await;
     let u = |p: &str| format!("{}{p}", c.url);
     let big = format!("{{\"service\": \"{}\"}}", "x".repeat(70 * 1024));
-    let cases: Vec<(&str, String, Option<&str>, Option<&str>, u16, &str)> = vec![
+    /// (method, URL, token, body, status, code)
+    type Case<'a> = (&'a str, String, Option<&'a str>, Option<&'a str>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         // A path that is not UTF-8 once decoded (the path extractor refuses it).
         ("GET", u("/api/v1/tickets/%FF%FE"), None, None, 400, "bad_request"),
         ("GET", u("/api/v1/dossiers/%C0"), Some(TOKEN), None, 400, "bad_request"),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{error_code, raw, ticket_request, TestCentre, TOKEN};
+use common::{error_code, raw, raw_from, ticket_request, TestCentre, TOKEN};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock;
 use std::net::{IpAddr, SocketAddr};
@@ -47,27 +47,6 @@ async fn closed_within(s: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
             Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
         }
     }
-}
-
-/// A request from a given loopback address: (status, headers, body).
-async fn raw_from(
-    ip: &str,
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    body: Option<&str>,
-) -> (u16, reqwest::header::HeaderMap, String) {
-    let c = reqwest::Client::builder().no_proxy().local_address(ip.parse::<IpAddr>().ok()).build().unwrap();
-    let mut rb = c.request(method.parse().unwrap(), url);
-    if let Some(t) = token {
-        rb = rb.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        rb = rb.header("content-type", "application/json").body(b.to_string());
-    }
-    let r = rb.send().await.expect("request reaches the test server");
-    let (status, headers) = (r.status().as_u16(), r.headers().clone());
-    (status, headers, r.text().await.unwrap())
 }
 
 fn retry_after(h: &reqwest::header::HeaderMap) -> u64 {

@@ -185,7 +185,20 @@ pub async fn raw(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, reqwest::header::HeaderMap, String) {
-    let c = reqwest::Client::builder().no_proxy().build().unwrap();
+    raw_from("127.0.0.1", method, url, token, body).await
+}
+
+/// A raw HTTP request from a given loopback address (127.0.0.x stand for
+/// different machines on the LAN).
+pub async fn raw_from(
+    ip: &str,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let local = ip.parse::<std::net::IpAddr>().expect("a loopback address");
+    let c = reqwest::Client::builder().no_proxy().local_address(local).build().unwrap();
     let mut rb = c.request(method.parse().unwrap(), url);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -197,6 +210,30 @@ pub async fn raw(
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, headers, r.text().await.unwrap())
+}
+
+/// `kiosks` issuing `per_kiosk` tickets each, all at once; tickets per second.
+pub async fn issue_concurrently(kiosks: Vec<ApiClient>, per_kiosk: usize, services: &[&str]) -> f64 {
+    let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = kiosks
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let services = services.clone();
+            tokio::spawn(async move {
+                for i in 0..per_kiosk {
+                    let s = &services[(k + i) % services.len()];
+                    c.issue_ticket(&ticket_request(s, format!("k{k}-{i}"))).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let n = tasks.len() * per_kiosk;
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Parses a JSON error body and checks its shape.
