@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{error_code, raw, raw_from, ticket_request, TestCentre, TOKEN};
+use common::{error_code, raw, raw_from, ticket_request, TestCentre, KIOSK2_TOKEN, KIOSK_TOKEN, TOKEN};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock;
 use std::net::{IpAddr, SocketAddr};
@@ -14,13 +14,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-/// A second kiosk's token (its own device, its own bucket).
-const OTHER_KIOSK: &str = "kiosk-b-token";
-
 fn config(dir: &std::path::Path) -> Config {
-    let mut cfg = common::config(dir);
-    cfg.centre.accepted_tokens.push(OTHER_KIOSK.into());
-    cfg
+    common::config(dir)
 }
 
 async fn start(cfg: &Config, dir: &std::path::Path) -> TestCentre {
@@ -200,7 +195,7 @@ async fn dossier_walking_is_throttled_while_a_normal_kiosk_pace_is_not() {
     let url = |n: u32| format!("{}/api/v1/dossiers/000.00.06.H56-231027-{n:04}", c.url);
     let mut limited = None;
     for n in 1..=25 {
-        let (status, headers, body) = raw("GET", &url(n), Some(TOKEN), None).await;
+        let (status, headers, body) = raw("GET", &url(n), Some(KIOSK_TOKEN), None).await;
         if status == 429 {
             assert_eq!(error_code(&body), "rate_limited");
             assert!(retry_after(&headers) >= 1);
@@ -212,14 +207,14 @@ async fn dossier_walking_is_throttled_while_a_normal_kiosk_pace_is_not() {
     assert_eq!(limited, Some(21), "walking stopped after the burst of 20");
     // Another kiosk (its own token, its own address) looking up 10 dossiers at once is not limited.
     for n in 100..110 {
-        let (status, _, body) = raw_from("127.0.0.2", "GET", &url(n), Some(OTHER_KIOSK), None).await;
+        let (status, _, body) = raw_from("127.0.0.2", "GET", &url(n), Some(KIOSK2_TOKEN), None).await;
         assert_ne!(status, 429, "a normal kiosk burst was limited: {body}");
     }
     // The walker's token is limited from another address too (per device)...
-    let (status, _, _) = raw_from("127.0.0.3", "GET", &url(200), Some(TOKEN), None).await;
+    let (status, _, _) = raw_from("127.0.0.3", "GET", &url(200), Some(KIOSK_TOKEN), None).await;
     assert_eq!(status, 429, "per device");
     // ...and another token from the walker's address (per address).
-    let (status, _, _) = raw("GET", &url(201), Some(OTHER_KIOSK), None).await;
+    let (status, _, _) = raw("GET", &url(201), Some(KIOSK2_TOKEN), None).await;
     assert_eq!(status, 429, "per address");
     c.stop().await;
 }

@@ -3,11 +3,14 @@
 //! path and a hint, so a technician can fix the file without reading code.
 
 mod net;
+mod secret;
 mod sections;
+pub mod security;
 mod validate;
 
 pub use self::net::{parse_pin, LimitsConfig, TlsConfig};
 
+pub use self::secret::Secret;
 pub use self::sections::*;
 pub use self::validate::{parse, parse_size, ConfigError, ConfigIssue};
 
@@ -34,6 +37,10 @@ pub struct Config {
     pub dossier: DossierConfig,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
+    /// Demo mode (`--demo`, or no config file): sample dossiers, opening hours
+    /// ignored, the default setup PIN allowed. Not read from the file.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -107,6 +114,15 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 }
 
 impl Config {
+    /// Demo mode: what a quick try-out needs (sample dossiers, numbers at any
+    /// hour, the default PIN), asked for with `--demo` or by running without a
+    /// config file. It never relaxes what the centre accepts from the LAN.
+    pub fn apply_demo(&mut self) {
+        self.demo = true;
+        self.queue.always_open = true;
+        self.dossier.sample_data = true;
+    }
+
     /// The data directory, created if missing.
     pub fn data_dir(&self) -> PathBuf {
         if !self.data.dir.is_empty() {
@@ -218,6 +234,21 @@ mod tests {
             keys,
             ["queue.counter_officers[1].counter", "queue.counter_officers[1].name", "dossier.holidays[0]"]
         );
+    }
+
+    #[test]
+    fn debug_of_the_config_shows_no_token_or_pin() {
+        let (cfg, issues) = parse(
+            "[kiosk]\nsetup_pin = \"902614\"\n[centre]\ntoken = \"the-admin-token-value-0001\"\n\
+             [[centre.devices]]\nid = \"board\"\nrole = \"display\"\ntoken = \"the-board-token-value-0001\"\n",
+        )
+        .unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        let s = format!("{cfg:?} {cfg:#?}");
+        for secret in ["902614", "the-admin-token-value-0001", "the-board-token-value-0001"] {
+            assert!(!s.contains(secret), "{secret} in Debug output");
+        }
+        assert!(s.contains("board"), "the rest is still shown");
     }
 
     #[test]
