@@ -221,19 +221,27 @@ async fn offline_numbers_survive_a_kiosk_restart_and_the_range_can_run_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_item_the_centre_refuses_does_not_block_the_outbox() {
+async fn an_item_the_centre_refuses_does_not_block_the_outbox_and_keeps_no_identity() {
     // What must hold: an offline ticket for a service the restarted centre no
     // longer offers is refused for good; it is kept aside (dead) and the items
-    // behind it are still delivered.
+    // behind it are still delivered. The dead item keeps no trace of the
+    // citizen's identity it carried, in the kiosk's database file or its WAL.
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(dir.path());
     let db = dir.path().join("c.sqlite3");
     let c = TestCentre::start(&cfg, &db, clock::system(), 0).await;
     let port = c.addr.port();
-    let link = open_link(&kiosk_config(&cfg, &c.url), &dir.path().join("k.sqlite3"), clock::system());
+    let kdb = dir.path().join("k.sqlite3");
+    let link = open_link(&kiosk_config(&cfg, &c.url), &kdb, clock::system());
     link.services().await.unwrap();
     c.stop().await;
-    let kd = link.issue_ticket(&TicketRequest::new("KD")).await.unwrap();
+    let who = CitizenInfo {
+        id_number: "079301009873".into(),
+        full_name: "Trương Minh Quân".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1961, 7, 4).unwrap(),
+    };
+    let kd = link.issue_ticket(&TicketRequest::new("KD").with_citizen(who.clone())).await.unwrap();
+    assert!(common::holds(&common::file_bytes(&kdb), &who.full_name), "queued with the identity");
     let ht = link.issue_ticket(&TicketRequest::new("HT")).await.unwrap();
     assert_eq!((kd.number.as_str(), ht.number.as_str()), ("E-900", "A-900"));
     let mut fewer = cfg.clone();
@@ -244,6 +252,12 @@ async fn an_item_the_centre_refuses_does_not_block_the_outbox() {
     let dead = remote.dead_items().await.unwrap();
     assert_eq!(dead.len(), 1);
     assert!(dead[0].last_error.as_deref().unwrap().contains("unknown service"), "{dead:?}");
+    assert!(dead[0].payload.contains("\"service\":\"KD\""), "kept for diagnosis: {}", dead[0].payload);
+    let bytes = common::file_bytes(&kdb);
+    assert!(
+        !common::holds(&bytes, &who.id_number) && !common::holds(&bytes, &who.full_name),
+        "identity left"
+    );
     assert_eq!(c.client().ticket(&ht.tracking_code).await.unwrap().number, "A-900");
     c.stop().await;
 }

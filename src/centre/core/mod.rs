@@ -111,6 +111,7 @@ impl Centre {
             current_day,
             pending: Vec::new(),
             events: events.clone(),
+            erased_identity: false,
         };
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())

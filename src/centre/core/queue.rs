@@ -363,6 +363,9 @@ impl Writer {
         status: TicketStatus,
     ) -> Result<(), CentreError> {
         q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
+        if t.citizen.is_some() {
+            self.erased_identity = true;
+        }
         let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
         let body = if status == TicketStatus::NoShow {
             EventBody::TicketNoShow(data)
@@ -424,7 +427,9 @@ impl Writer {
             &kiosks::KioskRow {
                 kiosk_id: kiosk_id.clone(),
                 last_seen: to_ms(now),
-                reported_at: req.sent_at.map(to_ms),
+                // A time in the future would make every later report look
+                // older and freeze the row: it counts as now.
+                reported_at: req.sent_at.map(|t| to_ms(t.min(now))),
                 printer_status: req.printer_status,
                 scanner_connected: req.scanner_connected,
                 outbox_len: req.outbox_len,
