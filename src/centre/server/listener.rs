@@ -39,7 +39,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// What a connection over the cap reads (plain HTTP only).
 const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-retry-after: 1\r\nconnection: close\r\ncontent-length: 73\r\n\r\n\
+retry-after: 1\r\nconnection: close\r\ncontent-length: 71\r\n\r\n\
 {\"code\":\"busy\",\"message\":\"too many connections; try again in a second\"}";
 
 #[derive(Debug, Clone)]
@@ -362,5 +362,18 @@ async fn serve_conn<T>(
             stats.timed_out.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(%peer, "connection closed: no complete request in time");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_refusal_is_a_complete_json_response() {
+        let text = std::str::from_utf8(super::REFUSAL).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let len: usize = head.split("content-length: ").nth(1).unwrap().parse().unwrap();
+        assert_eq!(len, body.len());
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["code"], "busy");
     }
 }
