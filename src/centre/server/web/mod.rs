@@ -2,7 +2,7 @@
 //! (askama templates in `web/templates/`, checked at compile time, every
 //! value HTML-escaped) with a little plain JavaScript (`web/static/`, embedded
 //! in the binary: nothing from the internet, no inline script or style, so
-//! a strict Content-Security-Policy holds).
+//! the strict Content-Security-Policy of `harden.rs` holds).
 //!
 //! | path | what |
 //! |---|---|
@@ -88,22 +88,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/static/{name}", get(asset))
 }
 
-/// The CSP and other headers of every page: scripts and styles only from
-/// this centre, nothing inline, no framing, no referrer.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-fn secure_headers(r: &mut Response) {
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-}
-
 /// An HTML page or fragment, never cached (it holds live figures).
 pub(super) fn html(status: StatusCode, body: String) -> Response {
-    let mut r = (
+    (
         status,
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
@@ -111,9 +98,7 @@ pub(super) fn html(status: StatusCode, body: String) -> Response {
         ],
         body,
     )
-        .into_response();
-    secure_headers(&mut r);
-    r
+        .into_response()
 }
 
 pub(super) fn render(t: &impl Template) -> Result<String, HttpError> {
@@ -123,7 +108,7 @@ pub(super) fn render(t: &impl Template) -> Result<String, HttpError> {
 async fn asset(Path(name): Path<String>) -> Response {
     match ASSETS.iter().find(|a| a.name == name) {
         Some(a) => {
-            let mut r = (
+            (
                 [
                     (header::CONTENT_TYPE, HeaderValue::from_static(a.mime)),
                     // URLs carry the version: a new binary means new URLs.
@@ -131,9 +116,7 @@ async fn asset(Path(name): Path<String>) -> Response {
                 ],
                 a.body,
             )
-                .into_response();
-            secure_headers(&mut r);
-            r
+                .into_response()
         }
         None => HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such file").into_response(),
     }
