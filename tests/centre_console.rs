@@ -554,3 +554,56 @@ async fn contract_day_report_and_who_served() {
     assert_eq!(s, 401);
     a.finish(common::REPORT_OPS).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consoles_event_stream_lives_as_long_as_its_session() {
+    // What must hold: a browser console (session cookie, no token) gets the
+    // event stream, keeps it past the 5 s credential re-check, is not capped
+    // as one anonymous device with every other console, and loses it within
+    // that re-check once it signs out.
+    let a = Api::start().await;
+    let mut open = Vec::new();
+    let mut first = None;
+    // More consoles than `limits.streams_per_device` (4): each is its own session.
+    for _ in 0..6 {
+        let (tok, s) = a.sign_in("lan", Some(1)).await;
+        let r = a
+            .http
+            .get(format!("{}/api/v1/events", a.c.url))
+            .header("cookie", format!("motcua_session={tok}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        first.get_or_insert((tok, s.csrf_token));
+        open.push(r);
+    }
+    let mut resp = open.remove(0);
+    assert!(resp.chunk().await.unwrap().is_some(), "the stream starts");
+    // Past the re-check, the stream still delivers a new event.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    a.c.centre.issue(ticket_request("HT", "after-recheck")).await.unwrap();
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut seen = String::new();
+        while let Ok(Some(c)) = resp.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&c));
+            if seen.contains("ticket_issued") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(got, Ok(true), "the console's stream outlived the re-check");
+    let (tok, csrf) = first.unwrap();
+    let w = With { cookie: Some(&tok), csrf: Some(&csrf), ..Default::default() };
+    let (s, _, _) = a.call("DELETE", "/api/v1/officer/session", None, w, None).await;
+    assert_eq!(s, 204);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(Some(_)) = resp.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream of a signed-out session must end");
+    drop(open);
+    a.c.stop().await;
+}

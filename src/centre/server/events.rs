@@ -65,17 +65,17 @@ async fn events(
         return Err(e);
     };
     let mut stop = st.shutdown.clone();
-    let auth = st.auth.clone();
+    let st2 = st.clone();
     let stopped = async move {
         let shutdown = async {
             let _ = stop.wait_for(|v| *v).await;
         };
-        // A revoked token ends the stream (a database error does not).
+        // A revoked token or an ended session ends the stream (a database error does not).
         let revoked = async {
             loop {
                 tokio::time::sleep(REAUTH_EVERY).await;
-                if let Ok(None) = auth.authenticate(&headers).await {
-                    tracing::info!("event stream ended: its token was revoked");
+                if let Ok(false) = still_signed_in(&st2, &headers).await {
+                    tracing::info!("event stream ended: its token was revoked or its session ended");
                     break;
                 }
             }
@@ -95,6 +95,15 @@ async fn events(
         })
         .take_until(stopped);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(st.keep_alive).text("keep-alive")))
+}
+
+/// Whether the stream's credentials still hold: its device token, else the
+/// officer's session cookie (browser consoles have no token).
+async fn still_signed_in(st: &AppState, headers: &HeaderMap) -> Result<bool, HttpError> {
+    if super::auth::bearer(headers).is_some() {
+        return Ok(st.auth.authenticate(headers).await?.is_some());
+    }
+    Ok(super::officer::session_of(st, headers).await?.is_some())
 }
 
 async fn state(State(st): State<AppState>) -> Result<Json<StateSnapshot>, HttpError> {

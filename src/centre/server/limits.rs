@@ -161,9 +161,14 @@ impl Drop for StreamSlot {
     }
 }
 
+/// Who the request counts against: its device token, else the officer's
+/// session cookie (a browser console has no token).
 fn device_key(headers: &HeaderMap) -> Option<[u8; 32]> {
-    let auth = headers.get(header::AUTHORIZATION)?;
-    Some(crate::centre::tls::fingerprint(auth.as_bytes()))
+    match headers.get(header::AUTHORIZATION) {
+        Some(auth) => Some(crate::centre::tls::fingerprint(auth.as_bytes())),
+        None => super::officer::cookie_token(headers)
+            .map(|t| crate::centre::tls::fingerprint(format!("session {t}").as_bytes())),
+    }
 }
 
 /// 429 `rate_limited` (or another code) with `Retry-After` in whole seconds.
