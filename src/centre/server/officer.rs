@@ -70,10 +70,15 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The session token in the request's cookie.
 pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
+}
+
+/// The value of the request's cookie `name`, when set and not empty.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
         v.split(';').find_map(|kv| {
             let (k, val) = kv.trim().split_once('=')?;
-            (k == COOKIE && !val.is_empty()).then(|| val.to_string())
+            (k == name && !val.is_empty()).then(|| val.to_string())
         })
     })
 }

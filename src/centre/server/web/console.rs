@@ -2,7 +2,7 @@
 //! waiting list), rendered from [`ConsoleView`].
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page_lang, page_response, page_session, render, Chrome, LangQuery};
+use super::{asset_url, duration, page_lang, page_response, render, signed_in_page, Chrome, LangQuery};
 use crate::centre::api::{ConsoleView, CounterState};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::format_time;
@@ -142,9 +142,8 @@ pub(super) async fn page(
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
-    let (lang, cookie) = page_lang(&headers, &q);
-    let s = match page_session(&st, &headers, lang, false).await {
-        Ok(s) => s,
+    let (lang, cookie, s) = match signed_in_page(&st, &headers, &q, false).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let Some(counter) = s.counter else { return Redirect::to("/admin").into_response() };

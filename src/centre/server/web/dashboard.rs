@@ -3,7 +3,7 @@
 //! indices), and the devices' last heartbeats. The chart is SVG drawn here.
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page_lang, page_response, page_session, render, Chrome, LangQuery};
+use super::{asset_url, duration, page_lang, page_response, render, signed_in_page, Chrome, LangQuery};
 use crate::centre::api::{DayReport, HourCount, KioskView, RatingTallyView, ReportRow, SummaryGroup};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::{format_date, format_time_date, service_day};
@@ -299,9 +299,8 @@ pub(super) async fn page(
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
-    let (lang, cookie) = page_lang(&headers, &q);
-    let s = match page_session(&st, &headers, lang, true).await {
-        Ok(s) => s,
+    let (lang, cookie, s) = match signed_in_page(&st, &headers, &q, true).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let c = Chrome::new(lang);
@@ -348,10 +347,10 @@ pub(super) async fn report(
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
-    let (lang, cookie) = page_lang(&headers, &q);
-    if let Err(r) = page_session(&st, &headers, lang, true).await {
-        return r;
-    }
+    let (lang, cookie, _) = match signed_in_page(&st, &headers, &q, true).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let day = match q.day.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(d) => Some(d),

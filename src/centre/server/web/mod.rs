@@ -136,12 +136,7 @@ pub(super) fn page_lang(headers: &HeaderMap, q: &LangQuery) -> (Lang, Option<Hea
         let c = format!("{LANG_COOKIE}={}; Path=/; SameSite=Strict; Max-Age=31536000", l.code());
         return (l, HeaderValue::from_str(&c).ok());
     }
-    let from_cookie = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        v.split(';').find_map(|kv| {
-            let (k, val) = kv.trim().split_once('=')?;
-            (k == LANG_COOKIE).then(|| Lang::parse(val)).flatten()
-        })
-    });
+    let from_cookie = officer::cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(&v));
     (from_cookie.unwrap_or(Lang::Vi), None)
 }
 
@@ -341,6 +336,19 @@ pub(super) async fn page_session(
         Ok(None) => Err(Redirect::to("/officer/login").into_response()),
         Err(e) => Err(e.into_response()),
     }
+}
+
+/// A signed-in page's start: its language (and the cookie setting it, when
+/// `?lang=` changed it) and the session; else the sign-in redirect or refusal.
+pub(super) async fn signed_in_page(
+    st: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    need_manager: bool,
+) -> Result<(Lang, Option<HeaderValue>, SessionInfo), Response> {
+    let (lang, cookie) = page_lang(headers, q);
+    let s = page_session(st, headers, lang, need_manager).await?;
+    Ok((lang, cookie, s))
 }
 
 /// `m:ss` for a duration in seconds, `—` without one.
