@@ -1,6 +1,9 @@
 //! The kiosk driven like a citizen would: through Slint's testing backend,
 //! finding elements by their accessible label and clicking them.
 
+mod common;
+
+use common::printer::fake_printer;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use motcua_kiosk::app::backend::QueueBackend;
 use motcua_kiosk::app::kiosk::KioskApp;
@@ -317,63 +320,6 @@ fn keyboard_wedge_scan_of_a_receipt_opens_the_dossier_page() {
         h.app.ui.global::<motcua_kiosk::ui::DossierAdapter>().get_code_input(),
         "000.00.06.H56-231027-0361"
     );
-}
-
-/// What the fake printer received so far.
-#[derive(Default)]
-struct Received {
-    bytes: std::sync::Mutex<Vec<u8>>,
-    more: std::sync::Condvar,
-}
-
-impl Received {
-    fn lock(&self) -> std::sync::LockResult<std::sync::MutexGuard<'_, Vec<u8>>> {
-        self.bytes.lock()
-    }
-
-    /// The bytes once they satisfy `done` (the kiosk's write can return before
-    /// the printer thread has read them), or as they are after 5 s.
-    fn wait_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
-        let got = self.bytes.lock().unwrap();
-        let (got, _) = self.more.wait_timeout_while(got, Duration::from_secs(5), |b| !done(b)).unwrap();
-        got.clone()
-    }
-}
-
-/// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n
-/// with the given status bytes and records everything it receives.
-fn fake_printer(status: [u8; 3]) -> (String, Arc<Received>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!("tcp://{}", listener.local_addr().unwrap());
-    let got = Arc::new(Received::default());
-    let rec = got.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut c) = conn else { return };
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = c.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let mut all = rec.lock().unwrap();
-                all.extend_from_slice(&buf[..n]);
-                for w in buf[..n].windows(3) {
-                    if w[0] == 0x10 && w[1] == 0x04 {
-                        let answer = match w[2] {
-                            1 => status[0],
-                            2 => status[1],
-                            _ => status[2],
-                        };
-                        let _ = c.write_all(&[answer]);
-                    }
-                }
-                drop(all);
-                rec.more.notify_all();
-            }
-        }
-    });
-    (uri, got)
 }
 
 fn issue_and_wait_for_print(cfg: Config) -> (Harness, String) {

@@ -3,7 +3,7 @@
 //! clap definitions are in `cli/mod.rs`.
 
 use crate::centre::api::CounterCommand;
-use crate::centre::{serve, ApiClient, LinkError};
+use crate::centre::{ApiClient, LinkError};
 use crate::config::Config;
 use anyhow::Context;
 
@@ -31,7 +31,9 @@ impl CounterAction {
     }
 }
 
-/// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C.
+/// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C or
+/// SIGTERM (systemd's stop). Under systemd it reports `READY=1` once listening
+/// and feeds the watchdog while a no-op job still goes through the writer.
 pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     let addr = listen.unwrap_or_else(|| cfg.centre.listen.clone());
     if addr.is_empty() {
@@ -45,14 +47,45 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let db = crate::store::centre_db_path(&cfg.data_dir());
+        let centre = crate::centre::core::Centre::open(&cfg)?;
+        let opts = crate::centre::server::ServerOptions::from_config(&cfg);
         println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
-        serve(cfg, listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        let watchdog = {
+            let centre = centre.clone();
+            crate::systemd::spawn_watchdog(move || {
+                let centre = centre.clone();
+                async move {
+                    let deadline = std::time::Duration::from_secs(5);
+                    matches!(tokio::time::timeout(deadline, centre.tick()).await, Ok(Ok(())))
+                }
+            })
+        };
+        crate::systemd::notify_ready(&format!("centre listening on {addr}"));
+        let result = crate::centre::server::serve_centre(centre, opts, listener, stop_signal()).await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
+        result?;
         println!("Trung tâm đã dừng.");
         Ok(())
     })
+}
+
+/// Ctrl-C, or SIGTERM from systemd.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    crate::systemd::notify_stopping();
 }
 
 /// The centre a counter command talks to: `--centre`, else `centre.url`, else

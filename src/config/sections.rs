@@ -21,6 +21,9 @@ pub struct KioskConfig {
     pub setup_pin: String,
     /// Window size in logical pixels, `WIDTHxHEIGHT`.
     pub window_size: String,
+    /// Fullscreen, and window close requests (Alt+F4) refused: the kiosk and
+    /// display roles as appliances. `false` (or `run --windowed`): a normal
+    /// window that can be closed, for development.
     pub fullscreen: bool,
 }
 
@@ -35,7 +38,7 @@ impl Default for KioskConfig {
             ticket_return_secs: 30,
             setup_pin: "246810".into(),
             window_size: "1080x1920".into(),
-            fullscreen: false,
+            fullscreen: true,
         }
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod openapi;
+pub mod printer;
 pub mod proxy;
 
 use chrono::{DateTime, TimeZone, Utc};
