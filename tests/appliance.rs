@@ -99,3 +99,34 @@ fn windowed_flag_or_config_key_gives_a_normal_window() {
     assert_eq!(WindowMode::choose(true, true), WindowMode::Windowed);
     assert_eq!(WindowMode::choose(false, false), WindowMode::Windowed);
 }
+
+/// Exit status of the binary for `args` with `config` as its file.
+fn exit_code(config: &str, args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kiosk.toml");
+    std::fs::write(&file, format!("{config}\n[data]\ndir = \"{}\"\n", dir.path().display())).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua-kiosk"))
+        .args(args)
+        .arg("--config")
+        .arg(&file)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("MOTCUA_CONFIG")
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn config_problems_exit_78_so_the_units_do_not_restart_in_a_loop() {
+    // Must hold: a bad key and a refused start are EX_CONFIG (RestartPreventExitStatus=78) ...
+    let (code, err) = exit_code("[kiosk]\nnope = 1", &["run"]);
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains("kiosk.nope"), "{err}");
+    let (code, err) = exit_code("[kiosk]\nid = \"kiosk-01\"", &["run"]);
+    assert_eq!(code, 78, "the default setup PIN: {err}");
+    assert!(err.contains("kiosk.setup_pin"), "{err}");
+    // ... while a missing screen is not: a restart may find it (a late GPU driver).
+    let (code, err) = exit_code("[kiosk]\nsetup_pin = \"731594\"", &["run", "--role", "display"]);
+    assert_eq!(code, 1, "{err}");
+}

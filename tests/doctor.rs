@@ -5,9 +5,10 @@
 //! answering DLE EOT, SQLite files, a Wayland socket.
 
 mod common;
+mod kiosk_harness;
 
-use common::printer::fake_printer;
-use common::{TestCentre, TOKEN};
+use common::{TestCentre, KIOSK_TOKEN};
+use kiosk_harness::fake_printer;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock::{self, MockClock};
 use serde_json::Value;
@@ -48,7 +49,9 @@ impl Bench {
             0,
         ));
         let data = dir.path().join("data");
-        let mut cfg = common::kiosk_config(&common::config(&data), &centre.url, "kiosk-07");
+        let mut cfg = common::kiosk_config(&common::config(&data), &centre.url, "kiosk-01");
+        cfg.centre.token = KIOSK_TOKEN.into();
+        cfg.kiosk.setup_pin = "731594".into();
         let pty = serialport::TTYPort::pair().expect("pty pair");
         let reader = pty.1.name().expect("pty name");
         cfg.scanner.ports = vec![reader.clone()];
@@ -139,6 +142,7 @@ fn a_healthy_kiosk_passes_every_check() {
     for c in [
         "config",
         "config_mode",
+        "start",
         "data_dir",
         "database kiosk.sqlite3",
         "disk",
@@ -175,6 +179,16 @@ fn a_bad_config_key_is_named() {
     let (code, report) = b.run_doctor("kiosk", &file, &[]);
     let c = only_failure(code, &report, "config");
     assert!(c["detail"].as_str().unwrap().contains("kiosk2"), "{c}");
+}
+
+#[test]
+fn the_default_setup_pin_is_named_as_what_stops_the_kiosk() {
+    let b = Bench::new();
+    let mut cfg = b.cfg.clone();
+    cfg.kiosk.setup_pin = motcua_kiosk::config::DEFAULT_SETUP_PIN.into();
+    let (code, report) = b.doctor("kiosk", &cfg, &[]);
+    let c = only_failure(code, &report, "start");
+    assert!(c["detail"].as_str().unwrap().contains("kiosk.setup_pin"), "{c}");
 }
 
 #[test]
@@ -217,7 +231,7 @@ fn an_unreachable_centre_fails() {
 fn a_refused_token_fails() {
     let b = Bench::new();
     let mut cfg = b.cfg.clone();
-    cfg.centre.token = format!("{TOKEN}-wrong");
+    cfg.centre.token = format!("{KIOSK_TOKEN}-wrong").into();
     let (code, report) = b.doctor("kiosk", &cfg, &[]);
     only_failure(code, &report, "centre_token");
 }

@@ -23,6 +23,9 @@ or build with `--features kms` for kiosk hardware without X; to just see the scr
 run `cargo run --release -- snapshot --out shots`";
 
 pub fn run(cfg: Config, role: Role, windowed: bool) -> anyhow::Result<()> {
+    if role == Role::Kiosk {
+        start_checks(&cfg)?;
+    }
     if !has_display() {
         anyhow::bail!(NO_DISPLAY);
     }
@@ -31,6 +34,22 @@ pub fn run(cfg: Config, role: Role, windowed: bool) -> anyhow::Result<()> {
         Role::Kiosk => run_kiosk(cfg, mode),
         Role::Display => run_display(cfg, mode),
     }
+}
+
+/// What stops a kiosk from starting: the default setup PIN (outside demo
+/// mode), and a built-in centre that would serve the LAN with a weak token.
+pub fn start_checks(cfg: &Config) -> Result<(), super::StartRefused> {
+    if let Some(why) = crate::config::security::kiosk_start_refusal(cfg) {
+        return Err(super::StartRefused(why));
+    }
+    if cfg.centre.url.is_empty() {
+        if let Ok(addr) = cfg.centre.listen.parse::<std::net::SocketAddr>() {
+            if let Some(why) = crate::config::security::serving_refusal(cfg, addr) {
+                return Err(super::StartRefused(why));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn run_kiosk(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {

@@ -3,7 +3,6 @@
 
 use super::{Check, Target};
 use crate::config::{self, Config};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 fn check_cmd(path: &Path) -> String {
@@ -50,17 +49,14 @@ pub fn config(path: Option<&Path>) -> (Option<Config>, Vec<Check>) {
             Some(cfg)
         }
     };
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mode = meta.permissions().mode() & 0o777;
-        checks.push(if mode & 0o004 != 0 {
-            Check::warn(
-                "config_mode",
-                format!("{shown} is readable by every user (mode {mode:o}): it holds the device token"),
-                format!("chmod 640 {shown}; chgrp motcua {shown}"),
-            )
-        } else {
-            Check::pass("config_mode", format!("mode {mode:o}"))
-        });
+    checks.push(match crate::config::security::file_warnings(path).into_iter().next() {
+        Some(w) => Check::warn("config_mode", w, format!("chmod 640 {shown}; chgrp motcua {shown}")),
+        None => Check::pass("config_mode", "not readable by other users"),
+    });
+    if let Some(cfg) = &cfg {
+        for w in crate::config::security::config_warnings(cfg) {
+            checks.push(Check::warn("config", format!("{}: {}", w.key, w.message), w.hint));
+        }
     }
     (cfg, checks)
 }
@@ -128,6 +124,25 @@ pub fn database(file: &Path) -> Check {
 /// Below this much free space the kiosk may fail to write tickets.
 const FAIL_BELOW_BYTES: u64 = 100 * 1024 * 1024;
 const WARN_BELOW_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Whether the role would refuse to start with this config (the default
+/// setup PIN, a weak token while serving the LAN): it would exit at once.
+pub fn start(cfg: &Config, target: Target) -> Check {
+    let refusal = match target {
+        Target::Kiosk => crate::cli::run::start_checks(cfg).err().map(|e| e.0),
+        Target::Centre => cfg
+            .centre
+            .listen
+            .parse()
+            .ok()
+            .and_then(|a| crate::config::security::serving_refusal(cfg, a)),
+        Target::Display | Target::Counter => None,
+    };
+    match refusal {
+        Some(why) => Check::fail("start", why, "fix the key named, then restart the service"),
+        None => Check::pass("start", format!("the {} starts with this config", target.name())),
+    }
+}
 
 /// Free space where the data directory lives.
 pub fn disk(dir: &Path) -> Check {

@@ -58,7 +58,7 @@ impl Status {
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
-    /// Stable id: `config`, `data_dir`, `database`, `disk`, `centre_reachable`,
+    /// Stable id: `config`, `config_mode`, `start`, `data_dir`, `database`, `disk`, `centre_reachable`,
     /// `centre_token`, `centre_tls`, `clock_skew`, `centre_listen`, `reader`,
     /// `printer`, `audio`, `screen`, `touch`.
     pub check: &'static str,
@@ -159,7 +159,7 @@ pub fn run(path: Option<&Path>, target: Target) -> Report {
 
 /// The checks after the config itself.
 fn for_config(cfg: &Config, target: Target) -> Vec<Check> {
-    let mut checks = Vec::new();
+    let mut checks = vec![local::start(cfg, target)];
     let data_dir = cfg.data_dir();
     checks.push(local::data_dir(&data_dir));
     checks.extend(local::databases(cfg, &data_dir, target));

@@ -89,7 +89,8 @@ fn bad_value(what: &str, v: &str) -> rusqlite::Error {
     )
 }
 
-/// Identity data a ticket carries when the centre asked for it (purged at day end).
+/// Identity data a ticket carries when the centre asked for it (erased when
+/// the ticket is completed or a no-show, and at the end of the day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitizenRow {
     pub id_number: String,
@@ -247,6 +248,13 @@ pub fn insert_ticket(c: &Connection, t: &NewTicket<'_>) -> Result<i64, StoreErro
 
 pub fn tracking_code_taken(c: &Connection, code: &str) -> Result<bool, StoreError> {
     Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE tracking_code = ?1")?.exists([code])?)
+}
+
+/// Whether a printed number (`A-901`) already exists for a service on a day
+/// (the unique index `tickets_unique_number` makes a second one impossible).
+pub fn number_taken(c: &Connection, day: NaiveDate, service: &str, number: &str) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND service = ?2 AND number = ?3")?
+        .exists(params![day_str(day), service, number])?)
 }
 
 /// Whether a number (sequence) already exists for a service on a day.
@@ -443,10 +451,15 @@ pub fn mark_recalled(c: &Connection, id: i64, at: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Ends a called ticket as served or no-show.
+/// Ends a called ticket as served or no-show, and erases the citizen's
+/// identity: the visit is over, nobody needs it any more.
 pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> Result<(), StoreError> {
-    c.prepare_cached("UPDATE tickets SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'called'")?
-        .execute(params![id, status.as_str(), at])?;
+    c.prepare_cached(
+        "UPDATE tickets SET status = ?2, finished_at = ?3,
+             citizen_id_number = NULL, citizen_full_name = NULL, citizen_birth_date = NULL
+         WHERE id = ?1 AND status = 'called'",
+    )?
+    .execute(params![id, status.as_str(), at])?;
     Ok(())
 }
 

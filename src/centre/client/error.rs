@@ -18,6 +18,11 @@ pub enum LinkError {
     BadResponse(String),
     #[error("the centre does not accept this device's token")]
     Unauthorized,
+    /// The token is accepted but its role or scope does not allow this (a
+    /// display calling a counter, a kiosk under another id or outside its
+    /// offline range): a configuration problem at the centre or the device.
+    #[error("the centre does not allow this device to do that: {0}")]
+    Forbidden(String),
     #[error("the service is closed now")]
     Closed { next_open: Option<DateTime<Utc>> },
     #[error("no numbers left today for this service")]
@@ -54,6 +59,7 @@ impl LinkError {
             LinkError::Timeout => "timeout",
             LinkError::BadResponse(_) => "bad_response",
             LinkError::Unauthorized => "unauthorized",
+            LinkError::Forbidden(_) => "forbidden",
             LinkError::Closed { .. } => "closed",
             LinkError::CapReached { .. } => "cap_reached",
             LinkError::UnknownService => "unknown_service",
@@ -84,6 +90,9 @@ impl LinkError {
             LinkError::Unauthorized => {
                 "Máy chưa được trung tâm cho phép. Vui lòng liên hệ nhân viên kỹ thuật.".into()
             }
+            LinkError::Forbidden(_) => {
+                "Máy không được trung tâm cho phép làm việc này. Vui lòng liên hệ nhân viên kỹ thuật.".into()
+            }
             LinkError::Closed { next_open } => match when(next_open) {
                 Some(w) => format!("Dịch vụ hiện chưa nhận số. Mời quay lại lúc {w}."),
                 None => "Dịch vụ hiện chưa nhận số.".into(),
@@ -98,9 +107,12 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "Máy đang mất kết nối và đã hết số dự phòng. Vui lòng liên hệ nhân viên.".into()
             }
-            LinkError::Rejected { message, .. } => format!("Trung tâm từ chối yêu cầu: {message}"),
+            // The centre's own message is technical (and English): it goes to the log only.
+            LinkError::Rejected { .. } => {
+                "Trung tâm chưa xử lý được yêu cầu này. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into()
+            }
             LinkError::Local(_) | LinkError::Storage(_) => {
-                "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into()
+                "Máy đang gặp sự cố. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into()
             }
         }
     }
@@ -118,6 +130,9 @@ impl LinkError {
             LinkError::Unauthorized => {
                 "This kiosk is not authorised by the centre. Please call technical staff.".into()
             }
+            LinkError::Forbidden(_) => {
+                "The centre does not allow this kiosk to do that. Please call technical staff.".into()
+            }
             LinkError::Closed { next_open } => match when_en(next_open) {
                 Some(w) => format!("This service is not taking numbers now. Please come back at {w}."),
                 None => "This service is not taking numbers now.".into(),
@@ -130,9 +145,11 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "The kiosk is offline and has used all its reserve numbers. Please ask a staff member.".into()
             }
-            LinkError::Rejected { message, .. } => format!("The centre refused the request: {message}"),
+            LinkError::Rejected { .. } => {
+                "The centre could not handle this request. Please ask at the information desk.".into()
+            }
             LinkError::Local(_) | LinkError::Storage(_) => {
-                "Local storage error. Please call technical staff.".into()
+                "This kiosk has a problem. Please ask at the information desk.".into()
             }
         }
     }
@@ -140,6 +157,7 @@ impl LinkError {
     pub(super) fn from_api(status: StatusCode, e: ApiError) -> LinkError {
         match (status, e.code.as_str()) {
             (StatusCode::UNAUTHORIZED, _) => LinkError::Unauthorized,
+            (StatusCode::FORBIDDEN, "forbidden") => LinkError::Forbidden(e.message),
             (_, "service_closed") => LinkError::Closed { next_open: e.next_open },
             (_, "cap_reached") => LinkError::CapReached { next_open: e.next_open },
             (_, "unknown_service") => LinkError::UnknownService,
@@ -199,6 +217,15 @@ mod tests {
     fn api_errors_map_to_link_errors() {
         let e = |code: &str| ApiError { code: code.into(), message: "m".into(), next_open: None };
         assert_eq!(LinkError::from_api(StatusCode::UNAUTHORIZED, e("unauthorized")), LinkError::Unauthorized);
+        assert_eq!(
+            LinkError::from_api(StatusCode::FORBIDDEN, e("forbidden")),
+            LinkError::Forbidden("m".into())
+        );
+        assert_eq!(
+            LinkError::from_api(StatusCode::FORBIDDEN, e("anonymous_not_allowed")).code(),
+            "rejected",
+            "other 403 codes keep their own meaning"
+        );
         assert_eq!(
             LinkError::from_api(StatusCode::CONFLICT, e("service_closed")),
             LinkError::Closed { next_open: None }

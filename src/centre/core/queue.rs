@@ -111,6 +111,12 @@ impl Writer {
         };
         let status = if day < today { TicketStatus::Expired } else { TicketStatus::Waiting };
         let number = TicketNumber::new(prefix, seq).to_string();
+        if offline && q::number_taken(self.c(), day, &svc.code, &number)? {
+            // Only kiosks with overlapping ranges (refused by `config check` and
+            // `devices add`) or an admin replaying by hand get here.
+            tracing::error!(%number, kiosk = %req.kiosk_id, "offline number already taken that day; refused");
+            return Err(CentreError::OfflineNumberTaken(number));
+        }
         let tracking = match &req.tracking_code {
             Some(code) if !q::tracking_code_taken(self.c(), code)? => code.clone(),
             _ => self.fresh_tracking_code()?,
@@ -220,6 +226,10 @@ impl Writer {
         }
         let prefix = row.number.chars().next().unwrap_or('X');
         let n = parse_offline_number(printed, prefix)?;
+        if q::number_taken(self.c(), row.day, &row.service, &n.to_string())? {
+            tracing::error!(ticket = %row.number, printed = %printed, "printed offline number already taken; kept as is");
+            return Ok(row);
+        }
         let issued_at = req.issued_at.map(to_ms).unwrap_or(row.issued_at).min(row.issued_at);
         q::renumber(self.c(), row.id, n.seq, &n.to_string(), issued_at)?;
         if let Some(code) = &req.tracking_code {
@@ -353,6 +363,9 @@ impl Writer {
         status: TicketStatus,
     ) -> Result<(), CentreError> {
         q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
+        if t.citizen.is_some() {
+            self.erased_identity = true;
+        }
         let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
         let body = if status == TicketStatus::NoShow {
             EventBody::TicketNoShow(data)
@@ -409,12 +422,21 @@ impl Writer {
                 "printer_status and app_version are at most 64 characters".into(),
             ));
         }
+        if req.alerts.len() > 16 || req.alerts.iter().any(|a| a.chars().count() > 64) {
+            return Err(CentreError::BadRequest("at most 16 alerts of at most 64 characters".into()));
+        }
+        if !req.alerts.is_empty() {
+            // The technician's signal (e.g. a kiosk that cannot issue numbers).
+            tracing::warn!(kiosk = %kiosk_id, alerts = ?req.alerts, "kiosk reports alerts");
+        }
         kiosks::upsert_kiosk(
             self.c(),
             &kiosks::KioskRow {
                 kiosk_id: kiosk_id.clone(),
                 last_seen: to_ms(now),
-                reported_at: req.sent_at.map(to_ms),
+                // A time in the future would make every later report look
+                // older and freeze the row: it counts as now.
+                reported_at: req.sent_at.map(|t| to_ms(t.min(now))),
                 printer_status: req.printer_status,
                 scanner_connected: req.scanner_connected,
                 outbox_len: req.outbox_len,

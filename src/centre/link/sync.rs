@@ -76,13 +76,24 @@ impl RemoteState {
             other => Err(LinkError::Local(format!("unknown outbox kind `{other}`"))),
         };
         let id = item.id;
+        // An item with a citizen's identity leaves no copy in the file once
+        // it is gone (sent) or kept only for diagnosis (dead).
+        let identity = outbox::has_identity(&item.payload);
+        let forget = move |c: &rusqlite::Connection| {
+            if identity && !crate::store::checkpoint_truncate(c)? {
+                tracing::warn!(
+                    "outbox checkpoint held up; personal data stays in the WAL until the next one"
+                );
+            }
+            outbox::len(c)
+        };
         match sent {
             Ok(()) => {
                 self.set_online();
                 match self
                     .db(move |c| {
                         outbox::remove(c, id)?;
-                        outbox::len(c)
+                        forget(c)
                     })
                     .await
                 {
@@ -96,7 +107,11 @@ impl RemoteState {
                     }
                 }
             }
-            Err(e) if e.is_connectivity() || e == LinkError::Unauthorized => {
+            // A refused token or role is fixed at the centre, not by dropping
+            // the item: keep it and retry.
+            Err(e)
+                if e.is_connectivity() || matches!(e, LinkError::Unauthorized | LinkError::Forbidden(_)) =>
+            {
                 if e.is_connectivity() {
                     self.set_offline(&e);
                 } else {
@@ -115,7 +130,7 @@ impl RemoteState {
                 match self
                     .db(move |c| {
                         outbox::bury(c, id, &msg)?;
-                        outbox::len(c)
+                        forget(c)
                     })
                     .await
                 {
