@@ -57,9 +57,13 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
             return Err(super::StartRefused(why).into());
         }
         let db = crate::store::centre_db_path(&cfg.data_dir());
+        let opts = crate::centre::server::ServerOptions::serving(&cfg)?;
         let centre = crate::centre::core::Centre::open(&cfg)?;
-        let opts = crate::centre::server::ServerOptions::from_config(&cfg);
-        println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        println!(
+            "Trung tâm đang chạy tại {scheme}://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.",
+            db.display()
+        );
         let watchdog = {
             let centre = centre.clone();
             crate::systemd::spawn_watchdog(move || {
@@ -70,7 +74,7 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
                 }
             })
         };
-        crate::systemd::notify_ready(&format!("centre listening on {addr}"));
+        crate::systemd::notify_ready(&format!("centre listening on {scheme}://{addr}"));
         let result = crate::centre::server::serve_centre(centre, opts, listener, stop_signal()).await;
         if let Some(w) = watchdog {
             w.abort();
@@ -98,6 +102,35 @@ async fn stop_signal() {
     crate::systemd::notify_stopping();
 }
 
+/// `centre tls init`: writes the CA and the server certificate, then says
+/// what to put in the centre's and the devices' configs.
+pub fn tls_init(opts: &crate::centre::tls::init::InitOptions) -> anyhow::Result<()> {
+    use crate::centre::tls::init::{CA_CERT, SERVER_CERT, SERVER_KEY};
+    let out = crate::centre::tls::init::init(opts)?;
+    let file = |f: &str| out.dir.join(f).display().to_string();
+    if out.new_ca {
+        println!("Đã tạo CA nội bộ mới / new local CA: {}", file(CA_CERT));
+    } else {
+        println!("Dùng lại CA đã có / reusing the existing CA: {}", file(CA_CERT));
+    }
+    println!(
+        "Chứng chỉ máy chủ / server certificate: {} (key {}, mode 0600)",
+        file(SERVER_CERT),
+        file(SERVER_KEY)
+    );
+    println!();
+    println!("CA pin (SHA-256): {}", out.ca_pin);
+    println!("Server certificate pin: {}", out.server_pin);
+    println!();
+    println!("Centre config:\n  [tls]\n  cert = \"{}\"\n  key = \"{}\"", file(SERVER_CERT), file(SERVER_KEY));
+    println!(
+        "Kiosk/display config (centre.url = \"https://...\"):\n  [tls]\n  pin = \"{}\"   # or ca = a copy of {}",
+        out.ca_pin,
+        file(CA_CERT)
+    );
+    Ok(())
+}
+
 /// The centre a counter command talks to: `--centre`, else `centre.url`, else
 /// the built-in centre's `centre.listen` address.
 pub fn counter_url(cfg: &Config, centre_url: Option<&str>) -> String {
@@ -108,7 +141,8 @@ pub fn counter_url(cfg: &Config, centre_url: Option<&str>) -> String {
         return cfg.centre.url.clone();
     }
     let listen = cfg.centre.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    format!("http://{listen}")
+    let scheme = if cfg.tls.serves_https() { "https" } else { "http" };
+    format!("{scheme}://{listen}")
 }
 
 fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
@@ -173,6 +207,10 @@ mod tests {
         cfg.centre.url = "http://10.0.0.5:8700".into();
         assert_eq!(counter_url(&cfg, None), "http://10.0.0.5:8700");
         assert_eq!(counter_url(&cfg, Some("http://h:1")), "http://h:1");
+        cfg.centre.url.clear();
+        cfg.tls.cert = "server.pem".into();
+        cfg.tls.key = "server.key".into();
+        assert_eq!(counter_url(&cfg, None), "https://127.0.0.1:8700", "the centre serves HTTPS only");
     }
 
     #[test]

@@ -130,12 +130,9 @@ const WARN_BELOW_BYTES: u64 = 1024 * 1024 * 1024;
 pub fn start(cfg: &Config, target: Target) -> Check {
     let refusal = match target {
         Target::Kiosk => crate::cli::run::start_checks(cfg).err().map(|e| e.0),
-        Target::Centre => cfg
-            .centre
-            .listen
-            .parse()
-            .ok()
-            .and_then(|a| crate::config::security::serving_refusal(cfg, a)),
+        Target::Centre => {
+            cfg.centre.listen.parse().ok().and_then(|a| crate::config::security::serving_refusal(cfg, a))
+        }
         Target::Display | Target::Counter => None,
     };
     match refusal {
