@@ -131,7 +131,9 @@ async fn idle_clients() {
     std::fs::write(
         &config,
         format!(
-            "[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\n[queue]\nalways_open = true\n",
+            // One token stands for the 40 devices here: lift the per-device stream cap.
+            "[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\n[queue]\nalways_open = true\n\
+             [limits]\nstreams_per_device = 100\n",
             dir.path().display()
         ),
     )
