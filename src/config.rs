@@ -24,6 +24,7 @@ pub struct Config {
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
+    pub catalog: CatalogConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -387,6 +388,25 @@ impl Default for DossierConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CatalogConfig {
+    /// Codes of the procedures most people at this centre come for, most asked
+    /// first. Search uses them, with the kiosk's own lookup and ticket counts,
+    /// to decide between equally good matches.
+    pub popular: Vec<String>,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        // The procedures a commune-level centre handles most (birth, certified
+        // copies, residence, marriage, death, signatures, marital status).
+        let popular =
+            ["1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873", "2.000635"];
+        Self { popular: popular.iter().map(|c| c.to_string()).collect() }
+    }
+}
+
 /// A problem found in a config file, with the key it concerns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigIssue {
@@ -666,6 +686,15 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             out.push(issue(&key("name"), "must be 1-60 printable characters", "\"Trần Thị B.\""));
         }
     }
+    for (i, code) in c.catalog.popular.iter().enumerate() {
+        if !crate::domain::procedure::is_valid_code(code) {
+            out.push(issue(
+                &format!("catalog.popular[{i}]"),
+                format!("`{code}` is not a procedure code d.dddddd"),
+                "\"1.001193\"",
+            ));
+        }
+    }
     for (i, d) in c.dossier.holidays.iter().enumerate() {
         if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
             out.push(issue(
@@ -809,6 +838,17 @@ mod tests {
             keys,
             ["queue.counter_officers[1].counter", "queue.counter_officers[1].name", "dossier.holidays[0]"]
         );
+    }
+
+    #[test]
+    fn popular_procedures_must_be_codes() {
+        let (cfg, issues) = parse("[catalog]\npopular = [\"1.001193\", \"2.000815\"]\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(cfg.catalog.popular, ["1.001193", "2.000815"]);
+        let (_, issues) = parse("[catalog]\npopular = [\"1.001193\", \"khai sinh\"]\n").unwrap();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].key, "catalog.popular[1]");
+        assert!(Config::default().catalog.popular.iter().all(|c| crate::domain::procedure::is_valid_code(c)));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use super::i18n::pick;
 use super::kiosk::Inner;
+use crate::catalog::usage::{self, UsageKind};
+use crate::catalog::view::{view, ViewLang};
 use crate::catalog::Catalog;
 use crate::config::Language;
 use crate::domain::procedure::{Level, Procedure};
@@ -44,6 +46,7 @@ pub fn load(ui: &KioskWindow, inner: &Arc<Inner>) {
             });
         match loaded {
             Ok(c) => {
+                apply_popularity(&c, &task);
                 *task.catalog.lock().expect("catalog lock") = Some(Arc::new(c));
                 let post = task.clone();
                 task.poster.post(move || {
@@ -99,10 +102,34 @@ pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
         let (weak, inner) = (ui.as_weak(), inner.clone());
         move |service| {
             if let Some(ui) = weak.upgrade() {
+                let code = ui.global::<ProcedureAdapter>().get_code().to_string();
+                record_usage(&inner, code, UsageKind::Ticket);
                 // Straight to the right service: no second choice to make.
                 ui.global::<Nav>().invoke_go(Page::TakeNumber);
                 super::queue::take(&ui, &inner, &service);
             }
+        }
+    });
+}
+
+/// The popularity prior from this kiosk's counts and the configured list.
+fn apply_popularity(c: &Catalog, inner: &Inner) {
+    let counts = usage::counts(&inner.cfg.data_dir()).unwrap_or_else(|e| {
+        tracing::warn!("procedure usage counts unreadable, search ranks without them: {e}");
+        Default::default()
+    });
+    c.set_popularity(&counts, &inner.cfg.catalog.popular);
+}
+
+/// Counts a look at (or a ticket for) a procedure, off the UI thread.
+fn record_usage(inner: &Inner, code: String, kind: UsageKind) {
+    if code.is_empty() {
+        return;
+    }
+    let dir = inner.cfg.data_dir();
+    inner.rt.spawn_blocking(move || {
+        if let Err(e) = usage::record(&dir, &code, kind) {
+            tracing::warn!("procedure usage not counted: {e}");
         }
     });
 }
@@ -114,7 +141,10 @@ fn catalog(inner: &Inner) -> Option<Arc<Catalog>> {
 fn row(lang: Language, p: &Procedure) -> ProcedureRow {
     ProcedureRow {
         code: p.code.as_str().into(),
-        name: p.name.as_str().into(),
+        name: match (lang, &p.name_en) {
+            (Language::En, Some(en)) => en.as_str().into(),
+            _ => p.name.as_str().into(),
+        },
         field: p.field.as_str().into(),
         level: level_label(lang, p.level).into(),
     }
@@ -164,41 +194,37 @@ pub fn open(ui: &KioskWindow, inner: &Inner, code: &str) {
         return;
     };
     let lang = inner.lang();
+    record_usage(inner, p.code.clone(), UsageKind::Lookup);
+    // The kiosk shows the catalog's view: unverified values read "Hỏi tại quầy".
+    let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
     let a = ui.global::<ProcedureAdapter>();
-    a.set_code(p.code.as_str().into());
-    a.set_name(p.name.as_str().into());
-    a.set_field(p.field.as_str().into());
-    a.set_level(level_label(lang, p.level).into());
-    a.set_agency(p.agency.as_str().into());
-    a.set_result(p.result.as_str().into());
-    a.set_online_level(
-        p.online_level
-            .map(|o| o.label_vi().to_string())
-            .unwrap_or_else(|| pick(lang, "Không", "No").into())
-            .into(),
-    );
+    a.set_code(v.code.as_str().into());
+    a.set_name(v.name.as_str().into());
+    a.set_field(v.field.as_str().into());
+    a.set_level(v.level.as_str().into());
+    a.set_agency(v.agency.as_str().into());
+    a.set_result(v.result.as_str().into());
+    a.set_online_level(v.online_level.as_str().into());
     a.set_documents(model(
-        p.documents
-            .iter()
-            .map(|d| DocumentRow {
-                name: d.name.as_str().into(),
-                quantity: d.quantity_text().into(),
-                form: d.form.clone().unwrap_or_default().into(),
-            })
+        v.documents
+            .into_iter()
+            .map(|d| DocumentRow { name: d.name.into(), quantity: d.quantity.into(), form: d.form.into() })
             .collect(),
     ));
     a.set_methods(model(
-        p.methods
-            .iter()
-            .map(|m| MethodRow {
-                channel: m.channel.label_vi().into(),
-                duration: m.duration_display().into(),
-                fee: m.fee_display().into(),
-            })
+        v.methods
+            .into_iter()
+            .map(|m| MethodRow { channel: m.channel.into(), duration: m.duration.into(), fee: m.fee.into() })
             .collect(),
     ));
-    a.set_steps(model(p.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
-    a.set_conditions(p.conditions.join("\n").into());
+    a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
+    // The notice says which values are not confirmed; it leads the conditions box.
+    let conditions = [v.notice.as_str(), v.conditions.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    a.set_conditions(conditions.into());
     a.set_service_code(p.queue_service.as_str().into());
     let service_name = inner
         .cfg
@@ -254,6 +280,7 @@ pub async fn sync_catalog_once(
     .await
     .map_err(|e| e.to_string())??;
     let version = loaded.version().to_string();
+    apply_popularity(&loaded, inner);
     *inner.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
     Ok(Some(version))
 }

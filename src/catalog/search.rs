@@ -13,12 +13,23 @@
 //!   lĩnh vực > documents > other) times its rarity (IDF); documents hitting
 //!   fewer tokens are penalised quadratically; a bonus goes to query words found
 //!   as a consecutive phrase in the name or a keyword, to names starting with the
-//!   query, and to names the query covers entirely.
+//!   query, and to names the query covers entirely (a larger one when it covers
+//!   every meaningful word of the name: `khai tu` is "Đăng ký khai tử", not
+//!   "Đăng ký khai tử lưu động");
+//! - spelling: `y` after a consonant is indexed and searched as `i` (kí/ký);
+//!   a swapped pair of letters is one typo, also in three-letter words;
+//! - English: `name_en` and `keywords_en` are searched like keywords;
+//! - popularity: a per-procedure prior in [0, 1] (from the centre's counts and
+//!   a configured list) multiplies the word score by at most `1 + PRIOR_WEIGHT`,
+//!   so it only decides near-ties.
 
 use crate::domain::procedure::Procedure;
-use crate::domain::text::{allowed_typos, edit_distance_within, fold, query_variants, tokens};
+use crate::domain::text::{
+    allowed_typos, edit_distance_within, fold, is_adjacent_swap, query_variants, search_form, tokens,
+};
 use serde::Serialize;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 
 /// Where a hit matched best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -101,9 +112,18 @@ const TYPO_1: f32 = 0.6;
 const TYPO_2: f32 = 0.45;
 /// Upper bound of `final / preliminary` score (phrase + coverage bonuses), used to
 /// skip the bonus computation for documents that cannot reach the top `limit`.
-const MAX_BONUS_FACTOR: f32 = 1.0 + MAX_PHRASE_BONUS + MAX_COVER_BONUS;
+const MAX_BONUS_FACTOR: f32 = 1.0 + MAX_PHRASE_BONUS + MAX_COVER_BONUS + FULL_COVER_BONUS;
 const MAX_PHRASE_BONUS: f32 = 1.0;
 const MAX_COVER_BONUS: f32 = 0.3;
+/// When the query covers every meaningful word of the name. Larger than any
+/// advantage a longer name containing the same words can get from the prior.
+const FULL_COVER_BONUS: f32 = 0.4;
+/// The popularity prior scales the word score by at most this much more.
+pub const PRIOR_WEIGHT: f32 = 0.08;
+/// Words that do not tell procedures apart when checking whether a query covers
+/// a whole name ("Đăng ký khai tử" is covered by "khai tử"). In search form.
+const GENERIC_WORDS: &[&str] =
+    &["dang", "ki", "cac", "cua", "va", "cho", "doi", "voi", "ve", "tai", "trong", "theo", "nhung"];
 /// Code matches outrank any word match.
 const CODE_EXACT: f32 = 1000.0;
 const CODE_PREFIX: f32 = 500.0;
@@ -121,8 +141,10 @@ struct DocEntry {
     code_digits: Box<str>,
     /// Term ids of the name, in order.
     name: Box<[u32]>,
-    /// Term ids of each keyword phrase, in order.
+    /// Term ids of each keyword phrase (English name and keywords included), in order.
     keywords: Box<[Box<[u32]>]>,
+    /// The name's meaningful terms (without [`GENERIC_WORDS`]), each once.
+    core: Box<[u32]>,
 }
 
 /// A ranked result, by document position in the catalog.
@@ -140,6 +162,7 @@ struct Candidate {
     doc: u32,
     prelim: f32,
     code: f32,
+    prior: f32,
 }
 
 impl PartialEq for Candidate {
@@ -173,6 +196,8 @@ pub struct SearchIndex {
     /// Term ids grouped by term length in bytes, for the typo scan.
     by_len: Vec<Vec<u32>>,
     docs: Vec<DocEntry>,
+    /// Popularity per document in [0, 1]; replaced as a whole when counts change.
+    prior: RwLock<Arc<[f32]>>,
 }
 
 /// One query token's matching terms: (term id, quality), sorted by id.
@@ -196,18 +221,31 @@ impl SearchIndex {
         let mut masks: HashMap<u32, u8> = HashMap::new();
         for (d, p) in procs.iter().enumerate() {
             masks.clear();
-            let name: Box<[u32]> = tokens(&fold(&p.name)).map(&mut intern).collect();
+            let name: Box<[u32]> = search_tokens(&p.name).map(|t| intern(&t)).collect();
             for &id in name.iter() {
                 *masks.entry(id).or_default() |= F_NAME;
             }
-            let keywords: Box<[Box<[u32]>]> =
-                p.keywords.iter().map(|k| tokens(&fold(k)).map(&mut intern).collect()).collect();
+            let core: Vec<u32> = {
+                let mut seen = HashSet::new();
+                search_tokens(&p.name)
+                    .filter(|t| !GENERIC_WORDS.contains(&t.as_ref()))
+                    .map(|t| intern(&t))
+                    .filter(|id| seen.insert(*id))
+                    .collect()
+            };
+            let keywords: Box<[Box<[u32]>]> = p
+                .keywords
+                .iter()
+                .chain(p.name_en.iter())
+                .chain(p.keywords_en.iter())
+                .map(|k| search_tokens(k).map(|t| intern(&t)).collect())
+                .collect();
             for &id in keywords.iter().flatten() {
                 *masks.entry(id).or_default() |= F_KEYWORDS;
             }
             let mut add = |mask: u8, text: &str| {
-                for t in tokens(&fold(text)) {
-                    *masks.entry(intern(t)).or_default() |= mask;
+                for t in search_tokens(text) {
+                    *masks.entry(intern(&t)).or_default() |= mask;
                 }
             };
             add(F_FIELD, &p.field);
@@ -234,6 +272,7 @@ impl SearchIndex {
                 code_digits: code_digits.into(),
                 name,
                 keywords,
+                core: core.into(),
             });
         }
 
@@ -245,7 +284,12 @@ impl SearchIndex {
             new_id[*old as usize] = i as u32;
         }
         for doc in &mut docs {
-            for id in doc.name.iter_mut().chain(doc.keywords.iter_mut().flat_map(|k| k.iter_mut())) {
+            for id in doc
+                .name
+                .iter_mut()
+                .chain(doc.core.iter_mut())
+                .chain(doc.keywords.iter_mut().flat_map(|k| k.iter_mut()))
+            {
                 *id = new_id[*id as usize];
             }
         }
@@ -265,7 +309,21 @@ impl SearchIndex {
             by_len[t.len()].push(i as u32);
         }
         let terms = vocab.into_iter().map(|(t, _)| t.into_boxed_str()).collect();
-        SearchIndex { terms, idf, postings, by_len, docs }
+        let prior = RwLock::new(vec![0.0; docs.len()].into());
+        SearchIndex { terms, idf, postings, by_len, docs, prior }
+    }
+
+    /// Sets the popularity prior, one value in [0, 1] per document (catalog
+    /// order); missing values are 0, out-of-range ones are clamped.
+    pub fn set_prior(&self, prior: &[f32]) {
+        let v: Arc<[f32]> =
+            (0..self.docs.len()).map(|d| prior.get(d).copied().unwrap_or(0.0).clamp(0.0, 1.0)).collect();
+        *self.prior.write().expect("prior lock") = v;
+    }
+
+    /// The popularity prior in use, per document.
+    pub fn prior(&self) -> Arc<[f32]> {
+        Arc::clone(&self.prior.read().expect("prior lock"))
     }
 
     pub fn len(&self) -> usize {
@@ -298,10 +356,12 @@ impl SearchIndex {
                     + d.code.len()
                     + d.code_digits.len()
                     + d.name.len() * 4
+                    + d.core.len() * 4
                     + d.keywords.iter().map(|k| k.len() * 4 + size_of::<Box<[u32]>>()).sum::<usize>()
             })
             .sum();
-        terms + idf + postings + by_len + docs
+        let prior = self.docs.len() * size_of::<f32>();
+        terms + idf + postings + by_len + docs + prior
     }
 
     fn prefix_range(&self, prefix: &str) -> std::ops::Range<usize> {
@@ -347,6 +407,15 @@ impl SearchIndex {
             // Nothing starts with it: a typo?
             let k = allowed_typos(variant.chars().count());
             if k == 0 {
+                // Too short for a free typo, but two swapped letters ("hno" for
+                // "hon") are still one slip of the finger.
+                if let Some(same_len) = self.by_len.get(3).filter(|_| variant.len() == 3) {
+                    for &id in same_len {
+                        if is_adjacent_swap(&variant, &self.terms[id as usize]) {
+                            put(id, TYPO_1 * self.idf[id as usize] * vw, &mut best);
+                        }
+                    }
+                }
                 continue;
             }
             let len = variant.len();
@@ -415,7 +484,8 @@ impl SearchIndex {
         }
         let (codes, text) = split_codes(query);
         let folded = fold(&text);
-        let toks: Vec<&str> = tokens(&folded).take(MAX_QUERY_TOKENS).collect();
+        let toks: Vec<std::borrow::Cow<'_, str>> =
+            tokens(&folded).take(MAX_QUERY_TOKENS).map(search_form).collect();
         // The last word is still being typed unless the query ends with a separator.
         let typing = text.chars().last().is_some_and(char::is_alphanumeric);
         let n_tok = toks.len();
@@ -461,6 +531,7 @@ impl SearchIndex {
             }
         }
 
+        let prior = self.prior();
         // Preliminary score: token scores with a coverage penalty. The bonuses
         // at most multiply it by MAX_BONUS_FACTOR, so documents are visited by
         // that upper bound (a heap, to avoid sorting them all) and the visit
@@ -480,14 +551,15 @@ impl SearchIndex {
                 let coverage = if n_tok == 0 { 0.0 } else { hit as f32 / n_tok as f32 };
                 let prelim = sum * coverage * coverage;
                 let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
+                let prior = 1.0 + PRIOR_WEIGHT * prior[d as usize];
                 // A hair above the true bound so float rounding never prunes a tie.
-                let upper = code + prelim * MAX_BONUS_FACTOR * (1.0 + 1e-5);
-                Candidate { upper, doc: d, prelim, code }
+                let upper = code + prelim * MAX_BONUS_FACTOR * prior * (1.0 + 1e-5);
+                Candidate { upper, doc: d, prelim, code, prior }
             })
             .collect();
 
         let mut hits: Vec<RawHit> = Vec::with_capacity(limit + 1);
-        while let Some(Candidate { upper, doc: d, prelim: s, code }) = cands.pop() {
+        while let Some(Candidate { upper, doc: d, prelim: s, code, prior }) = cands.pop() {
             if prune && hits.len() == limit && upper < hits[limit - 1].score {
                 break;
             }
@@ -498,7 +570,7 @@ impl SearchIndex {
             } else {
                 matched_in((0..n_tok).map(|t| fields[t * n_docs + d as usize]))
             };
-            let hit = RawHit { doc: d as usize, score: code + s * (1.0 + bonus), matched_in: m };
+            let hit = RawHit { doc: d as usize, score: code + s * (1.0 + bonus) * prior, matched_in: m };
             if hit.score <= 0.0 {
                 continue;
             }
@@ -568,7 +640,15 @@ fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
     let covered = doc.name.iter().filter(|&&id| term_tokens[id as usize] != 0).count();
     let cover_bonus =
         if doc.name.is_empty() { 0.0 } else { MAX_COVER_BONUS * covered as f32 / doc.name.len() as f32 };
-    phrase_bonus + cover_bonus
+    let full_cover = !doc.core.is_empty() && doc.core.iter().all(|&id| term_tokens[id as usize] != 0);
+    phrase_bonus + cover_bonus + if full_cover { FULL_COVER_BONUS } else { 0.0 }
+}
+
+/// Folded, spelling-neutral tokens of a catalog text (see [`search_form`]).
+fn search_tokens(text: &str) -> impl Iterator<Item = String> {
+    let folded = fold(text);
+    let out: Vec<String> = tokens(&folded).map(|t| search_form(t).into_owned()).collect();
+    out.into_iter()
 }
 
 /// True for a token that is (the start of) a procedure code: `1.001193`, `1.0011`,
@@ -628,7 +708,8 @@ mod tests {
             methods: vec![Method {
                 channel: Channel::TrucTiep,
                 processing_time: "1 ngày".into(),
-                working_days: Some(1),
+                time: Some(crate::domain::procedure::TimeLimit::working_days(1)),
+                working_days: None,
                 fee: String::new(),
                 fee_amount: Some(0),
                 description: String::new(),
@@ -643,6 +724,10 @@ mod tests {
             online_level: None,
             queue_service: "HT".into(),
             keywords: keywords.iter().map(|k| (*k).into()).collect(),
+            name_en: None,
+            keywords_en: vec![],
+            sources: vec![],
+            unverified: vec![],
         }
     }
 
