@@ -218,13 +218,8 @@ pub fn open(ui: &KioskWindow, inner: &Inner, code: &str) {
             .collect(),
     ));
     a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
-    // The notice says which values are not confirmed; it leads the conditions box.
-    let conditions = [v.notice.as_str(), v.conditions.as_str()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    a.set_conditions(conditions.into());
+    a.set_conditions(v.conditions.as_str().into());
+    a.set_notice(v.notice.as_str().into());
     a.set_service_code(p.queue_service.as_str().into());
     let service_name = inner
         .cfg

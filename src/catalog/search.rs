@@ -119,7 +119,7 @@ const MAX_COVER_BONUS: f32 = 0.3;
 /// advantage a longer name containing the same words can get from the prior.
 const FULL_COVER_BONUS: f32 = 0.4;
 /// The popularity prior scales the word score by at most this much more.
-pub const PRIOR_WEIGHT: f32 = 0.08;
+pub const PRIOR_WEIGHT: f32 = 0.12;
 /// Words that do not tell procedures apart when checking whether a query covers
 /// a whole name ("Đăng ký khai tử" is covered by "khai tử"). In search form.
 const GENERIC_WORDS: &[&str] =
@@ -854,6 +854,9 @@ mod tests {
     fn pruned_search_ranks_exactly_like_scoring_everything() {
         let file = crate::catalog::synth::generate(800, 5);
         let idx = SearchIndex::build(&file.procedures);
+        // With a popularity prior too: the bound must hold with it.
+        let prior: Vec<f32> = (0..800).map(|i| ((i * 37) % 100) as f32 / 100.0).collect();
+        idx.set_prior(&prior);
         for q in [
             "c",
             "cap",
@@ -875,6 +878,40 @@ mod tests {
                 assert!(!full.is_empty(), "{q:?}");
             }
         }
+    }
+
+    #[test]
+    fn spelling_swaps_and_whole_names() {
+        let mut procs = index().0;
+        procs.push(proc("1.000689", "Đăng ký khai tử lưu động", &[], &[]));
+        procs[2].name_en = Some("Marriage registration".into());
+        let idx = SearchIndex::build(&procs);
+        let top1 = |q: &str| procs[idx.search(q, 1)[0].doc].code.clone();
+        // kí and ký are one word.
+        assert_eq!(top1("dang ki ket hon"), "1.000894");
+        assert_eq!(top1("ĐĂNG KÍ KHAI SINH"), "1.001193");
+        // Two swapped letters in a three-letter word.
+        assert_eq!(top1("ket hno"), "1.000894");
+        // The whole short name ranks above the longer one containing it.
+        assert_eq!(top1("khai tu"), "1.000656");
+        // English name.
+        assert_eq!(top1("marriage"), "1.000894");
+    }
+
+    #[test]
+    fn prior_breaks_near_ties_and_is_clamped() {
+        let procs = vec![
+            proc("1.000001", "Cấp bản sao trích lục hộ tịch", &[], &[]),
+            proc("1.000002", "Cấp bản sao từ sổ gốc", &[], &[]),
+        ];
+        let idx = SearchIndex::build(&procs);
+        let first = |idx: &SearchIndex| procs[idx.search("cap ban sao", 1)[0].doc].code.clone();
+        idx.set_prior(&[0.0, 1.0]);
+        assert_eq!(first(&idx), "1.000002");
+        idx.set_prior(&[1.0, 0.0]);
+        assert_eq!(first(&idx), "1.000001");
+        idx.set_prior(&[5.0]);
+        assert_eq!(&*idx.prior(), &[1.0, 0.0]);
     }
 
     #[test]

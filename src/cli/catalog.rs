@@ -136,6 +136,9 @@ fn import_to(cfg: &Config, file: &Path, force: bool, dry_run: bool, out: &mut dy
 
 fn search_to(cfg: &Config, query: &str, json: bool, limit: usize, out: &mut dyn Write) -> anyhow::Result<()> {
     let c = Catalog::open(&cfg.data_dir()).context("cannot open the procedure catalog")?;
+    // Rank as the kiosk does: with this centre's counts and popular list.
+    let counts = catalog::usage::counts(&cfg.data_dir()).unwrap_or_default();
+    c.set_popularity(&counts, &cfg.catalog.popular);
     let hits = c.search(query, limit);
     if json {
         for h in &hits {
