@@ -238,6 +238,9 @@ pub struct DisplayConfig {
     pub page_secs: u32,
     /// Player the call audio (a WAV file) is piped to; `none`: no sound.
     pub audio_command: String,
+    /// How the voice reads numbers: `north` (một trăm linh năm, một nghìn) or
+    /// `south` (một trăm lẻ năm, một ngàn).
+    pub voice_region: String,
 }
 
 impl Default for DisplayConfig {
@@ -254,6 +257,7 @@ impl Default for DisplayConfig {
             scale: 1.0,
             page_secs: 10,
             audio_command: "aplay -q -".into(),
+            voice_region: "north".into(),
         }
     }
 }
@@ -686,6 +690,13 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             out.push(issue(&key("name"), "must be 1-60 printable characters", "\"Trần Thị B.\""));
         }
     }
+    if crate::domain::announce::VoiceRegion::from_key(&c.display.voice_region).is_none() {
+        out.push(issue(
+            "display.voice_region",
+            format!("`{}` is not a reading the voice knows", c.display.voice_region),
+            "\"north\" (linh, nghìn) or \"south\" (lẻ, ngàn)",
+        ));
+    }
     for (i, code) in c.catalog.popular.iter().enumerate() {
         if !crate::domain::procedure::is_valid_code(code) {
             out.push(issue(
@@ -838,6 +849,18 @@ mod tests {
             keys,
             ["queue.counter_officers[1].counter", "queue.counter_officers[1].name", "dossier.holidays[0]"]
         );
+    }
+
+    #[test]
+    fn voice_region_is_north_or_south() {
+        let (cfg, issues) = parse("[display]\nvoice_region = \"south\"\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(cfg.display.voice_region, "south");
+        assert_eq!(Config::default().display.voice_region, "north");
+        let (_, issues) = parse("[display]\nvoice_region = \"mien nam\"\n").unwrap();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].key, "display.voice_region");
+        assert!(issues[0].hint.contains("south"), "{}", issues[0].hint);
     }
 
     #[test]
