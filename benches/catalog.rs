@@ -146,6 +146,13 @@ fn keystroke_bench(name: &str, strokes: &[String], rounds: usize, mut f: impl Fn
             v[v.len() / 2]
         })
         .collect();
+    if std::env::var_os("CATALOG_BENCH_SLOWEST").is_some() {
+        let mut by: Vec<(Duration, &String)> = medians.iter().copied().zip(strokes).collect();
+        by.sort_by(|a, b| b.0.cmp(&a.0));
+        for (d, s) in by.iter().take(8) {
+            println!("SLOW {name} {} us {s:?}", us(*d));
+        }
+    }
     medians.sort();
     let mut raw: Vec<Duration> = per_stroke.into_iter().flatten().collect();
     raw.sort();

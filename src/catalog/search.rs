@@ -110,10 +110,22 @@ const PREFIX_BASE: f32 = 0.55;
 const NON_LAST_PREFIX: f32 = 0.8;
 const TYPO_1: f32 = 0.6;
 const TYPO_2: f32 = 0.45;
-/// Upper bound of `final / preliminary` score (phrase + coverage bonuses), used to
-/// skip the bonus computation for documents that cannot reach the top `limit`.
-const MAX_BONUS_FACTOR: f32 = 1.0 + MAX_PHRASE_BONUS + MAX_COVER_BONUS + FULL_COVER_BONUS;
+/// Upper bound of `final / preliminary` score (phrase + coverage bonuses) for a
+/// query of `n` words, used to skip the bonus computation for documents that
+/// cannot reach the top `limit`. A one-word query has no phrase to find, so its
+/// bound is much tighter (that is where most documents match: the first key).
+fn max_bonus_factor(n: usize) -> f32 {
+    let run = if n > 1 { PHRASE_RUN_BONUS + WHOLE_QUERY_RUN_BONUS } else { 0.0 };
+    let phrase = (run + AT_START_BONUS + WHOLE_NAME_BONUS).min(MAX_PHRASE_BONUS);
+    1.0 + phrase + MAX_COVER_BONUS + FULL_COVER_BONUS
+}
 const MAX_PHRASE_BONUS: f32 = 1.0;
+/// Phrase bonus parts (see `bonus`): the longest run (name weight, the larger),
+/// the whole query as a run, the name starting with it, the query being the name.
+const PHRASE_RUN_BONUS: f32 = 0.6;
+const WHOLE_QUERY_RUN_BONUS: f32 = 0.2;
+const AT_START_BONUS: f32 = 0.1;
+const WHOLE_NAME_BONUS: f32 = 0.2;
 const MAX_COVER_BONUS: f32 = 0.3;
 /// When the query covers every meaningful word of the name. Larger than any
 /// advantage a longer name containing the same words can get from the prior.
@@ -532,8 +544,9 @@ impl SearchIndex {
         }
 
         let prior = self.prior();
+        let bound = max_bonus_factor(n_tok);
         // Preliminary score: token scores with a coverage penalty. The bonuses
-        // at most multiply it by MAX_BONUS_FACTOR, so documents are visited by
+        // at most multiply it by `max_bonus_factor`, so documents are visited by
         // that upper bound (a heap, to avoid sorting them all) and the visit
         // stops once the bound falls below the `limit`-th best final score.
         let mut cands: BinaryHeap<Candidate> = touched
@@ -553,7 +566,7 @@ impl SearchIndex {
                 let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
                 let prior = 1.0 + PRIOR_WEIGHT * prior[d as usize];
                 // A hair above the true bound so float rounding never prunes a tie.
-                let upper = code + prelim * MAX_BONUS_FACTOR * prior * (1.0 + 1e-5);
+                let upper = code + prelim * bound * prior * (1.0 + 1e-5);
                 Candidate { upper, doc: d, prelim, code, prior }
             })
             .collect();
@@ -586,7 +599,7 @@ impl SearchIndex {
     }
 }
 
-/// Phrase and coverage bonus for one document, in [0, MAX_BONUS_FACTOR - 1].
+/// Phrase and coverage bonus for one document, in [0, max_bonus_factor(n) - 1].
 /// `term_tokens[id]` has bit t set when term `id` matches query token t.
 fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
     if n == 0 {
@@ -621,18 +634,18 @@ fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
         }
         let mut b = if n > 1 { weight * (longest - 1) as f32 / (n - 1) as f32 } else { 0.0 };
         if longest == n && n > 1 {
-            b += 0.2;
+            b += WHOLE_QUERY_RUN_BONUS;
         }
         if whole_at_start {
-            b += 0.1;
+            b += AT_START_BONUS;
         }
         if longest == n && longest == seq.len() {
             // The query is the whole name or keyword.
-            b += 0.2;
+            b += WHOLE_NAME_BONUS;
         }
         b
     };
-    let mut best = phrase(&doc.name, 0.6);
+    let mut best = phrase(&doc.name, PHRASE_RUN_BONUS);
     for k in doc.keywords.iter() {
         best = best.max(phrase(k, 0.5));
     }
@@ -857,7 +870,10 @@ mod tests {
         // With a popularity prior too: the bound must hold with it.
         let prior: Vec<f32> = (0..800).map(|i| ((i * 37) % 100) as f32 / 100.0).collect();
         idx.set_prior(&prior);
+        assert!(max_bonus_factor(1) < max_bonus_factor(2));
         for q in [
+            "t",
+            "giay",
             "c",
             "cap",
             "cap giay",
