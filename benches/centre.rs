@@ -8,11 +8,13 @@
 //!
 //! Run: `cargo bench --bench centre` (release). Real SQLite files in a temp dir.
 
-use motcua_kiosk::centre::api::{CounterCommand, FeedItem, IssueTicketRequest};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{ticket_request as req, TestCentre, TOKEN};
+use motcua_kiosk::centre::api::{CounterCommand, FeedItem};
 use motcua_kiosk::centre::link::RemoteLink;
-use motcua_kiosk::centre::{
-    serve_centre, ApiClient, Centre, KioskLink, LinkMode, LinkOptions, ServerOptions, TicketRequest,
-};
+use motcua_kiosk::centre::{ApiClient, KioskLink, LinkMode, LinkOptions, TicketRequest};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock;
 use std::path::Path;
@@ -21,44 +23,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
-const TOKEN: &str = "bench-token";
 const SERVICES: [&str; 6] = ["HT", "CT", "CU", "DD", "KD", "LD"];
 
+/// The tests' centre config with room for 1,000 offline numbers per service.
 fn config(dir: &Path) -> Config {
-    let mut cfg = Config::default();
-    cfg.data.dir = dir.display().to_string();
-    cfg.centre.token = TOKEN.into();
-    cfg.queue.always_open = true;
+    let mut cfg = common::config(dir);
     cfg.offline.range_start = 1000;
     cfg.offline.range_end = 9999;
     cfg
 }
 
-struct Server {
-    url: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    centre: Centre,
-}
-
-async fn start(cfg: &Config, db: &Path) -> Server {
-    let centre = Centre::open_at(db, cfg, clock::system()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, rx) = oneshot::channel();
-    let task = tokio::spawn(serve_centre(centre.clone(), ServerOptions::from_config(cfg), listener, async {
-        let _ = rx.await;
-    }));
-    Server { url, stop, task, centre }
-}
-
-impl Server {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.unwrap().unwrap();
-        let c = self.centre;
-        tokio::task::spawn_blocking(move || drop(c)).await.unwrap();
-    }
+async fn start(cfg: &Config, db: &Path) -> TestCentre {
+    TestCentre::start(cfg, db, clock::system(), 0).await
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
@@ -71,19 +47,6 @@ fn report(name: &str, mut samples_ms: Vec<f64>) {
     println!("BENCH {name}_p50 {:.3} ms", pct(&samples_ms, 0.50));
     println!("BENCH {name}_p99 {:.3} ms", pct(&samples_ms, 0.99));
     println!("BENCH {name}_max {:.3} ms", samples_ms[samples_ms.len() - 1]);
-}
-
-fn req(service: &str, key: String) -> IssueTicketRequest {
-    IssueTicketRequest {
-        service: service.into(),
-        priority: None,
-        citizen: None,
-        idempotency_key: key,
-        kiosk_id: "bench".into(),
-        issued_at: None,
-        offline_number: None,
-        tracking_code: None,
-    }
 }
 
 /// Tap-to-ticket through the kiosk link, online then offline.

@@ -83,16 +83,7 @@ fn feed_options() -> FeedOptions {
 }
 
 fn ticket_request(i: usize) -> IssueTicketRequest {
-    IssueTicketRequest {
-        service: "HT".into(),
-        priority: None,
-        citizen: None,
-        idempotency_key: format!("bench-{i}"),
-        kiosk_id: "kiosk-01".into(),
-        issued_at: None,
-        offline_number: None,
-        tracking_code: None,
-    }
+    common::ticket_request("HT", format!("bench-{i}"))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {

@@ -11,12 +11,15 @@
 //!
 //! Run: `cargo bench --bench dossier` (release profile).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use chrono::{Duration as Days, NaiveDate, TimeZone, Utc};
+use common::{close, ticket_request, TestCentre, TOKEN};
 use motcua_kiosk::centre::api::*;
 use motcua_kiosk::centre::link::RemoteLink;
 use motcua_kiosk::centre::{
-    serve_centre, ApiClient, Centre, KioskLink, LinkOptions, RatingResult, RatingSubmission, ServerOptions,
-    TicketRef,
+    ApiClient, Centre, KioskLink, LinkOptions, RatingResult, RatingSubmission, TicketRef,
 };
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock;
@@ -34,25 +37,9 @@ fn bench(name: &str, value: f64, unit: &str) {
 }
 
 fn config(dir: &std::path::Path) -> Config {
-    let mut cfg = Config::default();
-    cfg.data.dir = dir.display().to_string();
-    cfg.centre.token = "bench-token".into();
-    cfg.queue.always_open = true;
+    let mut cfg = common::config(dir);
     cfg.dossier.sample_data = false;
     cfg
-}
-
-async fn serve(
-    centre: Centre,
-    cfg: &Config,
-    listener: tokio::net::TcpListener,
-) -> tokio::sync::oneshot::Sender<()> {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let opts = ServerOptions::from_config(cfg);
-    tokio::spawn(serve_centre(centre, opts, listener, async {
-        let _ = rx.await;
-    }));
-    tx
 }
 
 fn dossier(i: usize) -> DossierRecord {
@@ -93,17 +80,14 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn lookup_latency() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
-    let centre = Centre::open_at(dir.path().join("centre.sqlite3"), &cfg, clock::system()).unwrap();
+    let c = TestCentre::start(&cfg, &dir.path().join("centre.sqlite3"), clock::system(), 0).await;
     let records: Vec<DossierRecord> = (0..DOSSIERS).map(dossier).collect();
     let codes: Vec<String> = records.iter().map(|r| r.code.clone()).collect();
     let started = Instant::now();
-    centre.import_dossiers(records).await.unwrap();
+    c.centre.import_dossiers(records).await.unwrap();
     bench("dossier_import_5000", started.elapsed().as_secs_f64() * 1e3, "ms");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let stop = serve(centre.clone(), &cfg, listener).await;
     let client =
-        ApiClient::new(&url, "bench-token", Duration::from_millis(800), Duration::from_millis(2500)).unwrap();
+        ApiClient::new(&c.url, TOKEN, Duration::from_millis(800), Duration::from_millis(2500)).unwrap();
     // A deterministic spread over the dossiers (coprime stride).
     let pick = |n: usize| &codes[(n * 7919) % codes.len()];
     for n in 0..WARMUP {
@@ -120,8 +104,7 @@ async fn lookup_latency() {
     bench("dossier_lookup_p50", percentile(&took, 0.50), "us");
     bench("dossier_lookup_p99", percentile(&took, 0.99), "us");
     bench("dossier_lookup_max", took.last().unwrap().as_secs_f64() * 1e6, "us");
-    let _ = stop.send(());
-    tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
+    c.stop().await;
 }
 
 async fn rating_sync() {
@@ -134,21 +117,7 @@ async fn rating_sync() {
     let services: Vec<String> = cfg.queue.services.iter().map(|s| s.code.clone()).collect();
     let issued = futures_util::future::join_all((0..RATINGS).map(|i| {
         let (c, svc) = (centre.clone(), services[i % services.len()].clone());
-        async move {
-            c.issue(IssueTicketRequest {
-                service: svc,
-                priority: None,
-                citizen: None,
-                idempotency_key: format!("bench-{i}"),
-                kiosk_id: "kiosk-01".into(),
-                issued_at: None,
-                offline_number: None,
-                tracking_code: None,
-            })
-            .await
-            .unwrap()
-            .ticket
-        }
+        async move { c.issue(ticket_request(&svc, format!("bench-{i}"))).await.unwrap().ticket }
     }))
     .await;
     let counters: Vec<u32> = {
@@ -196,18 +165,17 @@ async fn rating_sync() {
     bench("rating_offline_enqueue_p50", percentile(&enqueue, 0.50), "us");
     bench("rating_offline_enqueue_p99", percentile(&enqueue, 0.99), "us");
 
-    // The centre is back: time until the outbox is empty.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    // The centre is back (on the port the kiosk knows): time until the outbox is empty.
     let started = Instant::now();
-    let stop = serve(centre.clone(), &cfg, listener).await;
+    let server = TestCentre::serve(centre.clone(), &cfg, port, Duration::from_secs(15)).await;
     assert!(link.wait_synced(Duration::from_secs(600)).await, "outbox drained: {:?}", link.status());
     let secs = started.elapsed().as_secs_f64();
     bench("rating_sync_10000", secs, "s");
     bench("rating_sync_rate", RATINGS as f64 / secs, "ratings/s");
     assert_eq!(centre.rating_count().await.unwrap() as usize, RATINGS, "every rating exactly once");
-    let _ = stop.send(());
+    server.stop().await;
     drop(link);
-    tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
+    close(centre).await;
 }
 
 fn main() {

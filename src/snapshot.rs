@@ -1,11 +1,12 @@
 //! Headless screenshots: every screen rendered with Slint's software renderer
 //! into PNG files, with deterministic sample data and no display server.
 
-use crate::app::backend::TicketView;
-use crate::app::kiosk::{theme_variant, Clock, KioskApp};
+use crate::app::backend::IssuedTicket;
+use crate::app::kiosk::{theme_variant, KioskApp};
 use crate::app::poster::Poster;
 use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, Language, ThemeVariant};
+use crate::domain::clock::{self, MockClock};
 use crate::ui::{DossierAdapter, KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
 use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
@@ -128,9 +129,9 @@ fn run_kiosk(
     let size = opts.size.unwrap_or((1080, 1920));
     let (w, h) = size;
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let now = sample_now();
-    let clock: Clock = Arc::new(move || now);
+    let clock = Arc::new(MockClock::new(now));
     let mut cfg = cfg.clone();
     cfg.kiosk.theme = opts.theme;
     let backend = Arc::new(SampleBackend::new(&cfg, now));
@@ -149,9 +150,9 @@ fn run_kiosk(
     let mut written = Vec::new();
     for &lang in &opts.langs {
         for screen in screens {
-            crate::app::kiosk::end_session(&app.ui, &app.inner);
-            crate::app::kiosk::set_language(&app.ui, &app.inner, lang);
-            stage(&app, &rt, screen);
+            app.end_session();
+            app.set_language(lang);
+            stage(&app, &cfg, screen)?;
             let path = opts.out.join(file_name(screen, lang, size, opts.theme));
             render(&window, w, h, &path)?;
             written.push(path);
@@ -162,15 +163,15 @@ fn run_kiosk(
 
 /// Puts the kiosk into the state a screen shows, through the same adapters
 /// and controllers the running kiosk uses.
-fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
+fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
     let ui = &app.ui;
     let nav = ui.global::<Nav>();
     let drain = || {
-        // Background tasks run on the current-thread runtime; give them a turn.
-        for _ in 0..5 {
-            rt.block_on(tokio::task::yield_now());
-            app.pump();
-        }
+        anyhow::ensure!(
+            app.wait_idle(std::time::Duration::from_secs(10)),
+            "{screen}: the sample backend did not answer"
+        );
+        Ok(())
     };
     match screen {
         "home" => nav.invoke_go(Page::Home),
@@ -182,10 +183,10 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
         }
         "take-number" => {
             nav.invoke_go(Page::TakeNumber);
-            drain();
+            drain()?;
         }
         "ticket" | "ticket-offline" => {
-            let t = TicketView {
+            let t = IssuedTicket {
                 number: if screen == "ticket" { "A-023".into() } else { "A-901".into() },
                 service_code: "HT".into(),
                 service_name_vi: "Hộ tịch".into(),
@@ -198,9 +199,7 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
                 offline: screen == "ticket-offline",
                 priority: None,
             };
-            app.inner.session.lock().expect("session lock").ticket_seconds_left = 30;
-            crate::app::queue::show_ticket(ui, &app.inner, &t);
-            nav.invoke_go(Page::Ticket);
+            app.show_ticket(t);
         }
         "procedures" => nav.invoke_go(Page::Procedures),
         "procedure-search" => {
@@ -212,23 +211,23 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
             }
         }
         "procedure-detail" => {
-            crate::app::procedures::open(ui, &app.inner, "1.001193");
+            ui.global::<crate::ui::ProcedureAdapter>().invoke_open("1.001193".into());
         }
         "dossier" => {
             // The sample dossier waiting for papers, looked up like a citizen would.
-            let code = sample_dossier_code(&app.inner.cfg);
+            let code = sample_dossier_code(cfg);
             nav.invoke_go(Page::Dossier);
             let d = ui.global::<DossierAdapter>();
             d.set_code_input(code.as_str().into());
             d.invoke_lookup(code.into());
-            drain();
+            drain()?;
         }
         "rating" => nav.invoke_go(Page::Rating),
         "rating-levels" | "rating-indices" => {
             nav.invoke_go(Page::Rating);
             let r = ui.global::<RatingAdapter>();
             r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
-            drain();
+            drain()?;
             if screen == "rating-indices" {
                 r.invoke_rate(3);
                 for (i, answer) in [0, 0, 1, 0].into_iter().enumerate() {
@@ -243,20 +242,21 @@ fn stage(app: &KioskApp, rt: &tokio::runtime::Runtime, screen: &str) {
         "diagnostics" => {
             nav.invoke_go(Page::Setup);
             let s = ui.global::<SetupAdapter>();
-            for d in app.inner.cfg.kiosk.setup_pin.chars() {
+            for d in cfg.kiosk.setup_pin.chars() {
                 s.invoke_pin_digit(d.to_string().into());
             }
             s.invoke_pin_digit("submit".into());
         }
         "idle-warning" => {
             nav.invoke_go(Page::TakeNumber);
-            drain();
+            drain()?;
             let s = ui.global::<Session>();
             s.set_idle_seconds_left(8);
             s.set_idle_warning(true);
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// The code of the sample dossier that waits for papers (as the sample
@@ -274,13 +274,15 @@ pub fn sample_dossier_code(cfg: &Config) -> String {
 
 fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
     slint::platform::update_timers_and_animations();
-    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-    window.request_redraw();
-    window.draw_if_needed(|renderer| {
-        renderer.render(&mut buffer, w as usize);
-    });
-    let bytes: Vec<u8> = buffer.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
-    image::save_buffer(path, &bytes, w, h, image::ExtendedColorType::Rgb8)
+    // Slint's own snapshot: the whole pipeline runs in the (optimised) renderer
+    // crate. Rendering into a buffer from here monomorphised it in this crate,
+    // unoptimised in tests, where filling 2 million pixels took most of the time.
+    let shot = window.window().take_snapshot().map_err(|e| anyhow::anyhow!("cannot render: {e}"))?;
+    anyhow::ensure!((shot.width(), shot.height()) == (w, h), "rendered {}x{}", shot.width(), shot.height());
+    let rgba = image::RgbaImage::from_raw(w, h, shot.as_bytes().to_vec()).expect("w x h RGBA pixels");
+    image::DynamicImage::ImageRgba8(rgba)
+        .to_rgb8()
+        .save(path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }
@@ -291,8 +293,8 @@ fn run_display(
     screens: &[&String],
     last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    use crate::app::board::{show, BoardView, ServiceNames};
-    use crate::domain::board::{BoardEvent, BoardFilter, BoardState};
+    use crate::app::board::{show, BoardView};
+    use crate::domain::board::{BoardEvent, BoardFilter, BoardState, ServiceNames};
     let size = opts.size.unwrap_or((1920, 1080));
     let (w, h) = size;
     let ui = crate::ui::DisplayWindow::new()?;
@@ -390,8 +392,7 @@ pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
     let window = last.borrow_mut().take().expect("the kiosk window was created");
     let (w, h) = crate::config::parse_size(&cfg.kiosk.window_size).unwrap_or((1080, 1920));
     window.set_size(PhysicalSize::new(w, h));
-    let clock: Clock = Arc::new(chrono::Utc::now);
-    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock);
+    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock::system());
     app.ui.show()?;
     slint::platform::update_timers_and_animations();
     let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];

@@ -393,8 +393,13 @@ fn temp_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Procedures in the catalog the kill tests import: enough for the write to
+/// report progress several times (every 250) so the child can be killed half
+/// way; more only made the tests slower (3,000 took 2-3 s in a debug build).
+const BIG: usize = 1000;
+
 fn big_newer_catalog(dir: &Path) -> PathBuf {
-    let mut big = synth::generate(3000, 42);
+    let mut big = synth::generate(BIG, 42);
     big.version = "2100.1.1".into();
     write_json(dir, "big.json", &big)
 }
@@ -420,7 +425,7 @@ fn killed_import_while_writing_keeps_the_old_catalog() {
     // The next import cleans up and succeeds.
     catalog::import_file(dir.path(), &file, &ImportOptions::default()).unwrap();
     assert!(temp_files(dir.path()).is_empty());
-    assert_eq!(Catalog::open(dir.path()).unwrap().len(), 3000);
+    assert_eq!(Catalog::open(dir.path()).unwrap().len(), BIG);
 }
 
 #[test]
@@ -446,6 +451,6 @@ fn killed_after_the_swap_the_new_catalog_is_complete() {
 
     let c = Catalog::load(&store::db_path(dir.path())).unwrap();
     assert_eq!(c.version(), "2100.1.1");
-    assert_eq!(c.len(), 3000);
+    assert_eq!(c.len(), BIG);
     assert!(temp_files(dir.path()).is_empty());
 }

@@ -1,17 +1,16 @@
 //! kill -9 of a centre process in the middle of a burst of tickets.
 //!
-//! The test binary re-executes itself (the main binary's CLI is not wired to
-//! the centre yet): `crash_child_entry` runs a centre server when
-//! `MOTCUA_CRASH_CHILD` is set, and the test kills that process with SIGKILL.
+//! The test binary re-executes itself rather than running `motcua-kiosk centre`:
+//! `crash_child_entry` (run when `MOTCUA_CRASH_CHILD` is set) serves a centre on
+//! exactly the given database file and port with the tests' config and prints
+//! the address it bound (port 0 picks a free one, which the restart reuses);
+//! the test kills that process with SIGKILL.
 
 mod common;
 
 use common::TOKEN;
 use motcua_kiosk::centre::api::*;
-use motcua_kiosk::centre::link::RemoteLink;
-use motcua_kiosk::centre::{
-    serve_centre, ApiClient, Centre, KioskLink, LinkOptions, ServerOptions, TicketRequest,
-};
+use motcua_kiosk::centre::{serve_centre, ApiClient, Centre, ServerOptions, TicketRequest};
 use motcua_kiosk::domain::clock;
 use motcua_kiosk::store::Store;
 use std::io::{BufRead, BufReader};
@@ -116,14 +115,8 @@ async fn kill_9_during_a_burst_loses_no_acknowledged_ticket() {
             // Until the centre dies under us.
             for i in 0.. {
                 let req = IssueTicketRequest {
-                    service: services[(i + k) % services.len()].into(),
-                    priority: None,
-                    citizen: None,
-                    idempotency_key: format!("kiosk{k}-{i}"),
                     kiosk_id: format!("kiosk-{k}"),
-                    issued_at: None,
-                    offline_number: None,
-                    tracking_code: None,
+                    ..common::ticket_request(services[(i + k) % services.len()], format!("kiosk{k}-{i}"))
                 };
                 match client.issue_ticket(&req).await {
                     Ok(t) => acked.lock().unwrap().push((req, t)),
@@ -136,17 +129,8 @@ async fn kill_9_during_a_burst_loses_no_acknowledged_ticket() {
         }));
     }
     // A kiosk link issuing through the crash.
-    let mut kcfg = common::config(dir.path());
-    kcfg.centre.url = centre.url.clone();
-    kcfg.kiosk.id = "kiosk-link".into();
-    let opts = LinkOptions {
-        retry_min: Duration::from_millis(50),
-        retry_max: Duration::from_millis(200),
-        refresh_every: Duration::from_secs(30),
-    };
-    let link = KioskLink::Remote(
-        RemoteLink::open(&kcfg, dir.path().join("kiosk.sqlite3"), clock::system(), opts).unwrap(),
-    );
+    let kcfg = common::kiosk_config(&common::config(dir.path()), &centre.url, "kiosk-link");
+    let link = common::remote_link(&kcfg, &dir.path().join("kiosk.sqlite3"), clock::system());
     link.services().await.unwrap();
     let link_task = {
         let link = link.clone();

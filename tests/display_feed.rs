@@ -5,7 +5,8 @@
 mod common;
 
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, Utc};
-use common::TestCentre;
+use common::proxy::Proxy;
+use common::{ticket_request, TestCentre, DISPLAY_TOKEN};
 use motcua_kiosk::app::audio::{Announcer, AudioSettings, RecordingSink};
 use motcua_kiosk::app::display::DisplayApp;
 use motcua_kiosk::app::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
@@ -112,21 +113,8 @@ fn feed(client: ApiClient, opts: FeedOptions, clock: Arc<dyn Clock>, rec: &Arc<R
     display_feed::spawn(&tokio::runtime::Handle::current(), client, opts, clock, rec.clone())
 }
 
-fn req(service: &str, key: &str) -> IssueTicketRequest {
-    IssueTicketRequest {
-        service: service.into(),
-        priority: None,
-        citizen: None,
-        idempotency_key: key.into(),
-        kiosk_id: "kiosk-01".into(),
-        issued_at: None,
-        offline_number: None,
-        tracking_code: None,
-    }
-}
-
 async fn issue(c: &ApiClient, service: &str, key: &str) -> String {
-    c.issue_ticket(&req(service, key)).await.unwrap().number
+    c.issue_ticket(&ticket_request(service, key)).await.unwrap().number
 }
 
 async fn act(c: &ApiClient, counter: u32, cmd: CounterCommand) -> CounterActionResponse {
@@ -153,10 +141,6 @@ fn recent(s: &Seen) -> Vec<String> {
 
 fn pairs(v: &[(&str, u32)]) -> Vec<(String, u32)> {
     v.iter().map(|(t, c)| (t.to_string(), *c)).collect()
-}
-
-async fn drop_centre(c: Centre) {
-    tokio::task::spawn_blocking(move || drop(c)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,13 +173,13 @@ async fn calls_made_while_disconnected_appear_after_reconnect_in_order_exactly_o
 
     let core = Centre::open_at(&db, &cfg, clock::system()).unwrap();
     for (svc, key) in [("HT", "a2"), ("HT", "a3"), ("CT", "b1")] {
-        core.issue(req(svc, key)).await.unwrap();
+        core.issue(ticket_request(svc, key)).await.unwrap();
     }
     for counter in [2, 3, 1] {
         assert_eq!(core.call_next(counter).await.unwrap().outcome, CounterOutcome::Called);
     }
     let (_, last_id) = core.event_range().await.unwrap();
-    drop_centre(core).await;
+    common::close(core).await;
     assert!(rec.now().disconnected_since.is_some(), "still down");
 
     let c = TestCentre::start_with(&cfg, &db, clock::system(), port, KEEP_ALIVE).await;
@@ -243,11 +227,17 @@ async fn a_board_resumed_against_another_database_resyncs_instead_of_mixing() {
     c.stop().await;
     rec.wait("the disconnected mark", |s| s.disconnected_since.is_some()).await;
 
-    let c = TestCentre::start_with(&cfg, &dir.path().join("new.sqlite3"), clock::system(), port, KEEP_ALIVE)
-        .await;
-    issue(&c.client(), "CT", "n1").await;
-    assert_eq!(call(&c.client(), 3).await, "B-001");
-    let (_, new_last) = c.centre.event_range().await.unwrap();
+    // The new database already holds a call when the centre comes back on it:
+    // the board's first contact with it is the resync. (Calling after the
+    // restart raced the board's reconnect: a call it received live was rightly
+    // read out, and the test failed now and then.)
+    let new_db = dir.path().join("new.sqlite3");
+    let core = Centre::open_at(&new_db, &cfg, clock::system()).unwrap();
+    core.issue(ticket_request("CT", "n1")).await.unwrap();
+    assert_eq!(core.call_next(3).await.unwrap().ticket.unwrap().number, "B-001");
+    let (_, new_last) = core.event_range().await.unwrap();
+    common::close(core).await;
+    let c = TestCentre::start_with(&cfg, &new_db, clock::system(), port, KEEP_ALIVE).await;
     let s =
         rec.wait("the resync", |s| s.board.last_event_id == new_last && s.disconnected_since.is_none()).await;
     assert_eq!(recent(&s), ["B-001@3"], "only the new centre's calls");
@@ -278,7 +268,7 @@ async fn overlapping_calls_are_read_one_after_another_in_order_and_a_recall_agai
     let c = TestCentre::start_with(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0, KEEP_ALIVE).await;
     let kiosk = c.client();
     let sink = RecordingSink::new(Duration::from_millis(150));
-    let settings = AudioSettings { chime: true, voice: true, volume: 80 };
+    let settings = AudioSettings { chime: true, voice: true, volume: 80, region: Default::default() };
     let rec = Recorder::new(Some(Announcer::start(settings, Box::new(sink.clone()))));
     let mut o = opts();
     o.filter.counters = vec![1, 2, 3, 4];
@@ -404,20 +394,27 @@ async fn a_board_cut_off_over_midnight_clears_yesterday_itself_then_catches_up()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_link_is_marked_disconnected_and_keep_alives_keep_it_up() {
-    // What must hold: (a) with keep-alives every 200 ms and a 600 ms silence
-    // limit, an idle board stays connected for 2 s (keep-alives count as
-    // life, no reconnect); (b) against a centre whose keep-alives are rarer
-    // than the limit, the board marks itself disconnected from the last byte
-    // it received, reconnects, and clears the mark.
+    // What must hold: (a) with keep-alives every 100 ms and a 500 ms silence
+    // limit, an idle board stays on its one event stream while keep-alives
+    // spanning twice the limit go by: it never asks for the stream again and
+    // never marks itself disconnected (keep-alives count as life); (b)
+    // against a centre whose keep-alives are rarer than the limit, the board
+    // marks itself disconnected from the last byte it received, reconnects,
+    // and clears the mark.
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(dir.path());
     let mut o = opts();
-    o.silence_timeout = Duration::from_millis(600);
-    let c = TestCentre::start_with(&cfg, &dir.path().join("a.sqlite3"), clock::system(), 0, KEEP_ALIVE).await;
+    o.silence_timeout = Duration::from_millis(500);
+    let every = Duration::from_millis(100);
+    let c = TestCentre::start_with(&cfg, &dir.path().join("a.sqlite3"), clock::system(), 0, every).await;
+    let proxy = Proxy::start(c.addr).await;
+    let via_proxy = ApiClient::new(&proxy.url, DISPLAY_TOKEN, Duration::from_millis(500), WAIT).unwrap();
     let rec = Recorder::new(None);
-    let f = feed(c.display_client(), o.clone(), clock::system(), &rec);
+    let f = feed(via_proxy, o.clone(), clock::system(), &rec);
     rec.wait("connected", |s| !s.board.counters.is_empty()).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let needed = 2 * o.silence_timeout.as_millis() as u64 / every.as_millis() as u64;
+    let t = proxy.wait("keep-alives spanning twice the silence limit", |t| t.keep_alives >= needed).await;
+    assert_eq!(t.count("/api/v1/events"), 1, "the board never reconnected: {:?}", t.requests);
     assert!(rec.now().marks.is_empty(), "keep-alives kept the link up: {:?}", rec.now().marks);
     drop(f);
     c.stop().await;

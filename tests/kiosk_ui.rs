@@ -3,7 +3,7 @@
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use motcua_kiosk::app::backend::QueueBackend;
-use motcua_kiosk::app::kiosk::{Clock, KioskApp};
+use motcua_kiosk::app::kiosk::KioskApp;
 use motcua_kiosk::app::poster::Poster;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::ui::{KioskWindow, Nav, Page, QueueAdapter, Session, SetupAdapter, TicketAdapter};
@@ -34,7 +34,7 @@ fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Run
         i_slint_backend_testing::init_no_event_loop();
         SLINT_READY.set(true);
     }
-    let clock: Clock = Arc::new(motcua_kiosk::snapshot::sample_now);
+    let clock = Arc::new(motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now()));
     let ui = KioskWindow::new().unwrap();
     let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::queue(), clock);
     app.ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
@@ -57,13 +57,10 @@ fn tap(h: &Harness, label: &str) {
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
-/// Waits for background work to post its results, and runs them.
+/// Waits until the background work the kiosk started (and the work its
+/// results start) has posted its results, and runs them.
 fn settle(h: &Harness) {
-    let mut ran = h.app.inner.poster.pump_wait(Duration::from_secs(5));
-    // A result may itself trigger more background work (e.g. navigation loading data).
-    while ran > 0 {
-        ran = h.app.inner.poster.pump_wait(Duration::from_millis(200));
-    }
+    assert!(h.app.wait_idle(Duration::from_secs(10)), "background work still running after 10 s");
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
 }
 
@@ -105,7 +102,8 @@ fn take_a_number_from_home_and_return() {
 #[test]
 fn unavailable_service_cannot_be_tapped() {
     let cfg = Config::default();
-    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    let rec = Recording::new(sample_backend(&cfg));
+    let h = kiosk_with(cfg.clone(), rec.clone());
     tap(&h, "Lấy số thứ tự");
     settle(&h);
     // The sample marks the 5th service (Hộ kinh doanh) as out of numbers today.
@@ -113,8 +111,8 @@ fn unavailable_service_cannot_be_tapped() {
         .find(|e| e.accessible_role() == Some(AccessibleRole::Button))
         .expect("service tile");
     e.invoke_accessible_default_action();
-    std::thread::sleep(Duration::from_millis(50));
-    h.app.pump();
+    settle(&h);
+    assert!(rec.requests.lock().unwrap().is_empty(), "no number was asked for");
     assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::TakeNumber);
 }
 
@@ -195,6 +193,12 @@ struct Recording {
     requests: std::sync::Mutex<Vec<motcua_kiosk::app::backend::IssueRequest>>,
 }
 
+impl Recording {
+    fn new(inner: Arc<dyn QueueBackend>) -> Arc<Self> {
+        Arc::new(Recording { inner, requests: Default::default() })
+    }
+}
+
 impl QueueBackend for Recording {
     fn services(
         &self,
@@ -209,7 +213,7 @@ impl QueueBackend for Recording {
         req: motcua_kiosk::app::backend::IssueRequest,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::TicketView, motcua_kiosk::app::backend::BackendError>,
+        Result<motcua_kiosk::app::backend::IssuedTicket, motcua_kiosk::app::backend::BackendError>,
     > {
         self.requests.lock().unwrap().push(req.clone());
         self.inner.issue(req)
@@ -219,7 +223,7 @@ impl QueueBackend for Recording {
         code: String,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::DossierView, motcua_kiosk::app::backend::DossierLookupError>,
+        Result<motcua_kiosk::app::backend::DossierDetails, motcua_kiosk::app::backend::DossierLookupError>,
     > {
         self.inner.dossier(code)
     }
@@ -237,7 +241,7 @@ impl QueueBackend for Recording {
         vote: motcua_kiosk::app::backend::RatingVote,
     ) -> futures_util::future::BoxFuture<
         '_,
-        Result<motcua_kiosk::app::backend::RateOutcome, motcua_kiosk::app::backend::RatingError>,
+        Result<motcua_kiosk::app::backend::VoteOutcome, motcua_kiosk::app::backend::RatingError>,
     > {
         self.inner.rate(vote)
     }
@@ -253,7 +257,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
     let (mut master, slave) = serialport::TTYPort::pair().expect("pty pair");
     let mut cfg = Config::default();
     cfg.scanner.ports = vec![slave.name().expect("pty name")];
-    let rec = Arc::new(Recording { inner: sample_backend(&cfg), requests: Default::default() });
+    let rec = Recording::new(sample_backend(&cfg));
     let mut h = kiosk_with(cfg, rec.clone());
     h.app.start_hardware();
     let s = h.app.ui.global::<Session>();
@@ -267,7 +271,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
         master.write_all(&bytes[..cut]).unwrap();
         std::thread::sleep(Duration::from_millis(20));
         master.write_all(&bytes[cut..]).unwrap();
-        h.app.inner.poster.pump_wait(Duration::from_millis(300));
+        h.app.pump_wait(Duration::from_millis(300));
     }
     // Must hold: greeted by masked name and number; nothing personal in clear on screen.
     assert!(s.get_citizen_present(), "the ID card scan was not handled");
@@ -288,7 +292,7 @@ fn id_card_scanned_on_a_serial_reader_greets_and_goes_with_the_ticket() {
     tap(&h, "Xong");
     assert!(!s.get_citizen_present());
     assert_eq!(s.get_citizen_name(), "");
-    assert!(h.app.inner.session.lock().unwrap().citizen.is_none());
+    assert!(!h.app.session_data().contains(&"citizen"));
 }
 
 #[test]
@@ -315,13 +319,34 @@ fn keyboard_wedge_scan_of_a_receipt_opens_the_dossier_page() {
     );
 }
 
+/// What the fake printer received so far.
+#[derive(Default)]
+struct Received {
+    bytes: std::sync::Mutex<Vec<u8>>,
+    more: std::sync::Condvar,
+}
+
+impl Received {
+    fn lock(&self) -> std::sync::LockResult<std::sync::MutexGuard<'_, Vec<u8>>> {
+        self.bytes.lock()
+    }
+
+    /// The bytes once they satisfy `done` (the kiosk's write can return before
+    /// the printer thread has read them), or as they are after 5 s.
+    fn wait_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let got = self.bytes.lock().unwrap();
+        let (got, _) = self.more.wait_timeout_while(got, Duration::from_secs(5), |b| !done(b)).unwrap();
+        got.clone()
+    }
+}
+
 /// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n
 /// with the given status bytes and records everything it receives.
-fn fake_printer(status: [u8; 3]) -> (String, Arc<std::sync::Mutex<Vec<u8>>>) {
+fn fake_printer(status: [u8; 3]) -> (String, Arc<Received>) {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let uri = format!("tcp://{}", listener.local_addr().unwrap());
-    let got = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let got = Arc::new(Received::default());
     let rec = got.clone();
     std::thread::spawn(move || {
         for conn in listener.incoming() {
@@ -343,6 +368,8 @@ fn fake_printer(status: [u8; 3]) -> (String, Arc<std::sync::Mutex<Vec<u8>>>) {
                         let _ = c.write_all(&[answer]);
                     }
                 }
+                drop(all);
+                rec.more.notify_all();
             }
         }
     });
@@ -354,15 +381,8 @@ fn issue_and_wait_for_print(cfg: Config) -> (Harness, String) {
     tap(&h, "Lấy số thứ tự");
     settle(&h);
     tap(&h, "Hộ tịch");
-    settle(&h);
-    let a = h.app.ui.global::<TicketAdapter>();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while (a.get_print_status().is_empty() || a.get_print_status().starts_with("Đang in"))
-        && std::time::Instant::now() < deadline
-    {
-        h.app.inner.poster.pump_wait(Duration::from_millis(100));
-    }
-    let status = a.get_print_status().to_string();
+    settle(&h); // the ticket, then its print
+    let status = h.app.ui.global::<TicketAdapter>().get_print_status().to_string();
     (h, status)
 }
 
@@ -373,7 +393,7 @@ fn ticket_prints_as_a_raster_on_the_thermal_printer() {
     cfg.printer.uri = uri;
     let (h, status) = issue_and_wait_for_print(cfg);
     assert!(status.contains("đã được in"), "{status}");
-    let bytes = got.lock().unwrap().clone();
+    let bytes = got.wait_until(|b| b.windows(2).any(|w| w == [0x1d, 0x56]));
     // Must hold: a GS v 0 raster (Vietnamese as pixels) and a cut reached the printer.
     assert!(bytes.windows(3).any(|w| w == [0x1d, 0x76, 0x30]), "no raster command");
     assert!(bytes.windows(2).any(|w| w == [0x1d, 0x56]), "no cut");
@@ -586,10 +606,10 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(history[0], ("24/11/2026 09:15".to_string(), "Tiếp nhận hồ sơ".to_string()));
     assert_eq!(history.len(), 3);
     assert_eq!(ElementHandle::find_by_accessible_label(ui, "Nguyễn Văn An").count(), 0);
-    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::En);
+    h.app.set_language(motcua_kiosk::config::Language::En);
     assert_eq!(d.get_status(), "Additional documents requested");
     assert_eq!(d.get_next_step(), "Please bring: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) to counter 5.");
-    motcua_kiosk::app::kiosk::set_language(ui, &h.app.inner, motcua_kiosk::config::Language::Vi);
+    h.app.set_language(motcua_kiosk::config::Language::Vi);
 
     tap(&h, "Tra cứu hồ sơ khác");
     assert!(!d.get_found());
@@ -612,8 +632,7 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
     assert_eq!((d.get_code_input().as_str(), d.get_error().as_str(), d.get_found()), ("", "", false));
     assert_eq!(d.get_history().row_count(), 0);
-    let s = h.app.inner.session.lock().unwrap();
-    assert!(s.dossier.shown.is_none() && s.dossier.error.is_none());
+    assert!(!h.app.session_data().contains(&"dossier"), "neither the result nor the error is kept");
 }
 
 #[test]
@@ -711,12 +730,9 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     assert_eq!(r.get_state(), "indices");
     tap(&h, "Trang chủ");
     assert_eq!(r.get_state(), "ask-ticket");
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while count() < 3 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    settle(&h); // the vote sent as the citizen left
     assert_eq!(count(), 3);
-    assert!(h.app.inner.session.lock().unwrap().rating.level.is_none());
+    assert!(!h.app.session_data().contains(&"rating level"));
 }
 
 #[test]
@@ -807,11 +823,15 @@ fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
     let h = kiosk_on(cfg.clone(), sample_backend(&cfg), rt);
     h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
     let client = motcua_kiosk::centre::client::ApiClient::for_url(&cfg, &url).unwrap();
-    let got =
-        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    let got = h
+        ._rt
+        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
+        .unwrap();
     assert_eq!(got.as_deref(), Some("2099.1.1"));
-    let again =
-        h._rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, &h.app.inner)).unwrap();
+    let again = h
+        ._rt
+        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
+        .unwrap();
     assert_eq!(again, None, "unchanged catalog is not downloaded again");
     // Installed on disk too: a restarted kiosk opens the new version.
     assert_eq!(motcua_kiosk::catalog::Catalog::open(kiosk_dir.path()).unwrap().version(), "2099.1.1");

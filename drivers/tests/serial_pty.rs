@@ -132,16 +132,19 @@ fn frame_split_inside_a_letter_arrives_whole_in_nfc_with_aim_id() {
 #[test]
 fn cr_lf_and_crlf_terminators_give_one_frame_each() {
     // Must hold: "A\r", "B\n", "C\r\n", "D\r\n" are exactly four frames; no empty frame
-    // follows a CRLF, even when CR and LF arrive in separate writes.
+    // follows a CRLF, even when CR and LF arrive in separate writes. A last frame "END"
+    // marks the end: the reader handles bytes in order, so an empty frame from the lone
+    // LF would come before it.
     let mut sc = FakeScanner::new();
     let (_reader, rx) = start(&sc.path);
     sc.send(b"A\rB\nC\r\nD\r");
-    thread::sleep(Duration::from_millis(30));
+    thread::sleep(Duration::from_millis(30)); // CR and LF in separate reads
     sc.send(b"\n");
-    let evs = collect_for(&rx, Duration::from_millis(400));
+    sc.send(b"END\r");
+    let evs = collect_until(&rx, |e| frame_text(e) == Some("END"));
     let texts: Vec<_> = evs.iter().filter_map(frame_text).collect();
-    assert_eq!(texts, ["A", "B", "C", "D"], "{evs:?}");
-    assert_eq!(evs.len(), 4, "no other event: {evs:?}");
+    assert_eq!(texts, ["A", "B", "C", "D", "END"], "{evs:?}");
+    assert_eq!(evs.len(), 5, "no other event: {evs:?}");
 }
 
 #[test]
@@ -172,7 +175,7 @@ fn invalid_utf8_is_reported_and_the_reader_keeps_going() {
     let mut sc = FakeScanner::new();
     let (_reader, rx) = start(&sc.path);
     sc.send(b"Nguy\xean\rOK\r");
-    let evs = collect_for(&rx, Duration::from_millis(400));
+    let evs = collect_until(&rx, |e| frame_text(e) == Some("OK"));
     assert_eq!(
         evs[0],
         ReaderEvent::Unreadable {

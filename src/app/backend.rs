@@ -2,10 +2,31 @@
 //! built-in centre in this process, or the central backend over HTTP (with the
 //! offline fallback). Screens only see these view types.
 
+use crate::domain::localtime::{time_on_day_en, time_on_day_vi};
+use crate::domain::queue_rules::Availability;
 use crate::domain::rating::{IndexScores, RatingLevel};
 use crate::domain::ticket::{PriorityGroup, TicketStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::BoxFuture;
+
+/// Why a service takes no number now, and when it opens again, as the
+/// service tile says it (Vietnamese, English); empty when it is open.
+pub fn availability_note(a: &Availability) -> (String, String) {
+    let again = |t: &Option<DateTime<Utc>>| match t {
+        Some(t) => (
+            format!(" Mở lại lúc {}.", time_on_day_vi(*t)),
+            format!(" Opens again at {}.", time_on_day_en(*t)),
+        ),
+        None => (String::new(), String::new()),
+    };
+    let (why_vi, why_en, next_open) = match a {
+        Availability::Open => return (String::new(), String::new()),
+        Availability::Closed { next_open } => ("Ngoài giờ làm việc.", "Closed now.", next_open),
+        Availability::CapReached { next_open } => ("Đã hết số hôm nay.", "No numbers left today.", next_open),
+    };
+    let (vi, en) = again(next_open);
+    (format!("{why_vi}{vi}"), format!("{why_en}{en}"))
+}
 
 /// A queue service as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +39,7 @@ pub struct ServiceView {
     pub waiting: u32,
     pub wait_minutes: u32,
     pub available: bool,
-    /// Why it is not available ("Đã hết số hôm nay, mở lại 07:30 thứ Hai").
+    /// Why it is not available ([`availability_note`]).
     pub note_vi: String,
     pub note_en: String,
 }
@@ -45,9 +66,10 @@ pub struct IssueRequest {
     pub citizen: Option<CitizenRef>,
 }
 
-/// An issued ticket as the kiosk shows and prints it.
+/// An issued ticket as the kiosk shows and prints it (the centre's API
+/// answers with `centre::api::TicketView`; this is what the screens need of it).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TicketView {
+pub struct IssuedTicket {
     pub number: String,
     pub service_code: String,
     pub service_name_vi: String,
@@ -75,9 +97,10 @@ impl BackendError {
     }
 }
 
-/// A dossier as the kiosk shows it: nothing personal beyond the masked name.
+/// A dossier as the kiosk shows it (from `centre::api::DossierView`, both
+/// languages side by side): nothing personal beyond the masked name.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DossierView {
+pub struct DossierDetails {
     pub code: String,
     pub procedure_vi: String,
     pub procedure_en: String,
@@ -188,8 +211,10 @@ pub struct RatingVote {
     pub indices: Option<IndexScores>,
 }
 
+/// How a rating vote ended, as the rating screen tells it (the centre's own
+/// record of it is `centre::core::ratings::RateOutcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RateOutcome {
+pub enum VoteOutcome {
     /// Stored, or queued to be sent when the centre is back.
     Thanks {
         queued: bool,
@@ -213,13 +238,13 @@ pub enum RatingError {
 
 pub trait QueueBackend: Send + Sync + 'static {
     fn services(&self) -> BoxFuture<'_, Result<Vec<ServiceView>, BackendError>>;
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>>;
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>>;
     /// A dossier's status by its code (as typed or scanned).
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>>;
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>>;
     /// The ticket a citizen wants to rate.
     fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>>;
     /// Records a rating (queued when the centre is unreachable).
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>>;
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>>;
     /// Whether the central backend answered recently (drives the home footer).
     fn online(&self) -> bool {
         true

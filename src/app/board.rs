@@ -1,13 +1,10 @@
 //! The display board role: shows a [`BoardState`] through the `Board` global.
 
-use crate::domain::board::{grid_columns, BoardState};
-use crate::domain::localtime::to_local;
+use crate::domain::board::{grid_columns, BoardState, ServiceNames};
+use crate::domain::localtime::{format_time, service_day};
 use crate::ui::{Board, CallRow, CounterCard, DisplayWindow, WaitingRow};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
-
-/// Service names for the tiles and the waiting list, by service code.
-pub type ServiceNames = std::collections::BTreeMap<String, (String, String)>;
 
 /// Tiles per page before the board pages (keeps numbers readable from 5 m).
 pub const MAX_TILES_PER_PAGE: usize = 30;
@@ -56,7 +53,7 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
         .map(|c| CallRow {
             ticket: c.ticket.as_str().into(),
             counter: c.counter as i32,
-            time: to_local(c.at).format("%H:%M").to_string().into(),
+            time: format_time(c.at).into(),
             highlight: v.state.latest.as_ref() == Some(c),
         })
         .collect();
@@ -81,7 +78,7 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
     }
     b.set_connected(v.disconnected_since.is_none());
     if let Some(since) = v.disconnected_since {
-        b.set_disconnected_since(to_local(since).format("%H:%M").to_string().into());
+        b.set_disconnected_since(format_time(since).into());
     }
     show_clock(ui, v.now);
 }
@@ -90,10 +87,9 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
 /// the time text shown.
 pub fn show_clock(ui: &DisplayWindow, now: DateTime<Utc>) -> String {
     let b = ui.global::<Board>();
-    let local = to_local(now);
-    let time = local.format("%H:%M").to_string();
+    let time = format_time(now);
     b.set_clock_time(time.as_str().into());
-    b.set_clock_date(super::i18n::long_date(crate::config::Language::Vi, local.date_naive()).into());
+    b.set_clock_date(super::i18n::long_date(crate::config::Language::Vi, service_day(now)).into());
     time
 }
 

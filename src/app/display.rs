@@ -10,13 +10,13 @@
 //! otherwise nothing is redrawn.
 
 use super::audio::Announcer;
-use super::board::{page_count, show, show_clock, BoardView, ServiceNames};
+use super::board::{page_count, show, show_clock, BoardView};
 use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
 use super::poster::Poster;
 use crate::centre::ApiClient;
 use crate::config::Config;
 use crate::domain::announce::Announcement;
-use crate::domain::board::{BoardFilter, BoardState};
+use crate::domain::board::{BoardFilter, BoardState, ServiceNames};
 use crate::domain::clock::Clock;
 use crate::ui::{Board, DisplayWindow};
 use chrono::{DateTime, Utc};
@@ -80,7 +80,7 @@ fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every:
     let redraw = {
         let mut m = lock(model);
         m.ticks += 1;
-        let local = crate::domain::localtime::to_local(now).format("%H:%M").to_string();
+        let local = crate::domain::localtime::format_time(now);
         if local != m.clock_text {
             m.clock_text = show_clock(ui, now);
         }
@@ -118,12 +118,8 @@ impl FeedObserver for UiObserver {
         }
         m.redraw_posted = true;
         drop(m);
-        let (ui, model, clock) = (self.ui.clone(), self.model.clone(), self.clock.clone());
-        self.poster.post(move || {
-            if let Some(ui) = ui.upgrade() {
-                draw(&ui, &model, clock.now());
-            }
-        });
+        let (model, clock) = (self.model.clone(), self.clock.clone());
+        self.poster.post_to(&self.ui, move |ui| draw(ui, &model, clock.now()));
     }
 
     fn announce(&self, call: Announcement) {

@@ -27,12 +27,11 @@
 //!   long outage replayed does not read out stale calls. A resync never
 //!   announces.
 
-use crate::app::board::ServiceNames;
 use crate::centre::api::{CentreEvent, CounterState, EventBody, FeedItem, StateSnapshot};
 use crate::centre::{ApiClient, LinkError};
 use crate::config::Config;
 use crate::domain::announce::Announcement;
-use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Effect};
+use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Effect, ServiceNames};
 use crate::domain::clock::Clock;
 use crate::domain::localtime::{day_start_utc, service_day};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -6,121 +6,109 @@
 //! Nothing personal beyond the masked applicant name reaches the screen, and
 //! the result is cleared when the citizen goes home or the session ends.
 
-use super::backend::{DossierLookupError, DossierView};
+use super::backend::{DossierDetails, DossierLookupError};
+use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
-use super::kiosk::Inner;
 use crate::config::Language;
-use crate::domain::localtime::{format_date, to_local};
+use crate::domain::localtime::{format_date, format_date_time};
 use crate::domain::scan::DossierCode;
-use crate::ui::{DossierAdapter, HistoryRow, KioskWindow};
+use crate::ui::{DossierAdapter, HistoryRow, KioskWindow, Page};
 use slint::{ComponentHandle, ModelRc, VecModel};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Longest code the keypad accepts (agency ids are at most 40 characters).
 const MAX_CODE_CHARS: usize = 56;
 
 /// What the dossier screen shows, kept to re-render it in the other language.
 #[derive(Debug, Clone, Default)]
-pub struct DossierSession {
+struct DossierSession {
     /// The lookup whose answer is awaited (answers of older ones are dropped).
-    pub request: u64,
-    pub shown: Option<DossierView>,
+    request: u64,
+    shown: Option<DossierDetails>,
     /// The code and why it could not be shown.
-    pub error: Option<(String, DossierLookupError)>,
+    error: Option<(String, DossierLookupError)>,
 }
 
-pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let d = ui.global::<DossierAdapter>();
-    d.on_key({
-        let weak = ui.as_weak();
-        move |k| {
-            if let Some(ui) = weak.upgrade() {
-                let d = ui.global::<DossierAdapter>();
-                let allowed = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
-                d.set_code_input(
-                    super::keypad::apply_key(&d.get_code_input(), &k, MAX_CODE_CHARS, allowed).into(),
-                );
-            }
-        }
-    });
-    d.on_lookup({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |code| {
-            if let Some(ui) = weak.upgrade() {
-                lookup(&ui, &inner, code.as_str());
-            }
-        }
-    });
+pub struct Dossier {
+    ctx: Arc<KioskContext>,
+    session: Mutex<DossierSession>,
 }
 
-/// Looks a code up; an empty code clears the result ("look up another").
-pub fn lookup(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
-    let code = code.trim().to_string();
-    let d = ui.global::<DossierAdapter>();
-    if code.is_empty() {
-        clear(ui, inner);
-        return;
+impl Dossier {
+    pub fn new(ctx: Arc<KioskContext>) -> Arc<Self> {
+        Arc::new(Dossier { ctx, session: Mutex::default() })
     }
-    let token = inner.next_request();
-    {
-        let mut s = inner.session.lock().expect("session lock");
-        s.dossier = DossierSession { request: token, shown: None, error: None };
+
+    fn session(&self) -> std::sync::MutexGuard<'_, DossierSession> {
+        self.session.lock().expect("dossier lock")
     }
-    d.set_found(false);
-    d.set_error("".into());
-    d.set_history(ModelRc::default());
-    if DossierCode::parse(&code).is_none() {
-        // Checked here too: no need to ask the centre about a typing slip.
-        show_error(ui, inner, code, DossierLookupError::Malformed);
-        return;
-    }
-    d.set_busy(true);
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.dossier(code.clone()).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            if post_inner.session.lock().expect("session lock").dossier.request != token {
+
+    /// Looks a code up; an empty code clears the result ("look up another").
+    fn lookup(self: &Arc<Self>, ui: &KioskWindow, code: &str) {
+        let code = code.trim().to_string();
+        let d = ui.global::<DossierAdapter>();
+        if code.is_empty() {
+            self.clear(ui);
+            return;
+        }
+        let token = self.ctx.next_request();
+        *self.session() = DossierSession { request: token, shown: None, error: None };
+        d.set_found(false);
+        d.set_error("".into());
+        d.set_history(ModelRc::default());
+        if DossierCode::parse(&code).is_none() {
+            // Checked here too: no need to ask the centre about a typing slip.
+            self.show_error(ui, code, DossierLookupError::Malformed);
+            return;
+        }
+        d.set_busy(true);
+        let (backend, asked, this) = (self.ctx.backend.clone(), code.clone(), self.clone());
+        self.ctx.spawn(ui, async move { backend.dossier(asked).await }, move |ui, result| {
+            if this.session().request != token {
                 return; // a newer lookup, or the session ended
             }
             ui.global::<DossierAdapter>().set_busy(false);
             match result {
                 Ok(view) => {
-                    show(&ui, post_inner.lang(), &view);
-                    post_inner.session.lock().expect("session lock").dossier.shown = Some(view);
+                    show(ui, this.ctx.lang(), &view);
+                    this.session().shown = Some(view);
                 }
-                Err(e) => show_error(&ui, &post_inner, code, e),
+                Err(e) => this.show_error(ui, code, e),
             }
         });
-    });
-}
-
-fn show_error(ui: &KioskWindow, inner: &Inner, code: String, e: DossierLookupError) {
-    let lang = inner.lang();
-    let text = match lang {
-        Language::Vi => e.message_vi(&code),
-        Language::En => e.message_en(&code),
-    };
-    if let DossierLookupError::Failed(err) = &e {
-        tracing::warn!(error = %err, "dossier lookup failed");
     }
-    let d = ui.global::<DossierAdapter>();
-    d.set_busy(false);
-    d.set_found(false);
-    d.set_error(text.into());
-    inner.session.lock().expect("session lock").dossier.error = Some((code, e));
+
+    fn show_error(&self, ui: &KioskWindow, code: String, e: DossierLookupError) {
+        let lang = self.ctx.lang();
+        let text = match lang {
+            Language::Vi => e.message_vi(&code),
+            Language::En => e.message_en(&code),
+        };
+        if let DossierLookupError::Failed(err) = &e {
+            tracing::warn!(error = %err, "dossier lookup failed");
+        }
+        let d = ui.global::<DossierAdapter>();
+        d.set_busy(false);
+        d.set_found(false);
+        d.set_error(text.into());
+        self.session().error = Some((code, e));
+    }
+
+    /// Forgets the lookup: the screen and the Rust state (a late answer is dropped).
+    fn clear(&self, ui: &KioskWindow) {
+        *self.session() = DossierSession::default();
+        reset_screen(ui);
+    }
 }
 
 /// Fills the dossier screen from a lookup result.
-pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
+fn show(ui: &KioskWindow, lang: Language, v: &DossierDetails) {
     let d = ui.global::<DossierAdapter>();
-    let when = |t: chrono::DateTime<chrono::Utc>| to_local(t).format("%d/%m/%Y %H:%M").to_string();
     d.set_error("".into());
     d.set_code(v.code.as_str().into());
     d.set_procedure(pick(lang, &v.procedure_vi, &v.procedure_en).into());
     d.set_applicant(v.applicant.as_str().into());
-    d.set_received(when(v.received_at).into());
+    d.set_received(format_date_time(v.received_at).into());
     d.set_appointment(format_date(v.appointment).into());
     d.set_status(pick(lang, &v.status_vi, &v.status_en).into());
     d.set_status_code(i32::from(v.status_code));
@@ -131,7 +119,7 @@ pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
         .history
         .iter()
         .map(|h| HistoryRow {
-            time: when(h.at).into(),
+            time: format_date_time(h.at).into(),
             step: h.agency.as_str().into(),
             action: h.action.as_str().into(),
         })
@@ -140,28 +128,57 @@ pub fn show(ui: &KioskWindow, lang: Language, v: &DossierView) {
     d.set_found(true);
 }
 
-/// Re-renders the result or the error in the current language.
-pub fn refresh_texts(ui: &KioskWindow, inner: &Inner) {
-    let (shown, error) = {
-        let s = inner.session.lock().expect("session lock");
-        (s.dossier.shown.clone(), s.dossier.error.clone())
-    };
-    if let Some(v) = shown {
-        show(ui, inner.lang(), &v);
-    } else if let Some((code, e)) = error {
-        let text = pick(inner.lang(), &e.message_vi(&code), &e.message_en(&code)).to_string();
-        ui.global::<DossierAdapter>().set_error(text.into());
+impl Feature for Dossier {
+    fn wire(self: Arc<Self>, ui: &KioskWindow) {
+        let d = ui.global::<DossierAdapter>();
+        d.on_key(handler!(ui, &self, |ui, _this, k| {
+            let d = ui.global::<DossierAdapter>();
+            let allowed = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+            d.set_code_input(
+                super::keypad::apply_key(&d.get_code_input(), &k, MAX_CODE_CHARS, allowed).into(),
+            );
+        }));
+        d.on_lookup(handler!(ui, &self, |ui, this, code| this.lookup(&ui, &code)));
+    }
+
+    /// Re-renders the result or the error in the current language.
+    fn refresh_texts(&self, ui: &KioskWindow) {
+        let (shown, error) = {
+            let s = self.session();
+            (s.shown.clone(), s.error.clone())
+        };
+        let lang = self.ctx.lang();
+        if let Some(v) = shown {
+            show(ui, lang, &v);
+        } else if let Some((code, e)) = error {
+            let text = pick(lang, &e.message_vi(&code), &e.message_en(&code)).to_string();
+            ui.global::<DossierAdapter>().set_error(text.into());
+        }
+    }
+
+    /// Home: the lookup is over (the next citizen must not see it).
+    fn navigated(&self, ui: &KioskWindow, page: Page) {
+        if page == Page::Home {
+            self.clear(ui);
+        }
+    }
+
+    fn end_session(&self, ui: &KioskWindow) {
+        self.clear(ui);
+    }
+
+    fn session_data(&self) -> Vec<&'static str> {
+        let s = self.session();
+        if s.shown.is_some() || s.error.is_some() {
+            vec!["dossier"]
+        } else {
+            Vec::new()
+        }
     }
 }
 
-/// Forgets the lookup: the screen and the Rust state (a late answer is dropped).
-pub fn clear(ui: &KioskWindow, inner: &Inner) {
-    inner.session.lock().expect("session lock").dossier = DossierSession::default();
-    reset_screen(ui);
-}
-
 /// Empties every dossier field on screen.
-pub fn reset_screen(ui: &KioskWindow) {
+fn reset_screen(ui: &KioskWindow) {
     let d = ui.global::<DossierAdapter>();
     d.set_code_input("".into());
     d.set_busy(false);

@@ -1,6 +1,12 @@
 //! Idle timeout rule: after `timeout` without a touch on any page but home, the
 //! citizen's session ends; the last `warning` seconds show a countdown.
+//! [`IdleTracker`] is the rule, [`Idle`] the kiosk feature that applies it.
 
+use super::context::{end_session, handler, Feature, TICK};
+use crate::config::Config;
+use crate::ui::{KioskWindow, Page, Session};
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +62,69 @@ impl IdleTracker {
         } else {
             IdleState::Active
         }
+    }
+}
+
+/// The idle rule on the kiosk: touches restart it, the last seconds show the
+/// warning, and time up ends the session.
+pub struct Idle {
+    tracker: Mutex<IdleTracker>,
+}
+
+impl Idle {
+    pub fn new(cfg: &Config) -> Arc<Self> {
+        let tracker = IdleTracker::new(
+            Duration::from_secs(cfg.kiosk.idle_timeout_secs.into()),
+            Duration::from_secs(cfg.kiosk.idle_warning_secs.into()),
+        );
+        Arc::new(Idle { tracker: Mutex::new(tracker) })
+    }
+
+    fn tracker(&self) -> std::sync::MutexGuard<'_, IdleTracker> {
+        self.tracker.lock().expect("idle lock")
+    }
+
+    /// A touch or a scan: the countdown starts again.
+    pub fn activity(&self) {
+        self.tracker().activity();
+    }
+
+    /// The citizen is known: the rule also guards home.
+    pub fn arm(&self) {
+        self.tracker().set_armed(true);
+    }
+}
+
+impl Feature for Idle {
+    fn wire(self: Arc<Self>, ui: &KioskWindow) {
+        ui.global::<Session>().on_activity(handler!(ui, &self, |ui, this| {
+            this.activity();
+            ui.global::<Session>().set_idle_warning(false);
+        }));
+    }
+
+    fn navigated(&self, ui: &KioskWindow, page: Page) {
+        let session = ui.global::<Session>();
+        self.tracker().set_armed(page != Page::Home || session.get_citizen_present());
+        session.set_idle_warning(false);
+    }
+
+    fn tick(&self, ui: &KioskWindow) {
+        let state = self.tracker().advance(TICK);
+        let session = ui.global::<Session>();
+        match state {
+            IdleState::Active => session.set_idle_warning(false),
+            IdleState::Warning(left) => {
+                session.set_idle_seconds_left(left as i32);
+                session.set_idle_warning(true);
+            }
+            IdleState::Expired => end_session(ui),
+        }
+    }
+
+    fn end_session(&self, ui: &KioskWindow) {
+        self.tracker().set_armed(false);
+        ui.global::<Session>().set_idle_warning(false);
     }
 }
 

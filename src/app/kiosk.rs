@@ -1,74 +1,121 @@
-//! The kiosk role: wires the adapter globals to the controllers. Rust never
-//! reaches into screen internals; it sets adapter properties and handles
-//! adapter callbacks.
+//! The kiosk role: builds the shared [`KioskContext`] and the features, then
+//! only loops over them. Rust never reaches into screen internals; features
+//! set adapter properties and handle adapter callbacks.
+//!
+//! Adding a feature: a module with a type implementing [`Feature`], and one
+//! line in [`Features::all`] (plus a field in [`Features`] if something
+//! outside the feature needs its handle).
 
 use super::backend::QueueBackend;
-use super::idle::{IdleState, IdleTracker};
+use super::context::{Feature, KioskContext, TICK};
+use super::dossier::Dossier;
+use super::idle::Idle;
 use super::poster::Poster;
-use super::{queue, setup};
+use super::printing::Printer;
+use super::procedures::Procedures;
+use super::queue::Queue;
+use super::rating::Rating;
+use super::scan::Scan;
+use super::setup::Setup;
 use crate::config::{Config, Language};
+use crate::domain::clock::Clock;
+use crate::domain::localtime::{format_time, service_day};
 use crate::ui::{KioskWindow, Nav, Page, Session};
-use chrono::{DateTime, Utc};
 use slint::ComponentHandle;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Duration;
 
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
-
-/// How often the idle rule and countdowns are advanced.
-pub const TICK: Duration = Duration::from_secs(1);
-
-/// Rust-side state of the current citizen's session. Everything here is
-/// cleared when the session ends.
-#[derive(Default)]
-pub struct SessionState {
-    pub citizen: Option<super::backend::CitizenRef>,
-    pub ticket: Option<super::backend::TicketView>,
-    pub ticket_seconds_left: u32,
-    pub pin: String,
-    pub pin_failures: u32,
-    pub pin_locked_until: Option<DateTime<Utc>>,
-    pub dossier: super::dossier::DossierSession,
-    pub rating: super::rating::RatingSession,
+/// The features, by name where something outside them needs the handle.
+struct Features {
+    idle: Arc<Idle>,
+    scan: Arc<Scan>,
+    printer: Arc<Printer>,
+    queue: Arc<Queue>,
+    procedures: Arc<Procedures>,
 }
 
-/// Shared between the UI thread and background tasks (hence `Arc` + `Mutex`).
-pub struct Inner {
-    pub cfg: Config,
-    pub rt: tokio::runtime::Handle,
-    pub poster: Poster,
-    pub backend: Arc<dyn QueueBackend>,
-    pub clock: Clock,
-    pub lang: Mutex<Language>,
-    pub services: Mutex<Vec<super::backend::ServiceView>>,
-    pub session: Mutex<SessionState>,
-    pub idle: Mutex<IdleTracker>,
-    /// Barcode readers by port: connected or not (diagnostics, heartbeat).
-    pub scanners: Mutex<std::collections::BTreeMap<String, bool>>,
-    /// Last printer outcome: "ok", a problem in English, or "" before the first print.
-    pub printer_state: Mutex<String>,
-    /// Numbers background requests, so an answer that arrives after the
-    /// citizen moved on (or left) is recognised and dropped.
-    pub requests: AtomicU64,
-    /// The procedure catalog once loaded (swapped whole after an import).
-    pub catalog: Mutex<Option<Arc<crate::catalog::Catalog>>>,
-}
-
-impl Inner {
-    pub fn lang(&self) -> Language {
-        *self.lang.lock().expect("lang lock")
+impl Features {
+    fn new(ctx: &Arc<KioskContext>) -> Self {
+        let idle = Idle::new(&ctx.cfg);
+        let scan = Scan::new(ctx.clone(), idle.clone());
+        let printer = Printer::new(ctx.clone());
+        let queue = Queue::new(ctx.clone(), scan.clone(), printer.clone());
+        let procedures = Procedures::new(ctx.clone());
+        Features { idle, scan, printer, queue, procedures }
     }
 
-    /// A fresh request number (never 0, the "nothing awaited" value).
-    pub fn next_request(&self) -> u64 {
-        self.requests.fetch_add(1, Ordering::Relaxed) + 1
+    /// Every feature, in the order they hear the kiosk's events (the ticket
+    /// countdown before the idle rule, as both may end the session).
+    fn all(&self, ctx: &Arc<KioskContext>) -> Vec<Arc<dyn Feature>> {
+        vec![
+            self.queue.clone(),
+            Setup::new(ctx.clone()),
+            self.scan.clone(),
+            self.procedures.clone(),
+            Dossier::new(ctx.clone()),
+            Rating::new(ctx.clone()),
+            self.idle.clone(),
+        ]
+    }
+}
+
+/// Shared by the kiosk's own handlers (UI thread only).
+struct Shell {
+    ctx: Arc<KioskContext>,
+    features: Vec<Arc<dyn Feature>>,
+}
+
+impl Shell {
+    fn set_language(&self, ui: &KioskWindow, lang: Language) {
+        self.ctx.set_lang(lang);
+        super::i18n::select(lang);
+        ui.global::<Session>().set_language(lang.code().into());
+        self.update_clock(ui);
+        for f in &self.features {
+            f.refresh_texts(ui);
+        }
+    }
+
+    fn update_clock(&self, ui: &KioskWindow) {
+        let now = self.ctx.now();
+        let s = ui.global::<Session>();
+        s.set_clock_time(format_time(now).into());
+        s.set_clock_date(super::i18n::long_date(self.ctx.lang(), service_day(now)).into());
+        s.set_online(self.ctx.backend.online());
+    }
+
+    /// Ends the citizen's session: every feature forgets what it held and
+    /// empties its screen, then the kiosk shows home in its own language.
+    fn end_session(&self, ui: &KioskWindow) {
+        for f in &self.features {
+            f.end_session(ui);
+        }
+        if self.ctx.cfg.kiosk.language != self.ctx.lang() {
+            self.set_language(ui, self.ctx.cfg.kiosk.language);
+        }
+        ui.global::<Nav>().set_page(Page::Home);
+    }
+
+    fn navigated(&self, ui: &KioskWindow, page: Page) {
+        for f in &self.features {
+            f.navigated(ui, page);
+        }
+    }
+
+    fn tick(&self, ui: &KioskWindow) {
+        self.update_clock(ui);
+        for f in &self.features {
+            f.tick(ui);
+        }
     }
 }
 
 pub struct KioskApp {
     pub ui: KioskWindow,
-    pub inner: Arc<Inner>,
+    ctx: Arc<KioskContext>,
+    features: Features,
+    shell: Rc<Shell>,
     timers: Vec<slint::Timer>,
     readers: Vec<motcua_drivers::serial::SerialReader>,
 }
@@ -80,111 +127,80 @@ impl KioskApp {
         backend: Arc<dyn QueueBackend>,
         rt: tokio::runtime::Handle,
         poster: Poster,
-        clock: Clock,
+        clock: Arc<dyn Clock>,
     ) -> Self {
-        let idle = IdleTracker::new(
-            Duration::from_secs(cfg.kiosk.idle_timeout_secs.into()),
-            Duration::from_secs(cfg.kiosk.idle_warning_secs.into()),
-        );
-        let inner = Arc::new(Inner {
-            lang: Mutex::new(cfg.kiosk.language),
-            cfg,
-            rt,
-            poster,
-            backend,
-            clock,
-            services: Mutex::new(Vec::new()),
-            session: Mutex::new(SessionState::default()),
-            idle: Mutex::new(idle),
-            scanners: Mutex::new(Default::default()),
-            printer_state: Mutex::new(String::new()),
-            requests: AtomicU64::new(0),
-            catalog: Mutex::new(None),
-        });
-        let mut app = KioskApp { ui, inner, timers: Vec::new(), readers: Vec::new() };
+        let ctx = KioskContext::new(cfg, rt, poster, backend, clock);
+        let features = Features::new(&ctx);
+        let shell = Rc::new(Shell { features: features.all(&ctx), ctx: ctx.clone() });
+        let mut app = KioskApp { ui, ctx, features, shell, timers: Vec::new(), readers: Vec::new() };
         app.wire();
         app
     }
 
     fn wire(&mut self) {
         let ui = &self.ui;
-        let inner = &self.inner;
+        let cfg = &self.ctx.cfg;
         let session = ui.global::<Session>();
-        session.set_centre_name(inner.cfg.centre.name.as_str().into());
-        session.set_centre_address(inner.cfg.centre.address.as_str().into());
-        ui.global::<crate::ui::Theme>().set_variant(theme_variant(inner.cfg.kiosk.theme));
-        set_language(ui, inner, inner.cfg.kiosk.language);
+        session.set_centre_name(cfg.centre.name.as_str().into());
+        session.set_centre_address(cfg.centre.address.as_str().into());
+        ui.global::<crate::ui::Theme>().set_variant(theme_variant(cfg.kiosk.theme));
 
+        let on_ui = |f: fn(&Shell, &KioskWindow)| {
+            let (weak, shell) = (ui.as_weak(), self.shell.clone());
+            move || {
+                if let Some(ui) = weak.upgrade() {
+                    f(&shell, &ui);
+                }
+            }
+        };
         session.on_set_language({
-            let (weak, inner) = (ui.as_weak(), inner.clone());
+            let (weak, shell) = (ui.as_weak(), self.shell.clone());
             move |code| {
                 if let (Some(ui), Some(lang)) = (weak.upgrade(), Language::parse(&code)) {
-                    set_language(&ui, &inner, lang);
+                    shell.set_language(&ui, lang);
                 }
             }
         });
-        session.on_activity({
-            let inner = inner.clone();
-            let weak = ui.as_weak();
-            move || {
-                inner.idle.lock().expect("idle lock").activity();
-                if let Some(ui) = weak.upgrade() {
-                    ui.global::<Session>().set_idle_warning(false);
-                }
-            }
-        });
-        session.on_end_session({
-            let (weak, inner) = (ui.as_weak(), inner.clone());
-            move || {
-                if let Some(ui) = weak.upgrade() {
-                    end_session(&ui, &inner);
-                }
-            }
-        });
+        session.on_end_session(on_ui(Shell::end_session));
         ui.global::<Nav>().on_navigated({
-            let (weak, inner) = (ui.as_weak(), inner.clone());
+            let (weak, shell) = (ui.as_weak(), self.shell.clone());
             move |page| {
                 if let Some(ui) = weak.upgrade() {
-                    on_page(&ui, &inner, page);
+                    shell.navigated(&ui, page);
                 }
             }
         });
-        queue::wire(ui, inner);
-        setup::wire(ui, inner);
-        super::scan::wire_wedge(ui, inner);
-        super::procedures::wire(ui, inner);
-        super::dossier::wire(ui, inner);
-        super::rating::wire(ui, inner);
-        update_clock(ui, inner);
+        for f in &self.shell.features {
+            f.clone().wire(ui);
+        }
+        self.shell.set_language(ui, cfg.kiosk.language);
 
-        // One 1 s tick drives the clock, the idle rule and the ticket countdown.
+        // One tick drives the clock, the idle rule and the ticket countdown.
         let tick = slint::Timer::default();
-        tick.start(slint::TimerMode::Repeated, TICK, {
-            let (weak, inner) = (ui.as_weak(), inner.clone());
-            move || {
-                if let Some(ui) = weak.upgrade() {
-                    on_tick(&ui, &inner);
-                }
-            }
-        });
+        tick.start(slint::TimerMode::Repeated, TICK, on_ui(Shell::tick));
         self.timers.push(tick);
     }
 
     /// Loads the procedure catalog from the data directory in the background
     /// (installing the bundled one on first run).
     pub fn load_catalog(&self) {
-        super::procedures::load(&self.ui, &self.inner);
+        self.features.procedures.load(&self.ui);
     }
 
     /// Uses an already loaded catalog (snapshots, tests).
     pub fn set_catalog(&self, catalog: Arc<crate::catalog::Catalog>) {
-        *self.inner.catalog.lock().expect("catalog lock") = Some(catalog);
-        super::procedures::refresh(&self.ui, &self.inner);
+        self.features.procedures.set_catalog(&self.ui, catalog);
+    }
+
+    /// The procedure look-up (its catalog follows the centre's, see
+    /// [`procedures::sync_catalog`](super::procedures::sync_catalog)).
+    pub fn procedures(&self) -> &Arc<Procedures> {
+        &self.features.procedures
     }
 
     /// Starts the barcode reader threads of `scanner.ports`.
     pub fn start_hardware(&mut self) {
-        self.readers = super::scan::start_readers(&self.ui, &self.inner);
+        self.readers = self.features.scan.start_readers(&self.ui);
     }
 
     /// Stops the clock/idle tick (headless snapshots must not depend on how
@@ -195,9 +211,53 @@ impl KioskApp {
         }
     }
 
+    /// Switches the language as the language button does.
+    pub fn set_language(&self, lang: Language) {
+        self.ui.global::<Session>().invoke_set_language(lang.code().into());
+    }
+
+    /// Ends the citizen's session as the screens do.
+    pub fn end_session(&self) {
+        super::context::end_session(&self.ui);
+    }
+
+    /// Shows `ticket` as if it had just been issued (snapshots).
+    pub fn show_ticket(&self, ticket: super::backend::IssuedTicket) {
+        self.features.queue.present(&self.ui, ticket);
+        self.ui.global::<Nav>().invoke_go(Page::Ticket);
+    }
+
+    /// The device health reported in heartbeats, read from the features on
+    /// the heartbeat's own task.
+    pub fn health_source(&self) -> impl Fn() -> crate::centre::link::DeviceHealth + Send + Sync + 'static {
+        let (printer, scan) = (self.features.printer.clone(), self.features.scan.clone());
+        move || crate::centre::link::DeviceHealth {
+            printer_status: printer.health(),
+            scanner_connected: scan.readers_connected(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    /// What the features still hold of the citizen's session, by name
+    /// ("citizen", "ticket", "dossier", …); empty after a session ends.
+    pub fn session_data(&self) -> Vec<&'static str> {
+        self.shell.features.iter().flat_map(|f| f.session_data()).collect()
+    }
+
     /// Runs queued background results (tests; no-op with the event loop).
     pub fn pump(&self) -> usize {
-        self.inner.poster.pump()
+        self.ctx.poster.pump()
+    }
+
+    /// Waits up to `timeout` for a posted result, then runs all queued ones (tests).
+    pub fn pump_wait(&self, timeout: Duration) -> usize {
+        self.ctx.poster.pump_wait(timeout)
+    }
+
+    /// Runs background results until no background work is in flight
+    /// (tests, snapshots). False when `timeout` passed first.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        self.ctx.poster.wait_idle(timeout)
     }
 }
 
@@ -207,79 +267,4 @@ pub fn theme_variant(v: crate::config::ThemeVariant) -> crate::ui::ThemeVariant 
         crate::config::ThemeVariant::LargeText => crate::ui::ThemeVariant::LargeText,
         crate::config::ThemeVariant::HighContrast => crate::ui::ThemeVariant::HighContrast,
     }
-}
-
-pub fn set_language(ui: &KioskWindow, inner: &Inner, lang: Language) {
-    *inner.lang.lock().expect("lang lock") = lang;
-    super::i18n::select(lang);
-    ui.global::<Session>().set_language(lang.code().into());
-    update_clock(ui, inner);
-    queue::refresh_texts(ui, inner);
-    super::dossier::refresh_texts(ui, inner);
-    super::rating::render(ui, inner);
-}
-
-fn update_clock(ui: &KioskWindow, inner: &Inner) {
-    let now = crate::domain::localtime::to_local((inner.clock)());
-    let s = ui.global::<Session>();
-    s.set_clock_time(now.format("%H:%M").to_string().into());
-    s.set_clock_date(super::i18n::long_date(inner.lang(), now.date_naive()).into());
-    s.set_online(inner.backend.online());
-}
-
-fn on_page(ui: &KioskWindow, inner: &Arc<Inner>, page: Page) {
-    let citizen = inner.session.lock().expect("session lock").citizen.is_some();
-    inner.idle.lock().expect("idle lock").set_armed(page != Page::Home || citizen);
-    ui.global::<Session>().set_idle_warning(false);
-    match page {
-        Page::TakeNumber => queue::load_services(ui, inner),
-        Page::Setup => setup::reset(ui, inner),
-        // Home: the lookup and the rating are over (the next citizen must not see them).
-        Page::Home => {
-            super::dossier::clear(ui, inner);
-            super::rating::leave(ui, inner);
-        }
-        // A fresh rating each time the page opens (a scan opens it too).
-        Page::Rating => super::rating::leave(ui, inner),
-        _ => {}
-    }
-}
-
-fn on_tick(ui: &KioskWindow, inner: &Arc<Inner>) {
-    update_clock(ui, inner);
-    queue::tick(ui, inner);
-    let state = inner.idle.lock().expect("idle lock").advance(TICK);
-    let session = ui.global::<Session>();
-    match state {
-        IdleState::Active => session.set_idle_warning(false),
-        IdleState::Warning(left) => {
-            session.set_idle_seconds_left(left as i32);
-            session.set_idle_warning(true);
-        }
-        IdleState::Expired => end_session(ui, inner),
-    }
-}
-
-/// Ends the citizen's session: every personal or session value is cleared
-/// from the UI and from Rust state, then the kiosk shows home.
-pub fn end_session(ui: &KioskWindow, inner: &Inner) {
-    // A level chosen but not sent yet still counts (sent before the state goes).
-    super::rating::leave(ui, inner);
-    *inner.session.lock().expect("session lock") = SessionState::default();
-    inner.idle.lock().expect("idle lock").set_armed(false);
-    let s = ui.global::<Session>();
-    s.set_idle_warning(false);
-    s.set_citizen_present(false);
-    s.set_citizen_name("".into());
-    s.set_citizen_id("".into());
-    s.set_scan_message("".into());
-    queue::clear(ui);
-    setup::clear(ui);
-    super::procedures::clear(ui, inner);
-    super::dossier::reset_screen(ui);
-    super::rating::reset_screen(ui);
-    if inner.cfg.kiosk.language != inner.lang() {
-        set_language(ui, inner, inner.cfg.kiosk.language);
-    }
-    ui.global::<Nav>().set_page(Page::Home);
 }

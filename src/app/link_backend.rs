@@ -2,49 +2,23 @@
 //! process, or the central backend with offline numbers and the outbox.
 
 use super::backend::{
-    BackendError, DossierLookupError, DossierStep, DossierView, IssueRequest, QueueBackend, RateOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+    availability_note, BackendError, DossierDetails, DossierLookupError, DossierStep, IssueRequest,
+    IssuedTicket, QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView,
+    VoteOutcome,
 };
 use crate::centre::api::{CitizenInfo, ServiceInfo};
 use crate::centre::client::LinkError;
 use crate::centre::link::{
     KioskLink, LinkMode, RatingLookup, RatingResult, RatingSubmission, TicketRef, TicketRequest,
 };
-use crate::domain::localtime::to_local;
-use crate::domain::queue_rules::Availability;
 use futures_util::future::BoxFuture;
 
 pub struct LinkBackend {
     pub link: KioskLink,
 }
 
-fn note(a: &Availability) -> (String, String) {
-    let at = |t: &Option<chrono::DateTime<chrono::Utc>>, vi: bool| {
-        t.map(|t| {
-            let l = to_local(t);
-            if vi {
-                l.format(" Mở lại lúc %H:%M ngày %d/%m.").to_string()
-            } else {
-                l.format(" Opens again at %H:%M on %d/%m.").to_string()
-            }
-        })
-        .unwrap_or_default()
-    };
-    match a {
-        Availability::Open => (String::new(), String::new()),
-        Availability::Closed { next_open } => (
-            format!("Ngoài giờ làm việc.{}", at(next_open, true)),
-            format!("Closed now.{}", at(next_open, false)),
-        ),
-        Availability::CapReached { next_open } => (
-            format!("Đã hết số hôm nay.{}", at(next_open, true)),
-            format!("No numbers left today.{}", at(next_open, false)),
-        ),
-    }
-}
-
 fn service_view(s: &ServiceInfo) -> ServiceView {
-    let (note_vi, note_en) = note(&s.availability);
+    let (note_vi, note_en) = availability_note(&s.availability);
     ServiceView {
         code: s.code.clone(),
         name_vi: s.name_vi.clone(),
@@ -94,8 +68,8 @@ fn ticket_ref(t: RatingTicket) -> TicketRef {
 }
 
 /// The centre's dossier as the kiosk shows it.
-pub fn dossier_view(d: crate::centre::api::DossierView) -> DossierView {
-    DossierView {
+pub fn dossier_details(d: crate::centre::api::DossierView) -> DossierDetails {
+    DossierDetails {
         code: d.code,
         procedure_vi: d.procedure_name_vi,
         procedure_en: d.procedure_name_en,
@@ -125,15 +99,15 @@ impl QueueBackend for LinkBackend {
         )
     }
 
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>> {
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>> {
         Box::pin(async move {
             let mut r = TicketRequest::new(req.service.clone());
             if let Some(p) = req.priority {
                 r = r.with_priority(p);
             }
             if let Some(c) = &req.citizen {
-                let birth = chrono::NaiveDate::parse_from_str(&c.birth_date, "%d/%m/%Y")
-                    .map_err(|_| BackendError::new("Ngày sinh không hợp lệ", "Invalid birth date"))?;
+                let birth = crate::domain::localtime::parse_date(&c.birth_date)
+                    .ok_or_else(|| BackendError::new("Ngày sinh không hợp lệ", "Invalid birth date"))?;
                 r = r.with_citizen(CitizenInfo {
                     id_number: c.id_number.clone(),
                     full_name: c.full_name.clone(),
@@ -141,7 +115,7 @@ impl QueueBackend for LinkBackend {
                 });
             }
             let t = self.link.issue_ticket(&r).await.map_err(error)?;
-            Ok(TicketView {
+            Ok(IssuedTicket {
                 number: t.number,
                 service_code: t.service,
                 service_name_vi: t.service_name_vi,
@@ -157,8 +131,8 @@ impl QueueBackend for LinkBackend {
         })
     }
 
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
-        Box::pin(async move { self.link.dossier(&code).await.map(dossier_view).map_err(dossier_error) })
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>> {
+        Box::pin(async move { self.link.dossier(&code).await.map(dossier_details).map_err(dossier_error) })
     }
 
     fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>> {
@@ -190,15 +164,15 @@ impl QueueBackend for LinkBackend {
         })
     }
 
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>> {
         Box::pin(async move {
             let mut sub = RatingSubmission::new(vote.ticket.map(ticket_ref), vote.level);
             if let Some(ix) = vote.indices {
                 sub = sub.with_indices(ix);
             }
             match self.link.rate(&sub).await.map_err(rating_error)? {
-                RatingResult::Recorded { queued, .. } => Ok(RateOutcome::Thanks { queued }),
-                RatingResult::AlreadyRated => Ok(RateOutcome::AlreadyRated),
+                RatingResult::Recorded { queued, .. } => Ok(VoteOutcome::Thanks { queued }),
+                RatingResult::AlreadyRated => Ok(VoteOutcome::AlreadyRated),
             }
         })
     }

@@ -1,8 +1,12 @@
-//! Application layer: one controller per feature feeding a Slint adapter global.
+//! Application layer. The kiosk: a shared [`context::KioskContext`] and one
+//! [`context::Feature`] per screen or device, each feeding its Slint adapter
+//! global ([`kiosk`] loops over them). The display board: [`display`] fed by
+//! [`display_feed`]. [`poster`] carries results back to the UI thread.
 
 pub mod audio;
 pub mod backend;
 pub mod board;
+pub mod context;
 pub mod display;
 pub mod display_feed;
 pub mod dossier;

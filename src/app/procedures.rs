@@ -3,16 +3,18 @@
 //! for this procedure". Search runs on the UI thread: it answers in well under a
 //! millisecond (see docs/performance.md), faster than posting to a worker.
 
+use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
-use super::kiosk::Inner;
 use crate::catalog::usage::{self, UsageKind};
 use crate::catalog::view::{view, ViewLang};
 use crate::catalog::Catalog;
 use crate::config::Language;
 use crate::domain::procedure::{Level, Procedure};
-use crate::ui::{DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow};
+use crate::ui::{
+    DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow, QueueAdapter,
+};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Results shown for a query (the list scrolls; more would only slow the eye).
 pub const MAX_RESULTS: usize = 40;
@@ -30,112 +32,10 @@ fn level_label(lang: Language, l: Level) -> String {
     pick(lang, l.label_vi(), l.label_en()).to_string()
 }
 
-/// Opens the catalog (installing the bundled one on first run) in the
-/// background; the list appears as soon as it is loaded.
-pub fn load(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let (weak, task) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn_blocking(move || {
-        let dir = task.cfg.data_dir();
-        let loaded = std::fs::create_dir_all(&dir)
-            .map_err(|e| e.to_string())
-            .and_then(|_| Catalog::open(&dir).map_err(|e| e.to_string()))
-            .or_else(|e| {
-                // The store is unusable (disk, permissions): the bundled catalog still answers.
-                tracing::error!("procedure catalog store unusable ({e}); using the bundled catalog");
-                Catalog::bundled().map_err(|e| e.to_string())
-            });
-        match loaded {
-            Ok(c) => {
-                apply_popularity(&c, &task);
-                *task.catalog.lock().expect("catalog lock") = Some(Arc::new(c));
-                let post = task.clone();
-                task.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        refresh(&ui, &post);
-                    }
-                });
-            }
-            Err(e) => tracing::error!("no procedure catalog available: {e}"),
-        }
-    });
-}
-
-pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let p = ui.global::<ProcedureAdapter>();
-    p.on_key({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |k| {
-            if let Some(ui) = weak.upgrade() {
-                let p = ui.global::<ProcedureAdapter>();
-                p.set_query(crate::domain::vn_input::apply_key(&p.get_query(), &k, MAX_QUERY).into());
-                refresh(&ui, &inner);
-            }
-        }
-    });
-    p.on_query_edited({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |q| {
-            if let Some(ui) = weak.upgrade() {
-                ui.global::<ProcedureAdapter>().set_query(q);
-                refresh(&ui, &inner);
-            }
-        }
-    });
-    p.on_filter_field({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |f| {
-            if let Some(ui) = weak.upgrade() {
-                ui.global::<ProcedureAdapter>().set_field_filter(f);
-                refresh(&ui, &inner);
-            }
-        }
-    });
-    p.on_open({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |code| {
-            if let Some(ui) = weak.upgrade() {
-                open(&ui, &inner, &code);
-            }
-        }
-    });
-    p.on_take_number({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |service| {
-            if let Some(ui) = weak.upgrade() {
-                let code = ui.global::<ProcedureAdapter>().get_code().to_string();
-                record_usage(&inner, code, UsageKind::Ticket);
-                // Straight to the right service: no second choice to make.
-                ui.global::<Nav>().invoke_go(Page::TakeNumber);
-                super::queue::take(&ui, &inner, &service);
-            }
-        }
-    });
-}
-
-/// The popularity prior from this kiosk's counts and the configured list.
-fn apply_popularity(c: &Catalog, inner: &Inner) {
-    let counts = usage::counts(&inner.cfg.data_dir()).unwrap_or_else(|e| {
-        tracing::warn!("procedure usage counts unreadable, search ranks without them: {e}");
-        Default::default()
-    });
-    c.set_popularity(&counts, &inner.cfg.catalog.popular);
-}
-
-/// Counts a look at (or a ticket for) a procedure, off the UI thread.
-fn record_usage(inner: &Inner, code: String, kind: UsageKind) {
-    if code.is_empty() {
-        return;
-    }
-    let dir = inner.cfg.data_dir();
-    inner.rt.spawn_blocking(move || {
-        if let Err(e) = usage::record(&dir, &code, kind) {
-            tracing::warn!("procedure usage not counted: {e}");
-        }
-    });
-}
-
-fn catalog(inner: &Inner) -> Option<Arc<Catalog>> {
-    inner.catalog.lock().expect("catalog lock").clone()
+pub struct Procedures {
+    ctx: Arc<KioskContext>,
+    /// The procedure catalog once loaded (swapped whole after an import).
+    catalog: Arc<Mutex<Option<Arc<Catalog>>>>,
 }
 
 fn row(lang: Language, p: &Procedure) -> ProcedureRow {
@@ -150,97 +50,201 @@ fn row(lang: Language, p: &Procedure) -> ProcedureRow {
     }
 }
 
-/// Re-runs the query (or the browse list) and the field chips.
-pub fn refresh(ui: &KioskWindow, inner: &Inner) {
-    let Some(cat) = catalog(inner) else { return };
-    let lang = inner.lang();
-    let a = ui.global::<ProcedureAdapter>();
-    let query = a.get_query().to_string();
-    let field = a.get_field_filter().to_string();
-    a.set_fields(model(
-        cat.fields().into_iter().map(|f| FieldRow { name: f.name.into(), count: f.count as i32 }).collect(),
-    ));
-    let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
-        cat.browse((!field.is_empty()).then_some(field.as_str()), None)
-            .into_iter()
-            .map(|p| row(lang, p))
-            .collect()
-    } else {
-        // Search the whole catalog, then keep the chosen field: a field chip narrows, never hides the best hit's rank.
-        cat.search(&query, MAX_RESULTS * 4)
-            .into_iter()
-            .filter(|h| field.is_empty() || h.field == field)
-            .take(MAX_RESULTS)
-            .filter_map(|h| cat.get(&h.code).map(|p| row(lang, p)))
-            .collect()
-    };
-    let note = match (rows.len(), query.trim().is_empty(), lang) {
-        (0, false, Language::Vi) => {
-            "Không tìm thấy thủ tục phù hợp. Hãy gõ ít chữ hơn hoặc chọn một lĩnh vực.".into()
+impl Procedures {
+    pub fn new(ctx: Arc<KioskContext>) -> Arc<Self> {
+        Arc::new(Procedures { ctx, catalog: Arc::default() })
+    }
+
+    /// Opens the catalog (installing the bundled one on first run) in the
+    /// background; the list appears as soon as it is loaded.
+    pub fn load(self: &Arc<Self>, ui: &KioskWindow) {
+        let (dir, slot) = (self.ctx.cfg.data_dir(), self.catalog.clone());
+        let popular = self.ctx.cfg.catalog.popular.clone();
+        let work = move || {
+            let loaded = std::fs::create_dir_all(&dir)
+                .map_err(|e| e.to_string())
+                .and_then(|_| Catalog::open(&dir).map_err(|e| e.to_string()))
+                .or_else(|e| {
+                    // The store is unusable (disk, permissions): the bundled catalog still answers.
+                    tracing::error!("procedure catalog store unusable ({e}); using the bundled catalog");
+                    Catalog::bundled().map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(c) => {
+                    apply_popularity(&c, &dir, &popular);
+                    *slot.lock().expect("catalog lock") = Some(Arc::new(c));
+                    true
+                }
+                Err(e) => {
+                    tracing::error!("no procedure catalog available: {e}");
+                    false
+                }
+            }
+        };
+        let this = self.clone();
+        self.ctx.spawn_blocking(ui, work, move |ui, loaded| {
+            if loaded {
+                this.refresh(ui);
+            }
+        });
+    }
+
+    /// Uses an already loaded catalog (snapshots, tests).
+    pub fn set_catalog(&self, ui: &KioskWindow, catalog: Arc<Catalog>) {
+        apply_popularity(&catalog, &self.ctx.cfg.data_dir(), &self.ctx.cfg.catalog.popular);
+        *self.catalog.lock().expect("catalog lock") = Some(catalog);
+        self.refresh(ui);
+    }
+
+    fn catalog(&self) -> Option<Arc<Catalog>> {
+        self.catalog.lock().expect("catalog lock").clone()
+    }
+
+    /// Counts a look at (or a ticket for) a procedure, off the UI thread.
+    fn record_usage(&self, code: String, kind: UsageKind) {
+        if code.is_empty() {
+            return;
         }
-        (0, false, Language::En) => "No matching procedure. Type fewer letters or choose a field.".into(),
-        (n, _, Language::Vi) => format!("{n} thủ tục"),
-        (n, _, Language::En) => format!("{n} procedures"),
-    };
-    a.set_result_note(note.into());
-    a.set_results(model(rows));
+        let dir = self.ctx.cfg.data_dir();
+        self.ctx.rt.spawn_blocking(move || {
+            if let Err(e) = usage::record(&dir, &code, kind) {
+                tracing::warn!("procedure usage not counted: {e}");
+            }
+        });
+    }
+
+    /// Re-runs the query (or the browse list) and the field chips.
+    fn refresh(&self, ui: &KioskWindow) {
+        let Some(cat) = self.catalog() else { return };
+        let lang = self.ctx.lang();
+        let a = ui.global::<ProcedureAdapter>();
+        let query = a.get_query().to_string();
+        let field = a.get_field_filter().to_string();
+        a.set_fields(model(
+            cat.fields()
+                .into_iter()
+                .map(|f| FieldRow { name: f.name.into(), count: f.count as i32 })
+                .collect(),
+        ));
+        let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
+            cat.browse((!field.is_empty()).then_some(field.as_str()), None)
+                .into_iter()
+                .map(|p| row(lang, p))
+                .collect()
+        } else {
+            // Search the whole catalog, then keep the chosen field: a field chip narrows, never hides the best hit's rank.
+            cat.search(&query, MAX_RESULTS * 4)
+                .into_iter()
+                .filter(|h| field.is_empty() || h.field == field)
+                .take(MAX_RESULTS)
+                .filter_map(|h| cat.get(&h.code).map(|p| row(lang, p)))
+                .collect()
+        };
+        let note = match (rows.len(), query.trim().is_empty(), lang) {
+            (0, false, Language::Vi) => {
+                "Không tìm thấy thủ tục phù hợp. Hãy gõ ít chữ hơn hoặc chọn một lĩnh vực.".into()
+            }
+            (0, false, Language::En) => "No matching procedure. Type fewer letters or choose a field.".into(),
+            (n, _, Language::Vi) => format!("{n} thủ tục"),
+            (n, _, Language::En) => format!("{n} procedures"),
+        };
+        a.set_result_note(note.into());
+        a.set_results(model(rows));
+    }
+
+    /// Fills the detail page of `code` and shows it.
+    fn open(&self, ui: &KioskWindow, code: &str) {
+        let Some(cat) = self.catalog() else { return };
+        let Some(p) = cat.get(code) else {
+            tracing::warn!("procedure {code} not in the catalog");
+            return;
+        };
+        let lang = self.ctx.lang();
+        self.record_usage(p.code.clone(), UsageKind::Lookup);
+        // The kiosk shows the catalog's view: unverified values read "Hỏi tại quầy".
+        let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
+        let a = ui.global::<ProcedureAdapter>();
+        a.set_code(v.code.as_str().into());
+        a.set_name(v.name.as_str().into());
+        a.set_field(v.field.as_str().into());
+        a.set_level(v.level.as_str().into());
+        a.set_agency(v.agency.as_str().into());
+        a.set_result(v.result.as_str().into());
+        a.set_online_level(v.online_level.as_str().into());
+        a.set_documents(model(
+            v.documents
+                .into_iter()
+                .map(|d| DocumentRow { name: d.name.into(), quantity: d.quantity.into(), form: d.form.into() })
+                .collect(),
+        ));
+        a.set_methods(model(
+            v.methods
+                .into_iter()
+                .map(|m| MethodRow { channel: m.channel.into(), duration: m.duration.into(), fee: m.fee.into() })
+                .collect(),
+        ));
+        a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
+        a.set_conditions(v.conditions.as_str().into());
+        a.set_notice(v.notice.as_str().into());
+        a.set_service_code(p.queue_service.as_str().into());
+        let service_name = self
+            .ctx
+            .cfg
+            .queue
+            .services
+            .iter()
+            .find(|s| s.code == p.queue_service)
+            .map(|s| pick(lang, &s.name_vi, &s.name_en).to_string())
+            .unwrap_or_default();
+        a.set_service_name(service_name.into());
+        a.set_portal_qr(super::qr::qr_image(&format!("{PORTAL_URL}{}", p.code), 4));
+        a.set_keyboard_open(false);
+        ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+    }
 }
 
-/// Fills the detail page of `code` and shows it.
-pub fn open(ui: &KioskWindow, inner: &Inner, code: &str) {
-    let Some(cat) = catalog(inner) else { return };
-    let Some(p) = cat.get(code) else {
-        tracing::warn!("procedure {code} not in the catalog");
-        return;
-    };
-    let lang = inner.lang();
-    record_usage(inner, p.code.clone(), UsageKind::Lookup);
-    // The kiosk shows the catalog's view: unverified values read "Hỏi tại quầy".
-    let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
-    let a = ui.global::<ProcedureAdapter>();
-    a.set_code(v.code.as_str().into());
-    a.set_name(v.name.as_str().into());
-    a.set_field(v.field.as_str().into());
-    a.set_level(v.level.as_str().into());
-    a.set_agency(v.agency.as_str().into());
-    a.set_result(v.result.as_str().into());
-    a.set_online_level(v.online_level.as_str().into());
-    a.set_documents(model(
-        v.documents
-            .into_iter()
-            .map(|d| DocumentRow { name: d.name.into(), quantity: d.quantity.into(), form: d.form.into() })
-            .collect(),
-    ));
-    a.set_methods(model(
-        v.methods
-            .into_iter()
-            .map(|m| MethodRow { channel: m.channel.into(), duration: m.duration.into(), fee: m.fee.into() })
-            .collect(),
-    ));
-    a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
-    a.set_conditions(v.conditions.as_str().into());
-    a.set_notice(v.notice.as_str().into());
-    a.set_service_code(p.queue_service.as_str().into());
-    let service_name = inner
-        .cfg
-        .queue
-        .services
-        .iter()
-        .find(|s| s.code == p.queue_service)
-        .map(|s| pick(lang, &s.name_vi, &s.name_en).to_string())
-        .unwrap_or_default();
-    a.set_service_name(service_name.into());
-    a.set_portal_qr(super::qr::qr_image(&format!("{PORTAL_URL}{}", p.code), 4));
-    a.set_keyboard_open(false);
-    ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+impl Feature for Procedures {
+    fn wire(self: Arc<Self>, ui: &KioskWindow) {
+        let p = ui.global::<ProcedureAdapter>();
+        p.on_key(handler!(ui, &self, |ui, this, k| {
+            let p = ui.global::<ProcedureAdapter>();
+            p.set_query(crate::domain::vn_input::apply_key(&p.get_query(), &k, MAX_QUERY).into());
+            this.refresh(&ui);
+        }));
+        p.on_query_edited(handler!(ui, &self, |ui, this, q| {
+            ui.global::<ProcedureAdapter>().set_query(q);
+            this.refresh(&ui);
+        }));
+        p.on_filter_field(handler!(ui, &self, |ui, this, f| {
+            ui.global::<ProcedureAdapter>().set_field_filter(f);
+            this.refresh(&ui);
+        }));
+        p.on_open(handler!(ui, &self, |ui, this, code| this.open(&ui, &code)));
+        p.on_take_number(handler!(ui, &self, |ui, this, service| {
+            let code = ui.global::<ProcedureAdapter>().get_code().to_string();
+            this.record_usage(code, UsageKind::Ticket);
+            // Straight to the right service: no second choice to make.
+            ui.global::<Nav>().invoke_go(Page::TakeNumber);
+            ui.global::<QueueAdapter>().invoke_take(service);
+        }));
+    }
+
+    fn end_session(&self, ui: &KioskWindow) {
+        let a = ui.global::<ProcedureAdapter>();
+        a.set_query("".into());
+        a.set_field_filter("".into());
+        a.set_keyboard_open(false);
+        self.refresh(ui);
+    }
 }
 
-pub fn clear(ui: &KioskWindow, inner: &Inner) {
-    let a = ui.global::<ProcedureAdapter>();
-    a.set_query("".into());
-    a.set_field_filter("".into());
-    a.set_keyboard_open(false);
-    refresh(ui, inner);
+/// The popularity prior from this kiosk's counts and the configured list.
+fn apply_popularity(c: &Catalog, data_dir: &std::path::Path, popular: &[String]) {
+    let counts = usage::counts(data_dir).unwrap_or_else(|e| {
+        tracing::warn!("procedure usage counts unreadable, search ranks without them: {e}");
+        Default::default()
+    });
+    c.set_popularity(&counts, popular);
 }
 
 /// How often a kiosk on a remote centre asks for a newer catalog.
@@ -252,13 +256,13 @@ pub const CATALOG_SYNC_EVERY: std::time::Duration = std::time::Duration::from_se
 /// it in. Returns the version installed, if any.
 pub async fn sync_catalog_once(
     client: &crate::centre::client::ApiClient,
-    inner: &Arc<Inner>,
+    procedures: &Procedures,
 ) -> Result<Option<String>, String> {
-    let installed = catalog(inner).map(|c| c.version().to_string());
+    let installed = procedures.catalog().map(|c| c.version().to_string());
     let Some(bytes) = client.catalog(installed.as_deref()).await.map_err(|e| e.to_string())? else {
         return Ok(None);
     };
-    let dir = inner.cfg.data_dir();
+    let dir = procedures.ctx.cfg.data_dir();
     let source = format!("{}/api/v1/catalog", client.base_url());
     let offered = crate::catalog::store::parse_catalog(&bytes).map_err(|e| e.to_string())?.version;
     if let Some(v) = &installed {
@@ -275,29 +279,26 @@ pub async fn sync_catalog_once(
     .await
     .map_err(|e| e.to_string())??;
     let version = loaded.version().to_string();
-    apply_popularity(&loaded, inner);
-    *inner.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
+    let cfg = &procedures.ctx.cfg;
+    apply_popularity(&loaded, &cfg.data_dir(), &cfg.catalog.popular);
+    *procedures.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
     Ok(Some(version))
 }
 
 /// Keeps the kiosk's catalog in step with a remote centre, hourly.
 pub async fn sync_catalog(
     client: crate::centre::client::ApiClient,
-    inner: Arc<Inner>,
+    procedures: Arc<Procedures>,
     weak: slint::Weak<KioskWindow>,
 ) {
     let mut tick = tokio::time::interval(CATALOG_SYNC_EVERY);
     loop {
         tick.tick().await;
-        match sync_catalog_once(&client, &inner).await {
+        match sync_catalog_once(&client, &procedures).await {
             Ok(Some(v)) => {
                 tracing::info!("procedure catalog {v} installed from the centre");
-                let (weak, post) = (weak.clone(), inner.clone());
-                inner.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        refresh(&ui, &post);
-                    }
-                });
+                let post = procedures.clone();
+                procedures.ctx.poster.post_to(&weak, move |ui| post.refresh(ui));
             }
             Ok(None) => {}
             Err(e) => tracing::warn!("catalog not synced from the centre: {e}"),

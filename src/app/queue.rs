@@ -1,64 +1,33 @@
 //! Take a number: service tiles, priority choice, issuing, the ticket screen
 //! and its automatic return home.
 
-use super::backend::{IssueRequest, ServiceView, TicketView};
+use super::backend::{IssueRequest, IssuedTicket, ServiceView};
+use super::context::{end_session, handler, Feature, KioskContext};
 use super::i18n::pick;
-use super::kiosk::Inner;
+use super::printing::Printer;
+use super::scan::Scan;
 use crate::config::Language;
+use crate::domain::localtime::format_time_date;
 use crate::domain::ticket::PriorityGroup;
 use crate::ui::{KioskWindow, Nav, Page, PriorityOption, QueueAdapter, ServiceTile, TicketAdapter};
 use slint::{ComponentHandle, ModelRc, VecModel};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-pub fn wire(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let q = ui.global::<QueueAdapter>();
-    q.on_take({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |code| {
-            if let Some(ui) = weak.upgrade() {
-                take(&ui, &inner, code.as_str());
-            }
-        }
-    });
-    let t = ui.global::<TicketAdapter>();
-    t.on_done({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move || {
-            if let Some(ui) = weak.upgrade() {
-                super::kiosk::end_session(&ui, &inner);
-            }
-        }
-    });
-    t.on_print({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move || {
-            let ticket = inner.session.lock().expect("session lock").ticket.clone();
-            if let (Some(ui), Some(t)) = (weak.upgrade(), ticket) {
-                super::printing::print_ticket(&ui, &inner, &t);
-            }
-        }
-    });
-    refresh_texts(ui, inner);
+/// The ticket of this session and the countdown to home.
+#[derive(Default)]
+struct TicketShown {
+    ticket: Option<IssuedTicket>,
+    seconds_left: u32,
 }
 
-/// Re-renders every Rust-built text in the current language.
-pub fn refresh_texts(ui: &KioskWindow, inner: &Inner) {
-    let lang = inner.lang();
-    let groups: Vec<PriorityOption> = inner
-        .cfg
-        .queue
-        .priority_groups
-        .iter()
-        .filter_map(|k| PriorityGroup::from_key(k))
-        .map(|g| PriorityOption { key: g.key().into(), label: pick(lang, g.label_vi(), g.label_en()).into() })
-        .collect();
-    ui.global::<QueueAdapter>().set_priority_options(ModelRc::new(VecModel::from(groups)));
-    let services = inner.services.lock().expect("services lock").clone();
-    show_services(ui, lang, &services);
-    let ticket = inner.session.lock().expect("session lock").ticket.clone();
-    if let Some(t) = ticket {
-        show_ticket(ui, inner, &t);
-    }
+pub struct Queue {
+    ctx: Arc<KioskContext>,
+    /// Who the citizen is (their identity goes with the ticket request).
+    scan: Arc<Scan>,
+    printer: Arc<Printer>,
+    /// The services as last fetched (kept across sessions).
+    services: Arc<Mutex<Vec<ServiceView>>>,
+    shown: Mutex<TicketShown>,
 }
 
 fn counters_text(c: &[u32]) -> String {
@@ -82,136 +51,185 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
     ui.global::<QueueAdapter>().set_services(ModelRc::new(VecModel::from(tiles)));
 }
 
-/// Fetches the services (with live waiting counts) in the background.
-pub fn load_services(ui: &KioskWindow, inner: &Arc<Inner>) {
-    let q = ui.global::<QueueAdapter>();
-    q.set_error("".into());
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.services().await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
-            let lang = post_inner.lang();
+impl Queue {
+    pub fn new(ctx: Arc<KioskContext>, scan: Arc<Scan>, printer: Arc<Printer>) -> Arc<Self> {
+        Arc::new(Queue { ctx, scan, printer, services: Arc::default(), shown: Mutex::default() })
+    }
+
+    fn shown(&self) -> std::sync::MutexGuard<'_, TicketShown> {
+        self.shown.lock().expect("ticket lock")
+    }
+
+    /// Fetches the services (with live waiting counts) in the background.
+    fn load_services(&self, ui: &KioskWindow) {
+        ui.global::<QueueAdapter>().set_error("".into());
+        let (backend, ctx, slot) = (self.ctx.backend.clone(), self.ctx.clone(), self.services.clone());
+        self.ctx.spawn(ui, async move { backend.services().await }, move |ui, result| {
+            let lang = ctx.lang();
             match result {
                 Ok(services) => {
-                    show_services(&ui, lang, &services);
-                    *post_inner.services.lock().expect("services lock") = services;
+                    show_services(ui, lang, &services);
+                    *slot.lock().expect("services lock") = services;
                 }
-                Err(e) => {
-                    ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
-                }
+                Err(e) => ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into()),
             }
         });
-    });
-}
-
-pub fn take(ui: &KioskWindow, inner: &Arc<Inner>, code: &str) {
-    let q = ui.global::<QueueAdapter>();
-    if q.get_busy() {
-        return; // a second tap while issuing must not issue a second number
     }
-    q.set_busy(true);
-    q.set_error("".into());
-    let priority = PriorityGroup::from_key(q.get_priority().as_str());
-    let citizen = inner.session.lock().expect("session lock").citizen.clone();
-    let req = IssueRequest { service: code.to_string(), priority, citizen };
-    let (weak, task_inner) = (ui.as_weak(), inner.clone());
-    inner.rt.spawn(async move {
-        let result = task_inner.backend.issue(req).await;
-        let post_inner = task_inner.clone();
-        task_inner.poster.post(move || {
-            let Some(ui) = weak.upgrade() else { return };
+
+    fn take(self: &Arc<Self>, ui: &KioskWindow, code: &str) {
+        let q = ui.global::<QueueAdapter>();
+        if q.get_busy() {
+            return; // a second tap while issuing must not issue a second number
+        }
+        q.set_busy(true);
+        q.set_error("".into());
+        let priority = PriorityGroup::from_key(q.get_priority().as_str());
+        let req = IssueRequest { service: code.to_string(), priority, citizen: self.scan.citizen() };
+        let (backend, this) = (self.ctx.backend.clone(), self.clone());
+        self.ctx.spawn(ui, async move { backend.issue(req).await }, move |ui, result| {
             ui.global::<QueueAdapter>().set_busy(false);
             match result {
                 Ok(ticket) => {
-                    {
-                        let mut s = post_inner.session.lock().expect("session lock");
-                        s.ticket = Some(ticket.clone());
-                        s.ticket_seconds_left = post_inner.cfg.kiosk.ticket_return_secs;
-                    }
-                    show_ticket(&ui, &post_inner, &ticket);
+                    this.present(ui, ticket.clone());
                     ui.global::<Nav>().invoke_go(Page::Ticket);
-                    super::printing::print_ticket(&ui, &post_inner, &ticket);
+                    this.printer.print_ticket(ui, &ticket);
                 }
                 Err(e) => {
-                    let lang = post_inner.lang();
+                    let lang = this.ctx.lang();
                     ui.global::<QueueAdapter>().set_error(pick(lang, &e.vi, &e.en).into());
                 }
             }
         });
-    });
+    }
+
+    /// Makes `t` the session's ticket and fills the ticket screen, counting
+    /// down to home from `kiosk.ticket_return_secs`.
+    pub fn present(&self, ui: &KioskWindow, t: IssuedTicket) {
+        *self.shown() =
+            TicketShown { ticket: Some(t.clone()), seconds_left: self.ctx.cfg.kiosk.ticket_return_secs };
+        self.show_ticket(ui, &t);
+    }
+
+    fn show_ticket(&self, ui: &KioskWindow, t: &IssuedTicket) {
+        let lang = self.ctx.lang();
+        let a = ui.global::<TicketAdapter>();
+        a.set_number(t.number.as_str().into());
+        a.set_service_name(pick(lang, &t.service_name_vi, &t.service_name_en).into());
+        let counters = counters_text(&t.counters);
+        a.set_wait_at(
+            match lang {
+                Language::Vi => format!("Mời bạn ngồi chờ và theo dõi màn hình gọi số tại quầy {counters}"),
+                Language::En => format!("Please take a seat and watch the display for counter {counters}"),
+            }
+            .into(),
+        );
+        a.set_issued(format_time_date(t.issued_at, " · ").into());
+        a.set_people_ahead(t.people_ahead as i32);
+        a.set_wait_minutes(t.wait_minutes as i32);
+        a.set_offline(t.offline);
+        a.set_priority_label(
+            t.priority.map(|g| pick(lang, g.label_vi(), g.label_en()).to_string()).unwrap_or_default().into(),
+        );
+        a.set_citizen_note(
+            if self.scan.citizen().is_some() {
+                pick(
+                    lang,
+                    "Đã gắn thông tin thẻ căn cước với số này.",
+                    "Your ID card details are attached to this number.",
+                )
+            } else {
+                ""
+            }
+            .into(),
+        );
+        a.set_qr(super::qr::qr_image(&t.tracking_url, 6));
+        a.set_return_seconds_left(self.shown().seconds_left as i32);
+    }
 }
 
-pub fn show_ticket(ui: &KioskWindow, inner: &Inner, t: &TicketView) {
-    let lang = inner.lang();
-    let a = ui.global::<TicketAdapter>();
-    a.set_number(t.number.as_str().into());
-    a.set_service_name(pick(lang, &t.service_name_vi, &t.service_name_en).into());
-    let counters = counters_text(&t.counters);
-    a.set_wait_at(
-        match lang {
-            Language::Vi => format!("Mời bạn ngồi chờ và theo dõi màn hình gọi số tại quầy {counters}"),
-            Language::En => format!("Please take a seat and watch the display for counter {counters}"),
+impl Feature for Queue {
+    fn wire(self: Arc<Self>, ui: &KioskWindow) {
+        ui.global::<QueueAdapter>().on_take(handler!(ui, &self, |ui, this, code| this.take(&ui, &code)));
+        let t = ui.global::<TicketAdapter>();
+        t.on_done(handler!(ui, &self, |ui, _this| end_session(&ui)));
+        t.on_print(handler!(ui, &self, |ui, this| {
+            let ticket = this.shown().ticket.clone();
+            if let Some(t) = ticket {
+                this.printer.print_ticket(&ui, &t);
+            }
+        }));
+        self.refresh_texts(ui);
+    }
+
+    fn refresh_texts(&self, ui: &KioskWindow) {
+        let lang = self.ctx.lang();
+        let groups: Vec<PriorityOption> = self
+            .ctx
+            .cfg
+            .queue
+            .priority_groups
+            .iter()
+            .filter_map(|k| PriorityGroup::from_key(k))
+            .map(|g| PriorityOption {
+                key: g.key().into(),
+                label: pick(lang, g.label_vi(), g.label_en()).into(),
+            })
+            .collect();
+        ui.global::<QueueAdapter>().set_priority_options(ModelRc::new(VecModel::from(groups)));
+        show_services(ui, lang, &self.services.lock().expect("services lock"));
+        let ticket = self.shown().ticket.clone();
+        if let Some(t) = ticket {
+            self.show_ticket(ui, &t);
         }
-        .into(),
-    );
-    let local = crate::domain::localtime::to_local(t.issued_at);
-    a.set_issued(local.format("%H:%M · %d/%m/%Y").to_string().into());
-    a.set_people_ahead(t.people_ahead as i32);
-    a.set_wait_minutes(t.wait_minutes as i32);
-    a.set_offline(t.offline);
-    a.set_priority_label(
-        t.priority.map(|g| pick(lang, g.label_vi(), g.label_en()).to_string()).unwrap_or_default().into(),
-    );
-    let citizen = inner.session.lock().expect("session lock").citizen.is_some();
-    a.set_citizen_note(
-        if citizen {
-            pick(
-                lang,
-                "Đã gắn thông tin thẻ căn cước với số này.",
-                "Your ID card details are attached to this number.",
-            )
+    }
+
+    fn navigated(&self, ui: &KioskWindow, page: Page) {
+        if page == Page::TakeNumber {
+            self.load_services(ui);
+        }
+    }
+
+    /// Counts the ticket screen down to the automatic return home.
+    fn tick(&self, ui: &KioskWindow) {
+        if ui.global::<Nav>().get_page() != Page::Ticket {
+            return;
+        }
+        let left = {
+            let mut s = self.shown();
+            s.seconds_left = s.seconds_left.saturating_sub(1);
+            s.seconds_left
+        };
+        ui.global::<TicketAdapter>().set_return_seconds_left(left as i32);
+        if left == 0 {
+            end_session(ui);
+        }
+    }
+
+    fn end_session(&self, ui: &KioskWindow) {
+        *self.shown() = TicketShown::default();
+        let q = ui.global::<QueueAdapter>();
+        q.set_priority("".into());
+        q.set_error("".into());
+        q.set_busy(false);
+        let t = ui.global::<TicketAdapter>();
+        t.set_number("".into());
+        t.set_service_name("".into());
+        t.set_wait_at("".into());
+        t.set_issued("".into());
+        t.set_people_ahead(0);
+        t.set_wait_minutes(0);
+        t.set_priority_label("".into());
+        t.set_citizen_note("".into());
+        t.set_offline(false);
+        t.set_print_status("".into());
+        t.set_qr(slint::Image::default());
+    }
+
+    fn session_data(&self) -> Vec<&'static str> {
+        if self.shown().ticket.is_some() {
+            vec!["ticket"]
         } else {
-            ""
+            Vec::new()
         }
-        .into(),
-    );
-    a.set_qr(super::qr::qr_image(&t.tracking_url, 6));
-    a.set_return_seconds_left(inner.session.lock().expect("session lock").ticket_seconds_left as i32);
-}
-
-/// Counts the ticket screen down to the automatic return home.
-pub fn tick(ui: &KioskWindow, inner: &Inner) {
-    if ui.global::<Nav>().get_page() != Page::Ticket {
-        return;
     }
-    let left = {
-        let mut s = inner.session.lock().expect("session lock");
-        s.ticket_seconds_left = s.ticket_seconds_left.saturating_sub(1);
-        s.ticket_seconds_left
-    };
-    ui.global::<TicketAdapter>().set_return_seconds_left(left as i32);
-    if left == 0 {
-        super::kiosk::end_session(ui, inner);
-    }
-}
-
-pub fn clear(ui: &KioskWindow) {
-    let q = ui.global::<QueueAdapter>();
-    q.set_priority("".into());
-    q.set_error("".into());
-    q.set_busy(false);
-    let t = ui.global::<TicketAdapter>();
-    t.set_number("".into());
-    t.set_service_name("".into());
-    t.set_wait_at("".into());
-    t.set_issued("".into());
-    t.set_people_ahead(0);
-    t.set_wait_minutes(0);
-    t.set_priority_label("".into());
-    t.set_citizen_note("".into());
-    t.set_offline(false);
-    t.set_print_status("".into());
-    t.set_qr(slint::Image::default());
 }

@@ -2,12 +2,13 @@
 //! snapshots and UI tests that must not depend on a store.
 
 use super::backend::{
-    BackendError, DossierLookupError, DossierView, IssueRequest, QueueBackend, RateOutcome,
-    RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, TicketView,
+    availability_note, BackendError, DossierDetails, DossierLookupError, IssueRequest, IssuedTicket,
+    QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView, VoteOutcome,
 };
 use crate::centre::api::DossierRecord;
 use crate::domain::dossier::WorkCalendar;
-use crate::domain::localtime::service_day;
+use crate::domain::localtime::{day_start_utc, service_day};
+use crate::domain::queue_rules::Availability;
 use crate::domain::scan::DossierCode;
 use crate::domain::ticket::{TicketNumber, TicketStatus};
 use chrono::{DateTime, Utc};
@@ -32,6 +33,10 @@ pub struct SampleBackend {
 
 impl SampleBackend {
     pub fn new(cfg: &crate::config::Config, now: DateTime<Utc>) -> Self {
+        // The fifth service is out of numbers until 07:30 the next morning.
+        let monday =
+            day_start_utc(service_day(now) + chrono::Days::new(1)) + chrono::Duration::minutes(7 * 60 + 30);
+        let (full_vi, full_en) = availability_note(&Availability::CapReached { next_open: Some(monday) });
         let services = cfg
             .queue
             .services
@@ -46,16 +51,8 @@ impl SampleBackend {
                 waiting: (i as u32 * 3 + 2) % 9,
                 wait_minutes: ((i as u32 * 3 + 2) % 9) * 6,
                 available: i != 4,
-                note_vi: if i == 4 {
-                    "Đã hết số hôm nay. Mở lại lúc 07:30 Thứ Hai".into()
-                } else {
-                    String::new()
-                },
-                note_en: if i == 4 {
-                    "No numbers left today. Opens 07:30 Monday".into()
-                } else {
-                    String::new()
-                },
+                note_vi: if i == 4 { full_vi.clone() } else { String::new() },
+                note_en: if i == 4 { full_en.clone() } else { String::new() },
             })
             .collect();
         let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
@@ -85,7 +82,7 @@ impl QueueBackend for SampleBackend {
         Box::pin(async move { Ok(self.services.clone()) })
     }
 
-    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<TicketView, BackendError>> {
+    fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>> {
         Box::pin(async move {
             let s = self
                 .services
@@ -95,7 +92,7 @@ impl QueueBackend for SampleBackend {
             let mut n = self.next.lock().expect("sample lock");
             let seq = *n;
             *n += 1;
-            Ok(TicketView {
+            Ok(IssuedTicket {
                 number: format!("{}-{seq:03}", s.prefix),
                 service_code: s.code.clone(),
                 service_name_vi: s.name_vi.clone(),
@@ -111,14 +108,14 @@ impl QueueBackend for SampleBackend {
         })
     }
 
-    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierView, DossierLookupError>> {
+    fn dossier(&self, code: String) -> BoxFuture<'_, Result<DossierDetails, DossierLookupError>> {
         Box::pin(async move {
             let code = DossierCode::parse(&code).ok_or(DossierLookupError::Malformed)?;
             let record =
                 self.dossiers.iter().find(|r| r.code == code.as_str()).ok_or(DossierLookupError::NotFound)?;
             let view = crate::centre::core::record_view(record, &self.calendar, service_day(self.now))
                 .map_err(|e| DossierLookupError::Failed(BackendError::new(e.to_string(), e.to_string())))?;
-            Ok(super::link_backend::dossier_view(view))
+            Ok(super::link_backend::dossier_details(view))
         })
     }
 
@@ -144,15 +141,15 @@ impl QueueBackend for SampleBackend {
         })
     }
 
-    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<RateOutcome, RatingError>> {
+    fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>> {
         Box::pin(async move {
             let Some(key) = Self::ticket_key(&vote.ticket) else {
-                return Ok(RateOutcome::Thanks { queued: false });
+                return Ok(VoteOutcome::Thanks { queued: false });
             };
             if self.rated.lock().expect("sample lock").insert(key) {
-                Ok(RateOutcome::Thanks { queued: false })
+                Ok(VoteOutcome::Thanks { queued: false })
             } else {
-                Ok(RateOutcome::AlreadyRated)
+                Ok(VoteOutcome::AlreadyRated)
             }
         })
     }

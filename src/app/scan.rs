@@ -3,137 +3,172 @@
 //! its dossier, a ticket QR opens the rating for that ticket.
 
 use super::backend::CitizenRef;
+use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
-use super::kiosk::Inner;
-use crate::domain::localtime::to_local;
+use super::idle::Idle;
+use crate::domain::localtime::{format_date, service_day};
 use crate::domain::scan::{classify, ScanKind};
 use crate::ui::{DossierAdapter, KioskWindow, Nav, Page, RatingAdapter, Session};
 use motcua_drivers::serial::{ReaderConfig, ReaderEvent, SerialReader};
 use slint::ComponentHandle;
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Starts one reader thread per configured port; their events are handled on
-/// the UI thread. Keep the returned readers alive (dropping stops them).
-pub fn start_readers(ui: &KioskWindow, inner: &Arc<Inner>) -> Vec<SerialReader> {
-    let cfg = &inner.cfg.scanner;
-    if cfg.ports.is_empty() {
-        return Vec::new();
+pub struct Scan {
+    ctx: Arc<KioskContext>,
+    idle: Arc<Idle>,
+    /// The citizen identified by an ID card in this session.
+    citizen: Mutex<Option<CitizenRef>>,
+    /// Barcode readers by port: connected or not (heartbeat).
+    readers: Mutex<BTreeMap<String, bool>>,
+}
+
+impl Scan {
+    pub fn new(ctx: Arc<KioskContext>, idle: Arc<Idle>) -> Arc<Self> {
+        Arc::new(Scan { ctx, idle, citizen: Mutex::new(None), readers: Mutex::default() })
     }
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut readers = Vec::new();
-    for port in &cfg.ports {
-        let rc = ReaderConfig::new(port.clone(), cfg.baud)
-            .with_frame_timeout(Duration::from_millis(cfg.frame_timeout_ms));
-        match SerialReader::spawn(rc, tx.clone()) {
-            Ok(r) => readers.push(r),
-            Err(e) => tracing::error!("cannot start the barcode reader on {port}: {e}"),
+
+    /// The citizen identified in this session, if any (goes with their ticket).
+    pub fn citizen(&self) -> Option<CitizenRef> {
+        self.citizen.lock().expect("citizen lock").clone()
+    }
+
+    /// Whether readers are configured and every one of them is connected.
+    pub fn readers_connected(&self) -> bool {
+        let readers = self.readers.lock().expect("readers lock");
+        !readers.is_empty() && readers.values().all(|c| *c)
+    }
+
+    /// Starts one reader thread per configured port; their events are handled on
+    /// the UI thread. Keep the returned readers alive (dropping stops them).
+    pub fn start_readers(self: &Arc<Self>, ui: &KioskWindow) -> Vec<SerialReader> {
+        let cfg = &self.ctx.cfg.scanner;
+        if cfg.ports.is_empty() {
+            return Vec::new();
         }
-    }
-    let (weak, inner) = (ui.as_weak(), inner.clone());
-    std::thread::Builder::new()
-        .name("scan-events".into())
-        .spawn(move || {
-            for ev in rx {
-                let (weak, post_inner) = (weak.clone(), inner.clone());
-                inner.poster.post(move || {
-                    if let Some(ui) = weak.upgrade() {
-                        on_reader_event(&ui, &post_inner, ev);
-                    }
-                });
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut readers = Vec::new();
+        for port in &cfg.ports {
+            let rc = ReaderConfig::new(port.clone(), cfg.baud)
+                .with_frame_timeout(Duration::from_millis(cfg.frame_timeout_ms));
+            match SerialReader::spawn(rc, tx.clone()) {
+                Ok(r) => readers.push(r),
+                Err(e) => tracing::error!("cannot start the barcode reader on {port}: {e}"),
             }
-        })
-        .expect("spawn scan event thread");
-    readers
-}
-
-fn on_reader_event(ui: &KioskWindow, inner: &Arc<Inner>, ev: ReaderEvent) {
-    match ev {
-        ReaderEvent::Connected { port } => {
-            tracing::info!("barcode reader connected: {port}");
-            inner.scanners.lock().expect("scanner lock").insert(port, true);
         }
-        ReaderEvent::Disconnected { port, reason } => {
-            tracing::warn!("barcode reader {port}: {reason}");
-            inner.scanners.lock().expect("scanner lock").insert(port, false);
-        }
-        ReaderEvent::Frame { text, symbology, .. } => handle_scan(ui, inner, &text, symbology.as_deref()),
-        ReaderEvent::Unreadable { port, reason } => {
-            tracing::warn!("unreadable code on {port}: {reason:?}");
-            show_message(
-                ui,
-                inner,
-                "Không đọc được mã vừa quét. Vui lòng quét lại.",
-                "The code could not be read. Please scan again.",
-            );
-        }
-        ReaderEvent::Warning { port, warning } => tracing::warn!("barcode reader {port}: {warning:?}"),
-    }
-}
-
-fn show_message(ui: &KioskWindow, inner: &Inner, vi: &str, en: &str) {
-    ui.global::<Session>().set_scan_message(pick(inner.lang(), vi, en).into());
-}
-
-/// Acts on one scanned code. Runs on the UI thread.
-pub fn handle_scan(ui: &KioskWindow, inner: &Arc<Inner>, text: &str, symbology: Option<&str>) {
-    let today = to_local((inner.clock)()).date_naive();
-    let kind = classify(text, symbology, today);
-    // Log the kind only: the payload may hold personal data.
-    tracing::info!("scanned: {}", kind.name());
-    inner.idle.lock().expect("idle lock").activity();
-    let nav = ui.global::<Nav>();
-    match kind {
-        ScanKind::CitizenCard(id) => {
-            let citizen = CitizenRef {
-                id_number: id.number().to_string(),
-                full_name: id.full_name().to_string(),
-                birth_date: crate::domain::localtime::format_date(id.birth_date()),
-            };
-            inner.session.lock().expect("session lock").citizen = Some(citizen);
-            let s = ui.global::<Session>();
-            s.set_citizen_present(true);
-            s.set_citizen_name(id.masked_name().into());
-            s.set_citizen_id(id.masked_number().into());
-            s.set_scan_message("".into());
-            // The citizen is known now: the idle rule also guards home.
-            inner.idle.lock().expect("idle lock").set_armed(true);
-        }
-        ScanKind::DossierReceipt(code) => {
-            nav.invoke_go(Page::Dossier);
-            let d = ui.global::<DossierAdapter>();
-            d.set_code_input(code.as_str().into());
-            d.invoke_lookup(code.as_str().into());
-        }
-        ScanKind::TicketTracking(code) => {
-            nav.invoke_go(Page::Rating);
-            ui.global::<RatingAdapter>().invoke_find_ticket(code.as_str().into());
-        }
-        ScanKind::Unknown => show_message(
-            ui,
-            inner,
-            "Mã này không phải thẻ căn cước, giấy hẹn hay vé số thứ tự.",
-            "This code is not an ID card, a receipt or a queue ticket.",
-        ),
-        refused => {
-            let (vi, en) =
-                (refused.refusal_vi().unwrap_or_default(), refused.refusal_en().unwrap_or_default());
-            show_message(ui, inner, vi, en);
-        }
-    }
-}
-
-/// A keyboard-wedge (HID) scanner types the code followed by Enter on the home screen.
-pub fn wire_wedge(ui: &KioskWindow, inner: &Arc<Inner>) {
-    ui.global::<Session>().on_wedge_frame({
-        let (weak, inner) = (ui.as_weak(), inner.clone());
-        move |text| {
-            if let Some(ui) = weak.upgrade() {
-                let text = unicode_normalization::UnicodeNormalization::nfc(text.trim()).collect::<String>();
-                if !text.is_empty() {
-                    handle_scan(&ui, &inner, &text, None);
+        let (weak, this) = (ui.as_weak(), self.clone());
+        std::thread::Builder::new()
+            .name("scan-events".into())
+            .spawn(move || {
+                for ev in rx {
+                    let event_this = this.clone();
+                    this.ctx.poster.post_to(&weak, move |ui| event_this.on_reader_event(ui, ev));
                 }
+            })
+            .expect("spawn scan event thread");
+        readers
+    }
+
+    fn on_reader_event(&self, ui: &KioskWindow, ev: ReaderEvent) {
+        match ev {
+            ReaderEvent::Connected { port } => {
+                tracing::info!("barcode reader connected: {port}");
+                self.readers.lock().expect("readers lock").insert(port, true);
+            }
+            ReaderEvent::Disconnected { port, reason } => {
+                tracing::warn!("barcode reader {port}: {reason}");
+                self.readers.lock().expect("readers lock").insert(port, false);
+            }
+            ReaderEvent::Frame { text, symbology, .. } => self.handle_scan(ui, &text, symbology.as_deref()),
+            ReaderEvent::Unreadable { port, reason } => {
+                tracing::warn!("unreadable code on {port}: {reason:?}");
+                self.show_message(
+                    ui,
+                    "Không đọc được mã vừa quét. Vui lòng quét lại.",
+                    "The code could not be read. Please scan again.",
+                );
+            }
+            ReaderEvent::Warning { port, warning } => tracing::warn!("barcode reader {port}: {warning:?}"),
+        }
+    }
+
+    fn show_message(&self, ui: &KioskWindow, vi: &str, en: &str) {
+        ui.global::<Session>().set_scan_message(pick(self.ctx.lang(), vi, en).into());
+    }
+
+    /// Acts on one scanned code. Runs on the UI thread.
+    pub fn handle_scan(&self, ui: &KioskWindow, text: &str, symbology: Option<&str>) {
+        let kind = classify(text, symbology, service_day(self.ctx.now()));
+        // Log the kind only: the payload may hold personal data.
+        tracing::info!("scanned: {}", kind.name());
+        self.idle.activity();
+        let nav = ui.global::<Nav>();
+        match kind {
+            ScanKind::CitizenCard(id) => {
+                let citizen = CitizenRef {
+                    id_number: id.number().to_string(),
+                    full_name: id.full_name().to_string(),
+                    birth_date: format_date(id.birth_date()),
+                };
+                *self.citizen.lock().expect("citizen lock") = Some(citizen);
+                let s = ui.global::<Session>();
+                s.set_citizen_present(true);
+                s.set_citizen_name(id.masked_name().into());
+                s.set_citizen_id(id.masked_number().into());
+                s.set_scan_message("".into());
+                // The citizen is known now: the idle rule also guards home.
+                self.idle.arm();
+            }
+            ScanKind::DossierReceipt(code) => {
+                nav.invoke_go(Page::Dossier);
+                let d = ui.global::<DossierAdapter>();
+                d.set_code_input(code.as_str().into());
+                d.invoke_lookup(code.as_str().into());
+            }
+            ScanKind::TicketTracking(code) => {
+                nav.invoke_go(Page::Rating);
+                ui.global::<RatingAdapter>().invoke_find_ticket(code.as_str().into());
+            }
+            ScanKind::Unknown => self.show_message(
+                ui,
+                "Mã này không phải thẻ căn cước, giấy hẹn hay vé số thứ tự.",
+                "This code is not an ID card, a receipt or a queue ticket.",
+            ),
+            refused => {
+                let (vi, en) =
+                    (refused.refusal_vi().unwrap_or_default(), refused.refusal_en().unwrap_or_default());
+                self.show_message(ui, vi, en);
             }
         }
-    });
+    }
+}
+
+impl Feature for Scan {
+    /// A keyboard-wedge (HID) scanner types the code followed by Enter on the home screen.
+    fn wire(self: Arc<Self>, ui: &KioskWindow) {
+        ui.global::<Session>().on_wedge_frame(handler!(ui, &self, |ui, this, text| {
+            let text = unicode_normalization::UnicodeNormalization::nfc(text.trim()).collect::<String>();
+            if !text.is_empty() {
+                this.handle_scan(&ui, &text, None);
+            }
+        }));
+    }
+
+    fn end_session(&self, ui: &KioskWindow) {
+        *self.citizen.lock().expect("citizen lock") = None;
+        let s = ui.global::<Session>();
+        s.set_citizen_present(false);
+        s.set_citizen_name("".into());
+        s.set_citizen_id("".into());
+        s.set_scan_message("".into());
+    }
+
+    fn session_data(&self) -> Vec<&'static str> {
+        if self.citizen.lock().expect("citizen lock").is_some() {
+            vec!["citizen"]
+        } else {
+            Vec::new()
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! Centre commands: `center` (run the built-in centre) and `counter` (an
-//! officer's action from a terminal). The lead wires them into clap.
+//! Centre commands: `centre` (run the built-in centre) and the counter actions
+//! `call`, `recall`, `complete`, `no-show` (an officer at a terminal); the
+//! clap definitions are in `cli/mod.rs`.
 
 use crate::centre::api::CounterCommand;
 use crate::centre::{serve, ApiClient, LinkError};
@@ -31,7 +32,7 @@ impl CounterAction {
 }
 
 /// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C.
-pub fn center(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
+pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     let addr = listen.unwrap_or_else(|| cfg.centre.listen.clone());
     if addr.is_empty() {
         anyhow::bail!("no listen address: pass --listen IP:PORT or set centre.listen");
@@ -43,7 +44,7 @@ pub fn center(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-        let db = crate::store::centre_db_path(&cfg);
+        let db = crate::store::centre_db_path(&cfg.data_dir());
         println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
         serve(cfg, listener, async {
             let _ = tokio::signal::ctrl_c().await;
@@ -54,10 +55,10 @@ pub fn center(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     })
 }
 
-/// The centre a counter command talks to: `--center`, else `centre.url`, else
+/// The centre a counter command talks to: `--centre`, else `centre.url`, else
 /// the built-in centre's `centre.listen` address.
-pub fn counter_url(cfg: &Config, center_url: Option<&str>) -> String {
-    if let Some(u) = center_url.filter(|u| !u.is_empty()) {
+pub fn counter_url(cfg: &Config, centre_url: Option<&str>) -> String {
+    if let Some(u) = centre_url.filter(|u| !u.is_empty()) {
         return u.to_string();
     }
     if !cfg.centre.url.is_empty() {
@@ -85,11 +86,11 @@ fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
 /// `Quầy 3 gọi số A-023`. Not for use inside an async runtime (it makes its own).
 pub fn run_counter(
     cfg: &Config,
-    center_url: Option<&str>,
+    centre_url: Option<&str>,
     counter: u32,
     action: CounterAction,
 ) -> anyhow::Result<String> {
-    let url = counter_url(cfg, center_url);
+    let url = counter_url(cfg, centre_url);
     let client = ApiClient::for_url(cfg, &url).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -103,14 +104,14 @@ pub fn run_counter(
     })
 }
 
-/// `counter N call|recall|complete|no-show`: prints one clear line.
+/// `call|recall|complete|no-show --counter N`: prints one clear line.
 pub fn counter_cmd(
     cfg: &Config,
-    center_url: Option<&str>,
+    centre_url: Option<&str>,
     counter: u32,
     action: CounterAction,
 ) -> anyhow::Result<()> {
-    println!("{}", run_counter(cfg, center_url, counter, action)?);
+    println!("{}", run_counter(cfg, centre_url, counter, action)?);
     Ok(())
 }
 

@@ -108,10 +108,9 @@ fn kind_fields(kind: &ScanKind, text: &str) -> Value {
 
 /// The sample ticket, issued now, marked as a test print.
 pub fn sample_ticket() -> TicketPrint {
-    let now = localtime::to_local(Utc::now());
     TicketPrint {
         offline_note: Some("IN THỬ – PHIẾU KHÔNG CÓ GIÁ TRỊ".into()),
-        ..TicketPrint::sample(now.format("%d/%m/%Y %H:%M").to_string())
+        ..TicketPrint::sample(localtime::format_date_time(Utc::now()))
     }
 }
 

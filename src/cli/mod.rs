@@ -61,7 +61,8 @@ pub enum Command {
         action: ConfigAction,
     },
     /// Run the built-in centre (queue, API, events for displays) until Ctrl-C.
-    Center {
+    #[command(alias = "center")]
+    Centre {
         /// IP:PORT; default centre.listen.
         #[arg(long)]
         listen: Option<String>,
@@ -122,8 +123,8 @@ pub struct CounterArgs {
     #[arg(long)]
     pub counter: u32,
     /// Centre URL; default centre.url, else the built-in centre's centre.listen.
-    #[arg(long, value_name = "URL")]
-    pub center: Option<String>,
+    #[arg(long, alias = "center", value_name = "URL")]
+    pub centre: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -224,9 +225,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
-        Command::Center { listen } => {
+        Command::Centre { listen } => {
             let cfg = load_config(cli.config.as_deref())?;
-            centre::center(cfg, listen)?;
+            centre::run_centre(cfg, listen)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Call(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Call),
@@ -320,7 +321,7 @@ fn counter(
     action: centre::CounterAction,
 ) -> anyhow::Result<ExitCode> {
     let cfg = load_config(config_path)?;
-    centre::counter_cmd(&cfg, a.center.as_deref(), a.counter, action)?;
+    centre::counter_cmd(&cfg, a.centre.as_deref(), a.counter, action)?;
     Ok(ExitCode::SUCCESS)
 }
 

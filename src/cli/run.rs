@@ -1,7 +1,7 @@
 //! `run`: a role in a real window (winit: X11 or Wayland; KMS with `--features kms`).
 
 use super::Role;
-use crate::app::kiosk::{Clock, KioskApp};
+use crate::app::kiosk::KioskApp;
 use crate::app::link_backend::LinkBackend;
 use crate::app::poster::Poster;
 use crate::centre::link::KioskLink;
@@ -33,7 +33,6 @@ pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
 
 fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let clock: Clock = Arc::new(chrono::Utc::now);
     let link = {
         let _guard = rt.enter();
         KioskLink::open(&cfg).map_err(|e| anyhow::anyhow!("cannot open the queue: {e}"))?
@@ -48,21 +47,21 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
     ui.window().set_fullscreen(cfg.kiosk.fullscreen);
+    let clock = crate::domain::clock::system();
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
     app.load_catalog();
     if let KioskLink::Remote(remote) = &heartbeat_link {
         let task = crate::app::procedures::sync_catalog(
             remote.client().clone(),
-            app.inner.clone(),
+            app.procedures().clone(),
             app.ui.as_weak(),
         );
         rt.spawn(task);
     }
-    let health_inner = app.inner.clone();
     let _heartbeats = {
         let _guard = rt.enter();
-        heartbeat_link.spawn_heartbeats(HEARTBEAT_EVERY, move || device_health(&health_inner))
+        heartbeat_link.spawn_heartbeats(HEARTBEAT_EVERY, app.health_source())
     };
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
     drop(app);
@@ -153,24 +152,6 @@ fn serve_builtin_centre(rt: &tokio::runtime::Runtime, cfg: &Config, centre: crat
 
 /// How often the kiosk reports its health to the centre.
 const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The device health reported in heartbeats (through the outbox when remote,
-/// so a report made during an outage still arrives).
-fn device_health(inner: &crate::app::kiosk::Inner) -> crate::centre::link::DeviceHealth {
-    let printer = inner.printer_state.lock().expect("printer lock").clone();
-    let scanners = inner.scanners.lock().expect("scanner lock").clone();
-    crate::centre::link::DeviceHealth {
-        printer_status: if inner.cfg.printer.uri.is_empty() {
-            "none".into()
-        } else if printer.is_empty() {
-            "unknown".into()
-        } else {
-            printer
-        },
-        scanner_connected: !scanners.is_empty() && scanners.values().all(|c| *c),
-        app_version: env!("CARGO_PKG_VERSION").into(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

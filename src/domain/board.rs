@@ -74,6 +74,9 @@ pub struct Call {
     pub at: DateTime<Utc>,
 }
 
+/// Service names for the tiles and the waiting list: code → (Vietnamese name, prefix).
+pub type ServiceNames = BTreeMap<String, (String, String)>;
+
 /// Which counters and services a board shows (one board per floor or area).
 #[derive(Debug, Clone, Default)]
 pub struct BoardFilter {

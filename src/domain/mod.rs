@@ -1,4 +1,5 @@
-//! Plain domain types and rules: no I/O, no UI, unit-tested.
+//! Plain domain types and rules: no I/O, no UI, unit-tested. Nothing here
+//! imports from config, store, centre or app (they convert into these types).
 
 pub mod announce;
 pub mod board;

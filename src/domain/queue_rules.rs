@@ -5,7 +5,6 @@
 //! The rules are documented for officers and integrators in `docs/queue.md`;
 //! keep the two in step.
 
-use crate::config::{parse_period, ServiceConfig};
 use crate::domain::localtime::{day_start_utc, to_local, vn_offset};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -157,10 +156,6 @@ impl Schedule {
         Self { periods, days: days.to_vec() }
     }
 
-    pub fn of(service: &ServiceConfig) -> Self {
-        Self::new(&service.hours, &service.days)
-    }
-
     fn open_on(&self, day: NaiveDate) -> bool {
         self.days.contains(&day.weekday().number_from_monday())
     }
@@ -194,6 +189,36 @@ impl Schedule {
             }
         }
         None
+    }
+}
+
+fn parse_hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60 && s.len() == 5).then_some(h * 60 + m)
+}
+
+/// Parses `HH:MM-HH:MM` into minutes since midnight.
+pub fn parse_period(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.split_once('-')?;
+    let (a, b) = (parse_hhmm(a.trim())?, parse_hhmm(b.trim())?);
+    (a < b).then_some((a, b))
+}
+
+/// The rules of one service: when it gives out numbers and how many a day.
+/// The config converts its `[[queue.services]]` entries into this (the domain
+/// knows nothing of the config file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRules {
+    pub schedule: Schedule,
+    /// Numbers per day (0 = no cap).
+    pub daily_cap: u32,
+}
+
+impl ServiceRules {
+    /// Whether the service issues numbers at `now`; see [`availability`].
+    pub fn availability(&self, now: DateTime<Utc>, issued_today: u32, always_open: bool) -> Availability {
+        availability(now, &self.schedule, self.daily_cap, issued_today, always_open)
     }
 }
 
@@ -402,6 +427,13 @@ mod tests {
             availability(utc(2026, 3, 7, 23, 0), &s, 5, 5, true),
             Availability::CapReached { next_open: Some(utc(2026, 3, 8, 0, 0)) }
         );
+    }
+
+    #[test]
+    fn periods_parse() {
+        assert_eq!(parse_period("07:30-11:30"), Some((450, 690)));
+        assert_eq!(parse_period("11:30-07:30"), None);
+        assert_eq!(parse_period("7:30-11:30"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! `v1_database_made_by_hand_migrates_to_the_fresh_schema` keeps a frozen copy of
 //! version 1 and fails if the shipped SQL drifts.
 
-use super::{dossiers, outbox, queue, ratings, StoreError};
+use super::{dossiers, kiosks, outbox, queue, ratings, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -18,7 +18,7 @@ pub struct Migration {
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "queue: tickets, counters, events", sql: queue::SCHEMA_V1 },
-    Migration { version: 2, name: "centre: kiosk heartbeats", sql: queue::SCHEMA_V2 },
+    Migration { version: 2, name: "centre: kiosk heartbeats", sql: kiosks::SCHEMA_V2 },
     Migration { version: 3, name: "kiosk: outbox and offline numbers", sql: outbox::SCHEMA_V3 },
     Migration { version: 4, name: "centre: dossiers and their history", sql: dossiers::SCHEMA_V4 },
     Migration { version: 5, name: "centre: satisfaction ratings", sql: ratings::SCHEMA_V5 },

@@ -9,14 +9,17 @@
 //! and could lose the last commits.
 
 pub mod dossiers;
+pub mod events;
+pub mod kiosks;
+pub mod meta;
 pub mod migrations;
 pub mod outbox;
 pub mod queue;
 pub mod ratings;
 
-use crate::config::Config;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a connection waits for another writer before `SQLITE_BUSY`.
@@ -44,6 +47,43 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+}
+
+/// A [`StoreError`] that can be cloned and compared, for the errors that carry
+/// one as their source (the centre's, the kiosk link's) and must stay cheap to
+/// clone. It reads and chains like the error it holds; two are equal when they
+/// say the same thing.
+#[derive(Debug, Clone)]
+pub struct SharedStoreError(Arc<StoreError>);
+
+impl SharedStoreError {
+    pub fn get(&self) -> &StoreError {
+        &self.0
+    }
+}
+
+impl From<StoreError> for SharedStoreError {
+    fn from(e: StoreError) -> Self {
+        SharedStoreError(Arc::new(e))
+    }
+}
+
+impl std::fmt::Display for SharedStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for SharedStoreError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
 }
 
 /// An open, migrated database.
@@ -112,14 +152,14 @@ impl Store {
     }
 }
 
-/// Path of the built-in centre's database for this config.
-pub fn centre_db_path(cfg: &Config) -> PathBuf {
-    cfg.data_dir().join(CENTRE_DB)
+/// Path of the built-in centre's database in the data directory.
+pub fn centre_db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(CENTRE_DB)
 }
 
-/// Path of the kiosk's database (outbox) for this config.
-pub fn kiosk_db_path(cfg: &Config) -> PathBuf {
-    cfg.data_dir().join(KIOSK_DB)
+/// Path of the kiosk's database (outbox) in the data directory.
+pub fn kiosk_db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(KIOSK_DB)
 }
 
 /// Milliseconds since the Unix epoch, the time unit stored in every table.

@@ -3,9 +3,12 @@
 #![allow(dead_code)]
 
 pub mod openapi;
+pub mod proxy;
 
 use chrono::{DateTime, TimeZone, Utc};
-use motcua_kiosk::centre::{serve_centre, ApiClient, Centre, ServerOptions};
+use motcua_kiosk::centre::api::IssueTicketRequest;
+use motcua_kiosk::centre::link::RemoteLink;
+use motcua_kiosk::centre::{serve_centre, ApiClient, Centre, KioskLink, LinkOptions, ServerOptions};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock::Clock;
 use std::net::SocketAddr;
@@ -28,6 +31,52 @@ pub fn config(data_dir: &Path) -> Config {
     cfg.centre.request_timeout_ms = 3000;
     cfg.queue.always_open = true;
     cfg
+}
+
+/// The kiosk side of `cfg`: the same services and tokens, talking to the
+/// centre at `url` as kiosk `kiosk_id`.
+pub fn kiosk_config(cfg: &Config, url: &str, kiosk_id: &str) -> Config {
+    let mut k = cfg.clone();
+    k.centre.url = url.to_string();
+    k.kiosk.id = kiosk_id.into();
+    k
+}
+
+/// Link timings for tests: retries within 50-200 ms instead of 0.5-5 s, so an
+/// outbox drains soon after the centre comes back.
+pub fn fast() -> LinkOptions {
+    LinkOptions {
+        retry_min: Duration::from_millis(50),
+        retry_max: Duration::from_millis(200),
+        refresh_every: Duration::from_secs(30),
+    }
+}
+
+/// A kiosk link to the centre named in `cfg.centre.url`, with [`fast`] retries.
+pub fn remote_link(cfg: &Config, db: &Path, clock: Arc<dyn Clock>) -> KioskLink {
+    KioskLink::Remote(RemoteLink::open(cfg, db, clock, fast()).expect("kiosk link opens"))
+}
+
+/// A plain online ticket request from `kiosk-01`: no priority, no citizen,
+/// not an offline replay. Tests change fields with struct update syntax:
+/// `IssueTicketRequest { priority: Some(p), ..ticket_request("HT", "k1") }`.
+pub fn ticket_request(service: &str, key: impl Into<String>) -> IssueTicketRequest {
+    IssueTicketRequest {
+        service: service.into(),
+        priority: None,
+        citizen: None,
+        idempotency_key: key.into(),
+        kiosk_id: "kiosk-01".into(),
+        issued_at: None,
+        offline_number: None,
+        tracking_code: None,
+    }
+}
+
+/// Drops a centre off the async threads: the last handle joins the writer
+/// thread, which may wait for a commit.
+pub async fn close(centre: Centre) {
+    tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
 }
 
 /// Local wall time (UTC+7) to UTC.
@@ -61,6 +110,11 @@ impl TestCentre {
         keep_alive: Duration,
     ) -> TestCentre {
         let centre = Centre::open_at(db, cfg, clock).expect("centre opens");
+        Self::serve(centre, cfg, port, keep_alive).await
+    }
+
+    /// Serves an already open centre on 127.0.0.1:`port` (0 = any).
+    pub async fn serve(centre: Centre, cfg: &Config, port: u16, keep_alive: Duration) -> TestCentre {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
@@ -70,10 +124,10 @@ impl TestCentre {
             let _ = rx.await;
         }));
         TestCentre {
+            db: centre.db_path().to_path_buf(),
             centre,
             addr,
             url: format!("http://{addr}"),
-            db: db.to_path_buf(),
             stop: Some(tx),
             task: Some(task),
         }
@@ -94,7 +148,7 @@ impl TestCentre {
         // Dropping the last handle joins the writer thread (closes the database).
         let centre = self.centre.clone();
         drop(self);
-        tokio::task::spawn_blocking(move || drop(centre)).await.unwrap();
+        close(centre).await;
     }
 
     pub fn client(&self) -> ApiClient {

@@ -8,7 +8,7 @@ use crate::domain::dossier::{next_step, Deadline, NextStepFacts, WorkCalendar};
 use crate::domain::localtime::{service_day, vn_offset};
 use crate::domain::scan::DossierCode;
 use crate::store::dossiers::{self as d, DossierRow, HistoryRow};
-use crate::store::{from_ms, to_ms};
+use crate::store::{from_ms, to_ms, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::HashSet;
@@ -194,7 +194,7 @@ fn dossier_view(
     today: NaiveDate,
 ) -> Result<DossierView, CentreError> {
     let corrupt =
-        |what: &str| CentreError::Store(format!("dossier {}: invalid {what} in the database", row.code));
+        |what: &str| CentreError::from(StoreError::Corrupt(format!("dossier {}: invalid {what}", row.code)));
     let status = DossierStatus::from_code(row.status).ok_or_else(|| corrupt("status"))?;
     let channel = Channel::from_code(row.channel).ok_or_else(|| corrupt("channel"))?;
     let missing: Vec<String> =

@@ -1,14 +1,15 @@
 //! Satisfaction ratings on the centre: the ticket a citizen wants to rate, one
 //! rating per ticket (idempotent on the key), and the tallies for officials.
 
-use super::{validate_kiosk_id, Centre, CentreError, Setup};
+use super::queue::validate_kiosk_id;
+use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::localtime::{format_date, service_day};
 use crate::domain::rating::{IndexScores, Tally, INDICES};
 use crate::domain::ticket::TicketNumber;
 use crate::store::queue::{self as q, TicketRow};
 use crate::store::ratings::{self as r, RatingRow};
-use crate::store::{from_ms, to_ms};
+use crate::store::{from_ms, to_ms, StoreError};
 use chrono::{Duration, NaiveDate};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -201,8 +202,9 @@ fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError
     };
     Ok(RatingReceipt {
         id: row.id as u64,
-        level: RatingLevel::from_value(row.level)
-            .ok_or_else(|| CentreError::Store(format!("rating {}: invalid level", row.id)))?,
+        level: RatingLevel::from_value(row.level).ok_or_else(|| {
+            CentreError::from(StoreError::Corrupt(format!("rating {}: invalid level", row.id)))
+        })?,
         ticket_number: ticket.as_ref().map(|t| t.number.clone()),
         service: row.service.clone(),
         counter: row.counter,

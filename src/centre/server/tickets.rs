@@ -6,7 +6,7 @@
 use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{IssueTicketRequest, IssuedTicket, TicketStatus, TicketView};
 use crate::centre::core::CentreError;
-use crate::domain::localtime::{format_date, to_local};
+use crate::domain::localtime::{format_date, format_time_date};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -88,7 +88,7 @@ pub fn render_ticket_page(t: &TicketView) -> String {
         TicketStatus::NoShow => "Vắng mặt khi được gọi — missed the call; please take a new number".to_string(),
         TicketStatus::Expired => format!("Vé ngày {} đã hết hiệu lực — this ticket has expired", format_date(t.service_day)),
     };
-    let issued = to_local(t.issued_at).format("%H:%M %d/%m/%Y");
+    let issued = format_time_date(t.issued_at, " ");
     let body = format!(
         "<div class=\"muted\">{vi} · {en}</div><h1>{num}</h1><div class=\"st\">{status}</div>\
          <div class=\"muted\">Lấy số lúc {issued}{offline}</div>\

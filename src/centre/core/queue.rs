@@ -1,0 +1,480 @@
+//! The queue operations: issue a ticket (live or an offline number a kiosk
+//! printed), the counter actions (call next by the fair interleaving rule,
+//! recall, no-show, complete, pause, resume) and kiosk heartbeats. Each runs as a
+//! job of the writer.
+
+use super::views::{counter_message, counter_ticket, counter_view, issued_view};
+use super::writer::Writer;
+use super::{Centre, CentreError, Setup};
+use crate::centre::api::*;
+use crate::domain::localtime::service_day;
+use crate::domain::queue_rules::{self, Class};
+use crate::domain::ticket::TicketNumber;
+use crate::store::queue::{self as q, CitizenRow, TicketRow};
+use crate::store::{kiosks, to_ms};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A ticket and whether this request created it (`false`: idempotent replay).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssueOutcome {
+    pub ticket: IssuedTicket,
+    pub created: bool,
+}
+
+impl Centre {
+    /// Issues a ticket (idempotent on `idempotency_key`).
+    pub async fn issue(&self, req: IssueTicketRequest) -> Result<IssueOutcome, CentreError> {
+        self.write(move |w, now| w.issue(now, req)).await
+    }
+
+    pub async fn counter_action(
+        &self,
+        counter: u32,
+        cmd: CounterCommand,
+    ) -> Result<CounterActionResponse, CentreError> {
+        self.write(move |w, now| w.counter_action(now, counter, cmd)).await
+    }
+
+    pub async fn call_next(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::CallNext).await
+    }
+
+    pub async fn recall(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::Recall).await
+    }
+
+    pub async fn no_show(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::NoShow).await
+    }
+
+    pub async fn complete(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::Complete).await
+    }
+
+    pub async fn pause(&self, counter: u32, reason: &str) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::Pause { reason: reason.to_string() }).await
+    }
+
+    pub async fn resume(&self, counter: u32) -> Result<CounterActionResponse, CentreError> {
+        self.counter_action(counter, CounterCommand::Resume).await
+    }
+
+    pub async fn heartbeat(
+        &self,
+        kiosk_id: &str,
+        req: HeartbeatRequest,
+    ) -> Result<HeartbeatAck, CentreError> {
+        validate_kiosk_id(kiosk_id)?;
+        let id = kiosk_id.to_string();
+        self.write(move |w, now| w.heartbeat(now, id, req)).await
+    }
+}
+
+impl Writer {
+    pub(super) fn issue(
+        &mut self,
+        now: DateTime<Utc>,
+        req: IssueTicketRequest,
+    ) -> Result<IssueOutcome, CentreError> {
+        let setup = self.setup.clone();
+        let today = self.today();
+        validate_issue(&setup, &req, today)?;
+        let svc =
+            setup.service(&req.service).ok_or_else(|| CentreError::UnknownService(req.service.clone()))?;
+        if let Some(existing) = q::ticket_by_key(self.c(), &req.idempotency_key)? {
+            if existing.service != req.service {
+                return Err(CentreError::IdempotencyConflict);
+            }
+            let row = self.adopt_offline_number(existing, &req)?;
+            let ticket = issued_view(self.c(), &setup, today, &row, None)?;
+            return Ok(IssueOutcome { ticket, created: false });
+        }
+        let prefix = svc.prefix.chars().next().unwrap_or('X');
+        let at = to_ms(now);
+        let (day, seq, issued_at, offline) = match &req.offline_number {
+            Some(printed) => {
+                let n = parse_offline_number(printed, prefix)?;
+                let issued_at = req.issued_at.map(|t| t.min(now)).unwrap_or(now);
+                (service_day(issued_at).min(today), n.seq, issued_at, true)
+            }
+            None => {
+                let sd = q::service_day(self.c(), today, &svc.code)?;
+                match setup.rules[&svc.code].availability(now, sd.issued, setup.always_open) {
+                    Availability::Open => {}
+                    Availability::Closed { next_open } => return Err(CentreError::Closed { next_open }),
+                    Availability::CapReached { next_open } => {
+                        return Err(CentreError::CapReached { next_open })
+                    }
+                }
+                (today, self.allocate_seq(today, &svc.code, sd.next_seq)?, now, false)
+            }
+        };
+        let status = if day < today { TicketStatus::Expired } else { TicketStatus::Waiting };
+        let number = TicketNumber::new(prefix, seq).to_string();
+        let tracking = match &req.tracking_code {
+            Some(code) if !q::tracking_code_taken(self.c(), code)? => code.clone(),
+            _ => self.fresh_tracking_code()?,
+        };
+        let citizen = req.citizen.as_ref().map(|c| CitizenRow {
+            id_number: c.id_number.clone(),
+            full_name: c.full_name.trim().to_string(),
+            birth_date: c.birth_date.to_string(),
+        });
+        let mut sd = q::service_day(self.c(), day, &svc.code)?;
+        let prio = req.priority.is_some();
+        let (same_before, other) = if prio {
+            (sd.waiting_priority, sd.waiting_normal)
+        } else {
+            (sd.waiting_normal, sd.waiting_priority)
+        };
+        let id = q::insert_ticket(
+            self.c(),
+            &q::NewTicket {
+                day,
+                service: &svc.code,
+                seq,
+                number: &number,
+                priority_group: req.priority.map(|p| p.key()),
+                status,
+                issued_at: to_ms(issued_at),
+                received_at: at,
+                offline,
+                kiosk_id: &req.kiosk_id,
+                idempotency_key: &req.idempotency_key,
+                tracking_code: &tracking,
+                citizen: citizen.as_ref(),
+            },
+        )?;
+        sd.issued += 1;
+        if !offline {
+            sd.next_seq = seq + 1;
+        }
+        if status == TicketStatus::Waiting {
+            sd.add_waiting(prio, 1);
+        }
+        q::save_service_day(self.c(), day, &svc.code, &sd)?;
+        let row = q::ticket_by_id(self.c(), id)?
+            .ok_or_else(|| CentreError::Internal("inserted ticket vanished".into()))?;
+        // A live ticket is the newest: everyone waiting in its class is ahead.
+        let ahead = (!offline && status == TicketStatus::Waiting)
+            .then(|| queue_rules::people_ahead(prio, same_before, other, setup.priority_streak));
+        let ticket = issued_view(self.c(), &setup, today, &row, ahead)?;
+        self.emit(
+            now,
+            EventBody::TicketIssued(TicketIssuedData {
+                number: row.number.clone(),
+                service: row.service.clone(),
+                priority: prio,
+                issued_at,
+                offline,
+                waiting: sd.waiting(),
+            }),
+        )?;
+        Ok(IssueOutcome { ticket, created: true })
+    }
+
+    /// The next free number of the centre's own sequence: skips the offline range
+    /// and numbers already taken (offline tickets synced earlier).
+    fn allocate_seq(&self, day: NaiveDate, service: &str, from: u32) -> Result<u32, CentreError> {
+        let (lo, hi) = self.setup.offline_range;
+        let mut seq = from.max(1);
+        loop {
+            if (lo..=hi).contains(&seq) {
+                seq = hi + 1;
+                continue;
+            }
+            if q::seq_taken(self.c(), day, service, seq)? {
+                seq += 1;
+                continue;
+            }
+            return Ok(seq);
+        }
+    }
+
+    fn fresh_tracking_code(&self) -> Result<String, CentreError> {
+        loop {
+            let code = new_tracking_code();
+            if !q::tracking_code_taken(self.c(), &code)? {
+                return Ok(code);
+            }
+        }
+    }
+
+    /// A replay carrying an offline number for a ticket the centre stored under
+    /// another number: the kiosk never saw the centre's answer and printed the
+    /// offline number, so the citizen holds that one. While the ticket still
+    /// waits, it takes the printed number and tracking code (one ticket, not
+    /// two). Once called it is left alone.
+    fn adopt_offline_number(
+        &mut self,
+        row: TicketRow,
+        req: &IssueTicketRequest,
+    ) -> Result<TicketRow, CentreError> {
+        let Some(printed) = &req.offline_number else { return Ok(row) };
+        if &row.number == printed && row.offline {
+            return Ok(row);
+        }
+        if row.status != TicketStatus::Waiting {
+            tracing::warn!(ticket = %row.number, printed = %printed, "offline replay for a ticket already called; kept as is");
+            return Ok(row);
+        }
+        let prefix = row.number.chars().next().unwrap_or('X');
+        let n = parse_offline_number(printed, prefix)?;
+        let issued_at = req.issued_at.map(to_ms).unwrap_or(row.issued_at).min(row.issued_at);
+        q::renumber(self.c(), row.id, n.seq, &n.to_string(), issued_at)?;
+        if let Some(code) = &req.tracking_code {
+            if !q::tracking_code_taken(self.c(), code)? {
+                self.c().execute(
+                    "UPDATE tickets SET tracking_code = ?2 WHERE id = ?1",
+                    rusqlite::params![row.id, code],
+                )?;
+            }
+        }
+        tracing::info!(from = %row.number, to = %n, "ticket renumbered to its printed offline number");
+        q::ticket_by_id(self.c(), row.id)?
+            .ok_or_else(|| CentreError::Internal("renumbered ticket vanished".into()))
+    }
+
+    pub(super) fn counter_action(
+        &mut self,
+        now: DateTime<Utc>,
+        n: u32,
+        cmd: CounterCommand,
+    ) -> Result<CounterActionResponse, CentreError> {
+        let setup = self.setup.clone();
+        let services = setup.counters.get(&n).ok_or(CentreError::UnknownCounter(n))?.clone();
+        let today = self.today();
+        let at = to_ms(now);
+        let mut row = q::counter(self.c(), n)?;
+        let current = match row.current_ticket {
+            Some(id) => q::ticket_by_id(self.c(), id)?.filter(|t| t.status == TicketStatus::Called),
+            None => None,
+        };
+        let (outcome, ticket_id) = match cmd {
+            CounterCommand::CallNext => {
+                if row.paused {
+                    return Err(CentreError::CounterPaused(n));
+                }
+                if let Some(t) = &current {
+                    self.finish(now, n, t, TicketStatus::Served)?;
+                }
+                match self.pick_next(today, &services, row.priority_streak)? {
+                    None => {
+                        row.current_ticket = None;
+                        (CounterOutcome::QueueEmpty, None)
+                    }
+                    Some((t, class)) => {
+                        q::mark_called(self.c(), t.id, n, at)?;
+                        let mut sd = q::service_day(self.c(), t.day, &t.service)?;
+                        sd.add_waiting(t.prio, -1);
+                        q::save_service_day(self.c(), t.day, &t.service, &sd)?;
+                        row.current_ticket = Some(t.id);
+                        row.priority_streak = queue_rules::next_streak(row.priority_streak, class);
+                        self.emit(
+                            now,
+                            EventBody::TicketCalled(TicketCallData {
+                                number: t.number.clone(),
+                                service: t.service.clone(),
+                                counter: n,
+                                calls: 1,
+                                called_at: now,
+                            }),
+                        )?;
+                        (CounterOutcome::Called, Some(t.id))
+                    }
+                }
+            }
+            CounterCommand::Recall => {
+                let t = current.ok_or(CentreError::NoCurrentTicket(n))?;
+                if setup.max_recalls > 0 && t.calls >= setup.max_recalls {
+                    self.finish(now, n, &t, TicketStatus::NoShow)?;
+                    row.current_ticket = None;
+                    (CounterOutcome::NoShow, Some(t.id))
+                } else {
+                    q::mark_recalled(self.c(), t.id, at)?;
+                    self.emit(
+                        now,
+                        EventBody::TicketRecalled(TicketCallData {
+                            number: t.number.clone(),
+                            service: t.service.clone(),
+                            counter: n,
+                            calls: t.calls + 1,
+                            called_at: now,
+                        }),
+                    )?;
+                    (CounterOutcome::Recalled, Some(t.id))
+                }
+            }
+            CounterCommand::NoShow | CounterCommand::Complete => {
+                let t = current.ok_or(CentreError::NoCurrentTicket(n))?;
+                let (status, outcome) = if cmd == CounterCommand::NoShow {
+                    (TicketStatus::NoShow, CounterOutcome::NoShow)
+                } else {
+                    (TicketStatus::Served, CounterOutcome::Completed)
+                };
+                self.finish(now, n, &t, status)?;
+                row.current_ticket = None;
+                (outcome, Some(t.id))
+            }
+            CounterCommand::Pause { reason } => {
+                let reason = reason.trim();
+                if reason.is_empty() || reason.chars().count() > 200 {
+                    return Err(CentreError::BadRequest("a pause needs a reason of 1-200 characters".into()));
+                }
+                row.paused = true;
+                row.pause_reason = Some(reason.to_string());
+                (CounterOutcome::Paused, None)
+            }
+            CounterCommand::Resume => {
+                row.paused = false;
+                row.pause_reason = None;
+                (CounterOutcome::Resumed, None)
+            }
+        };
+        row.number = n;
+        row.updated_at = at;
+        q::save_counter(self.c(), &row)?;
+        let view = counter_view(self.c(), &setup, today, n)?;
+        self.emit(now, EventBody::CounterState(view.clone()))?;
+        let ticket = match ticket_id {
+            Some(id) => q::ticket_by_id(self.c(), id)?.map(|t| counter_ticket(&setup, &t)),
+            None => None,
+        };
+        let message_vi = counter_message(n, outcome, ticket.as_ref(), view.pause_reason.as_deref());
+        Ok(CounterActionResponse { outcome, counter: view, ticket, message_vi })
+    }
+
+    /// Ends the ticket at a counter as served or no-show and announces it.
+    fn finish(
+        &mut self,
+        now: DateTime<Utc>,
+        counter: u32,
+        t: &TicketRow,
+        status: TicketStatus,
+    ) -> Result<(), CentreError> {
+        q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
+        let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
+        let body = if status == TicketStatus::NoShow {
+            EventBody::TicketNoShow(data)
+        } else {
+            EventBody::TicketCompleted(data)
+        };
+        self.emit(now, body)?;
+        Ok(())
+    }
+
+    /// The ticket a counter calls next: the oldest of the class chosen by the
+    /// fair interleaving rule, across the services the counter serves.
+    fn pick_next(
+        &self,
+        today: NaiveDate,
+        services: &[String],
+        streak: u32,
+    ) -> Result<Option<(TicketRow, Class)>, CentreError> {
+        let oldest = |prio: bool| -> Result<Option<i64>, CentreError> {
+            let mut best: Option<(i64, i64)> = None;
+            for s in services {
+                if let Some((id, issued)) = q::oldest_waiting(self.c(), today, s, prio)? {
+                    if best.is_none_or(|(bid, bissued)| (issued, id) < (bissued, bid)) {
+                        best = Some((id, issued));
+                    }
+                }
+            }
+            Ok(best.map(|(id, _)| id))
+        };
+        let (p, n) = (oldest(true)?, oldest(false)?);
+        let Some(class) =
+            queue_rules::pick_class(p.is_some(), n.is_some(), streak, self.setup.priority_streak)
+        else {
+            return Ok(None);
+        };
+        let id = match class {
+            Class::Priority => p,
+            Class::Normal => n,
+        }
+        .expect("pick_class only picks a class that has a ticket");
+        let row = q::ticket_by_id(self.c(), id)?
+            .ok_or_else(|| CentreError::Internal("picked ticket vanished".into()))?;
+        Ok(Some((row, class)))
+    }
+
+    pub(super) fn heartbeat(
+        &mut self,
+        now: DateTime<Utc>,
+        kiosk_id: String,
+        req: HeartbeatRequest,
+    ) -> Result<HeartbeatAck, CentreError> {
+        if req.printer_status.chars().count() > 64 || req.app_version.chars().count() > 64 {
+            return Err(CentreError::BadRequest(
+                "printer_status and app_version are at most 64 characters".into(),
+            ));
+        }
+        kiosks::upsert_kiosk(
+            self.c(),
+            &kiosks::KioskRow {
+                kiosk_id: kiosk_id.clone(),
+                last_seen: to_ms(now),
+                reported_at: req.sent_at.map(to_ms),
+                printer_status: req.printer_status,
+                scanner_connected: req.scanner_connected,
+                outbox_len: req.outbox_len,
+                app_version: req.app_version,
+            },
+        )?;
+        Ok(HeartbeatAck { kiosk_id, server_time: now })
+    }
+}
+
+fn parse_offline_number(printed: &str, prefix: char) -> Result<TicketNumber, CentreError> {
+    TicketNumber::parse(printed).filter(|n| n.prefix == prefix && n.seq > 0).ok_or_else(|| {
+        CentreError::BadRequest(format!(
+            "offline_number `{printed}` must look like {prefix}-901 (the service's prefix)"
+        ))
+    })
+}
+
+pub(super) fn validate_kiosk_id(id: &str) -> Result<(), CentreError> {
+    if id.is_empty() || id.chars().count() > MAX_KIOSK_ID_LEN || id.chars().any(char::is_control) {
+        return Err(CentreError::BadRequest(format!(
+            "kiosk_id must be 1-{MAX_KIOSK_ID_LEN} printable characters"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_issue(setup: &Setup, req: &IssueTicketRequest, today: NaiveDate) -> Result<(), CentreError> {
+    let bad = |m: &str| Err(CentreError::BadRequest(m.to_string()));
+    let k = &req.idempotency_key;
+    if k.is_empty() || k.len() > MAX_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return bad("idempotency_key must be 1-128 visible ASCII characters");
+    }
+    validate_kiosk_id(&req.kiosk_id)?;
+    if let Some(p) = req.priority {
+        if !setup.priority_groups.contains(&p) {
+            return Err(CentreError::BadRequest(format!("priority group `{}` is not offered here", p.key())));
+        }
+    }
+    if req.offline_number.is_none() && (req.issued_at.is_some() || req.tracking_code.is_some()) {
+        return bad("issued_at and tracking_code are only accepted with offline_number");
+    }
+    if let Some(code) = &req.tracking_code {
+        if !is_tracking_code(code) {
+            return bad("tracking_code must be 20 Crockford base32 characters");
+        }
+    }
+    if let Some(c) = &req.citizen {
+        if !(c.id_number.len() == 9 || c.id_number.len() == 12)
+            || !c.id_number.bytes().all(|b| b.is_ascii_digit())
+        {
+            return bad("citizen.id_number must be 9 or 12 digits");
+        }
+        let name = c.full_name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return bad("citizen.full_name must be 1-100 characters");
+        }
+        if c.birth_date > today || c.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
+            return bad("citizen.birth_date is not a plausible birth date");
+        }
+    }
+    Ok(())
+}
