@@ -266,7 +266,9 @@ fn main() {
         .procedures()
         .iter()
         .enumerate()
-        .map(|(i, p)| (p.code.clone(), catalog::usage::Usage { lookups: (i % 97) as u64, tickets: (i % 13) as u64 }))
+        .map(|(i, p)| {
+            (p.code.clone(), catalog::usage::Usage { lookups: (i % 97) as u64, tickets: (i % 13) as u64 })
+        })
         .collect();
     synth_catalog.set_popularity(&counts, &[]);
     let strokes = keystrokes(SYNTH_QUERIES);

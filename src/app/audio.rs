@@ -8,7 +8,9 @@
 //! [`CommandSink`] falls back to `paplay`, then `pw-play -`, and otherwise says
 //! once, clearly, that calls are shown but not heard.
 
-use crate::domain::announce::{call_text, call_words_in, AnnounceQueue, Announcement, Queued, VoiceRegion, Word};
+use crate::domain::announce::{
+    call_text, call_words_in, AnnounceQueue, Announcement, Queued, VoiceRegion, Word,
+};
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -671,12 +673,17 @@ mod tests {
         let (pf, ph) = (peak(&p), peak(&half));
         assert!((ph * 2 - pf).abs() <= 2, "half volume halves the amplitude: {pf} vs {ph}");
         assert!(!AudioSettings { volume: 0, ..full }.audible());
-        assert!(!AudioSettings { chime: false, voice: false, volume: 80, region: VoiceRegion::North }.audible());
+        assert!(
+            !AudioSettings { chime: false, voice: false, volume: 80, region: VoiceRegion::North }.audible()
+        );
 
         // A southern centre hears lẻ and ngàn, from their own clips.
         let south = AudioSettings { region: VoiceRegion::South, ..full };
         let p = render_call(&call("B-105", 12), &south);
-        assert_eq!(crate::domain::announce::spoken(&p.words), "mời số bê một trăm lẻ năm đến quầy số mười hai");
+        assert_eq!(
+            crate::domain::announce::spoken(&p.words),
+            "mời số bê một trăm lẻ năm đến quầy số mười hai"
+        );
         let north = render_call(&call("B-105", 12), &full);
         assert_ne!(p.pcm.samples, north.pcm.samples, "the clips differ");
         let mut d = crate::config::DisplayConfig::default();
@@ -688,8 +695,10 @@ mod tests {
     #[test]
     fn announcer_reads_calls_in_order_one_at_a_time() {
         let sink = RecordingSink::new(Duration::from_millis(40));
-        let a =
-            Announcer::start(AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North }, Box::new(sink.clone()));
+        let a = Announcer::start(
+            AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North },
+            Box::new(sink.clone()),
+        );
         for (t, c) in [("A-001", 1), ("B-001", 3), ("C-001", 5)] {
             a.announce(call(t, c));
         }
@@ -718,7 +727,10 @@ mod tests {
             "motcua-no-such-player -q -".into(),
             format!("dd of={} status=none", out.display()),
         ]);
-        let p = render_call(&call("B-105", 12), &AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North });
+        let p = render_call(
+            &call("B-105", 12),
+            &AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North },
+        );
         sink.play(&p).unwrap();
         assert_eq!(sink.command().unwrap(), format!("dd of={} status=none", out.display()));
         let written = std::fs::read(&out).unwrap();

@@ -174,13 +174,21 @@ impl Procedures {
         a.set_documents(model(
             v.documents
                 .into_iter()
-                .map(|d| DocumentRow { name: d.name.into(), quantity: d.quantity.into(), form: d.form.into() })
+                .map(|d| DocumentRow {
+                    name: d.name.into(),
+                    quantity: d.quantity.into(),
+                    form: d.form.into(),
+                })
                 .collect(),
         ));
         a.set_methods(model(
             v.methods
                 .into_iter()
-                .map(|m| MethodRow { channel: m.channel.into(), duration: m.duration.into(), fee: m.fee.into() })
+                .map(|m| MethodRow {
+                    channel: m.channel.into(),
+                    duration: m.duration.into(),
+                    fee: m.fee.into(),
+                })
                 .collect(),
         ));
         a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));

@@ -40,7 +40,12 @@ fn per_channel(methods: &[Method], f: impl Fn(&Method) -> String) -> String {
     if values.windows(2).all(|w| w[0] == w[1]) {
         values.into_iter().next().unwrap_or_default()
     } else {
-        methods.iter().zip(values).map(|(m, v)| format!("{}: {v}", m.channel.label_vi())).collect::<Vec<_>>().join("; ")
+        methods
+            .iter()
+            .zip(values)
+            .map(|(m, v)| format!("{}: {v}", m.channel.label_vi()))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 

@@ -332,7 +332,11 @@ mod tests {
         assert!(c.procedures().iter().all(|p| !p.legal_basis.iter().any(|l| l.contains("01/2021/NĐ-CP"))));
         // Calendar-day limits.
         for code in ["2.001263", "1.012812", "1.013225"] {
-            assert_eq!(c.get(code).unwrap().methods[0].limit().unwrap().unit, TimeUnit::CalendarDays, "{code}");
+            assert_eq!(
+                c.get(code).unwrap().methods[0].limit().unwrap().unit,
+                TimeUnit::CalendarDays,
+                "{code}"
+            );
         }
         // Criminal record certificate added, with its sources.
         let lltp = c.get("3.000333").unwrap();

@@ -88,7 +88,10 @@ pub fn counts(data_dir: &Path) -> Result<HashMap<String, Usage>, UsageError> {
     let mut stmt = conn.prepare("SELECT code, lookups, tickets FROM usage").map_err(err)?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, Usage { lookups: r.get::<_, i64>(1)? as u64, tickets: r.get::<_, i64>(2)? as u64 }))
+            Ok((
+                r.get::<_, String>(0)?,
+                Usage { lookups: r.get::<_, i64>(1)? as u64, tickets: r.get::<_, i64>(2)? as u64 },
+            ))
         })
         .map_err(err)?;
     rows.collect::<Result<_, _>>().map_err(err)
@@ -97,7 +100,11 @@ pub fn counts(data_dir: &Path) -> Result<HashMap<String, Usage>, UsageError> {
 /// The popularity prior of each procedure, in catalog order, in [0, 1]:
 /// the larger of its place in the configured list (first 1.0, last 0.5) and
 /// its share of the counts on a log scale (the most used 1.0).
-pub fn popularity(procedures: &[Procedure], counts: &HashMap<String, Usage>, configured: &[String]) -> Vec<f32> {
+pub fn popularity(
+    procedures: &[Procedure],
+    counts: &HashMap<String, Usage>,
+    configured: &[String],
+) -> Vec<f32> {
     let n = configured.len().max(1) as f32;
     let listed: HashMap<&str, f32> = configured
         .iter()
@@ -144,7 +151,8 @@ mod tests {
         let procs = vec![procedure("1.000001", "A"), procedure("1.000002", "B"), procedure("1.000003", "C")];
         let none = popularity(&procs, &HashMap::new(), &[]);
         assert_eq!(none, vec![0.0, 0.0, 0.0]);
-        let listed = popularity(&procs, &HashMap::new(), &["1.000003".into(), "1.000001".into(), "9.999999".into()]);
+        let listed =
+            popularity(&procs, &HashMap::new(), &["1.000003".into(), "1.000001".into(), "9.999999".into()]);
         assert_eq!(listed[2], 1.0);
         assert!(listed[0] < 1.0 && listed[0] >= 0.5, "{listed:?}");
         assert_eq!(listed[1], 0.0);

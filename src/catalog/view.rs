@@ -127,7 +127,9 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
             .collect()
     } else {
         vec![DocumentView {
-            name: lang.pick("Hỏi tại quầy về giấy tờ cần nộp", "Ask at the counter which papers to bring").into(),
+            name: lang
+                .pick("Hỏi tại quầy về giấy tờ cần nộp", "Ask at the counter which papers to bring")
+                .into(),
             quantity: String::new(),
             form: String::new(),
         }]
@@ -180,7 +182,10 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
                 list.join(", ")
             ),
             ViewLang::En => {
-                format!("Not yet checked against an official source: {}. Please ask at the counter.", list.join(", "))
+                format!(
+                    "Not yet checked against an official source: {}. Please ask at the counter.",
+                    list.join(", ")
+                )
             }
         }
     };
@@ -381,8 +386,14 @@ mod tests {
         assert_eq!(view(&p, ViewLang::Vi).name, "Đăng ký khai sinh");
         let text = view(&p, ViewLang::Vi).to_text(ViewLang::Vi);
         assert!(text.starts_with("1.001193  Đăng ký khai sinh\n"), "{text}");
-        assert!(text.contains("https://thuvienphapluat.vn/x (đọc ngày 02/12/2026) — xác nhận: phí, lệ phí"), "{text}");
-        assert!(text.contains("Chưa xác minh (kiosk hiển thị \"Hỏi tại quầy\"): trình tự thực hiện"), "{text}");
+        assert!(
+            text.contains("https://thuvienphapluat.vn/x (đọc ngày 02/12/2026) — xác nhận: phí, lệ phí"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Chưa xác minh (kiosk hiển thị \"Hỏi tại quầy\"): trình tự thực hiện"),
+            "{text}"
+        );
         assert!(text.contains("  1. Hỏi tại quầy"), "{text}");
         let text = en.to_text(ViewLang::En);
         assert!(text.contains("    Đăng ký khai sinh\n"), "{text}");

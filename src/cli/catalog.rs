@@ -64,10 +64,17 @@ pub fn search(cfg: &Config, query: &str, json: bool, limit: usize) -> anyhow::Re
     search_to(cfg, query, json, limit, &mut stdout.lock())
 }
 
-fn import_to(cfg: &Config, file: &Path, force: bool, dry_run: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+fn import_to(
+    cfg: &Config,
+    file: &Path,
+    force: bool,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let dir = cfg.data_dir();
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let offered = catalog::parse_catalog(&bytes).with_context(|| format!("catalog {} is not valid", file.display()))?;
+    let offered =
+        catalog::parse_catalog(&bytes).with_context(|| format!("catalog {} is not valid", file.display()))?;
     // What changes, before anything is replaced.
     let db = catalog::store::db_path(&dir);
     let installed = match catalog::store::read_info(&db) {

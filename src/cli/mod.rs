@@ -237,7 +237,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog { action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
-                CatalogAction::Import { file, force, dry_run } => catalog::import(&cfg, &file, force, dry_run)?,
+                CatalogAction::Import { file, force, dry_run } => {
+                    catalog::import(&cfg, &file, force, dry_run)?
+                }
                 CatalogAction::Search { query, json, limit } => catalog::search(&cfg, &query, json, limit)?,
                 CatalogAction::Show { code, json, lang } => catalog::show(&cfg, &code, json, &lang)?,
                 CatalogAction::Export { out } => catalog::export(&cfg, out.as_deref())?,

@@ -338,8 +338,10 @@ impl Default for CatalogConfig {
     fn default() -> Self {
         // The procedures a commune-level centre handles most (birth, certified
         // copies, residence, marriage, death, signatures, marital status).
-        let popular =
-            ["1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873", "2.000635"];
+        let popular = [
+            "1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873",
+            "2.000635",
+        ];
         Self { popular: popular.iter().map(|c| c.to_string()).collect() }
     }
 }

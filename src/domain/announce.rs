@@ -433,8 +433,14 @@ mod tests {
         // Only those two words differ.
         assert_eq!(south(110), "một trăm mười");
         assert_eq!(south(21), "hai mươi mốt");
-        assert_eq!(spoken(&call_words_in("B-105", 12, VoiceRegion::South)), "mời số bê một trăm lẻ năm đến quầy số mười hai");
-        assert_eq!(spoken(&call_words_in("B-105", 12, VoiceRegion::North)), "mời số bê một trăm linh năm đến quầy số mười hai");
+        assert_eq!(
+            spoken(&call_words_in("B-105", 12, VoiceRegion::South)),
+            "mời số bê một trăm lẻ năm đến quầy số mười hai"
+        );
+        assert_eq!(
+            spoken(&call_words_in("B-105", 12, VoiceRegion::North)),
+            "mời số bê một trăm linh năm đến quầy số mười hai"
+        );
         assert_eq!(VoiceRegion::from_key("south"), Some(VoiceRegion::South));
         assert_eq!(VoiceRegion::from_key("North"), None);
         assert_eq!(VoiceRegion::default().key(), "north");

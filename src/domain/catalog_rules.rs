@@ -231,7 +231,11 @@ mod tests {
     fn new_values_are_checked_with_their_path() {
         let mut p = procedure("1.001193", "Đăng ký khai sinh");
         p.methods[0].working_days = Some(1);
-        p.methods.push(Method { channel: Channel::TrucTuyen, time: Some(TimeLimit::working_days(0)), ..method() });
+        p.methods.push(Method {
+            channel: Channel::TrucTuyen,
+            time: Some(TimeLimit::working_days(0)),
+            ..method()
+        });
         p.name_en = Some(" ".into());
         p.keywords_en = vec!["!".into()];
         p.sources = vec![Source {

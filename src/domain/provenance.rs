@@ -135,7 +135,8 @@ impl Source {
             out.push(("url", "a source needs a `url` or a `document`".to_string()));
         }
         if let Some(u) = &self.url {
-            let ok = (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(char::is_whitespace);
+            let ok =
+                (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(char::is_whitespace);
             if !ok {
                 out.push(("url", format!("`{u}` is not a web address (http:// or https://)")));
             }

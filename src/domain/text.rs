@@ -63,9 +63,7 @@ pub fn fold(s: &str) -> String {
 pub fn search_form(token: &str) -> std::borrow::Cow<'_, str> {
     let b = token.as_bytes();
     let swap = |i: usize| {
-        b[i] == b'y'
-            && i > 0
-            && (is_consonant(b[i - 1]) || (i >= 2 && b[i - 1] == b'u' && b[i - 2] == b'q'))
+        b[i] == b'y' && i > 0 && (is_consonant(b[i - 1]) || (i >= 2 && b[i - 1] == b'u' && b[i - 2] == b'q'))
     };
     if !(0..b.len()).any(swap) {
         return std::borrow::Cow::Borrowed(token);

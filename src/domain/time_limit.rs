@@ -103,9 +103,10 @@ impl TimeLimit {
                 Some("same_day takes no amount (leave `amount` out)".to_string())
             }
             TimeUnit::SameDay => None,
-            _ if self.amount == 0 => {
-                Some(format!("{} needs an amount of at least 1 (use same_day for the same day)", self.unit.key()))
-            }
+            _ if self.amount == 0 => Some(format!(
+                "{} needs an amount of at least 1 (use same_day for the same day)",
+                self.unit.key()
+            )),
             TimeUnit::Hours if self.amount > MAX_HOURS => Some(format!("more than {MAX_HOURS} hours")),
             TimeUnit::WorkingDays | TimeUnit::CalendarDays if self.amount > MAX_DAYS => {
                 Some(format!("more than {MAX_DAYS} days"))
@@ -268,8 +269,11 @@ mod tests {
         assert_eq!(lim.due(at(d(2026, 11, 7), 9, 0), &cal, CLOSE), at(d(2026, 11, 9), 17, 0));
         // The cutoff also delays a working-day limit.
         assert_eq!(
-            TimeLimit { unit: TimeUnit::WorkingDays, amount: 3, cutoff: Some("15:00".into()) }
-                .due(at(fri, 16, 0), &cal, CLOSE),
+            TimeLimit { unit: TimeUnit::WorkingDays, amount: 3, cutoff: Some("15:00".into()) }.due(
+                at(fri, 16, 0),
+                &cal,
+                CLOSE
+            ),
             at(d(2026, 11, 12), 17, 0)
         );
     }
