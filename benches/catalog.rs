@@ -148,7 +148,7 @@ fn keystroke_bench(name: &str, strokes: &[String], rounds: usize, mut f: impl Fn
         .collect();
     if std::env::var_os("CATALOG_BENCH_SLOWEST").is_some() {
         let mut by: Vec<(Duration, &String)> = medians.iter().copied().zip(strokes).collect();
-        by.sort_by(|a, b| b.0.cmp(&a.0));
+        by.sort_by_key(|b| std::cmp::Reverse(b.0));
         for (d, s) in by.iter().take(8) {
             println!("SLOW {name} {} us {s:?}", us(*d));
         }
