@@ -510,6 +510,8 @@ fn kiosk_with_centre(dir: &std::path::Path) -> (Harness, motcua_kiosk::centre::C
     cfg.data.dir = dir.display().to_string();
     cfg.centre.listen = String::new();
     cfg.dossier.sample_data = false;
+    // The sample clock is a Saturday: open at any hour, as in demo mode.
+    cfg.queue.always_open = true;
     cfg.queue.counter_officers =
         vec![motcua_kiosk::config::CounterOfficer { counter: 1, name: "Trần Thị B.".into() }];
     let clock = motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now());

@@ -12,9 +12,11 @@
 pub mod api;
 pub mod client;
 pub mod core;
+pub mod devices;
 pub mod link;
 pub mod server;
 pub mod sse;
+pub mod tokens;
 
 pub use self::client::{ApiClient, EventStream, LinkError};
 pub use self::core::{Centre, CentreError, IssueOutcome};

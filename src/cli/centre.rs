@@ -41,9 +41,19 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
+    // Checked before binding when the address is numeric, so a refused
+    // address is never opened; a host name is checked once it is bound.
+    let refuse = |a: std::net::SocketAddr| crate::config::security::serving_refusal(&cfg, a);
+    if let Some(why) = addr.parse().ok().and_then(refuse) {
+        anyhow::bail!(why);
+    }
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let bound = listener.local_addr().context("cannot read the listening address")?;
+        if let Some(why) = crate::config::security::serving_refusal(&cfg, bound) {
+            anyhow::bail!(why);
+        }
         let db = crate::store::centre_db_path(&cfg.data_dir());
         println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
         serve(cfg, listener, async {
@@ -72,6 +82,9 @@ fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
     match e {
         LinkError::Unreachable(_) | LinkError::Timeout => format!("Không kết nối được trung tâm tại {url}"),
         LinkError::Unauthorized => "Trung tâm không chấp nhận mã thiết bị (centre.token)".to_string(),
+        LinkError::Forbidden(_) => {
+            format!("Mã thiết bị (centre.token) không được phép thao tác tại quầy {counter}")
+        }
         LinkError::Rejected { code, message, .. } => match code.as_str() {
             "unknown_counter" => format!("Không có quầy {counter}"),
             "counter_paused" => format!("Quầy {counter} đang tạm dừng; hãy tiếp tục phục vụ trước"),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 pub mod catalog;
 pub mod centre;
+pub mod devices;
 pub mod dossiers;
 pub mod hardware;
 pub mod run;
@@ -21,6 +22,10 @@ pub struct Cli {
     /// Config file (TOML). Default: $MOTCUA_CONFIG, else built-in defaults.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Demo mode: sample dossiers, numbers at any hour, the default setup PIN
+    /// allowed (also without a config file). Never opens the LAN to a weak token.
+    #[arg(long, global = true)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -75,6 +80,12 @@ pub enum Command {
     Complete(CounterArgs),
     /// Counter: the current ticket did not come.
     NoShow(CounterArgs),
+    /// Devices allowed to use the built-in centre's API, each with its role
+    /// (run where the centre runs); without a subcommand: list them.
+    Devices {
+        #[command(subcommand)]
+        action: Option<DevicesAction>,
+    },
     /// Dossiers of the built-in centre (status lookup at the kiosk).
     Dossiers {
         #[command(subcommand)]
@@ -125,6 +136,32 @@ pub struct CounterArgs {
     /// Centre URL; default centre.url, else the built-in centre's centre.listen.
     #[arg(long, alias = "center", value_name = "URL")]
     pub centre: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevicesAction {
+    /// Add a device and print its new token (shown only this once).
+    Add {
+        /// Device id; for a kiosk, its kiosk.id (e.g. kiosk-03).
+        #[arg(long)]
+        id: String,
+        /// kiosk, display, counter or admin.
+        #[arg(long)]
+        role: String,
+        /// Kiosk: its offline numbers, FIRST-LAST inside the centre's offline range (e.g. 800-899).
+        #[arg(long, value_name = "FIRST-LAST")]
+        range: Option<String>,
+        /// Counter: the counters it acts at (e.g. 1,2).
+        #[arg(long, value_delimiter = ',')]
+        counters: Vec<u32>,
+    },
+    /// Revoke a device's token (refused from then on; the device stays listed).
+    Revoke {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// List every device: role, counters or range, where it is declared, last seen.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -205,13 +242,29 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
-fn load_config(cli_path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+/// Loads the config, logs warnings about it, and applies demo mode when asked
+/// for (`--demo`) or when there is no config file at all.
+fn load_config(cli_path: Option<&std::path::Path>, demo: bool) -> anyhow::Result<Config> {
     let path = config::resolve_path(cli_path);
-    Ok(config::load(path.as_deref())?)
+    let mut cfg = config::load(path.as_deref())?;
+    if let Some(p) = &path {
+        for w in config::security::file_warnings(p) {
+            tracing::warn!("{w}");
+        }
+    }
+    for w in config::security::config_warnings(&cfg) {
+        tracing::warn!("{w}");
+    }
+    if demo || path.is_none() {
+        cfg.apply_demo();
+    }
+    Ok(cfg)
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk });
+    let demo = cli.demo;
+    let load_config = |path: Option<&std::path::Path>| load_config(path, demo);
     match command {
         Command::BenchFirstFrame { data_dir } => {
             let mut cfg = load_config(cli.config.as_deref())?;
@@ -230,10 +283,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             centre::run_centre(cfg, listen)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Call(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Call),
-        Command::Recall(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Recall),
-        Command::Complete(a) => counter(cli.config.as_deref(), a, centre::CounterAction::Complete),
-        Command::NoShow(a) => counter(cli.config.as_deref(), a, centre::CounterAction::NoShow),
+        Command::Call(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Call),
+        Command::Recall(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Recall),
+        Command::Complete(a) => {
+            counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Complete)
+        }
+        Command::NoShow(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::NoShow),
+        Command::Devices { action } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            match action {
+                Some(DevicesAction::Add { id, role, range, counters }) => {
+                    devices::add(&cfg, &id, &role, range.as_deref(), &counters)?;
+                }
+                Some(DevicesAction::Revoke { id }) => devices::revoke(&cfg, &id)?,
+                Some(DevicesAction::List) | None => devices::list(&cfg)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Catalog { action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
@@ -317,12 +383,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn counter(
-    config_path: Option<&std::path::Path>,
-    a: CounterArgs,
-    action: centre::CounterAction,
-) -> anyhow::Result<ExitCode> {
-    let cfg = load_config(config_path)?;
+fn counter(cfg: Config, a: CounterArgs, action: centre::CounterAction) -> anyhow::Result<ExitCode> {
     centre::counter_cmd(&cfg, a.centre.as_deref(), a.counter, action)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -345,12 +406,18 @@ fn config_cmd(cli_path: Option<&std::path::Path>, action: ConfigAction) -> anyho
             };
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+            for w in config::security::file_warnings(&path) {
+                println!("{}: warning: {w}", path.display());
+            }
             match config::parse(&text) {
                 Err(issue) => {
                     println!("{}: {issue}", path.display());
                     Ok(ExitCode::FAILURE)
                 }
-                Ok((_, issues)) if issues.is_empty() => {
+                Ok((cfg, issues)) if issues.is_empty() => {
+                    for w in config::security::config_warnings(&cfg) {
+                        println!("{}: warning: {w}", path.display());
+                    }
                     println!("{}: OK", path.display());
                     Ok(ExitCode::SUCCESS)
                 }

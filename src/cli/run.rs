@@ -22,6 +22,9 @@ or build with `--features kms` for kiosk hardware without X; to just see the scr
 run `cargo run --release -- snapshot --out shots`";
 
 pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
+    if role == Role::Kiosk {
+        start_checks(&cfg)?;
+    }
     if !has_display() {
         anyhow::bail!(NO_DISPLAY);
     }
@@ -29,6 +32,22 @@ pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
         Role::Kiosk => run_kiosk(cfg),
         Role::Display => run_display(cfg),
     }
+}
+
+/// What stops a kiosk from starting: the default setup PIN (outside demo
+/// mode), and a built-in centre that would serve the LAN with a weak token.
+fn start_checks(cfg: &Config) -> anyhow::Result<()> {
+    if let Some(why) = crate::config::security::kiosk_start_refusal(cfg) {
+        anyhow::bail!(why);
+    }
+    if cfg.centre.url.is_empty() {
+        if let Ok(addr) = cfg.centre.listen.parse::<std::net::SocketAddr>() {
+            if let Some(why) = crate::config::security::serving_refusal(cfg, addr) {
+                anyhow::bail!(why);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn run_kiosk(cfg: Config) -> anyhow::Result<()> {

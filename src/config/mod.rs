@@ -2,9 +2,12 @@
 //! `docs/config.md`). `load` reports unknown keys and bad values with the key
 //! path and a hint, so a technician can fix the file without reading code.
 
+mod secret;
 mod sections;
+pub mod security;
 mod validate;
 
+pub use self::secret::Secret;
 pub use self::sections::*;
 pub use self::validate::{parse, parse_size, ConfigError, ConfigIssue};
 
@@ -30,6 +33,10 @@ pub struct Config {
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
     pub catalog: CatalogConfig,
+    /// Demo mode (`--demo`, or no config file): sample dossiers, opening hours
+    /// ignored, the default setup PIN allowed. Not read from the file.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -103,6 +110,15 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
 }
 
 impl Config {
+    /// Demo mode: what a quick try-out needs (sample dossiers, numbers at any
+    /// hour, the default PIN), asked for with `--demo` or by running without a
+    /// config file. It never relaxes what the centre accepts from the LAN.
+    pub fn apply_demo(&mut self) {
+        self.demo = true;
+        self.queue.always_open = true;
+        self.dossier.sample_data = true;
+    }
+
     /// The data directory, created if missing.
     pub fn data_dir(&self) -> PathBuf {
         if !self.data.dir.is_empty() {
@@ -237,6 +253,21 @@ mod tests {
         assert_eq!(issues.len(), 1);
         assert_eq!(issues[0].key, "catalog.popular[1]");
         assert!(Config::default().catalog.popular.iter().all(|c| crate::domain::procedure::is_valid_code(c)));
+    }
+
+    #[test]
+    fn debug_of_the_config_shows_no_token_or_pin() {
+        let (cfg, issues) = parse(
+            "[kiosk]\nsetup_pin = \"902614\"\n[centre]\ntoken = \"the-admin-token-value-0001\"\n\
+             [[centre.devices]]\nid = \"board\"\nrole = \"display\"\ntoken = \"the-board-token-value-0001\"\n",
+        )
+        .unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        let s = format!("{cfg:?} {cfg:#?}");
+        for secret in ["902614", "the-admin-token-value-0001", "the-board-token-value-0001"] {
+            assert!(!s.contains(secret), "{secret} in Debug output");
+        }
+        assert!(s.contains("board"), "the rest is still shown");
     }
 
     #[test]

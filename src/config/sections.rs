@@ -1,8 +1,13 @@
 //! The sections of the config file, one struct each, with their defaults.
 
-use super::{Language, ThemeVariant};
+use super::{Language, Secret, ThemeVariant};
 use crate::domain::queue_rules::{Schedule, ServiceRules};
 use serde::{Deserialize, Serialize};
+
+/// The setup PIN of a fresh install; a kiosk refuses to start with it outside demo mode.
+pub const DEFAULT_SETUP_PIN: &str = "246810";
+/// The device token of a fresh install; never accepted from the LAN.
+pub const DEFAULT_TOKEN: &str = "dev-token-change-me";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -18,7 +23,7 @@ pub struct KioskConfig {
     /// Seconds the ticket screen stays before returning home.
     pub ticket_return_secs: u32,
     /// PIN (4-8 digits) for the on-screen setup page.
-    pub setup_pin: String,
+    pub setup_pin: Secret,
     /// Window size in logical pixels, `WIDTHxHEIGHT`.
     pub window_size: String,
     pub fullscreen: bool,
@@ -33,7 +38,7 @@ impl Default for KioskConfig {
             idle_timeout_secs: 60,
             idle_warning_secs: 10,
             ticket_return_secs: 30,
-            setup_pin: "246810".into(),
+            setup_pin: DEFAULT_SETUP_PIN.into(),
             window_size: "1080x1920".into(),
             fullscreen: false,
         }
@@ -49,17 +54,51 @@ pub struct CentreConfig {
     /// Base URL of the central backend, e.g. `http://10.0.0.5:8700`. Empty: run the
     /// built-in centre in this process on the local store.
     pub url: String,
-    /// Bearer token of this device.
-    pub token: String,
+    /// Bearer token of this device. At the centre it is also accepted, with the
+    /// admin role (the administrator's own token on the centre machine).
+    pub token: Secret,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
     /// Where the built-in centre listens (`centre` command, and the embedded
     /// default so a display or second kiosk can connect). Empty: do not listen.
     pub listen: String,
-    /// Tokens the built-in centre accepts (devices). Empty: only `token` above.
-    pub accepted_tokens: Vec<String>,
+    /// Old form of device tokens, without a role: each is accepted as an admin
+    /// token, and only while the centre serves loopback. Use `devices`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted_tokens: Vec<Secret>,
     /// Base of the tracking URL printed as QR on tickets.
     pub tracking_base_url: String,
+    /// Devices the built-in centre accepts, each with its role (`[[centre.devices]]`);
+    /// more are added at run time with `motcua-kiosk devices add`.
+    pub devices: Vec<DeviceConfig>,
+}
+
+/// A device the built-in centre accepts, declared in the config.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(default)]
+pub struct DeviceConfig {
+    /// Device id; for a kiosk, its `kiosk.id`.
+    pub id: String,
+    /// `kiosk`, `display`, `counter` or `admin`.
+    pub role: String,
+    /// The device's token; or, instead, its SHA-256 in `token_sha256`.
+    #[serde(skip_serializing_if = "secret_is_empty")]
+    pub token: Secret,
+    /// Hex SHA-256 of the token (`printf %s TOKEN | sha256sum`), so this file
+    /// holds no usable secret.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub token_sha256: String,
+    /// Counter role: the counters it acts at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counters: Vec<u32>,
+    /// Kiosk role: `[first, last]` of its offline numbers; empty: the centre's
+    /// whole `offline` range.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub offline_range: Vec<u32>,
+}
+
+fn secret_is_empty(s: &Secret) -> bool {
+    s.is_empty()
 }
 
 impl Default for CentreConfig {
@@ -68,12 +107,13 @@ impl Default for CentreConfig {
             name: "Trung tâm Phục vụ hành chính công".into(),
             address: "Tầng 1, 24 Trần Phú, Hải Châu, Đà Nẵng".into(),
             url: String::new(),
-            token: "dev-token-change-me".into(),
+            token: DEFAULT_TOKEN.into(),
             connect_timeout_ms: 800,
             request_timeout_ms: 2500,
             listen: "127.0.0.1:8700".into(),
             accepted_tokens: Vec::new(),
             tracking_base_url: "http://127.0.0.1:8700/t/".into(),
+            devices: Vec::new(),
         }
     }
 }
@@ -250,7 +290,7 @@ pub struct QueueConfig {
     pub priority_streak: u32,
     /// Calls without the citizen showing before a ticket is marked no-show.
     pub max_recalls: u32,
-    /// Ignore opening hours (demo and tests).
+    /// Ignore opening hours (demos: on in demo mode, off by default).
     pub always_open: bool,
     /// Who works at which counter (shown when a citizen rates a ticket, kept with the rating).
     pub counter_officers: Vec<CounterOfficer>,
@@ -284,7 +324,7 @@ impl Default for QueueConfig {
             ],
             priority_streak: 2,
             max_recalls: 3,
-            always_open: true,
+            always_open: false,
             counter_officers: Vec::new(),
         }
     }
@@ -312,7 +352,8 @@ pub struct DossierConfig {
     /// how late a dossier is; weekends never are.
     pub holidays: Vec<String>,
     /// The built-in centre creates a few sample dossiers (dates relative to the
-    /// day it first starts) for demonstrations; `false` removes them.
+    /// day it first starts) for demonstrations (on in demo mode, off by
+    /// default); `false` removes them.
     pub sample_data: bool,
 }
 
@@ -320,7 +361,7 @@ impl Default for DossierConfig {
     fn default() -> Self {
         Self {
             holidays: crate::domain::dossier::DEFAULT_HOLIDAYS_2026.iter().map(|d| d.to_string()).collect(),
-            sample_data: true,
+            sample_data: false,
         }
     }
 }

@@ -287,6 +287,10 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             ));
         }
     }
+    out.extend(validate_devices(c));
+    if !super::security::is_loopback_listen(&ce.listen) {
+        out.extend(super::security::lan_serving_issues(c));
+    }
     for (i, d) in c.dossier.holidays.iter().enumerate() {
         if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
             out.push(issue(
@@ -294,6 +298,130 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
                 format!("`{d}` is not a date YYYY-MM-DD"),
                 "\"2026-09-02\"",
             ));
+        }
+    }
+    out
+}
+
+/// `[[centre.devices]]`: ids, roles, tokens and what each role is bound to.
+fn validate_devices(c: &Config) -> Vec<ConfigIssue> {
+    use crate::domain::access::{ranges_overlap, Role};
+    let mut out = Vec::new();
+    let centre_range = (c.offline.range_start, c.offline.range_end);
+    let served: std::collections::HashSet<u32> =
+        c.queue.services.iter().flat_map(|s| s.counters.iter().copied()).collect();
+    let mut ids = std::collections::HashSet::new();
+    let mut tokens = std::collections::HashSet::new();
+    if !c.centre.token.is_empty() {
+        tokens.insert(c.centre.token.expose().to_string());
+    }
+    let mut kiosk_ranges: Vec<(usize, (u32, u32))> = Vec::new();
+    for (i, d) in c.centre.devices.iter().enumerate() {
+        let key = |f: &str| format!("centre.devices[{i}].{f}");
+        if d.id.trim().is_empty() || d.id.chars().count() > 64 || d.id.chars().any(char::is_control) {
+            out.push(issue(
+                &key("id"),
+                "must be 1-64 printable characters",
+                "e.g. \"display-1\"; a kiosk's kiosk.id",
+            ));
+        } else if !ids.insert(d.id.as_str()) {
+            out.push(issue(&key("id"), format!("`{}` is listed twice", d.id), "one entry per device"));
+        }
+        let role = Role::parse(&d.role);
+        if role.is_none() {
+            out.push(issue(
+                &key("role"),
+                format!("`{}` is not a role", d.role),
+                "kiosk, display, counter or admin (docs/security.md)",
+            ));
+        }
+        match (d.token.is_empty(), d.token_sha256.is_empty()) {
+            (true, true) | (false, false) => out.push(issue(
+                &key("token"),
+                "give exactly one of token and token_sha256",
+                "token_sha256 keeps the secret out of this file: `printf %s TOKEN | sha256sum`",
+            )),
+            (false, true) => {
+                if d.token.chars().count() < super::security::MIN_TOKEN_LEN {
+                    out.push(issue(
+                        &key("token"),
+                        format!("is shorter than {} characters", super::security::MIN_TOKEN_LEN),
+                        "a random token: `motcua-kiosk devices add` makes one",
+                    ));
+                } else if !tokens.insert(d.token.expose().to_string()) {
+                    out.push(issue(
+                        &key("token"),
+                        "is also another device's token or centre.token",
+                        "every device needs its own token (a shared one carries the rights of both)",
+                    ));
+                }
+            }
+            (true, false) => {
+                let t = d.token_sha256.trim();
+                if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    out.push(issue(
+                        &key("token_sha256"),
+                        "must be 64 hex characters (a SHA-256)",
+                        "`printf %s TOKEN | sha256sum`",
+                    ));
+                } else if !tokens.insert(t.to_ascii_lowercase()) {
+                    out.push(issue(
+                        &key("token_sha256"),
+                        "is also another device's",
+                        "every device needs its own token",
+                    ));
+                }
+            }
+        }
+        if role == Some(Role::Counter) {
+            if d.counters.is_empty() {
+                out.push(issue(&key("counters"), "a counter device needs its counters", "[1, 2]"));
+            }
+            for n in d.counters.iter().filter(|n| !served.contains(n)) {
+                out.push(issue(
+                    &key("counters"),
+                    format!("no service is served at counter {n}"),
+                    "see queue.services[].counters",
+                ));
+            }
+        } else if !d.counters.is_empty() {
+            out.push(issue(&key("counters"), "only counter devices have counters", "remove it"));
+        }
+        if role == Some(Role::Kiosk) {
+            let range = match d.offline_range.as_slice() {
+                [] => Some(centre_range),
+                [a, b] if 1 <= *a && a <= b && *b <= 9999 => Some((*a, *b)),
+                _ => {
+                    out.push(issue(
+                        &key("offline_range"),
+                        "must be [first, last] with 1 <= first <= last <= 9999",
+                        "[800, 899]",
+                    ));
+                    None
+                }
+            };
+            if let Some(r) = range {
+                if r.0 < centre_range.0 || r.1 > centre_range.1 {
+                    out.push(issue(
+                        &key("offline_range"),
+                        format!(
+                            "{}-{} is not inside the centre's offline range {}-{}",
+                            r.0, r.1, centre_range.0, centre_range.1
+                        ),
+                        "the centre skips only offline.range_start..range_end in its own numbering",
+                    ));
+                }
+                if let Some((j, _)) = kiosk_ranges.iter().find(|(_, o)| ranges_overlap(*o, r)) {
+                    out.push(issue(
+                        &key("offline_range"),
+                        format!("overlaps centre.devices[{j}]'s range"),
+                        "give each kiosk its own part of the offline range, e.g. [900, 949] and [950, 999]",
+                    ));
+                }
+                kiosk_ranges.push((i, r));
+            }
+        } else if !d.offline_range.is_empty() {
+            out.push(issue(&key("offline_range"), "only kiosks have an offline range", "remove it"));
         }
     }
     out

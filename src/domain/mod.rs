@@ -1,6 +1,7 @@
 //! Plain domain types and rules: no I/O, no UI, unit-tested. Nothing here
 //! imports from config, store, centre or app (they convert into these types).
 
+pub mod access;
 pub mod announce;
 pub mod board;
 pub mod catalog_rules;

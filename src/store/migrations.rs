@@ -6,7 +6,7 @@
 //! `v1_database_made_by_hand_migrates_to_the_fresh_schema` keeps a frozen copy of
 //! version 1 and fails if the shipped SQL drifts.
 
-use super::{dossiers, kiosks, outbox, queue, ratings, StoreError};
+use super::{devices, dossiers, kiosks, outbox, queue, ratings, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -22,10 +22,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "kiosk: outbox and offline numbers", sql: outbox::SCHEMA_V3 },
     Migration { version: 4, name: "centre: dossiers and their history", sql: dossiers::SCHEMA_V4 },
     Migration { version: 5, name: "centre: satisfaction ratings", sql: ratings::SCHEMA_V5 },
+    Migration { version: 6, name: "centre: devices, unique printed numbers", sql: devices::SCHEMA_V6 },
 ];
 
 /// The schema version this program writes.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)

@@ -8,6 +8,7 @@
 //! must survive a power cut; `NORMAL` would only keep the database consistent
 //! and could lose the last commits.
 
+pub mod devices;
 pub mod dossiers;
 pub mod events;
 pub mod kiosks;

@@ -249,6 +249,13 @@ pub fn tracking_code_taken(c: &Connection, code: &str) -> Result<bool, StoreErro
     Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE tracking_code = ?1")?.exists([code])?)
 }
 
+/// Whether a printed number (`A-901`) already exists for a service on a day
+/// (the unique index `tickets_unique_number` makes a second one impossible).
+pub fn number_taken(c: &Connection, day: NaiveDate, service: &str, number: &str) -> Result<bool, StoreError> {
+    Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND service = ?2 AND number = ?3")?
+        .exists(params![day_str(day), service, number])?)
+}
+
 /// Whether a number (sequence) already exists for a service on a day.
 pub fn seq_taken(c: &Connection, day: NaiveDate, service: &str, seq: u32) -> Result<bool, StoreError> {
     Ok(c.prepare_cached("SELECT 1 FROM tickets WHERE day = ?1 AND service = ?2 AND seq = ?3")?

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use motcua_kiosk::centre::api::IssueTicketRequest;
 use motcua_kiosk::centre::link::RemoteLink;
 use motcua_kiosk::centre::{serve_centre, ApiClient, Centre, KioskLink, LinkOptions, ServerOptions};
-use motcua_kiosk::config::Config;
+use motcua_kiosk::config::{Config, DeviceConfig};
 use motcua_kiosk::domain::clock::Clock;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -18,18 +18,37 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub const TOKEN: &str = "kiosk-token";
-pub const DISPLAY_TOKEN: &str = "display-token";
+/// `centre.token`: the admin's token (every right).
+pub const TOKEN: &str = "admin-token-for-the-tests-0001";
+/// Device `display-1`, role display.
+pub const DISPLAY_TOKEN: &str = "display-token-for-the-tests-01";
+/// Device `kiosk-01`, role kiosk, offline range 900-949.
+pub const KIOSK_TOKEN: &str = "kiosk-01-token-for-the-tests-1";
+/// Device `kiosk-02`, role kiosk, offline range 950-999.
+pub const KIOSK2_TOKEN: &str = "kiosk-02-token-for-the-tests-1";
+/// Device `counter-1`, role counter, counters 1 and 2.
+pub const COUNTER_TOKEN: &str = "counter-1-token-for-the-tests1";
 
-/// A config for tests: demo hours, two device tokens, short timeouts.
+fn device(id: &str, role: &str, token: &str) -> DeviceConfig {
+    DeviceConfig { id: id.into(), role: role.into(), token: token.into(), ..Default::default() }
+}
+
+/// A config for tests: demo hours and sample dossiers, the admin token plus one
+/// device of each role, short timeouts.
 pub fn config(data_dir: &Path) -> Config {
     let mut cfg = Config::default();
     cfg.data.dir = data_dir.display().to_string();
     cfg.centre.token = TOKEN.into();
-    cfg.centre.accepted_tokens = vec![TOKEN.into(), DISPLAY_TOKEN.into()];
+    cfg.centre.devices = vec![
+        device("display-1", "display", DISPLAY_TOKEN),
+        DeviceConfig { offline_range: vec![900, 949], ..device("kiosk-01", "kiosk", KIOSK_TOKEN) },
+        DeviceConfig { offline_range: vec![950, 999], ..device("kiosk-02", "kiosk", KIOSK2_TOKEN) },
+        DeviceConfig { counters: vec![1, 2], ..device("counter-1", "counter", COUNTER_TOKEN) },
+    ];
     cfg.centre.connect_timeout_ms = 300;
     cfg.centre.request_timeout_ms = 3000;
     cfg.queue.always_open = true;
+    cfg.dossier.sample_data = true;
     cfg
 }
 

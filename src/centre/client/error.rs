@@ -18,6 +18,11 @@ pub enum LinkError {
     BadResponse(String),
     #[error("the centre does not accept this device's token")]
     Unauthorized,
+    /// The token is accepted but its role or scope does not allow this (a
+    /// display calling a counter, a kiosk under another id or outside its
+    /// offline range): a configuration problem at the centre or the device.
+    #[error("the centre does not allow this device to do that: {0}")]
+    Forbidden(String),
     #[error("the service is closed now")]
     Closed { next_open: Option<DateTime<Utc>> },
     #[error("no numbers left today for this service")]
@@ -54,6 +59,7 @@ impl LinkError {
             LinkError::Timeout => "timeout",
             LinkError::BadResponse(_) => "bad_response",
             LinkError::Unauthorized => "unauthorized",
+            LinkError::Forbidden(_) => "forbidden",
             LinkError::Closed { .. } => "closed",
             LinkError::CapReached { .. } => "cap_reached",
             LinkError::UnknownService => "unknown_service",
@@ -83,6 +89,9 @@ impl LinkError {
             LinkError::BadResponse(_) => "Trung tâm trả lời không hợp lệ. Vui lòng liên hệ nhân viên.".into(),
             LinkError::Unauthorized => {
                 "Máy chưa được trung tâm cho phép. Vui lòng liên hệ nhân viên kỹ thuật.".into()
+            }
+            LinkError::Forbidden(_) => {
+                "Máy không được trung tâm cho phép làm việc này. Vui lòng liên hệ nhân viên kỹ thuật.".into()
             }
             LinkError::Closed { next_open } => match when(next_open) {
                 Some(w) => format!("Dịch vụ hiện chưa nhận số. Mời quay lại lúc {w}."),
@@ -118,6 +127,9 @@ impl LinkError {
             LinkError::Unauthorized => {
                 "This kiosk is not authorised by the centre. Please call technical staff.".into()
             }
+            LinkError::Forbidden(_) => {
+                "The centre does not allow this kiosk to do that. Please call technical staff.".into()
+            }
             LinkError::Closed { next_open } => match when_en(next_open) {
                 Some(w) => format!("This service is not taking numbers now. Please come back at {w}."),
                 None => "This service is not taking numbers now.".into(),
@@ -140,6 +152,7 @@ impl LinkError {
     pub(super) fn from_api(status: StatusCode, e: ApiError) -> LinkError {
         match (status, e.code.as_str()) {
             (StatusCode::UNAUTHORIZED, _) => LinkError::Unauthorized,
+            (StatusCode::FORBIDDEN, "forbidden") => LinkError::Forbidden(e.message),
             (_, "service_closed") => LinkError::Closed { next_open: e.next_open },
             (_, "cap_reached") => LinkError::CapReached { next_open: e.next_open },
             (_, "unknown_service") => LinkError::UnknownService,
@@ -199,6 +212,15 @@ mod tests {
     fn api_errors_map_to_link_errors() {
         let e = |code: &str| ApiError { code: code.into(), message: "m".into(), next_open: None };
         assert_eq!(LinkError::from_api(StatusCode::UNAUTHORIZED, e("unauthorized")), LinkError::Unauthorized);
+        assert_eq!(
+            LinkError::from_api(StatusCode::FORBIDDEN, e("forbidden")),
+            LinkError::Forbidden("m".into())
+        );
+        assert_eq!(
+            LinkError::from_api(StatusCode::FORBIDDEN, e("anonymous_not_allowed")).code(),
+            "rejected",
+            "other 403 codes keep their own meaning"
+        );
         assert_eq!(
             LinkError::from_api(StatusCode::CONFLICT, e("service_closed")),
             LinkError::Closed { next_open: None }

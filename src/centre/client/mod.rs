@@ -35,12 +35,19 @@ pub const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
 pub const MAX_CATALOG_BYTES: usize = 32 * 1024 * 1024;
 
 /// A client of one centre. Cheap to clone (connection pools are shared).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     stream_http: reqwest::Client,
     base: Arc<str>,
     token: Arc<str>,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient").field("base", &self.base).finish_non_exhaustive()
+    }
 }
 
 impl ApiClient {
@@ -194,6 +201,14 @@ mod tests {
     fn components_are_percent_encoded() {
         assert_eq!(encode_component("000.00.06.H56-231027-0361"), "000.00.06.H56-231027-0361");
         assert_eq!(encode_component("a/b c?ễ"), "a%2Fb%20c%3F%E1%BB%85");
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let d = Duration::from_millis(100);
+        let c = ApiClient::new("http://127.0.0.1:1", "secret-token-value", d, d).unwrap();
+        let s = format!("{c:?}");
+        assert!(s.contains("127.0.0.1") && !s.contains("secret-token-value"), "{s}");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub enum CentreError {
     AnonymousNotAllowed,
     #[error("several tickets have this number that day; use the ticket's QR code")]
     AmbiguousTicket,
+    #[error("offline number {0} was already used that day (kiosks with overlapping offline ranges?)")]
+    OfflineNumberTaken(String),
     #[error("the import file has {} problem(s): {}", .0.len(), .0.join("; "))]
     InvalidImport(Vec<String>),
     /// The database failed; the store's error is kept as the source, for the log.
@@ -69,6 +71,7 @@ impl CentreError {
             CentreError::TicketNotServed => "ticket_not_served",
             CentreError::AnonymousNotAllowed => "anonymous_not_allowed",
             CentreError::AmbiguousTicket => "ambiguous_ticket",
+            CentreError::OfflineNumberTaken(_) => "offline_number_taken",
             CentreError::InvalidImport(_) => "invalid_import",
             CentreError::Store(_) | CentreError::Internal(_) => "store_error",
             CentreError::Unavailable => "unavailable",
@@ -93,7 +96,8 @@ impl CentreError {
             | CentreError::IdempotencyConflict
             | CentreError::AlreadyRated
             | CentreError::TicketNotServed
-            | CentreError::AmbiguousTicket => 409,
+            | CentreError::AmbiguousTicket
+            | CentreError::OfflineNumberTaken(_) => 409,
             CentreError::Store(_) | CentreError::Internal(_) => 500,
             CentreError::Unavailable => 503,
         }

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::broadcast;
 
+mod devices;
 mod dossiers;
 mod error;
 mod feed;

@@ -111,6 +111,12 @@ impl Writer {
         };
         let status = if day < today { TicketStatus::Expired } else { TicketStatus::Waiting };
         let number = TicketNumber::new(prefix, seq).to_string();
+        if offline && q::number_taken(self.c(), day, &svc.code, &number)? {
+            // Only kiosks with overlapping ranges (refused by `config check` and
+            // `devices add`) or an admin replaying by hand get here.
+            tracing::error!(%number, kiosk = %req.kiosk_id, "offline number already taken that day; refused");
+            return Err(CentreError::OfflineNumberTaken(number));
+        }
         let tracking = match &req.tracking_code {
             Some(code) if !q::tracking_code_taken(self.c(), code)? => code.clone(),
             _ => self.fresh_tracking_code()?,
@@ -220,6 +226,10 @@ impl Writer {
         }
         let prefix = row.number.chars().next().unwrap_or('X');
         let n = parse_offline_number(printed, prefix)?;
+        if q::number_taken(self.c(), row.day, &row.service, &n.to_string())? {
+            tracing::error!(ticket = %row.number, printed = %printed, "printed offline number already taken; kept as is");
+            return Ok(row);
+        }
         let issued_at = req.issued_at.map(to_ms).unwrap_or(row.issued_at).min(row.issued_at);
         q::renumber(self.c(), row.id, n.seq, &n.to_string(), issued_at)?;
         if let Some(code) = &req.tracking_code {

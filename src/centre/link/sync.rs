@@ -96,7 +96,11 @@ impl RemoteState {
                     }
                 }
             }
-            Err(e) if e.is_connectivity() || e == LinkError::Unauthorized => {
+            // A refused token or role is fixed at the centre, not by dropping
+            // the item: keep it and retry.
+            Err(e)
+                if e.is_connectivity() || matches!(e, LinkError::Unauthorized | LinkError::Forbidden(_)) =>
+            {
                 if e.is_connectivity() {
                     self.set_offline(&e);
                 } else {

@@ -1,11 +1,13 @@
 //! The centre's HTTP API v1 (axum). One file per resource; each exposes the
-//! routes it owns, and [`router`] mounts them behind the device-token check.
+//! routes it owns, and [`router`] mounts them behind the authorization of
+//! `auth.rs` (who is calling, and may they).
 //! Dossiers (`dossiers.rs`) and ratings (`ratings.rs`) follow the same
 //! pattern; a catalog resource will slot in the same way (`catalog.rs`).
 //!
 //! Every error is JSON `{"code": "...", "message": "..."}` with a fitting status,
 //! unknown paths and methods included.
 
+pub mod auth;
 mod catalog;
 mod counters;
 mod dossiers;
@@ -20,8 +22,8 @@ use crate::centre::core::{Centre, CentreError};
 use crate::config::Config;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{header, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use axum::{Json, Router};
@@ -37,8 +39,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How the server runs, apart from the centre itself.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Bearer tokens of the devices allowed to use the API.
-    pub tokens: Vec<String>,
+    /// Devices the config declares (the `devices` table adds more at run time).
+    pub devices: Vec<auth::ConfiguredDevice>,
     /// Interval of SSE keep-alive comments (proxies and NATs drop silent connections).
     pub keep_alive: Duration,
     /// Data directory whose procedure catalog kiosks download (`GET /api/v1/catalog`).
@@ -46,15 +48,10 @@ pub struct ServerOptions {
 }
 
 impl ServerOptions {
-    /// Tokens from `centre.accepted_tokens`, or `centre.token` when that list is empty.
+    /// Devices from the config (see [`auth::configured_devices`]).
     pub fn from_config(cfg: &Config) -> ServerOptions {
-        let tokens = if cfg.centre.accepted_tokens.is_empty() {
-            vec![cfg.centre.token.clone()]
-        } else {
-            cfg.centre.accepted_tokens.clone()
-        };
         ServerOptions {
-            tokens: tokens.into_iter().filter(|t| !t.is_empty()).collect(),
+            devices: auth::configured_devices(cfg),
             keep_alive: Duration::from_secs(15),
             catalog_dir: Some(cfg.data_dir()),
         }
@@ -64,7 +61,7 @@ impl ServerOptions {
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub centre: Centre,
-    tokens: Arc<Vec<String>>,
+    auth: Arc<auth::Authenticator>,
     pub keep_alive: Duration,
     /// Becomes `true` when the server shuts down; long-lived streams end then.
     pub shutdown: watch::Receiver<bool>,
@@ -153,37 +150,6 @@ where
     }
 }
 
-/// Constant-time comparison, so the check does not leak how much of a token matched.
-fn same_token(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-async fn require_device_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let ok = bearer(req.headers()).is_some_and(|t| {
-        st.tokens.iter().fold(false, |acc, known| acc | same_token(t.as_bytes(), known.as_bytes()))
-    });
-    if !ok {
-        let mut r = HttpError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or unknown device token (send Authorization: Bearer <token>)",
-        )
-        .into_response();
-        r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
-        return r;
-    }
-    next.run(req).await
-}
-
 async fn not_found() -> HttpError {
     HttpError::new(StatusCode::NOT_FOUND, "not_found", "no such API path")
 }
@@ -211,7 +177,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(dossiers::routes())
         .merge(ratings::routes())
         .merge(catalog::routes())
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_device_token));
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize));
     Router::new()
         .route("/api/v1/health", axum::routing::get(health))
         .merge(tickets::public_routes())
@@ -240,13 +206,16 @@ pub async fn serve_centre(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    if opts.tokens.is_empty() {
-        anyhow::bail!("no device token configured (centre.token or centre.accepted_tokens): every request would be refused");
+    let auth = Arc::new(auth::Authenticator::new(opts.devices, centre.clone()));
+    if !auth.any_device().await {
+        tracing::warn!(
+            "no device can use the API yet: set centre.token or add one with `motcua-kiosk devices add`"
+        );
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         centre: centre.clone(),
-        tokens: Arc::new(opts.tokens),
+        auth,
         keep_alive: opts.keep_alive,
         shutdown: stop_rx,
         catalog_dir: opts.catalog_dir.map(Arc::new),
@@ -288,30 +257,4 @@ pub(crate) fn counter_number(s: &str) -> Result<u32, HttpError> {
     s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
         HttpError::new(StatusCode::NOT_FOUND, "unknown_counter", format!("`{s}` is not a counter number"))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_check_is_exact() {
-        assert!(same_token(b"abc", b"abc"));
-        assert!(!same_token(b"abc", b"abd"));
-        assert!(!same_token(b"abc", b"abcd"));
-        let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, "Bearer  tok ".parse().unwrap());
-        assert_eq!(bearer(&h), Some("tok"));
-        h.insert(header::AUTHORIZATION, "Basic tok".parse().unwrap());
-        assert_eq!(bearer(&h), None);
-    }
-
-    #[test]
-    fn tokens_come_from_accepted_tokens_else_the_own_token() {
-        let mut cfg = Config::default();
-        cfg.centre.token = "own".into();
-        assert_eq!(ServerOptions::from_config(&cfg).tokens, vec!["own".to_string()]);
-        cfg.centre.accepted_tokens = vec!["a".into(), "b".into()];
-        assert_eq!(ServerOptions::from_config(&cfg).tokens, vec!["a".to_string(), "b".to_string()]);
-    }
 }

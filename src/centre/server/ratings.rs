@@ -5,6 +5,7 @@
 use super::{ApiJson, ApiQuery, AppState, HttpError};
 use crate::centre::api::{RatingContext, RatingContextQuery, RatingReceipt, RatingRequest, SummaryGroup};
 use crate::centre::core::summary_csv;
+use crate::domain::access::{Action, Principal, Scope};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -28,10 +29,13 @@ async fn context(
 }
 
 /// 201 with the new rating, or 200 with the same rating for a replayed key.
+/// A kiosk sends ratings only under its own id.
 async fn rate(
     State(st): State<AppState>,
+    caller: Principal,
     ApiJson(req): ApiJson<RatingRequest>,
 ) -> Result<Response, HttpError> {
+    caller.check(Action::Rate, Scope::Kiosk { id: &req.kiosk_id, offline_seq: None })?;
     let out = st.centre.rate(req).await?;
     let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json::<RatingReceipt>(out.receipt)).into_response())

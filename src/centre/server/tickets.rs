@@ -3,9 +3,11 @@
 //! `GET /t/{tracking_code}` that the ticket's QR opens (the code is unguessable;
 //! neither shows personal data).
 
+use super::auth::ticket_scope;
 use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{IssueTicketRequest, IssuedTicket, TicketStatus, TicketView};
 use crate::centre::core::CentreError;
+use crate::domain::access::{Action, Principal};
 use crate::domain::localtime::{format_date, format_time_date};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -22,10 +24,13 @@ pub(super) fn public_routes() -> Router<AppState> {
 }
 
 /// 201 with the new ticket, or 200 with the same ticket for a replayed key.
+/// A kiosk issues only under its own id, and offline numbers only from its range.
 async fn issue(
     State(st): State<AppState>,
+    caller: Principal,
     ApiJson(req): ApiJson<IssueTicketRequest>,
 ) -> Result<Response, HttpError> {
+    caller.check(Action::IssueTicket, ticket_scope(&req.kiosk_id, req.offline_number.as_deref()))?;
     let out = st.centre.issue(req).await?;
     let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
     let location = format!("/api/v1/tickets/{}", out.ticket.tracking_code);
