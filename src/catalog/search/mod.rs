@@ -514,3 +514,41 @@ mod tests {
         assert!(idx.term_count() > small.term_count());
     }
 }
+
+#[cfg(test)]
+mod probe {
+    use super::*;
+    #[test]
+    #[ignore]
+    fn probe_single_letters() {
+        for en in [false, true] {
+            let mut file = crate::catalog::synth::generate(5000, 42);
+            if !en {
+                for p in &mut file.procedures {
+                    p.name_en = None;
+                }
+            }
+            let idx = SearchIndex::build(&file.procedures);
+            for prior in [false, true] {
+                if prior {
+                    let pr: Vec<f32> = (0..5000).map(|i| ((i * 37) % 100) as f32 / 100.0).collect();
+                    idx.set_prior(&pr);
+                }
+                for q in ["c", "d", "t", "gi", "cap"] {
+                    let all = idx.search_impl(q, 100000, false).len();
+                    let t0 = std::time::Instant::now();
+                    for _ in 0..5 {
+                        idx.search_impl(q, 10, true);
+                    }
+                    let pruned = t0.elapsed() / 5;
+                    let t0 = std::time::Instant::now();
+                    for _ in 0..5 {
+                        idx.search_impl(q, 10, false);
+                    }
+                    let full = t0.elapsed() / 5;
+                    println!("en={en} prior={prior} q={q:4} matched={all:5} pruned={pruned:?} full={full:?}");
+                }
+            }
+        }
+    }
+}
