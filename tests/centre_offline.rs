@@ -27,7 +27,12 @@ async fn wait_mode(link: &KioskLink, mode: LinkMode) {
 }
 
 fn health() -> DeviceHealth {
-    DeviceHealth { printer_status: "ok".into(), scanner_connected: true, app_version: "0.1.0".into() }
+    DeviceHealth {
+        printer_status: "ok".into(),
+        scanner_connected: true,
+        app_version: "0.1.0".into(),
+        alerts: Vec::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,8 +192,9 @@ async fn the_centre_never_reuses_a_number_a_kiosk_printed() {
 async fn offline_numbers_survive_a_kiosk_restart_and_the_range_can_run_out() {
     // What must hold: offline numbers are never handed out twice, even after
     // the kiosk restarts; when the reserved range is used up the kiosk says so
-    // (and other services still have theirs); without any cached service list
-    // an unreachable centre is reported plainly.
+    // (and other services still have theirs); a kiosk that never reached its
+    // centre issues from its configured services (issue 18), and only one
+    // with no service at all reports the centre unreachable.
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = common::config(dir.path());
     cfg.offline.range_start = 900;
@@ -215,25 +221,42 @@ async fn offline_numbers_survive_a_kiosk_restart_and_the_range_can_run_out() {
     assert_eq!(link.outbox_len(), 4);
 
     let fresh = open_link(&kcfg, &dir.path().join("fresh-kiosk.sqlite3"), clock::system());
-    let e = fresh.issue_ticket(&TicketRequest::new("HT")).await.unwrap_err();
+    assert!(fresh.has_services(), "the configured services before the centre ever answered");
+    let t = fresh.issue_ticket(&TicketRequest::new("HT")).await.unwrap();
+    assert_eq!((t.number.as_str(), t.offline), ("A-900", true));
+    assert_eq!(t.service_name_vi, "Hộ tịch");
+
+    let mut bare = kcfg.clone();
+    bare.queue.services.clear();
+    let empty = open_link(&bare, &dir.path().join("bare-kiosk.sqlite3"), clock::system());
+    assert!(!empty.has_services());
+    let e = empty.issue_ticket(&TicketRequest::new("HT")).await.unwrap_err();
     assert!(matches!(e, LinkError::Unreachable(_)), "{e:?}");
     assert!(e.message_vi().starts_with("Không kết nối được"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_item_the_centre_refuses_does_not_block_the_outbox() {
+async fn an_item_the_centre_refuses_does_not_block_the_outbox_and_keeps_no_identity() {
     // What must hold: an offline ticket for a service the restarted centre no
     // longer offers is refused for good; it is kept aside (dead) and the items
-    // behind it are still delivered.
+    // behind it are still delivered. The dead item keeps no trace of the
+    // citizen's identity it carried, in the kiosk's database file or its WAL.
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(dir.path());
     let db = dir.path().join("c.sqlite3");
     let c = TestCentre::start(&cfg, &db, clock::system(), 0).await;
     let port = c.addr.port();
-    let link = open_link(&kiosk_config(&cfg, &c.url), &dir.path().join("k.sqlite3"), clock::system());
+    let kdb = dir.path().join("k.sqlite3");
+    let link = open_link(&kiosk_config(&cfg, &c.url), &kdb, clock::system());
     link.services().await.unwrap();
     c.stop().await;
-    let kd = link.issue_ticket(&TicketRequest::new("KD")).await.unwrap();
+    let who = CitizenInfo {
+        id_number: "079301009873".into(),
+        full_name: "Trương Minh Quân".into(),
+        birth_date: chrono::NaiveDate::from_ymd_opt(1961, 7, 4).unwrap(),
+    };
+    let kd = link.issue_ticket(&TicketRequest::new("KD").with_citizen(who.clone())).await.unwrap();
+    assert!(common::holds(&common::file_bytes(&kdb), &who.full_name), "queued with the identity");
     let ht = link.issue_ticket(&TicketRequest::new("HT")).await.unwrap();
     assert_eq!((kd.number.as_str(), ht.number.as_str()), ("E-900", "A-900"));
     let mut fewer = cfg.clone();
@@ -244,6 +267,12 @@ async fn an_item_the_centre_refuses_does_not_block_the_outbox() {
     let dead = remote.dead_items().await.unwrap();
     assert_eq!(dead.len(), 1);
     assert!(dead[0].last_error.as_deref().unwrap().contains("unknown service"), "{dead:?}");
+    assert!(dead[0].payload.contains("\"service\":\"KD\""), "kept for diagnosis: {}", dead[0].payload);
+    let bytes = common::file_bytes(&kdb);
+    assert!(
+        !common::holds(&bytes, &who.id_number) && !common::holds(&bytes, &who.full_name),
+        "identity left"
+    );
     assert_eq!(c.client().ticket(&ht.tracking_code).await.unwrap().number, "A-900");
     c.stop().await;
 }
@@ -283,6 +312,7 @@ async fn periodic_heartbeats_reach_the_built_in_centre() {
             .into(),
         scanner_connected: true,
         app_version: "0.1.0".into(),
+        alerts: Vec::new(),
     });
     let KioskLink::Local(local) = &link else { unreachable!() };
     let centre = local.centre().clone();

@@ -348,3 +348,31 @@ fn devices_add_refuses_overlapping_ranges_unknown_counters_and_taken_ids() {
         devices::add(db.conn(), &cfg2, &kiosk("kiosk-04", Some((849, 860))), 0).unwrap_err().to_string();
     assert!(overlap.contains("kiosk-03"), "{overlap}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_displays_open_event_stream_ends() {
+    // What must hold: revoking a device also ends the event stream it holds
+    // open (within the 5 s re-check), not only its next request.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(dir.path());
+    let c = start(dir.path()).await;
+    let db = Store::open(store::centre_db_path(dir.path())).unwrap();
+    let new = NewDevice { id: "board-9".into(), role: Role::Display, counters: vec![], offline_range: None };
+    let token = devices::add(db.conn(), &cfg, &new, 0).unwrap();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut resp = loop {
+        let r = client.get(format!("{}/api/v1/events", c.url)).bearer_auth(&token).send().await.unwrap();
+        if r.status() == 200 {
+            break r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(resp.chunk().await.unwrap().is_some(), "the stream starts");
+    devices::revoke(db.conn(), &cfg, "board-9", 1).unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(_)) = resp.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream of a revoked token must end");
+    c.stop().await;
+}

@@ -131,6 +131,9 @@ impl Store {
         }
         // FULL: fsync the WAL at every commit (see the module comment).
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Deleted or overwritten content (a citizen's identity once the visit
+        // is over) is zeroed in the file, not left in free space.
+        conn.pragma_update(None, "secure_delete", true)?;
         conn.pragma_update(None, "foreign_keys", true)?;
         migrations::migrate(&mut conn, &path)?;
         Ok(Store { conn, path })
@@ -151,6 +154,15 @@ impl Store {
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         migrations::user_version(&self.conn)
     }
+}
+
+/// Copies the WAL into the database file and empties it (`TRUNCATE`), so
+/// personal data just erased survives neither in old WAL frames nor in old
+/// page images. Returns `false` when a reader kept it from finishing (the next
+/// checkpoint will).
+pub fn checkpoint_truncate(c: &Connection) -> Result<bool, StoreError> {
+    let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy == 0)
 }
 
 /// Path of the built-in centre's database in the data directory.
@@ -186,6 +198,8 @@ mod tests {
         assert_eq!(mode, "wal");
         let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!(sync, 2, "synchronous must be FULL (2)");
+        let secure: i64 = c.query_row("PRAGMA secure_delete", [], |r| r.get(0)).unwrap();
+        assert_eq!(secure, 1, "erased personal data must be zeroed in the file");
         assert_eq!(store.schema_version().unwrap(), migrations::LATEST);
         // Reopening is a no-op.
         drop(store);

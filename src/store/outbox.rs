@@ -118,11 +118,36 @@ pub fn record_failure(c: &Connection, id: i64, error: &str) -> Result<(), StoreE
     Ok(())
 }
 
-/// The centre refused the item for good: keep it for diagnosis, stop sending it.
+/// The centre refused the item for good: keep it for diagnosis, stop sending
+/// it. Its payload loses the citizen's identity (see [`scrub_identity`]): the
+/// item is kept for the technician, not the person.
 pub fn bury(c: &Connection, id: i64, error: &str) -> Result<(), StoreError> {
-    c.prepare_cached("UPDATE outbox SET attempts = attempts + 1, last_error = ?2, dead = 1 WHERE id = ?1")?
-        .execute(params![id, error])?;
+    let payload: Option<String> = c
+        .prepare_cached("SELECT payload FROM outbox WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let scrubbed = payload.as_deref().and_then(scrub_identity);
+    c.prepare_cached(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, dead = 1, payload = COALESCE(?3, payload)
+         WHERE id = ?1",
+    )?
+    .execute(params![id, error, scrubbed])?;
     Ok(())
+}
+
+/// A payload without its `citizen` (identity read from the ID card); `None`
+/// when it carries none.
+pub fn scrub_identity(payload: &str) -> Option<String> {
+    let mut v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    v.as_object_mut()?.remove("citizen")?;
+    Some(v.to_string())
+}
+
+/// Whether a payload carries a citizen's identity.
+pub fn has_identity(payload: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .is_some_and(|v| v.get("citizen").is_some_and(|c| !c.is_null()))
 }
 
 /// Items still to send.
@@ -186,6 +211,21 @@ mod tests {
         assert_eq!(len(c).unwrap(), 0);
         assert!(oldest(c).unwrap().is_none());
         assert_eq!(dead(c).unwrap()[0].last_error.as_deref(), Some("unknown_service"));
+    }
+
+    #[test]
+    fn a_dead_item_keeps_no_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path().join("k.sqlite3")).unwrap();
+        let c = s.conn();
+        let with = r#"{"service":"HT","citizen":{"id_number":"048095000123","full_name":"Nguyễn Văn An"}}"#;
+        assert!(has_identity(with) && !has_identity(r#"{"service":"HT","citizen":null}"#));
+        push(c, "ticket", "a", with, 1).unwrap();
+        bury(c, oldest(c).unwrap().unwrap().id, "refused").unwrap();
+        let kept = &dead(c).unwrap()[0].payload;
+        assert!(!kept.contains("048095000123") && !kept.contains("Nguyễn"), "{kept}");
+        assert!(kept.contains("\"service\":\"HT\""), "the rest is kept for diagnosis: {kept}");
+        assert_eq!(scrub_identity("not json"), None);
     }
 
     #[test]

@@ -89,7 +89,8 @@ fn bad_value(what: &str, v: &str) -> rusqlite::Error {
     )
 }
 
-/// Identity data a ticket carries when the centre asked for it (purged at day end).
+/// Identity data a ticket carries when the centre asked for it (erased when
+/// the ticket is completed or a no-show, and at the end of the day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitizenRow {
     pub id_number: String,
@@ -450,10 +451,15 @@ pub fn mark_recalled(c: &Connection, id: i64, at: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Ends a called ticket as served or no-show.
+/// Ends a called ticket as served or no-show, and erases the citizen's
+/// identity: the visit is over, nobody needs it any more.
 pub fn finish_ticket(c: &Connection, id: i64, status: TicketStatus, at: i64) -> Result<(), StoreError> {
-    c.prepare_cached("UPDATE tickets SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'called'")?
-        .execute(params![id, status.as_str(), at])?;
+    c.prepare_cached(
+        "UPDATE tickets SET status = ?2, finished_at = ?3,
+             citizen_id_number = NULL, citizen_full_name = NULL, citizen_birth_date = NULL
+         WHERE id = ?1 AND status = 'called'",
+    )?
+    .execute(params![id, status.as_str(), at])?;
     Ok(())
 }
 

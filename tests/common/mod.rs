@@ -209,3 +209,17 @@ pub fn error_code(body: &str) -> String {
     assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "code not snake_case: {code}");
     code
 }
+
+/// A database file and its WAL, as bytes (what someone copying the disk gets).
+pub fn file_bytes(db: &Path) -> Vec<u8> {
+    let mut all = std::fs::read(db).unwrap();
+    if let Ok(w) = std::fs::read(db.with_extension("sqlite3-wal")) {
+        all.extend(w);
+    }
+    all
+}
+
+/// Whether `bytes` contain `s` (UTF-8).
+pub fn holds(bytes: &[u8], s: &str) -> bool {
+    bytes.windows(s.len()).any(|w| w == s.as_bytes())
+}

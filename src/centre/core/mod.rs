@@ -108,6 +108,7 @@ impl Centre {
             current_day,
             pending: Vec::new(),
             events: events.clone(),
+            erased_identity: false,
         };
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())
@@ -138,6 +139,11 @@ impl Centre {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.engine.clock.now()
+    }
+
+    /// Whether any queue service is configured (a kiosk without one cannot issue).
+    pub fn has_services(&self) -> bool {
+        !self.engine.setup.services.is_empty()
     }
 
     /// The URL a ticket's QR encodes.

@@ -363,6 +363,9 @@ impl Writer {
         status: TicketStatus,
     ) -> Result<(), CentreError> {
         q::finish_ticket(self.c(), t.id, status, to_ms(now))?;
+        if t.citizen.is_some() {
+            self.erased_identity = true;
+        }
         let data = TicketDoneData { number: t.number.clone(), service: t.service.clone(), counter };
         let body = if status == TicketStatus::NoShow {
             EventBody::TicketNoShow(data)
@@ -419,12 +422,21 @@ impl Writer {
                 "printer_status and app_version are at most 64 characters".into(),
             ));
         }
+        if req.alerts.len() > 16 || req.alerts.iter().any(|a| a.chars().count() > 64) {
+            return Err(CentreError::BadRequest("at most 16 alerts of at most 64 characters".into()));
+        }
+        if !req.alerts.is_empty() {
+            // The technician's signal (e.g. a kiosk that cannot issue numbers).
+            tracing::warn!(kiosk = %kiosk_id, alerts = ?req.alerts, "kiosk reports alerts");
+        }
         kiosks::upsert_kiosk(
             self.c(),
             &kiosks::KioskRow {
                 kiosk_id: kiosk_id.clone(),
                 last_seen: to_ms(now),
-                reported_at: req.sent_at.map(to_ms),
+                // A time in the future would make every later report look
+                // older and freeze the row: it counts as now.
+                reported_at: req.sent_at.map(|t| to_ms(t.min(now))),
                 printer_status: req.printer_status,
                 scanner_connected: req.scanner_connected,
                 outbox_len: req.outbox_len,

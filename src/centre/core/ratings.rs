@@ -10,7 +10,7 @@ use crate::domain::ticket::TicketNumber;
 use crate::store::queue::{self as q, TicketRow};
 use crate::store::ratings::{self as r, RatingRow};
 use crate::store::{from_ms, to_ms, StoreError};
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 
@@ -20,6 +20,22 @@ pub const MAX_COMMENT_CHARS: usize = 500;
 pub const MAX_SUMMARY_DAYS: i64 = 366;
 /// Days a summary covers when `from` is not given.
 pub const DEFAULT_SUMMARY_DAYS: i64 = 30;
+/// Longest a kiosk's outbox may have held a rating (a long weekend offline):
+/// an older `rated_at` is not believed.
+pub const MAX_RATING_DELAY_HOURS: i64 = 72;
+
+/// When a rating counts: the kiosk's `rated_at` when it is plausible — not in
+/// the future, not older than [`MAX_RATING_DELAY_HOURS`], not before the
+/// ticket was called — else now. So a rating cannot be slipped into a period
+/// already reported, nor dated before the service it rates.
+fn rated_at(claimed: Option<DateTime<Utc>>, now: DateTime<Utc>, called_at: Option<i64>) -> DateTime<Utc> {
+    let lower =
+        (now - Duration::hours(MAX_RATING_DELAY_HOURS)).max(called_at.map(from_ms).unwrap_or_default());
+    match claimed {
+        Some(t) if t >= lower && t <= now => t,
+        _ => now,
+    }
+}
 
 /// A stored rating and whether this request created it (`false`: replay).
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +88,9 @@ impl Centre {
             if anonymous && !setup.allow_anonymous {
                 return Err(CentreError::AnonymousNotAllowed);
             }
-            let rated_at = req.rated_at.map(|t| t.min(now)).unwrap_or(now);
-            let day = req.day.unwrap_or_else(|| service_day(rated_at));
+            let day = req.day.unwrap_or_else(|| service_day(req.rated_at.map(|t| t.min(now)).unwrap_or(now)));
             let ticket = find_ticket(w.c(), req.tracking_code.as_deref(), req.ticket_number.as_deref(), day)?;
+            let rated_at = rated_at(req.rated_at, now, ticket.as_ref().and_then(|t| t.first_called_at));
             if let Some(t) = &ticket {
                 if r::by_ticket(w.c(), t.id)?.is_some() {
                     return Err(CentreError::AlreadyRated);
@@ -350,6 +366,20 @@ pub fn summary_csv(s: &RatingSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rated_at_is_believed_only_inside_its_window() {
+        let now = DateTime::from_timestamp(1_772_000_000, 0).unwrap();
+        let h = |n: i64| now - Duration::hours(n);
+        assert_eq!(rated_at(None, now, None), now);
+        assert_eq!(rated_at(Some(h(2)), now, None), h(2), "queued two hours: kept");
+        assert_eq!(rated_at(Some(h(71)), now, None), h(71));
+        assert_eq!(rated_at(Some(h(24 * 30)), now, None), now, "backdated a month: counted now");
+        assert_eq!(rated_at(Some(now + Duration::hours(5)), now, None), now, "future: now");
+        let called = crate::store::to_ms(h(3));
+        assert_eq!(rated_at(Some(h(4)), now, Some(called)), now, "before the ticket was called");
+        assert_eq!(rated_at(Some(h(2)), now, Some(called)), h(2));
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting_and_ends_with_the_total() {

@@ -85,6 +85,9 @@ pub(super) struct Writer {
     pub(super) pending: Vec<CentreEvent>,
     pub(super) events: broadcast::Sender<Arc<CentreEvent>>,
     pub(super) stats: Arc<WriterStats>,
+    /// A job of this batch erased a citizen's identity: checkpoint after the
+    /// commit (before answering), so the files keep no copy of it.
+    pub(super) erased_identity: bool,
 }
 
 impl Writer {
@@ -154,6 +157,11 @@ impl Writer {
             Ok(()) => {
                 self.stats.batches.fetch_add(1, Ordering::Relaxed);
                 self.stats.jobs.fetch_add(results.len() as u64, Ordering::Relaxed);
+                // Before answering: once a counter hears "completed", the
+                // identity is gone from the files too.
+                if std::mem::take(&mut self.erased_identity) {
+                    self.checkpoint();
+                }
                 for ev in self.pending.drain(..) {
                     // No subscriber is fine: the event is in the log.
                     let _ = self.events.send(Arc::new(ev));
@@ -166,12 +174,22 @@ impl Writer {
                 tracing::error!(error = %e, "commit failed; the batch is rolled back");
                 let _ = self.c().execute_batch("ROLLBACK");
                 self.pending.clear();
+                self.erased_identity = false;
                 self.current_day = day_before;
                 let err = CentreError::from(e);
                 for (_, reply) in results {
                     let _ = reply.send(Err(err.clone()));
                 }
             }
+        }
+    }
+
+    /// See `store::checkpoint_truncate`.
+    fn checkpoint(&self) {
+        match crate::store::checkpoint_truncate(self.c()) {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("WAL checkpoint after erasing personal data was held up by a reader"),
+            Err(e) => tracing::warn!(error = %e, "WAL checkpoint after erasing personal data failed"),
         }
     }
 
@@ -196,7 +214,9 @@ impl Writer {
         }
         let at = to_ms(now);
         let expired = q::expire_before(self.c(), day, at)?;
-        q::purge_citizen_before(self.c(), day)?;
+        if q::purge_citizen_before(self.c(), day)? > 0 {
+            self.erased_identity = true;
+        }
         q::reset_counters_for_new_day(self.c(), at)?;
         events::prune_events(self.c(), to_ms(now - Duration::days(EVENT_RETENTION_DAYS)))?;
         meta::meta_set(self.c(), "current_day", &day.to_string())?;

@@ -76,13 +76,24 @@ impl RemoteState {
             other => Err(LinkError::Local(format!("unknown outbox kind `{other}`"))),
         };
         let id = item.id;
+        // An item with a citizen's identity leaves no copy in the file once
+        // it is gone (sent) or kept only for diagnosis (dead).
+        let identity = outbox::has_identity(&item.payload);
+        let forget = move |c: &rusqlite::Connection| {
+            if identity && !crate::store::checkpoint_truncate(c)? {
+                tracing::warn!(
+                    "outbox checkpoint held up; personal data stays in the WAL until the next one"
+                );
+            }
+            outbox::len(c)
+        };
         match sent {
             Ok(()) => {
                 self.set_online();
                 match self
                     .db(move |c| {
                         outbox::remove(c, id)?;
-                        outbox::len(c)
+                        forget(c)
                     })
                     .await
                 {
@@ -119,7 +130,7 @@ impl RemoteState {
                 match self
                     .db(move |c| {
                         outbox::bury(c, id, &msg)?;
-                        outbox::len(c)
+                        forget(c)
                     })
                     .await
                 {

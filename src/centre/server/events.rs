@@ -15,6 +15,9 @@ use std::time::Duration;
 
 /// What EventSource clients should wait before reconnecting.
 const RETRY: Duration = Duration::from_secs(2);
+/// An open stream checks its token again this often: a revoked device's
+/// stream ends within this time.
+pub(super) const REAUTH_EVERY: Duration = Duration::from_secs(5);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/events", get(events)).route("/api/v1/state", get(state))
@@ -53,8 +56,25 @@ async fn events(
         None => None,
     };
     let mut stop = st.shutdown.clone();
+    let auth = st.auth.clone();
     let stopped = async move {
-        let _ = stop.wait_for(|v| *v).await;
+        let shutdown = async {
+            let _ = stop.wait_for(|v| *v).await;
+        };
+        // A revoked token ends the stream (a database error does not).
+        let revoked = async {
+            loop {
+                tokio::time::sleep(REAUTH_EVERY).await;
+                if let Ok(None) = auth.authenticate(&headers).await {
+                    tracing::info!("event stream ended: its token was revoked");
+                    break;
+                }
+            }
+        };
+        tokio::select! {
+            _ = shutdown => {}
+            _ = revoked => {}
+        }
     };
     let head = futures_util::stream::once(async { Event::default().retry(RETRY) });
     let stream = head.chain(st.centre.feed(last_id).map(to_sse)).map(Ok).take_until(stopped);
