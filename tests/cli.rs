@@ -137,7 +137,8 @@ fn catalog_show_prints_the_procedure_as_the_kiosk_shows_it() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("1.000894  Đăng ký kết hôn\n"), "{text}");
     assert!(text.contains("phí, lệ phí Miễn phí"), "marriage is free: {text}");
-    assert!(text.contains("Cơ quan thực hiện: Hỏi tại quầy"), "{text}");
+    assert!(text.contains("Cơ quan thực hiện: Ủy ban nhân dân cấp xã"), "checked: {text}");
+    assert!(text.contains("Kết quả: Hỏi tại quầy"), "unchecked: {text}");
     assert!(text.contains("(đọc ngày 02/12/2026)"), "{text}");
     assert!(text.contains("Chưa xác minh (kiosk hiển thị \"Hỏi tại quầy\"):"), "{text}");
 
