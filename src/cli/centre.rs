@@ -55,7 +55,11 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
             anyhow::bail!(why);
         }
         let db = crate::store::centre_db_path(&cfg.data_dir());
-        println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
+        let scheme = if cfg.tls.serves_https() { "https" } else { "http" };
+        println!(
+            "Trung tâm đang chạy tại {scheme}://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.",
+            db.display()
+        );
         serve(cfg, listener, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -63,6 +67,35 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
         println!("Trung tâm đã dừng.");
         Ok(())
     })
+}
+
+/// `centre tls init`: writes the CA and the server certificate, then says
+/// what to put in the centre's and the devices' configs.
+pub fn tls_init(opts: &crate::centre::tls::init::InitOptions) -> anyhow::Result<()> {
+    use crate::centre::tls::init::{CA_CERT, SERVER_CERT, SERVER_KEY};
+    let out = crate::centre::tls::init::init(opts)?;
+    let file = |f: &str| out.dir.join(f).display().to_string();
+    if out.new_ca {
+        println!("Đã tạo CA nội bộ mới / new local CA: {}", file(CA_CERT));
+    } else {
+        println!("Dùng lại CA đã có / reusing the existing CA: {}", file(CA_CERT));
+    }
+    println!(
+        "Chứng chỉ máy chủ / server certificate: {} (key {}, mode 0600)",
+        file(SERVER_CERT),
+        file(SERVER_KEY)
+    );
+    println!();
+    println!("CA pin (SHA-256): {}", out.ca_pin);
+    println!("Server certificate pin: {}", out.server_pin);
+    println!();
+    println!("Centre config:\n  [tls]\n  cert = \"{}\"\n  key = \"{}\"", file(SERVER_CERT), file(SERVER_KEY));
+    println!(
+        "Kiosk/display config (centre.url = \"https://...\"):\n  [tls]\n  pin = \"{}\"   # or ca = a copy of {}",
+        out.ca_pin,
+        file(CA_CERT)
+    );
+    Ok(())
 }
 
 /// The centre a counter command talks to: `--centre`, else `centre.url`, else
@@ -75,7 +108,8 @@ pub fn counter_url(cfg: &Config, centre_url: Option<&str>) -> String {
         return cfg.centre.url.clone();
     }
     let listen = cfg.centre.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    format!("http://{listen}")
+    let scheme = if cfg.tls.serves_https() { "https" } else { "http" };
+    format!("{scheme}://{listen}")
 }
 
 fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
@@ -140,6 +174,10 @@ mod tests {
         cfg.centre.url = "http://10.0.0.5:8700".into();
         assert_eq!(counter_url(&cfg, None), "http://10.0.0.5:8700");
         assert_eq!(counter_url(&cfg, Some("http://h:1")), "http://h:1");
+        cfg.centre.url.clear();
+        cfg.tls.cert = "server.pem".into();
+        cfg.tls.key = "server.key".into();
+        assert_eq!(counter_url(&cfg, None), "https://127.0.0.1:8700", "the centre serves HTTPS only");
     }
 
     #[test]

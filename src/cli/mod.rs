@@ -66,11 +66,13 @@ pub enum Command {
         action: ConfigAction,
     },
     /// Run the built-in centre (queue, API, events for displays) until Ctrl-C.
-    #[command(alias = "center")]
+    #[command(alias = "center", args_conflicts_with_subcommands = true)]
     Centre {
         /// IP:PORT; default centre.listen.
         #[arg(long)]
         listen: Option<String>,
+        #[command(subcommand)]
+        action: Option<CentreAction>,
     },
     /// Counter: call the next ticket.
     Call(CounterArgs),
@@ -136,6 +138,36 @@ pub struct CounterArgs {
     /// Centre URL; default centre.url, else the built-in centre's centre.listen.
     #[arg(long, alias = "center", value_name = "URL")]
     pub centre: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CentreAction {
+    /// HTTPS for the centre.
+    Tls {
+        #[command(subcommand)]
+        action: TlsAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TlsAction {
+    /// Make a small local CA (kept and reused when run again) and a server
+    /// certificate for the centre's LAN names and addresses; print the pin
+    /// devices put in tls.pin.
+    Init {
+        /// DNS name devices use in centre.url (repeatable).
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+        /// IP address devices use in centre.url (repeatable).
+        #[arg(long = "ip", value_name = "ADDR")]
+        ips: Vec<std::net::IpAddr>,
+        /// Where the files go. Default: the data directory's `tls`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Days the server certificate is valid.
+        #[arg(long, default_value_t = crate::centre::tls::init::DEFAULT_DAYS)]
+        days: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -278,9 +310,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
-        Command::Centre { listen } => {
+        Command::Centre { listen, action } => {
             let cfg = load_config(cli.config.as_deref())?;
-            centre::run_centre(cfg, listen)?;
+            match action {
+                None => centre::run_centre(cfg, listen)?,
+                Some(CentreAction::Tls { action: TlsAction::Init { names, ips, dir, days } }) => {
+                    let dir = dir.unwrap_or_else(|| cfg.data_dir().join("tls"));
+                    centre::tls_init(&crate::centre::tls::init::InitOptions { dir, names, ips, days })?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Call(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Call),
