@@ -282,42 +282,16 @@ fn search_tokens(text: &str) -> impl Iterator<Item = String> {
 mod tests {
     use super::query::{looks_like_code, split_codes};
     use super::*;
-    use crate::domain::procedure::{Channel, Document, Level, Method};
+    use crate::domain::procedure::Document;
 
     fn proc(code: &str, name: &str, docs: &[&str], keywords: &[&str]) -> Procedure {
-        Procedure {
-            code: code.into(),
-            name: name.into(),
-            field: "Hộ tịch".into(),
-            level: Level::Xa,
-            kind: String::new(),
-            agency: "UBND cấp xã".into(),
-            subjects: vec![],
-            steps: vec![],
-            methods: vec![Method {
-                channel: Channel::TrucTiep,
-                processing_time: "1 ngày".into(),
-                time: Some(crate::domain::procedure::TimeLimit::working_days(1)),
-                working_days: None,
-                fee: String::new(),
-                fee_amount: Some(0),
-                description: String::new(),
-            }],
-            documents: docs
-                .iter()
-                .map(|d| Document { name: (*d).into(), form: None, originals: 1, copies: 0 })
-                .collect(),
-            conditions: vec![],
-            legal_basis: vec![],
-            result: String::new(),
-            online_level: None,
-            queue_service: "HT".into(),
-            keywords: keywords.iter().map(|k| (*k).into()).collect(),
-            name_en: None,
-            keywords_en: vec![],
-            sources: vec![],
-            unverified: vec![],
-        }
+        let mut p = crate::domain::procedure::fixtures::procedure(code, name);
+        p.documents = docs
+            .iter()
+            .map(|d| Document { name: (*d).into(), form: None, originals: 1, copies: 0 })
+            .collect();
+        p.keywords = keywords.iter().map(|k| (*k).into()).collect();
+        p
     }
 
     fn index() -> (Vec<Procedure>, SearchIndex) {
