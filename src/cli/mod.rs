@@ -26,6 +26,10 @@ pub struct Cli {
     /// allowed (also without a config file). Never opens the LAN to a weak token.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// A normal window that can be closed (development), instead of the
+    /// fullscreen kiosk that refuses close requests.
+    #[arg(long)]
+    pub windowed: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -42,6 +46,10 @@ pub enum Command {
     Run {
         #[arg(long, value_enum, default_value = "kiosk")]
         role: Role,
+        /// A normal window that can be closed (development), instead of the
+        /// fullscreen kiosk that refuses close requests (`kiosk.fullscreen`).
+        #[arg(long)]
+        windowed: bool,
     },
     /// Render screens headless to PNG (no display server needed).
     Snapshot {
@@ -119,6 +127,17 @@ pub enum Command {
         /// Write the ticket raster as PNG.
         #[arg(long, value_name = "FILE.png")]
         png: Option<PathBuf>,
+    },
+    /// Check everything this device needs (config, data, databases, centre,
+    /// readers, printer, audio, screen, disk): a table of pass/warn/fail with
+    /// a fix for each problem; exit 1 when anything fails.
+    Doctor {
+        /// Which device this is (only its parts are checked).
+        #[arg(long, value_enum, default_value = "kiosk")]
+        role: crate::doctor::Target,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the version.
     Version,
@@ -256,6 +275,17 @@ pub enum ConfigAction {
     Show,
 }
 
+/// Exit status of a configuration error (sysexits' EX_CONFIG): the systemd
+/// units do not restart on it (`RestartPreventExitStatus=78`), since only
+/// fixing the file helps.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// A role refusing to start with this config (the default PIN, a weak token
+/// on the LAN): exits with [`EXIT_CONFIG`] like an invalid file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartRefused(pub String);
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
@@ -263,7 +293,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<config::ConfigError>().is_some() || e.downcast_ref::<StartRefused>().is_some()
+            {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -294,7 +329,7 @@ fn load_config(cli_path: Option<&std::path::Path>, demo: bool) -> anyhow::Result
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk });
+    let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk, windowed: false });
     let demo = cli.demo;
     let load_config = |path: Option<&std::path::Path>| load_config(path, demo);
     match command {
@@ -304,6 +339,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             cfg.centre.listen = String::new();
             crate::snapshot::first_frame(&cfg)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { role, json } => {
+            let report = crate::doctor::run(config::resolve_path(cli.config.as_deref()).as_deref(), role);
+            print!("{}", if json { report.to_json() + "\n" } else { report.to_table() });
+            Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Version => {
             println!("motcua-kiosk {}", env!("CARGO_PKG_VERSION"));
@@ -382,9 +422,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             hardware::print_test(uri.as_deref(), cfg.printer.width_dots, out.as_deref(), png.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { role } => {
+        Command::Run { role, windowed } => {
             let cfg = load_config(cli.config.as_deref())?;
-            run::run(cfg, role)?;
+            run::run(cfg, role, windowed || cli.windowed)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Snapshot { screen, out, lang, size, theme } => {

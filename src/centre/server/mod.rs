@@ -247,14 +247,23 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let mut opts = ServerOptions::from_config(&cfg);
-    if cfg.tls.serves_https() {
-        let tls = crate::centre::tls::server_config(Path::new(&cfg.tls.cert), Path::new(&cfg.tls.key))
-            .map_err(anyhow::Error::msg)?;
-        opts.tls = Some(tls);
-    }
+    let opts = ServerOptions::serving(&cfg)?;
     let centre = Centre::open(&cfg)?;
     serve_centre(centre, opts, listener, shutdown).await
+}
+
+impl ServerOptions {
+    /// The options from the config with its TLS certificate loaded (an
+    /// unreadable certificate is an error before anything is served).
+    pub fn serving(cfg: &Config) -> anyhow::Result<ServerOptions> {
+        let mut opts = ServerOptions::from_config(cfg);
+        if cfg.tls.serves_https() {
+            let tls = crate::centre::tls::server_config(Path::new(&cfg.tls.cert), Path::new(&cfg.tls.key))
+                .map_err(anyhow::Error::msg)?;
+            opts.tls = Some(tls);
+        }
+        Ok(opts)
+    }
 }
 
 /// Serves an already open centre (the same handle can serve a kiosk in process).
