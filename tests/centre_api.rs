@@ -500,9 +500,15 @@ async fn contract_ratings() {
         (context.ticket_number.as_str(), context.counter, context.can_rate),
         (rated.number.as_str(), Some(1), true)
     );
-    let (s, _, _) = ctx(format!("?number={}", rated.number), Some(TOKEN)).await;
-    assert_eq!(s, 200);
-    let (s, _, b) = ctx("?number=Z-404".into(), Some(TOKEN)).await;
+    assert_eq!(rated.check_code, check_code(&rated.tracking_code));
+    let (s, _, b) = ctx(format!("?number={}&check_code={}", rated.number, rated.check_code), Some(TOKEN)).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, _, b) = ctx(format!("?number={}", rated.number), Some(TOKEN)).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "a bare number is not enough");
+    let wrong = if rated.check_code == "0000" { "0001" } else { "0000" };
+    let (s, _, b) = ctx(format!("?number={}&check_code={wrong}", rated.number), Some(TOKEN)).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"), "a wrong check code");
+    let (s, _, b) = ctx("?number=Z-404&check_code=1234".into(), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
     let (s, _, b) = ctx(String::new(), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));

@@ -305,6 +305,7 @@ fn rating(tracking: Option<&str>, level: RatingLevel, key: &str) -> RatingReques
     RatingRequest {
         tracking_code: tracking.map(str::to_string),
         ticket_number: None,
+        check_code: None,
         day: None,
         level,
         indices: None,
@@ -341,7 +342,11 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
         ("A-001", Some(1), Some("Trần Thị B."), true, false)
     );
     let typed = client
-        .rating_context(&RatingContextQuery { number: Some("a1".into()), ..Default::default() })
+        .rating_context(&RatingContextQuery {
+            number: Some("a1".into()),
+            check_code: Some(t.check_code.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(typed, ctx, "the typed number finds the same ticket today");
@@ -371,11 +376,16 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
     assert_eq!((s, error_code(&b).as_str()), (409, "already_rated"));
     let mut by_number = rating(None, RatingLevel::Satisfied, "rate-3");
     by_number.ticket_number = Some("A-001".into());
+    by_number.check_code = Some(t.check_code.clone());
     assert!(
         matches!(client.rate(&by_number).await, Err(LinkError::Rejected { status: 409, ref code, .. }) if code == "already_rated")
     );
     let ctx = client
-        .rating_context(&RatingContextQuery { number: Some("A-001".into()), ..Default::default() })
+        .rating_context(&RatingContextQuery {
+            number: Some("A-001".into()),
+            check_code: Some(t.check_code.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(ctx.already_rated);
@@ -501,7 +511,7 @@ async fn a_rating_given_while_the_centre_is_down_is_queued_survives_a_restart_an
     let other = RatingSubmission::new(Some(r1.clone()), RatingLevel::Dissatisfied);
     assert_eq!(link.rate(&other).await.unwrap(), RatingResult::AlreadyRated);
     assert_eq!(link.rating_context(&r1).await.unwrap(), RatingLookup::Offline { already_queued: true });
-    let r2 = TicketRef::Number { number: "B-001".into(), day: t2.service_day };
+    let r2 = TicketRef::Number { number: "B-001".into(), check_code: t2.check_code.clone(), day: t2.service_day };
     link.rate(&RatingSubmission::new(Some(r2), RatingLevel::Satisfied)).await.unwrap();
     assert_eq!(link.outbox_len(), 2);
     kclock.advance(chrono::Duration::minutes(30));
@@ -565,6 +575,7 @@ impl RatingSubmissionProbe {
         RatingRequest {
             tracking_code: Some(code.clone()),
             ticket_number: None,
+            check_code: None,
             day: None,
             level: sub.level,
             indices: sub.indices.map(|i| i.scores().to_vec()),

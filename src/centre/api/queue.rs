@@ -92,6 +92,11 @@ pub struct IssuedTicket {
     pub people_ahead: u32,
     pub estimated_wait_minutes: u32,
     pub tracking_code: String,
+    /// Printed under the number: with it, the number names the ticket (rating
+    /// by typing instead of scanning). Derived from the tracking code
+    /// (`check_code`); empty from a centre older than this field.
+    #[serde(default)]
+    pub check_code: String,
     /// What the ticket's QR encodes (the phone page).
     pub tracking_url: String,
     /// Counters that serve the service.
