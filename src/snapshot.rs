@@ -34,6 +34,26 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "setup",
     "diagnostics",
     "idle-warning",
+    // Priority is confirmed before a priority ticket prints (issue 14).
+    "take-number-priority",
+    // Failure states (issue 18).
+    "home-first-boot",
+    "take-number-first-boot",
+    "ticket-first-boot",
+    "home-offline",
+    "take-number-offline",
+    "home-unavailable",
+    "take-number-unavailable",
+    "ticket-paper-out",
+    "ticket-printer-offline",
+    "ticket-cover-open",
+    "ticket-no-printer",
+    "home-reader-disconnected",
+    "procedures-catalog-missing",
+    "dossier-unreachable",
+    "rating-queued",
+    "take-number-closed",
+    "take-number-cap",
 ];
 
 /// Display board screens `snapshot` can render.
@@ -131,34 +151,162 @@ fn run_kiosk(
 
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let now = sample_now();
-    let clock = Arc::new(MockClock::new(now));
     let mut cfg = cfg.clone();
     cfg.kiosk.theme = opts.theme;
+    // A kiosk with a ticket printer (never reached: the print outcome is staged).
+    cfg.printer.uri = UNREACHABLE_PRINTER.into();
     let backend = Arc::new(SampleBackend::new(&cfg, now));
+    let (app, window) = kiosk_app(&cfg, backend, &rt, last, size, opts.theme)?;
+
+    let mut written = Vec::new();
+    for &lang in &opts.langs {
+        for screen in screens {
+            let path = opts.out.join(file_name(screen, lang, size, opts.theme));
+            if let Some((scfg, backend, dir)) = special_kiosk(&cfg, screen, &rt)? {
+                let (app, window) = kiosk_app(&scfg, backend, &rt, last, size, opts.theme)?;
+                app.set_language(lang);
+                stage(&app, &scfg, screen)?;
+                render(&window, w, h, &path)?;
+                drop(app);
+                if let Some(dir) = dir {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+            } else {
+                app.end_session();
+                app.set_language(lang);
+                stage(&app, &cfg, screen)?;
+                render(&window, w, h, &path)?;
+            }
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// A printer address where nothing listens (a configured printer that is
+/// never reached: snapshots stage the print outcome).
+const UNREACHABLE_PRINTER: &str = "tcp://127.0.0.1:9";
+/// A centre address where nothing listens (the centre is unreachable).
+pub const UNREACHABLE_CENTRE: &str = "http://127.0.0.1:9";
+
+type Window = Rc<MinimalSoftwareWindow>;
+
+fn kiosk_app(
+    cfg: &Config,
+    backend: Arc<dyn crate::app::backend::QueueBackend>,
+    rt: &tokio::runtime::Runtime,
+    last: &Rc<RefCell<Option<Window>>>,
+    (w, h): (u32, u32),
+    theme: ThemeVariant,
+) -> anyhow::Result<(KioskApp, Window)> {
     let ui = KioskWindow::new()?;
     let window = last.borrow_mut().take().expect("the kiosk window was created");
     window.set_size(PhysicalSize::new(w, h));
-    let poster = Poster::queue();
-    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), poster, clock);
+    let clock = Arc::new(MockClock::new(sample_now()));
+    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock);
     app.stop_timers();
     app.set_catalog(Arc::new(
         crate::catalog::Catalog::bundled().map_err(|e| anyhow::anyhow!("bundled catalog: {e}"))?,
     ));
     app.ui.show()?;
-    app.ui.global::<Theme>().set_variant(theme_variant(opts.theme));
+    app.ui.global::<Theme>().set_variant(theme_variant(theme));
+    Ok((app, window))
+}
 
-    let mut written = Vec::new();
-    for &lang in &opts.langs {
-        for screen in screens {
-            app.end_session();
-            app.set_language(lang);
-            stage(&app, &cfg, screen)?;
-            let path = opts.out.join(file_name(screen, lang, size, opts.theme));
-            render(&window, w, h, &path)?;
-            written.push(path);
+/// The kiosk a failure state needs: its config, its backend, and the data
+/// directory to remove afterwards. `None`: the shared sample kiosk will do.
+#[allow(clippy::type_complexity)]
+fn special_kiosk(
+    cfg: &Config,
+    screen: &str,
+    rt: &tokio::runtime::Runtime,
+) -> anyhow::Result<Option<(Config, Arc<dyn crate::app::backend::QueueBackend>, Option<PathBuf>)>> {
+    use crate::domain::queue_rules::Availability;
+    let now = sample_now();
+    let monday_0730 = crate::domain::localtime::day_start_utc(
+        crate::domain::localtime::service_day(now) + chrono::Days::new(1),
+    ) + chrono::Duration::minutes(7 * 60 + 30);
+    let mut cfg = cfg.clone();
+    let sample = |cfg: &Config| SampleBackend::new(cfg, now);
+    let backend: Arc<dyn crate::app::backend::QueueBackend> = match screen {
+        "take-number-closed" => {
+            let mut b = sample(&cfg);
+            for s in &cfg.queue.services {
+                b = b.with_availability(&s.code, Availability::Closed { next_open: Some(monday_0730) });
+            }
+            Arc::new(b)
         }
-    }
-    Ok(written)
+        "take-number-cap" => Arc::new(
+            sample(&cfg)
+                .with_availability("HT", Availability::CapReached { next_open: Some(monday_0730) })
+                .with_availability("CT", Availability::CapReached { next_open: Some(monday_0730) }),
+        ),
+        "ticket-no-printer" => {
+            cfg.printer.uri.clear();
+            Arc::new(sample(&cfg))
+        }
+        "home-reader-disconnected" => {
+            // Configured, never connected (the readers are not started here).
+            cfg.scanner.ports = vec!["/dev/serial/by-id/usb-Honeywell_Scanner-if00".into()];
+            Arc::new(sample(&cfg))
+        }
+        "home-first-boot"
+        | "take-number-first-boot"
+        | "ticket-first-boot"
+        | "home-offline"
+        | "take-number-offline"
+        | "home-unavailable"
+        | "take-number-unavailable"
+        | "dossier-unreachable"
+        | "rating-queued" => {
+            let dir = std::env::temp_dir().join(format!("motcua-snapshot-{}-{screen}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)?;
+            cfg.data.dir = dir.display().to_string();
+            cfg.centre.url = UNREACHABLE_CENTRE.into();
+            if screen.ends_with("unavailable") {
+                cfg.queue.services.clear();
+            }
+            let db = crate::store::kiosk_db_path(&cfg.data_dir());
+            if matches!(
+                screen,
+                "home-offline" | "take-number-offline" | "dossier-unreachable" | "rating-queued"
+            ) {
+                // The centre answered this morning, then went away.
+                let mut known =
+                    crate::centre::link::configured_services(&cfg, now - chrono::Duration::hours(1))
+                        .expect("the sample config has services");
+                for (i, s) in known.services.iter_mut().enumerate() {
+                    s.waiting = (i as u32 * 3 + 2) % 9;
+                    s.estimated_wait_minutes = s.waiting * 6;
+                }
+                crate::centre::link::remember_services(&db, &known).map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            let link = {
+                let _g = rt.enter();
+                crate::centre::link::RemoteLink::open(
+                    &cfg,
+                    &db,
+                    Arc::new(MockClock::new(now)),
+                    Default::default(),
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            };
+            let link = crate::centre::link::KioskLink::Remote(link);
+            // Wait until the link has found the centre gone (it probes at once).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while link.status().mode != crate::centre::link::LinkMode::Offline {
+                anyhow::ensure!(
+                    std::time::Instant::now() < deadline,
+                    "{screen}: the link never went offline"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            return Ok(Some((cfg, Arc::new(crate::app::link_backend::LinkBackend { link }), Some(dir))));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some((cfg, backend, None)))
 }
 
 /// Puts the kiosk into the state a screen shows, through the same adapters
@@ -185,9 +333,14 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             nav.invoke_go(Page::TakeNumber);
             drain()?;
         }
-        "ticket" | "ticket-offline" => {
+        "ticket"
+        | "ticket-offline"
+        | "ticket-paper-out"
+        | "ticket-printer-offline"
+        | "ticket-cover-open"
+        | "ticket-no-printer" => {
             let t = IssuedTicket {
-                number: if screen == "ticket" { "A-023".into() } else { "A-901".into() },
+                number: if screen == "ticket-offline" { "A-901".into() } else { "A-023".into() },
                 service_code: "HT".into(),
                 service_name_vi: "Hộ tịch".into(),
                 service_name_en: "Civil status".into(),
@@ -200,6 +353,72 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                 priority: None,
             };
             app.show_ticket(t);
+            use crate::app::printing::{PrintFailure, PrintProblem};
+            let failed = |problem, detail: &str| Err(PrintFailure { problem, detail: detail.into() });
+            match screen {
+                "ticket-paper-out" => app.show_print_result(failed(PrintProblem::PaperOut, "out of paper")),
+                "ticket-cover-open" => app.show_print_result(failed(PrintProblem::CoverOpen, "cover open")),
+                "ticket-printer-offline" => app.show_print_result(failed(
+                    PrintProblem::Offline,
+                    "cannot connect to the printer at 127.0.0.1:9100: Connection refused (os error 111)",
+                )),
+                // The kiosk's own answer when asked to print without a printer.
+                "ticket-no-printer" => ui.global::<crate::ui::TicketAdapter>().invoke_print(),
+                _ => app.show_print_result(Ok(())),
+            }
+        }
+        "take-number-priority" => {
+            nav.invoke_go(Page::TakeNumber);
+            drain()?;
+            let q = ui.global::<crate::ui::QueueAdapter>();
+            q.set_priority("elderly".into());
+            q.invoke_take("HT".into());
+        }
+        "home-first-boot" | "home-offline" | "home-unavailable" | "home-reader-disconnected" => {
+            app.tick_now();
+            nav.invoke_go(Page::Home);
+        }
+        "take-number-first-boot"
+        | "take-number-offline"
+        | "take-number-unavailable"
+        | "take-number-closed"
+        | "take-number-cap" => {
+            app.tick_now();
+            nav.invoke_go(Page::TakeNumber);
+            drain()?;
+        }
+        "ticket-first-boot" => {
+            // A number taken as a citizen would, from a kiosk that never reached its centre.
+            app.tick_now();
+            nav.invoke_go(Page::TakeNumber);
+            drain()?;
+            ui.global::<crate::ui::QueueAdapter>().invoke_take("HT".into());
+            drain()?;
+            app.show_print_result(Ok(()));
+        }
+        "procedures-catalog-missing" => {
+            app.clear_catalog();
+            nav.invoke_go(Page::Procedures);
+        }
+        "dossier-unreachable" => {
+            let code = sample_dossier_code(cfg);
+            nav.invoke_go(Page::Dossier);
+            let d = ui.global::<DossierAdapter>();
+            d.set_code_input(code.as_str().into());
+            d.invoke_lookup(code.into());
+            drain()?;
+        }
+        "rating-queued" => {
+            app.tick_now();
+            nav.invoke_go(Page::Rating);
+            let r = ui.global::<RatingAdapter>();
+            r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
+            drain()?;
+            r.invoke_rate(3);
+            if r.get_state() == "indices" {
+                r.invoke_skip();
+            }
+            drain()?;
         }
         "procedures" => nav.invoke_go(Page::Procedures),
         "procedure-search" => {
@@ -405,4 +624,39 @@ pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
     println!("FIRST_FRAME_DONE");
     println!("PEAK_RSS_KIB {}", peak_rss_kib().unwrap_or(0));
     Ok(())
+}
+
+/// Page change → frame rendered, as the kiosk's software renderer does it:
+/// for `rounds` rounds over the citizen pages, the time from setting the page
+/// to the full frame (1080x1920 or `size`) being in the buffer. Returns the
+/// milliseconds of every change. Installs the headless platform (once per process).
+pub fn page_change_frames(cfg: &Config, size: (u32, u32), rounds: usize) -> anyhow::Result<Vec<f64>> {
+    let last = Rc::new(RefCell::new(None));
+    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
+        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let mut cfg = cfg.clone();
+    cfg.printer.uri = UNREACHABLE_PRINTER.into();
+    let backend = Arc::new(SampleBackend::new(&cfg, sample_now()));
+    let (app, window) = kiosk_app(&cfg, backend, &rt, &last, size, cfg.kiosk.theme)?;
+    let (w, h) = size;
+    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
+    let nav = app.ui.global::<Nav>();
+    // The take-a-number list and the ticket need their data once.
+    nav.invoke_go(Page::TakeNumber);
+    anyhow::ensure!(app.wait_idle(std::time::Duration::from_secs(10)), "the sample backend did not answer");
+    let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        for p in pages {
+            let t0 = std::time::Instant::now();
+            nav.set_page(p);
+            slint::platform::update_timers_and_animations();
+            window.draw_if_needed(|r| {
+                r.render(&mut buffer, w as usize);
+            });
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    Ok(times)
 }

@@ -27,7 +27,12 @@ async fn wait_mode(link: &KioskLink, mode: LinkMode) {
 }
 
 fn health() -> DeviceHealth {
-    DeviceHealth { printer_status: "ok".into(), scanner_connected: true, app_version: "0.1.0".into() }
+    DeviceHealth {
+        printer_status: "ok".into(),
+        scanner_connected: true,
+        app_version: "0.1.0".into(),
+        alerts: Vec::new(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,8 +192,9 @@ async fn the_centre_never_reuses_a_number_a_kiosk_printed() {
 async fn offline_numbers_survive_a_kiosk_restart_and_the_range_can_run_out() {
     // What must hold: offline numbers are never handed out twice, even after
     // the kiosk restarts; when the reserved range is used up the kiosk says so
-    // (and other services still have theirs); without any cached service list
-    // an unreachable centre is reported plainly.
+    // (and other services still have theirs); a kiosk that never reached its
+    // centre issues from its configured services (issue 18), and only one
+    // with no service at all reports the centre unreachable.
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = common::config(dir.path());
     cfg.offline.range_start = 900;
@@ -215,7 +221,16 @@ async fn offline_numbers_survive_a_kiosk_restart_and_the_range_can_run_out() {
     assert_eq!(link.outbox_len(), 4);
 
     let fresh = open_link(&kcfg, &dir.path().join("fresh-kiosk.sqlite3"), clock::system());
-    let e = fresh.issue_ticket(&TicketRequest::new("HT")).await.unwrap_err();
+    assert!(fresh.has_services(), "the configured services before the centre ever answered");
+    let t = fresh.issue_ticket(&TicketRequest::new("HT")).await.unwrap();
+    assert_eq!((t.number.as_str(), t.offline), ("A-900", true));
+    assert_eq!(t.service_name_vi, "Hộ tịch");
+
+    let mut bare = kcfg.clone();
+    bare.queue.services.clear();
+    let empty = open_link(&bare, &dir.path().join("bare-kiosk.sqlite3"), clock::system());
+    assert!(!empty.has_services());
+    let e = empty.issue_ticket(&TicketRequest::new("HT")).await.unwrap_err();
     assert!(matches!(e, LinkError::Unreachable(_)), "{e:?}");
     assert!(e.message_vi().starts_with("Không kết nối được"));
 }
@@ -297,6 +312,7 @@ async fn periodic_heartbeats_reach_the_built_in_centre() {
             .into(),
         scanner_connected: true,
         app_version: "0.1.0".into(),
+        alerts: Vec::new(),
     });
     let KioskLink::Local(local) = &link else { unreachable!() };
     let centre = local.centre().clone();

@@ -1,7 +1,10 @@
 //! The kiosk driven like a citizen would: through Slint's testing backend,
 //! finding elements by their accessible label and clicking them.
 
+mod kiosk_harness;
+
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
+use kiosk_harness::{fake_printer, Recording};
 use motcua_kiosk::app::backend::QueueBackend;
 use motcua_kiosk::app::kiosk::KioskApp;
 use motcua_kiosk::app::poster::Poster;
@@ -187,66 +190,6 @@ fn setup_needs_the_pin_and_never_shows_it() {
     assert!(h.app.ui.global::<SetupAdapter>().get_diagnostics().row_count() > 5);
 }
 
-/// A backend that remembers what it was asked, to check what leaves the kiosk.
-struct Recording {
-    inner: Arc<dyn QueueBackend>,
-    requests: std::sync::Mutex<Vec<motcua_kiosk::app::backend::IssueRequest>>,
-}
-
-impl Recording {
-    fn new(inner: Arc<dyn QueueBackend>) -> Arc<Self> {
-        Arc::new(Recording { inner, requests: Default::default() })
-    }
-}
-
-impl QueueBackend for Recording {
-    fn services(
-        &self,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<Vec<motcua_kiosk::app::backend::ServiceView>, motcua_kiosk::app::backend::BackendError>,
-    > {
-        self.inner.services()
-    }
-    fn issue(
-        &self,
-        req: motcua_kiosk::app::backend::IssueRequest,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::IssuedTicket, motcua_kiosk::app::backend::BackendError>,
-    > {
-        self.requests.lock().unwrap().push(req.clone());
-        self.inner.issue(req)
-    }
-    fn dossier(
-        &self,
-        code: String,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::DossierDetails, motcua_kiosk::app::backend::DossierLookupError>,
-    > {
-        self.inner.dossier(code)
-    }
-    fn rating_context(
-        &self,
-        ticket: motcua_kiosk::app::backend::RatingTicket,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::RatingContextView, motcua_kiosk::app::backend::RatingError>,
-    > {
-        self.inner.rating_context(ticket)
-    }
-    fn rate(
-        &self,
-        vote: motcua_kiosk::app::backend::RatingVote,
-    ) -> futures_util::future::BoxFuture<
-        '_,
-        Result<motcua_kiosk::app::backend::VoteOutcome, motcua_kiosk::app::backend::RatingError>,
-    > {
-        self.inner.rate(vote)
-    }
-}
-
 const CCCD: &str =
     "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
 
@@ -319,63 +262,6 @@ fn keyboard_wedge_scan_of_a_receipt_opens_the_dossier_page() {
     );
 }
 
-/// What the fake printer received so far.
-#[derive(Default)]
-struct Received {
-    bytes: std::sync::Mutex<Vec<u8>>,
-    more: std::sync::Condvar,
-}
-
-impl Received {
-    fn lock(&self) -> std::sync::LockResult<std::sync::MutexGuard<'_, Vec<u8>>> {
-        self.bytes.lock()
-    }
-
-    /// The bytes once they satisfy `done` (the kiosk's write can return before
-    /// the printer thread has read them), or as they are after 5 s.
-    fn wait_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
-        let got = self.bytes.lock().unwrap();
-        let (got, _) = self.more.wait_timeout_while(got, Duration::from_secs(5), |b| !done(b)).unwrap();
-        got.clone()
-    }
-}
-
-/// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n
-/// with the given status bytes and records everything it receives.
-fn fake_printer(status: [u8; 3]) -> (String, Arc<Received>) {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let uri = format!("tcp://{}", listener.local_addr().unwrap());
-    let got = Arc::new(Received::default());
-    let rec = got.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut c) = conn else { return };
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = c.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                let mut all = rec.lock().unwrap();
-                all.extend_from_slice(&buf[..n]);
-                for w in buf[..n].windows(3) {
-                    if w[0] == 0x10 && w[1] == 0x04 {
-                        let answer = match w[2] {
-                            1 => status[0],
-                            2 => status[1],
-                            _ => status[2],
-                        };
-                        let _ = c.write_all(&[answer]);
-                    }
-                }
-                drop(all);
-                rec.more.notify_all();
-            }
-        }
-    });
-    (uri, got)
-}
-
 fn issue_and_wait_for_print(cfg: Config) -> (Harness, String) {
     let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
     tap(&h, "Lấy số thứ tự");
@@ -407,11 +293,8 @@ fn paper_out_keeps_the_ticket_on_screen_with_a_plain_message() {
     let mut cfg = Config::default();
     cfg.printer.uri = uri;
     let (h, status) = issue_and_wait_for_print(cfg);
-    assert!(status.contains("Không in được vé") && status.contains("Màn hình này là vé"), "{status}");
-    assert!(
-        !got.lock().unwrap().windows(3).any(|w| w == [0x1d, 0x76, 0x30]),
-        "nothing printed on an empty roll"
-    );
+    assert!(status.contains("hết giấy") && status.contains("màn hình này là vé"), "{status}");
+    assert!(!got.bytes().windows(3).any(|w| w == [0x1d, 0x76, 0x30]), "nothing printed on an empty roll");
     // The number stays visible.
     assert_eq!(h.app.ui.global::<TicketAdapter>().get_number(), "A-023");
 }

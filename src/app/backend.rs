@@ -42,6 +42,21 @@ pub struct ServiceView {
     /// Why it is not available ([`availability_note`]).
     pub note_vi: String,
     pub note_en: String,
+    /// `waiting` and `wait_minutes` are the centre's figures of now; false
+    /// offline, where the kiosk shows no figures rather than invent them.
+    pub live: bool,
+}
+
+/// Whether the kiosk can give a number now (the home status line, the take
+/// a number page, and an alert in the heartbeat when it cannot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Issuing {
+    /// The centre answers (or is built in).
+    Normal,
+    /// The centre is unreachable: numbers from this kiosk's offline range.
+    Offline,
+    /// Nothing to offer: no service configured nor remembered.
+    Unavailable,
 }
 
 /// What the centre needs from an ID-card scan (only this leaves the kiosk).
@@ -248,5 +263,13 @@ pub trait QueueBackend: Send + Sync + 'static {
     /// Whether the central backend answered recently (drives the home footer).
     fn online(&self) -> bool {
         true
+    }
+    /// Whether a number can be issued now.
+    fn issuing(&self) -> Issuing {
+        if self.online() {
+            Issuing::Normal
+        } else {
+            Issuing::Offline
+        }
     }
 }

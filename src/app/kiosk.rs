@@ -6,7 +6,7 @@
 //! line in [`Features::all`] (plus a field in [`Features`] if something
 //! outside the feature needs its handle).
 
-use super::backend::QueueBackend;
+use super::backend::{Issuing, QueueBackend};
 use super::context::{Feature, KioskContext, TICK};
 use super::dossier::Dossier;
 use super::idle::Idle;
@@ -33,6 +33,7 @@ struct Features {
     printer: Arc<Printer>,
     queue: Arc<Queue>,
     procedures: Arc<Procedures>,
+    setup: Arc<Setup>,
 }
 
 impl Features {
@@ -42,7 +43,8 @@ impl Features {
         let printer = Printer::new(ctx.clone());
         let queue = Queue::new(ctx.clone(), scan.clone(), printer.clone());
         let procedures = Procedures::new(ctx.clone());
-        Features { idle, scan, printer, queue, procedures }
+        let setup = Setup::new(ctx.clone(), printer.clone(), scan.clone());
+        Features { idle, scan, printer, queue, procedures, setup }
     }
 
     /// Every feature, in the order they hear the kiosk's events (the ticket
@@ -50,7 +52,7 @@ impl Features {
     fn all(&self, ctx: &Arc<KioskContext>) -> Vec<Arc<dyn Feature>> {
         vec![
             self.queue.clone(),
-            Setup::new(ctx.clone()),
+            self.setup.clone(),
             self.scan.clone(),
             self.procedures.clone(),
             Dossier::new(ctx.clone()),
@@ -83,6 +85,11 @@ impl Shell {
         s.set_clock_time(format_time(now).into());
         s.set_clock_date(super::i18n::long_date(self.ctx.lang(), service_day(now)).into());
         s.set_online(self.ctx.backend.online());
+        s.set_issuing(match self.ctx.backend.issuing() {
+            Issuing::Normal => crate::ui::Issuing::Normal,
+            Issuing::Offline => crate::ui::Issuing::Offline,
+            Issuing::Unavailable => crate::ui::Issuing::Unavailable,
+        });
     }
 
     /// Ends the citizen's session: every feature forgets what it held and
@@ -192,6 +199,11 @@ impl KioskApp {
         self.features.procedures.set_catalog(&self.ui, catalog);
     }
 
+    /// Forgets the procedure catalog (snapshots and tests of a kiosk without one).
+    pub fn clear_catalog(&self) {
+        self.features.procedures.clear_catalog(&self.ui);
+    }
+
     /// The procedure look-up (its catalog follows the centre's, see
     /// [`procedures::sync_catalog`](super::procedures::sync_catalog)).
     pub fn procedures(&self) -> &Arc<Procedures> {
@@ -230,12 +242,18 @@ impl KioskApp {
     /// The device health reported in heartbeats, read from the features on
     /// the heartbeat's own task.
     pub fn health_source(&self) -> impl Fn() -> crate::centre::link::DeviceHealth + Send + Sync + 'static {
-        let (printer, scan) = (self.features.printer.clone(), self.features.scan.clone());
-        move || crate::centre::link::DeviceHealth {
-            printer_status: printer.health(),
-            scanner_connected: scan.readers_connected(),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-        }
+        let setup = self.features.setup.clone();
+        move || setup.health()
+    }
+
+    /// Shows how a print ended on the ticket screen (snapshots of printer failures).
+    pub fn show_print_result(&self, result: Result<(), super::printing::PrintFailure>) {
+        self.features.printer.show_result(&self.ui, result);
+    }
+
+    /// Runs one tick now (the clock, the status line, the reader check).
+    pub fn tick_now(&self) {
+        self.shell.tick(&self.ui);
     }
 
     /// What the features still hold of the citizen's session, by name

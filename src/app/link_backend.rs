@@ -3,8 +3,8 @@
 
 use super::backend::{
     availability_note, BackendError, DossierDetails, DossierLookupError, DossierStep, IssueRequest,
-    IssuedTicket, QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote, ServiceView,
-    VoteOutcome,
+    IssuedTicket, Issuing, QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote,
+    ServiceView, VoteOutcome,
 };
 use crate::centre::api::{CitizenInfo, ServiceInfo};
 use crate::centre::client::LinkError;
@@ -17,7 +17,7 @@ pub struct LinkBackend {
     pub link: KioskLink,
 }
 
-fn service_view(s: &ServiceInfo) -> ServiceView {
+fn service_view(s: &ServiceInfo, live: bool) -> ServiceView {
     let (note_vi, note_en) = availability_note(&s.availability);
     ServiceView {
         code: s.code.clone(),
@@ -30,10 +30,13 @@ fn service_view(s: &ServiceInfo) -> ServiceView {
         available: s.availability.is_open(),
         note_vi,
         note_en,
+        live,
     }
 }
 
+/// The citizen's plain sentence; the technical detail goes to the log.
 fn error(e: LinkError) -> BackendError {
+    tracing::warn!(error = %e, code = e.code(), "centre request failed");
     BackendError::new(e.message_vi(), e.message_en())
 }
 
@@ -94,9 +97,12 @@ pub fn dossier_details(d: crate::centre::api::DossierView) -> DossierDetails {
 
 impl QueueBackend for LinkBackend {
     fn services(&self) -> BoxFuture<'_, Result<Vec<ServiceView>, BackendError>> {
-        Box::pin(
-            async move { Ok(self.link.services().await.map_err(error)?.iter().map(service_view).collect()) },
-        )
+        Box::pin(async move {
+            let services = self.link.services().await.map_err(error)?;
+            // Figures are live only when the centre answered this very request.
+            let live = self.link.status().mode != LinkMode::Offline;
+            Ok(services.iter().map(|s| service_view(s, live)).collect())
+        })
     }
 
     fn issue(&self, req: IssueRequest) -> BoxFuture<'_, Result<IssuedTicket, BackendError>> {
@@ -179,5 +185,15 @@ impl QueueBackend for LinkBackend {
 
     fn online(&self) -> bool {
         self.link.status().mode != LinkMode::Offline
+    }
+
+    fn issuing(&self) -> Issuing {
+        if !self.link.has_services() {
+            Issuing::Unavailable
+        } else if self.online() {
+            Issuing::Normal
+        } else {
+            Issuing::Offline
+        }
     }
 }

@@ -12,11 +12,64 @@ use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Why a ticket did not print, as far as the citizen and the technician
+/// need to know: the citizen gets a plain sentence for it, the technician
+/// the code (heartbeat) and the detail (log, diagnostics page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrintProblem {
+    PaperOut,
+    CoverOpen,
+    /// Not answering: unplugged, powered off, unreachable, or reporting offline.
+    Offline,
+    /// Any other failure (cutter jam, overheating, a driver error).
+    Fault,
+}
+
+impl PrintProblem {
+    /// The code the heartbeat reports (`printer_status`).
+    pub fn code(self) -> &'static str {
+        match self {
+            PrintProblem::PaperOut => "out_of_paper",
+            PrintProblem::CoverOpen => "cover_open",
+            PrintProblem::Offline => "offline",
+            PrintProblem::Fault => "error",
+        }
+    }
+
+    /// A print now would fail the same way until a person fixes the printer.
+    pub fn blocks_reprint(self) -> bool {
+        matches!(self, PrintProblem::PaperOut | PrintProblem::CoverOpen)
+    }
+
+    fn citizen_reason(self, lang: Language) -> &'static str {
+        match self {
+            PrintProblem::PaperOut => pick(lang, "Máy in đã hết giấy.", "The printer is out of paper."),
+            PrintProblem::CoverOpen => pick(lang, "Nắp máy in đang mở.", "The printer cover is open."),
+            PrintProblem::Offline => {
+                pick(lang, "Máy in tạm thời không hoạt động.", "The printer is not working at the moment.")
+            }
+            PrintProblem::Fault => pick(lang, "Máy in đang gặp sự cố.", "The printer has a problem."),
+        }
+    }
+}
+
+/// How a print failed: the problem and the technical detail (never shown to citizens).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintFailure {
+    pub problem: PrintProblem,
+    pub detail: String,
+}
+
+/// The printer as last seen: `None` before the first print.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrinterState {
+    pub last: Option<Result<(), PrintFailure>>,
+}
+
 /// The kiosk's ticket printer and how its last print went.
 pub struct Printer {
     ctx: Arc<KioskContext>,
-    /// Last outcome: "ok", a problem in English, or "" before the first print.
-    last: Arc<Mutex<String>>,
+    state: Arc<Mutex<PrinterState>>,
 }
 
 /// What the ticket layout says, in the kiosk's language.
@@ -42,16 +95,18 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicke
             Language::Vi => format!("Mời đến Quầy {counters}"),
             Language::En => format!("Please go to counter {counters}"),
         },
-        ahead_line: match lang {
-            Language::Vi => format!("Có {} người đang chờ trước bạn", t.people_ahead),
-            Language::En => format!("{} people ahead of you", t.people_ahead),
+        // Offline the kiosk does not know the queue: the ticket says only what is true.
+        ahead_line: match (t.offline, lang) {
+            (true, _) => String::new(),
+            (false, Language::Vi) => format!("Trước bạn có {} người đang chờ", t.people_ahead),
+            (false, Language::En) => format!("{} people waiting ahead of you", t.people_ahead),
         },
         issued: format_date_time(t.issued_at),
         offline_note: t.offline.then(|| {
             pick(
                 lang,
-                "Số cấp khi mất kết nối – vẫn được gọi bình thường",
-                "Issued offline – will be called as usual",
+                "Số cấp khi mất kết nối – quầy vẫn gọi số như thường lệ",
+                "Issued offline – the counter will call it as usual",
             )
             .to_string()
         }),
@@ -63,19 +118,31 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicke
 
 impl Printer {
     pub fn new(ctx: Arc<KioskContext>) -> Arc<Self> {
-        Arc::new(Printer { ctx, last: Arc::default() })
+        Arc::new(Printer { ctx, state: Arc::default() })
+    }
+
+    fn present(&self) -> bool {
+        !self.ctx.cfg.printer.uri.is_empty()
+    }
+
+    /// The last problem, if the last print failed.
+    pub fn problem(&self) -> Option<PrintFailure> {
+        match &self.state.lock().expect("printer lock").last {
+            Some(Err(f)) => Some(f.clone()),
+            _ => None,
+        }
     }
 
     /// The printer's state for the heartbeat: "none" (not configured),
-    /// "unknown" (nothing printed yet), "ok", or the last problem.
+    /// "unknown" (nothing printed yet), "ok", or the last problem's code.
     pub fn health(&self) -> String {
-        let last = self.last.lock().expect("printer lock").clone();
-        if self.ctx.cfg.printer.uri.is_empty() {
-            "none".into()
-        } else if last.is_empty() {
-            "unknown".into()
-        } else {
-            last
+        if !self.present() {
+            return "none".into();
+        }
+        match &self.state.lock().expect("printer lock").last {
+            None => "unknown".into(),
+            Some(Ok(())) => "ok".into(),
+            Some(Err(f)) => f.problem.code().into(),
         }
     }
 
@@ -83,72 +150,149 @@ impl Printer {
     pub fn print_ticket(&self, ui: &KioskWindow, t: &IssuedTicket) {
         let lang = self.ctx.lang();
         let a = ui.global::<TicketAdapter>();
-        if self.ctx.cfg.printer.uri.is_empty() {
+        a.set_printer_present(self.present());
+        if !self.present() {
+            a.set_print_problem(false);
             a.set_print_status(
                 pick(
                     lang,
-                    "Kiosk này không có máy in: màn hình này là vé của bạn. Hãy ghi nhớ hoặc chụp lại số.",
-                    "This kiosk has no printer: this screen is your ticket. Remember or photograph your number.",
+                    "Máy này không in vé: màn hình này là vé của bạn. Hãy ghi nhớ hoặc chụp lại số.",
+                    "This kiosk does not print tickets: this screen is your ticket. Remember or photograph your number.",
                 )
                 .into(),
             );
             return;
         }
+        a.set_print_problem(false);
+        a.set_reprint_enabled(false);
+        a.set_reprint_note("".into());
         a.set_print_status(pick(lang, "Đang in vé…", "Printing your ticket…").into());
         let job = ticket_print(&self.ctx.cfg, lang, t);
-        let (cfg, last) = (self.ctx.cfg.printer.clone(), self.last.clone());
+        let (cfg, state) = (self.ctx.cfg.printer.clone(), self.state.clone());
         let work = move || {
             let result = print_blocking(&cfg, &job);
-            *last.lock().expect("printer lock") = match &result {
-                Ok(()) => "ok".into(),
-                Err((_, en)) => en.clone(),
-            };
+            if let Err(f) = &result {
+                tracing::warn!(problem = f.problem.code(), detail = %f.detail, "ticket not printed");
+            }
+            state.lock().expect("printer lock").last = Some(result.clone());
             result
         };
-        self.ctx.spawn_blocking(ui, work, move |ui, result| {
-            ui.global::<TicketAdapter>().set_print_status(print_outcome(lang, &result).into());
-        });
+        let ctx = self.ctx.clone();
+        self.ctx.spawn_blocking(ui, work, move |ui, result| show_outcome(ui, ctx.lang(), &result));
     }
-}
 
-/// What the ticket screen says once the printer answered.
-fn print_outcome(lang: Language, result: &Result<(), (String, String)>) -> String {
-    match result {
-        Ok(()) => pick(lang, "Vé đã được in. Mời bạn nhận vé bên dưới.", "Your ticket is printed below.")
-            .to_string(),
-        Err((vi, en)) => {
-            let reason = pick(lang, vi, en);
-            match lang {
-                Language::Vi => format!(
-                    "Không in được vé ({reason}). Màn hình này là vé của bạn: hãy chụp lại hoặc ghi nhớ số."
-                ),
-                Language::En => format!(
-                    "The ticket could not be printed ({reason}). This screen is your ticket: photograph or remember your number."
-                ),
-            }
+    /// Shows `result` on the ticket screen as if a print had just ended so
+    /// (snapshots of the printer's failure states).
+    pub fn show_result(&self, ui: &KioskWindow, result: Result<(), PrintFailure>) {
+        self.state.lock().expect("printer lock").last = Some(result.clone());
+        ui.global::<TicketAdapter>().set_printer_present(self.present());
+        show_outcome(ui, self.ctx.lang(), &result);
+    }
+
+    /// Re-renders the print outcome in the current language.
+    pub fn refresh_texts(&self, ui: &KioskWindow) {
+        let last = self.state.lock().expect("printer lock").last.clone();
+        if let (Some(r), true) = (last, ui.global::<TicketAdapter>().get_print_status() != "") {
+            show_outcome(ui, self.ctx.lang(), &r);
         }
     }
 }
 
-fn print_blocking(cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), (String, String)> {
+/// What the ticket screen says once the printer answered, and whether
+/// "In lại vé" can work.
+fn show_outcome(ui: &KioskWindow, lang: Language, result: &Result<(), PrintFailure>) {
+    let a = ui.global::<TicketAdapter>();
+    let (status, problem, reprint, note) = print_outcome(lang, result);
+    a.set_print_status(status.into());
+    a.set_print_problem(problem);
+    a.set_reprint_enabled(reprint);
+    a.set_reprint_note(note.into());
+}
+
+/// (status, is a problem, reprint enabled, why reprint is disabled).
+fn print_outcome(lang: Language, result: &Result<(), PrintFailure>) -> (String, bool, bool, String) {
+    match result {
+        Ok(()) => {
+            (pick(lang, "Vé đã được in.", "Your ticket is printed.").to_string(), false, true, String::new())
+        }
+        Err(f) => {
+            let reason = f.problem.citizen_reason(lang);
+            let status = match lang {
+                Language::Vi => format!(
+                    "{reason} Vé chưa in được, nhưng số của bạn đã được cấp: màn hình này là vé của bạn, hãy chụp lại hoặc ghi nhớ số. Nhân viên đã được báo."
+                ),
+                Language::En => format!(
+                    "{reason} Your ticket could not be printed, but your number is issued: this screen is your ticket, photograph or remember it. Staff have been told."
+                ),
+            };
+            let note = if f.problem.blocks_reprint() {
+                match (f.problem, lang) {
+                    (PrintProblem::PaperOut, Language::Vi) => "Chưa in lại được vì máy in hết giấy.",
+                    (PrintProblem::PaperOut, Language::En) => {
+                        "Cannot print again: the printer is out of paper."
+                    }
+                    (_, Language::Vi) => "Chưa in lại được vì nắp máy in đang mở.",
+                    (_, Language::En) => "Cannot print again: the printer cover is open.",
+                }
+            } else {
+                ""
+            };
+            (status, true, !f.problem.blocks_reprint(), note.to_string())
+        }
+    }
+}
+
+fn print_blocking(cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), PrintFailure> {
     let opts = PrinterOptions {
         timeout: Duration::from_millis(cfg.status_timeout_ms),
         write_stall_timeout: Duration::from_secs(5),
     };
-    let err = |e: &dyn std::fmt::Display| (format!("lỗi máy in: {e}"), format!("printer error: {e}"));
-    let mut p = printer::Printer::connect(&cfg.uri, opts).map_err(|e| err(&e))?;
+    let fail = |problem, e: &dyn std::fmt::Display| PrintFailure { problem, detail: e.to_string() };
+    let mut p = printer::Printer::connect(&cfg.uri, opts).map_err(|e| fail(PrintProblem::Offline, &e))?;
     // A printer that does not answer status may still print (some USB models).
     match p.status() {
         Ok(st) if !st.ready() => {
-            return Err((
-                st.problem_vi().unwrap_or("máy in chưa sẵn sàng").to_string(),
-                st.problem_en().unwrap_or("printer not ready").to_string(),
-            ))
+            let problem = if st.paper_out {
+                PrintProblem::PaperOut
+            } else if st.cover_open {
+                PrintProblem::CoverOpen
+            } else if st.error {
+                PrintProblem::Fault
+            } else {
+                PrintProblem::Offline
+            };
+            return Err(fail(problem, &st.problem_en().unwrap_or("printer not ready")));
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("printer status unavailable: {e}"),
     }
-    let bitmap = printer::render_ticket(job, cfg.width_dots).map_err(|e| err(&e))?;
-    p.print(&printer::escpos_job(&bitmap)).map_err(|e| err(&e))?;
+    let bitmap = printer::render_ticket(job, cfg.width_dots).map_err(|e| fail(PrintProblem::Fault, &e))?;
+    p.print(&printer::escpos_job(&bitmap)).map_err(|e| fail(PrintProblem::Offline, &e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_read_plainly_and_block_reprint_only_when_a_person_must_act() {
+        // Must hold: no technical detail reaches the citizen's sentence, and
+        // reprint is off exactly while paper is out or the cover is open.
+        for problem in
+            [PrintProblem::PaperOut, PrintProblem::CoverOpen, PrintProblem::Offline, PrintProblem::Fault]
+        {
+            let f = PrintFailure {
+                problem,
+                detail: "cannot connect to 127.0.0.1:9: Connection refused (os error 111)".into(),
+            };
+            for lang in [Language::Vi, Language::En] {
+                let (status, is_problem, reprint, note) = print_outcome(lang, &Err(f.clone()));
+                assert!(is_problem);
+                assert!(!status.contains("127.0.0.1") && !status.contains("os error"), "{status}");
+                assert_eq!(reprint, !problem.blocks_reprint());
+                assert_eq!(note.is_empty(), reprint, "{problem:?}: a disabled reprint says why");
+            }
+        }
+    }
 }

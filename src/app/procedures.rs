@@ -88,15 +88,34 @@ impl Procedures {
         self.refresh(ui);
     }
 
+    /// Forgets the catalog (snapshots and tests of a kiosk that has none).
+    pub fn clear_catalog(&self, ui: &KioskWindow) {
+        *self.catalog.lock().expect("catalog lock") = None;
+        self.refresh(ui);
+    }
+
     fn catalog(&self) -> Option<Arc<Catalog>> {
         self.catalog.lock().expect("catalog lock").clone()
     }
 
     /// Re-runs the query (or the browse list) and the field chips.
     fn refresh(&self, ui: &KioskWindow) {
-        let Some(cat) = self.catalog() else { return };
         let lang = self.ctx.lang();
         let a = ui.global::<ProcedureAdapter>();
+        let Some(cat) = self.catalog() else {
+            // No catalog could be opened (not even the bundled one): say so and what to do.
+            a.set_fields(model(Vec::new()));
+            a.set_results(model(Vec::new()));
+            a.set_result_note(
+                crate::app::i18n::pick(
+                    lang,
+                    "Máy này chưa có danh sách thủ tục. Mời bạn hỏi tại bàn hướng dẫn; bạn vẫn lấy số được bình thường.",
+                    "This kiosk has no list of procedures yet. Please ask at the information desk; you can still take a number.",
+                )
+                .into(),
+            );
+            return;
+        };
         let query = a.get_query().to_string();
         let field = a.get_field_filter().to_string();
         a.set_fields(model(

@@ -1,5 +1,6 @@
-//! Take a number: service tiles, priority choice, issuing, the ticket screen
-//! and its automatic return home.
+//! Take a number: priority first, then the service tiles (a priority ticket
+//! is confirmed before it prints), issuing, the ticket screen and its
+//! automatic return home.
 
 use super::backend::{IssueRequest, IssuedTicket, ServiceView};
 use super::context::{end_session, handler, Feature, KioskContext};
@@ -28,6 +29,8 @@ pub struct Queue {
     /// The services as last fetched (kept across sessions).
     services: Arc<Mutex<Vec<ServiceView>>>,
     shown: Mutex<TicketShown>,
+    /// The service tapped with a priority chosen, awaiting "In vé".
+    pending: Mutex<Option<String>>,
 }
 
 fn counters_text(c: &[u32]) -> String {
@@ -46,6 +49,7 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
             wait_minutes: s.wait_minutes as i32,
             available: s.available,
             note: pick(lang, &s.note_vi, &s.note_en).into(),
+            live: s.live,
         })
         .collect();
     ui.global::<QueueAdapter>().set_services(ModelRc::new(VecModel::from(tiles)));
@@ -53,7 +57,14 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
 
 impl Queue {
     pub fn new(ctx: Arc<KioskContext>, scan: Arc<Scan>, printer: Arc<Printer>) -> Arc<Self> {
-        Arc::new(Queue { ctx, scan, printer, services: Arc::default(), shown: Mutex::default() })
+        Arc::new(Queue {
+            ctx,
+            scan,
+            printer,
+            services: Arc::default(),
+            shown: Mutex::default(),
+            pending: Mutex::default(),
+        })
     }
 
     fn shown(&self) -> std::sync::MutexGuard<'_, TicketShown> {
@@ -76,10 +87,45 @@ impl Queue {
         });
     }
 
+    /// A service tile was tapped: issue at once, or first confirm a priority
+    /// ticket (a wrong tap then prints nothing).
     fn take(self: &Arc<Self>, ui: &KioskWindow, code: &str) {
         let q = ui.global::<QueueAdapter>();
         if q.get_busy() {
             return; // a second tap while issuing must not issue a second number
+        }
+        let Some(group) = PriorityGroup::from_key(q.get_priority().as_str()) else {
+            return self.issue(ui, code);
+        };
+        let lang = self.ctx.lang();
+        let name = self
+            .services
+            .lock()
+            .expect("services lock")
+            .iter()
+            .find(|s| s.code == code)
+            .map(|s| pick(lang, &s.name_vi, &s.name_en).to_string())
+            .unwrap_or_else(|| code.to_string());
+        *self.pending.lock().expect("pending lock") = Some(code.to_string());
+        q.set_confirm_text(format!("{name} · {}", pick(lang, group.label_vi(), group.label_en())).into());
+    }
+
+    fn confirm(self: &Arc<Self>, ui: &KioskWindow) {
+        ui.global::<QueueAdapter>().set_confirm_text("".into());
+        if let Some(code) = self.pending.lock().expect("pending lock").take() {
+            self.issue(ui, &code);
+        }
+    }
+
+    fn cancel_confirm(&self, ui: &KioskWindow) {
+        self.pending.lock().expect("pending lock").take();
+        ui.global::<QueueAdapter>().set_confirm_text("".into());
+    }
+
+    fn issue(self: &Arc<Self>, ui: &KioskWindow, code: &str) {
+        let q = ui.global::<QueueAdapter>();
+        if q.get_busy() {
+            return;
         }
         q.set_busy(true);
         q.set_error("".into());
@@ -143,13 +189,17 @@ impl Queue {
             .into(),
         );
         a.set_qr(super::qr::qr_image(&t.tracking_url, 6));
+        a.set_printer_present(!self.ctx.cfg.printer.uri.is_empty());
         a.set_return_seconds_left(self.shown().seconds_left as i32);
     }
 }
 
 impl Feature for Queue {
     fn wire(self: Arc<Self>, ui: &KioskWindow) {
-        ui.global::<QueueAdapter>().on_take(handler!(ui, &self, |ui, this, code| this.take(&ui, &code)));
+        let q = ui.global::<QueueAdapter>();
+        q.on_take(handler!(ui, &self, |ui, this, code| this.take(&ui, &code)));
+        q.on_confirm(handler!(ui, &self, |ui, this| this.confirm(&ui)));
+        q.on_cancel_confirm(handler!(ui, &self, |ui, this| this.cancel_confirm(&ui)));
         let t = ui.global::<TicketAdapter>();
         t.on_done(handler!(ui, &self, |ui, _this| end_session(&ui)));
         t.on_print(handler!(ui, &self, |ui, this| {
@@ -175,11 +225,17 @@ impl Feature for Queue {
                 label: pick(lang, g.label_vi(), g.label_en()).into(),
             })
             .collect();
-        ui.global::<QueueAdapter>().set_priority_options(ModelRc::new(VecModel::from(groups)));
+        let q = ui.global::<QueueAdapter>();
+        // Two rows on narrow panels: "Không" and the first half, then the rest.
+        let half = groups.len().div_ceil(2);
+        q.set_priority_first(ModelRc::new(VecModel::from(groups[..half].to_vec())));
+        q.set_priority_rest(ModelRc::new(VecModel::from(groups[half..].to_vec())));
+        q.set_priority_options(ModelRc::new(VecModel::from(groups)));
         show_services(ui, lang, &self.services.lock().expect("services lock"));
         let ticket = self.shown().ticket.clone();
         if let Some(t) = ticket {
             self.show_ticket(ui, &t);
+            self.printer.refresh_texts(ui);
         }
     }
 
@@ -207,9 +263,11 @@ impl Feature for Queue {
 
     fn end_session(&self, ui: &KioskWindow) {
         *self.shown() = TicketShown::default();
+        self.pending.lock().expect("pending lock").take();
         let q = ui.global::<QueueAdapter>();
         q.set_priority("".into());
         q.set_error("".into());
+        q.set_confirm_text("".into());
         q.set_busy(false);
         let t = ui.global::<TicketAdapter>();
         t.set_number("".into());
@@ -222,6 +280,9 @@ impl Feature for Queue {
         t.set_citizen_note("".into());
         t.set_offline(false);
         t.set_print_status("".into());
+        t.set_print_problem(false);
+        t.set_reprint_enabled(true);
+        t.set_reprint_note("".into());
         t.set_qr(slint::Image::default());
     }
 

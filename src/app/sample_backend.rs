@@ -53,11 +53,23 @@ impl SampleBackend {
                 available: i != 4,
                 note_vi: if i == 4 { full_vi.clone() } else { String::new() },
                 note_en: if i == 4 { full_en.clone() } else { String::new() },
+                live: true,
             })
             .collect();
         let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
         let dossiers = crate::centre::core::sample_records(&calendar, service_day(now));
         Self { services, next: Mutex::new(23), now, calendar, dossiers, rated: Mutex::new(HashSet::new()) }
+    }
+
+    /// Marks service `code` as closed or out of numbers (snapshots of those states).
+    pub fn with_availability(mut self, code: &str, a: Availability) -> Self {
+        let (vi, en) = availability_note(&a);
+        for s in self.services.iter_mut().filter(|s| s.code == code) {
+            s.available = a.is_open();
+            s.note_vi = vi.clone();
+            s.note_en = en.clone();
+        }
+        self
     }
 
     /// The sample dossiers (the built-in centre's samples, dated relative to `now`).
@@ -114,7 +126,10 @@ impl QueueBackend for SampleBackend {
             let record =
                 self.dossiers.iter().find(|r| r.code == code.as_str()).ok_or(DossierLookupError::NotFound)?;
             let view = crate::centre::core::record_view(record, &self.calendar, service_day(self.now))
-                .map_err(|e| DossierLookupError::Failed(BackendError::new(e.to_string(), e.to_string())))?;
+                .map_err(|e| {
+                    tracing::warn!("sample dossier {}: {e}", record.code);
+                    DossierLookupError::Unreachable
+                })?;
             Ok(super::link_backend::dossier_details(view))
         })
     }

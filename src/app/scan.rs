@@ -40,6 +40,28 @@ impl Scan {
         !readers.is_empty() && readers.values().all(|c| *c)
     }
 
+    /// A configured reader is not connected (a technician must look at it).
+    pub fn reader_problem(&self) -> bool {
+        !self.ctx.cfg.scanner.ports.is_empty() && !self.readers_connected()
+    }
+
+    /// Tells the citizen what to do without the card reader (home screen).
+    fn show_reader_state(&self, ui: &KioskWindow) {
+        let note = if self.reader_problem() {
+            pick(
+                self.ctx.lang(),
+                "Đầu đọc thẻ đang tạm ngừng. Bạn vẫn lấy số và tra cứu bình thường mà không cần quét thẻ.",
+                "The card reader is not working at the moment. You can still take a number and look things up without scanning.",
+            )
+        } else {
+            ""
+        };
+        let s = ui.global::<Session>();
+        if s.get_reader_note() != note {
+            s.set_reader_note(note.into());
+        }
+    }
+
     /// Starts one reader thread per configured port; their events are handled on
     /// the UI thread. Keep the returned readers alive (dropping stops them).
     pub fn start_readers(self: &Arc<Self>, ui: &KioskWindow) -> Vec<SerialReader> {
@@ -153,6 +175,14 @@ impl Feature for Scan {
                 this.handle_scan(&ui, &text, None);
             }
         }));
+    }
+
+    fn refresh_texts(&self, ui: &KioskWindow) {
+        self.show_reader_state(ui);
+    }
+
+    fn tick(&self, ui: &KioskWindow) {
+        self.show_reader_state(ui);
     }
 
     fn end_session(&self, ui: &KioskWindow) {

@@ -1,7 +1,11 @@
 //! Technician setup behind a PIN: diagnostics and a test print.
 
+use super::backend::Issuing;
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
+use super::printing::Printer;
+use super::scan::Scan;
+use crate::centre::link::DeviceHealth;
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -22,6 +26,9 @@ struct PinEntry {
 pub struct Setup {
     ctx: Arc<KioskContext>,
     pin: Mutex<PinEntry>,
+    /// The devices the diagnostics page and the heartbeat report on.
+    printer: Arc<Printer>,
+    scan: Arc<Scan>,
 }
 
 /// Constant-time comparison so the PIN cannot be guessed digit by digit from timing.
@@ -31,8 +38,33 @@ fn pin_matches(given: &str, expected: &str) -> bool {
 }
 
 impl Setup {
-    pub fn new(ctx: Arc<KioskContext>) -> Arc<Self> {
-        Arc::new(Setup { ctx, pin: Mutex::default() })
+    pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>, scan: Arc<Scan>) -> Arc<Self> {
+        Arc::new(Setup { ctx, pin: Mutex::default(), printer, scan })
+    }
+
+    /// What a technician must act on, as heartbeat codes.
+    pub fn alerts(&self) -> Vec<String> {
+        let mut alerts = Vec::new();
+        if self.ctx.backend.issuing() == Issuing::Unavailable {
+            alerts.push("cannot_issue".to_string());
+        }
+        if let Some(f) = self.printer.problem() {
+            alerts.push(format!("printer_{}", f.problem.code()));
+        }
+        if self.scan.reader_problem() {
+            alerts.push("reader_disconnected".to_string());
+        }
+        alerts
+    }
+
+    /// The device health the heartbeat reports.
+    pub fn health(&self) -> DeviceHealth {
+        DeviceHealth {
+            printer_status: self.printer.health(),
+            scanner_connected: self.scan.readers_connected(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            alerts: self.alerts(),
+        }
     }
 
     fn pin(&self) -> std::sync::MutexGuard<'_, PinEntry> {
@@ -102,7 +134,7 @@ impl Setup {
             cfg.centre.url.clone()
         };
         let online = self.ctx.backend.online();
-        vec![
+        let mut rows = vec![
             row(pick(lang, "Phiên bản", "Version"), env!("CARGO_PKG_VERSION").into(), true),
             row(pick(lang, "Mã thiết bị", "Device id"), cfg.kiosk.id.clone(), true),
             row(pick(lang, "Trung tâm", "Centre"), centre, true),
@@ -141,7 +173,18 @@ impl Setup {
                 !cfg.printer.uri.is_empty(),
             ),
             row(pick(lang, "Ngôn ngữ mặc định", "Default language"), cfg.kiosk.language.code().into(), true),
-        ]
+        ];
+        // The technical detail the citizen never sees.
+        if let Some(f) = self.printer.problem() {
+            rows.push(row(pick(lang, "Lỗi in gần nhất", "Last print failure"), f.detail, false));
+        }
+        let alerts = self.alerts();
+        rows.push(row(
+            pick(lang, "Cảnh báo", "Alerts"),
+            if alerts.is_empty() { pick(lang, "Không có", "None").to_string() } else { alerts.join(", ") },
+            alerts.is_empty(),
+        ));
+        rows
     }
 
     /// Locks the page again: the typed digits are dropped (the wrong attempts count on).

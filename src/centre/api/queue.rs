@@ -26,6 +26,28 @@ pub struct ServiceInfo {
     pub availability: Availability,
 }
 
+impl ServiceInfo {
+    /// A configured service with nothing known of its queue yet (open, no
+    /// one waiting): the centre fills in the figures, a kiosk that never
+    /// reached its centre shows it as it is.
+    pub fn configured(s: &crate::config::ServiceConfig) -> ServiceInfo {
+        ServiceInfo {
+            code: s.code.clone(),
+            name_vi: s.name_vi.clone(),
+            name_en: s.name_en.clone(),
+            prefix: s.prefix.clone(),
+            counters: s.counters.clone(),
+            hours: s.hours.clone(),
+            days: s.days.clone(),
+            daily_cap: s.daily_cap,
+            waiting: 0,
+            issued_today: 0,
+            estimated_wait_minutes: 0,
+            availability: Availability::Open,
+        }
+    }
+}
+
 /// `GET /api/v1/services`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServicesResponse {
@@ -279,6 +301,10 @@ pub struct HeartbeatRequest {
     /// When the kiosk measured this (a heartbeat can arrive late through the outbox).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// What a technician must act on, as codes (e.g. `cannot_issue`: the
+    /// kiosk has no service to give numbers for).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

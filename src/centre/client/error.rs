@@ -107,9 +107,12 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "Máy đang mất kết nối và đã hết số dự phòng. Vui lòng liên hệ nhân viên.".into()
             }
-            LinkError::Rejected { message, .. } => format!("Trung tâm từ chối yêu cầu: {message}"),
+            // The centre's own message is technical (and English): it goes to the log only.
+            LinkError::Rejected { .. } => {
+                "Trung tâm chưa xử lý được yêu cầu này. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into()
+            }
             LinkError::Local(_) | LinkError::Storage(_) => {
-                "Lỗi lưu trữ trên máy. Vui lòng liên hệ nhân viên kỹ thuật.".into()
+                "Máy đang gặp sự cố. Mời bạn hỏi nhân viên tại bàn hướng dẫn.".into()
             }
         }
     }
@@ -142,9 +145,11 @@ impl LinkError {
             LinkError::OfflineRangeExhausted => {
                 "The kiosk is offline and has used all its reserve numbers. Please ask a staff member.".into()
             }
-            LinkError::Rejected { message, .. } => format!("The centre refused the request: {message}"),
+            LinkError::Rejected { .. } => {
+                "The centre could not handle this request. Please ask at the information desk.".into()
+            }
             LinkError::Local(_) | LinkError::Storage(_) => {
-                "Local storage error. Please call technical staff.".into()
+                "This kiosk has a problem. Please ask at the information desk.".into()
             }
         }
     }

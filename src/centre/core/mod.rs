@@ -141,6 +141,11 @@ impl Centre {
         self.engine.clock.now()
     }
 
+    /// Whether any queue service is configured (a kiosk without one cannot issue).
+    pub fn has_services(&self) -> bool {
+        !self.engine.setup.services.is_empty()
+    }
+
     /// The URL a ticket's QR encodes.
     pub fn tracking_url(&self, code: &str) -> String {
         self.engine.setup.tracking_url(code)

@@ -422,6 +422,13 @@ impl Writer {
                 "printer_status and app_version are at most 64 characters".into(),
             ));
         }
+        if req.alerts.len() > 16 || req.alerts.iter().any(|a| a.chars().count() > 64) {
+            return Err(CentreError::BadRequest("at most 16 alerts of at most 64 characters".into()));
+        }
+        if !req.alerts.is_empty() {
+            // The technician's signal (e.g. a kiosk that cannot issue numbers).
+            tracing::warn!(kiosk = %kiosk_id, alerts = ?req.alerts, "kiosk reports alerts");
+        }
         kiosks::upsert_kiosk(
             self.c(),
             &kiosks::KioskRow {

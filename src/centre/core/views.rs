@@ -49,18 +49,11 @@ pub(super) fn service_info(
     let ahead =
         queue_rules::people_ahead(false, sd.waiting_normal, sd.waiting_priority, setup.priority_streak);
     Ok(ServiceInfo {
-        code: s.code.clone(),
-        name_vi: s.name_vi.clone(),
-        name_en: s.name_en.clone(),
-        prefix: s.prefix.clone(),
-        counters: s.counters.clone(),
-        hours: s.hours.clone(),
-        days: s.days.clone(),
-        daily_cap: s.daily_cap,
         waiting: sd.waiting(),
         issued_today: sd.issued,
         estimated_wait_minutes: estimate(c, s, ahead)?,
         availability,
+        ..ServiceInfo::configured(s)
     })
 }
 

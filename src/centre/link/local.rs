@@ -24,6 +24,10 @@ impl LocalLink {
         LocalLink { centre, kiosk_id: kiosk_id.into(), status: Arc::new(watch::channel(status).0) }
     }
 
+    pub(super) fn has_services(&self) -> bool {
+        self.centre.has_services()
+    }
+
     pub fn centre(&self) -> &Centre {
         &self.centre
     }
@@ -43,6 +47,7 @@ impl LocalLink {
             outbox_len: 0,
             app_version: health.app_version.clone(),
             sent_at: Some(self.centre.now()),
+            alerts: health.alerts.clone(),
         };
         self.centre.heartbeat(&self.kiosk_id, req).await?;
         Ok(())

@@ -10,6 +10,10 @@
 //!   is marked offline, and is written to the outbox with its idempotency key
 //!   in the same transaction (fsynced) before it is returned. Once the link
 //!   knows it is offline, this takes well under 5 ms and no network wait.
+//! * A kiosk that has never reached its centre (first boot, or the whole
+//!   building back from a power cut before the server) offers the services
+//!   of its own configuration, availability from their hours, with no
+//!   waiting figures; the centre's list replaces them as soon as it answers.
 //! * A background task sends the outbox in order when the centre is back; the
 //!   centre drops replays of a key and queues offline tickets by their original
 //!   issue time. Heartbeats use the same outbox (only the latest is kept).
@@ -40,6 +44,7 @@ mod requests;
 mod sync;
 
 pub use self::local::LocalLink;
+pub use self::offline::{configured_services, remember_services};
 pub use self::remote::RemoteLink;
 pub use self::requests::{RatingLookup, RatingResult, RatingSubmission, TicketRef, TicketRequest};
 
@@ -55,6 +60,8 @@ pub struct DeviceHealth {
     pub printer_status: String,
     pub scanner_connected: bool,
     pub app_version: String,
+    /// What a technician must act on, as codes (e.g. `cannot_issue`).
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +175,16 @@ impl KioskLink {
         match self {
             KioskLink::Remote(r) => r.rate(sub).await,
             KioskLink::Local(l) => l.rate(sub).await,
+        }
+    }
+
+    /// Whether there is any service to issue numbers for: configured in the
+    /// built-in centre, or known to a remote kiosk (the centre's last list, or
+    /// its own configuration before the centre ever answered).
+    pub fn has_services(&self) -> bool {
+        match self {
+            KioskLink::Remote(r) => r.has_services(),
+            KioskLink::Local(l) => l.has_services(),
         }
     }
 

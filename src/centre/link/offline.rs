@@ -131,6 +131,35 @@ pub(super) fn offline_view(s: &ServiceInfo, cache: &ServicesResponse, now: DateT
     v
 }
 
+/// The services of the kiosk's own configuration, as a centre would list them
+/// with nothing known of its queue: used until the centre first answers (not
+/// stored, so the centre's list always wins). `None` when none are configured.
+pub fn configured_services(cfg: &crate::config::Config, now: DateTime<Utc>) -> Option<ServicesResponse> {
+    if cfg.queue.services.is_empty() {
+        return None;
+    }
+    let services = cfg.queue.services.iter().map(ServiceInfo::configured).collect();
+    Some(ServicesResponse {
+        services,
+        always_open: cfg.queue.always_open,
+        service_day: service_day(now),
+        server_time: now,
+        tracking_base_url: String::new(),
+    })
+}
+
+/// Stores `services` as the centre's last answer in the kiosk database at
+/// `db` (snapshots and tests of a kiosk that lost its centre mid-day).
+pub fn remember_services(
+    db: impl AsRef<std::path::Path>,
+    services: &ServicesResponse,
+) -> Result<(), LinkError> {
+    let store = crate::store::Store::open(db.as_ref())?;
+    let json = serde_json::to_string(services).expect("services serialise");
+    crate::store::meta::meta_set(store.conn(), super::SERVICES_CACHE_KEY, &json)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

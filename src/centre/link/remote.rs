@@ -59,7 +59,8 @@ impl RemoteLink {
         let store = Store::open(db.as_ref())?;
         let outbox_len = outbox::len(store.conn())?;
         let cache = meta::meta_get(store.conn(), SERVICES_CACHE_KEY)?
-            .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok());
+            .and_then(|s| serde_json::from_str::<ServicesResponse>(&s).ok())
+            .or_else(|| super::offline::configured_services(cfg, clock.now()));
         let status = LinkStatus { mode: LinkMode::Online, since: clock.now(), outbox_len, last_error: None };
         let state = Arc::new(RemoteState {
             client,
@@ -84,6 +85,11 @@ impl RemoteLink {
 
     pub fn status(&self) -> LinkStatus {
         self.state.status.borrow().clone()
+    }
+
+    /// Whether any service is known (the centre's last list, or the config's).
+    pub fn has_services(&self) -> bool {
+        self.state.cache().is_some_and(|c| !c.services.is_empty())
     }
 
     pub(super) fn watch_status(&self) -> watch::Receiver<LinkStatus> {
@@ -233,6 +239,7 @@ impl RemoteLink {
             outbox_len: state.status.borrow().outbox_len,
             app_version: health.app_version.clone(),
             sent_at: Some(state.clock.now()),
+            alerts: health.alerts.clone(),
         };
         let payload = serde_json::to_string(&req).expect("heartbeat serialises");
         let now = to_ms(state.clock.now());
