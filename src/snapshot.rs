@@ -349,6 +349,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                 people_ahead: 4,
                 wait_minutes: 18,
                 tracking_url: "http://127.0.0.1:8700/t/K7QX2M9PLA".into(),
+                check_code: "4821".into(),
                 offline: screen == "ticket-offline",
                 priority: None,
             };
