@@ -425,9 +425,18 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
         .await
         .unwrap_err();
     assert!(matches!(e, LinkError::Rejected { status: 404, ref code, .. } if code == "ticket_not_found"));
-    let (s, _, b) =
-        raw("GET", &format!("{}/api/v1/ratings/context?number=Z-999", c.url), Some(TOKEN), None).await;
+    let (s, _, b) = raw(
+        "GET",
+        &format!("{}/api/v1/ratings/context?number=Z-999&check_code=1234", c.url),
+        Some(TOKEN),
+        None,
+    )
+    .await;
     assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
+    // A bare number (guessable: called aloud, shown on the board) is refused.
+    let (s, _, b) =
+        raw("GET", &format!("{}/api/v1/ratings/context?number=A-001", c.url), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "{b}");
     let (s, _, b) =
         raw("GET", &format!("{}/api/v1/ratings/context?number=12", c.url), Some(TOKEN), None).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
@@ -844,7 +853,18 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
     let backend = LinkBackend {
         link: KioskLink::Local(motcua_kiosk::centre::link::LocalLink::new(centre.clone(), "kiosk-01")),
     };
-    let ticket = RatingTicket::Number { number: "a1".into(), day: t.service_day };
+    let check_code = t.check_code.clone();
+    assert_eq!(check_code, motcua_kiosk::centre::api::check_code(&t.tracking_code));
+    // A wrong check code reads as an unknown ticket (the number alone is guessable).
+    let wrong = format!("{:04}", (check_code.parse::<u32>().unwrap() + 1) % 10_000);
+    assert_eq!(
+        backend
+            .rating_context(RatingTicket::Number { number: "a1".into(), check_code: wrong, day: t.service_day })
+            .await
+            .unwrap_err(),
+        motcua_kiosk::app::backend::RatingError::NotFound
+    );
+    let ticket = RatingTicket::Number { number: "a1".into(), check_code: check_code.clone(), day: t.service_day };
     let ctx = backend.rating_context(ticket.clone()).await.unwrap();
     assert_eq!(
         (ctx.ticket_number.as_deref(), ctx.counter, ctx.officer.as_deref()),
@@ -859,7 +879,7 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
     assert!(backend.rating_context(ticket).await.unwrap().already_rated);
     assert_eq!(
         backend
-            .rating_context(RatingTicket::Number { number: "A-050".into(), day: t.service_day })
+            .rating_context(RatingTicket::Number { number: "A-050".into(), check_code, day: t.service_day })
             .await
             .unwrap_err(),
         motcua_kiosk::app::backend::RatingError::NotFound

@@ -370,7 +370,9 @@ impl Feature for Rating {
             );
         }));
         r.on_find_ticket(handler!(ui, &self, |ui, this, text| {
-            if matches!(this.session().stage, Stage::AskCheck { .. }) {
+            // A QR scanned on the check step names the ticket by itself.
+            let asking_check = matches!(this.session().stage, Stage::AskCheck { .. });
+            if asking_check && !is_tracking_code(&text.trim().to_ascii_uppercase()) {
                 this.find_with_check(&ui, &text);
             } else {
                 this.find_ticket(&ui, &text);

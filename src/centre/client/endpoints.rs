@@ -107,6 +107,9 @@ impl ApiClient {
         if let Some(n) = &q.number {
             params.push(format!("number={}", encode_component(n)));
         }
+        if let Some(c) = &q.check_code {
+            params.push(format!("check_code={}", encode_component(c)));
+        }
         if let Some(d) = q.day {
             params.push(format!("day={d}"));
         }
