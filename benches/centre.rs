@@ -218,7 +218,10 @@ async fn erase_identity() {
             client.counter_action(1, &CounterCommand::Complete).await.unwrap();
             samples.push(t.elapsed().as_secs_f64() * 1e3);
         }
-        report(if with_identity { "complete_erasing_identity" } else { "complete_without_identity" }, samples);
+        report(
+            if with_identity { "complete_erasing_identity" } else { "complete_without_identity" },
+            samples,
+        );
     }
     server.stop().await;
 }

@@ -501,7 +501,8 @@ async fn contract_ratings() {
         (rated.number.as_str(), Some(1), true)
     );
     assert_eq!(rated.check_code, check_code(&rated.tracking_code));
-    let (s, _, b) = ctx(format!("?number={}&check_code={}", rated.number, rated.check_code), Some(TOKEN)).await;
+    let (s, _, b) =
+        ctx(format!("?number={}&check_code={}", rated.number, rated.check_code), Some(TOKEN)).await;
     assert_eq!(s, 200, "{b}");
     let (s, _, b) = ctx(format!("?number={}", rated.number), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "a bare number is not enough");

@@ -520,7 +520,8 @@ async fn a_rating_given_while_the_centre_is_down_is_queued_survives_a_restart_an
     let other = RatingSubmission::new(Some(r1.clone()), RatingLevel::Dissatisfied);
     assert_eq!(link.rate(&other).await.unwrap(), RatingResult::AlreadyRated);
     assert_eq!(link.rating_context(&r1).await.unwrap(), RatingLookup::Offline { already_queued: true });
-    let r2 = TicketRef::Number { number: "B-001".into(), check_code: t2.check_code.clone(), day: t2.service_day };
+    let r2 =
+        TicketRef::Number { number: "B-001".into(), check_code: t2.check_code.clone(), day: t2.service_day };
     link.rate(&RatingSubmission::new(Some(r2), RatingLevel::Satisfied)).await.unwrap();
     assert_eq!(link.outbox_len(), 2);
     kclock.advance(chrono::Duration::minutes(30));
@@ -859,12 +860,17 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
     let wrong = format!("{:04}", (check_code.parse::<u32>().unwrap() + 1) % 10_000);
     assert_eq!(
         backend
-            .rating_context(RatingTicket::Number { number: "a1".into(), check_code: wrong, day: t.service_day })
+            .rating_context(RatingTicket::Number {
+                number: "a1".into(),
+                check_code: wrong,
+                day: t.service_day
+            })
             .await
             .unwrap_err(),
         motcua_kiosk::app::backend::RatingError::NotFound
     );
-    let ticket = RatingTicket::Number { number: "a1".into(), check_code: check_code.clone(), day: t.service_day };
+    let ticket =
+        RatingTicket::Number { number: "a1".into(), check_code: check_code.clone(), day: t.service_day };
     let ctx = backend.rating_context(ticket.clone()).await.unwrap();
     assert_eq!(
         (ctx.ticket_number.as_deref(), ctx.counter, ctx.officer.as_deref()),

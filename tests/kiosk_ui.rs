@@ -587,7 +587,10 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     tap(&h, "Tiếp tục");
     // A number alone (called aloud, on the board) names no one's ticket: the
     // check code printed under it is asked first, nothing is looked up yet.
-    assert_eq!((r.get_state().as_str(), r.get_ticket().as_str(), r.get_busy()), ("ask-check", "A-001", false));
+    assert_eq!(
+        (r.get_state().as_str(), r.get_ticket().as_str(), r.get_busy()),
+        ("ask-check", "A-001", false)
+    );
     assert_eq!(button(ui, "Tiếp tục").accessible_enabled(), Some(false), "disabled until four digits");
     type_on_keypad(&h, &t1.check_code[..3]);
     assert_eq!(button(ui, "Tiếp tục").accessible_enabled(), Some(false));

@@ -211,7 +211,10 @@ fn bad_inputs_are_errors_not_panics() {
 fn the_check_code_is_printed_under_the_number() {
     // Must hold: the check line adds a line of ink right below the number (a
     // citizen types it with the number to rate the ticket).
-    let with = TicketPrint { number: "A-023".into(), check_line: "Mã kiểm tra: 4821".into(), ..Default::default() };
+    let with =
+        TicketPrint {
+            number: "A-023".into(), check_line: "Mã kiểm tra: 4821".into(), ..Default::default()
+        };
     let without = TicketPrint { number: "A-023".into(), ..Default::default() };
     let (a, b) = (render_ticket(&with, 576).unwrap(), render_ticket(&without, 576).unwrap());
     assert!(a.height() > b.height() + 20, "{} vs {}", a.height(), b.height());

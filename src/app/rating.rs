@@ -117,7 +117,8 @@ impl Rating {
         } else if let Some(n) = TicketNumber::parse(&text) {
             // A number alone could be anyone's (they are called aloud): ask
             // for the check code printed under it.
-            *self.session() = RatingSession { stage: Stage::AskCheck { number: n.to_string() }, ..Default::default() };
+            *self.session() =
+                RatingSession { stage: Stage::AskCheck { number: n.to_string() }, ..Default::default() };
             ui.global::<RatingAdapter>().set_check_input("".into());
             self.render(ui);
             return;

@@ -103,7 +103,8 @@ mod tests {
     #[test]
     fn check_codes_are_four_digits_that_follow_the_tracking_code() {
         assert_eq!(check_code("00000000000000000000"), "0000");
-        let spread: std::collections::HashSet<String> = (0..200).map(|_| check_code(&new_tracking_code())).collect();
+        let spread: std::collections::HashSet<String> =
+            (0..200).map(|_| check_code(&new_tracking_code())).collect();
         assert!(spread.len() > 180, "codes spread over the 10,000 values: {}", spread.len());
         let code = new_tracking_code();
         let c = check_code(&code);

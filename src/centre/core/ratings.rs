@@ -51,8 +51,9 @@ impl Centre {
         self.read(move |c, setup, today, _| {
             let day = query.day.unwrap_or(today);
             let by_number = query.number.as_deref().map(|n| (n, query.check_code.as_deref()));
-            let t = find_ticket(c, query.tracking_code.as_deref(), by_number, day)?
-                .ok_or_else(|| CentreError::BadRequest("give tracking_code, or number and check_code".into()))?;
+            let t = find_ticket(c, query.tracking_code.as_deref(), by_number, day)?.ok_or_else(|| {
+                CentreError::BadRequest("give tracking_code, or number and check_code".into())
+            })?;
             let svc = setup.service(&t.service);
             Ok(RatingContext {
                 ticket_number: t.number.clone(),
