@@ -95,7 +95,8 @@ fn call_to_board() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = common::config(dir.path());
+        let mut cfg = common::config(dir.path());
+        common::unlimited(&mut cfg);
         let c = TestCentre::start(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0).await;
         let probe = Arc::new(Probe::default());
         let handle = tokio::runtime::Handle::current();
@@ -198,7 +199,8 @@ fn idle_feed() {
     let centre_rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cfg = common::config(dir.path());
+    let mut cfg = common::config(dir.path());
+    common::unlimited(&mut cfg);
     let c = centre_rt.block_on(TestCentre::start_with(
         &cfg,
         &dir.path().join("c.sqlite3"),

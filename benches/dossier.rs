@@ -38,6 +38,7 @@ fn bench(name: &str, value: f64, unit: &str) {
 
 fn config(dir: &std::path::Path) -> Config {
     let mut cfg = common::config(dir);
+    common::unlimited(&mut cfg);
     cfg.dossier.sample_data = false;
     cfg
 }

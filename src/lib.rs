@@ -6,9 +6,11 @@ pub mod catalog;
 pub mod centre;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod domain;
 pub mod snapshot;
 pub mod store;
+pub mod systemd;
 
 /// The Slint UI compiled by `build.rs` (all roles).
 pub mod ui {

@@ -43,7 +43,11 @@ type Op = (&'static str, &'static str);
 /// cannot drift apart, and one failing group does not hide the others.
 const HEALTH_AND_SERVICES: &[Op] = &[("GET", "/api/v1/health"), ("GET", "/api/v1/services")];
 const TICKETS: &[Op] = &[("POST", "/api/v1/tickets")];
-const TRACKING: &[Op] = &[("GET", "/api/v1/tickets/{tracking_code}"), ("GET", "/t/{tracking_code}")];
+const TRACKING: &[Op] = &[
+    ("GET", "/api/v1/tickets/{tracking_code}"),
+    ("GET", "/t/{tracking_code}"),
+    ("GET", "/static/ticket.css"),
+];
 const COUNTERS: &[Op] = &[
     ("GET", "/api/v1/counters"),
     ("POST", "/api/v1/counters/{n}/call-next"),
@@ -253,6 +257,10 @@ async fn contract_public_tracking() {
     let (s, _, b) = k.call("GET", "/t/0000000000000000000Z", page, None, None).await;
     assert_eq!(s, 404);
     assert!(b.contains("Không tìm thấy vé"));
+    let (s, h, b) = k.call("GET", "/static/ticket.css", "/static/ticket.css", None, None).await;
+    assert_eq!(s, 200);
+    assert!(h.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+    assert!(b.contains(".muted"), "the phone page's style: {b}");
     k.finish().await;
 }
 

@@ -29,6 +29,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 /// A test config without sample dossiers, with officers at counters 1 and 3.
 fn config(dir: &Path) -> Config {
     let mut cfg = common::config(dir);
+    common::unlimited(&mut cfg); // these tests look up more dossiers than a kiosk's pace allows
     cfg.dossier.sample_data = false;
     cfg.queue.counter_officers = vec![
         CounterOfficer { counter: 1, name: "Trần Thị B.".into() },

@@ -3,6 +3,7 @@
 //! global ([`kiosk`] loops over them). The display board: [`display`] fed by
 //! [`display_feed`]. [`poster`] carries results back to the UI thread.
 
+pub mod appliance;
 pub mod audio;
 pub mod backend;
 pub mod board;

@@ -6,6 +6,7 @@ use super::i18n::pick;
 use super::printing::Printer;
 use super::scan::Scan;
 use crate::centre::link::DeviceHealth;
+use crate::centre::tls::LinkSecurity;
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -103,6 +104,7 @@ impl Setup {
                 a.set_pin_error("".into());
                 a.set_pin_length(0);
                 a.set_unlocked(true);
+                a.set_link_insecure(LinkSecurity::of(&self.ctx.cfg) == LinkSecurity::Insecure);
                 a.set_diagnostics(ModelRc::new(VecModel::from(self.diagnostics())));
             } else {
                 st.typed.clear();
@@ -134,6 +136,16 @@ impl Setup {
             cfg.centre.url.clone()
         };
         let online = self.ctx.backend.online();
+        let security = LinkSecurity::of(cfg);
+        let (secure_vi, secure_en) = match security {
+            LinkSecurity::BuiltIn => ("Trong máy này", "On this device"),
+            LinkSecurity::Loopback => ("HTTP trong máy này", "HTTP on this device"),
+            LinkSecurity::Https { pinned: true } => ("HTTPS, chứng chỉ đã ghim", "HTTPS, pinned certificate"),
+            LinkSecurity::Https { pinned: false } => ("HTTPS", "HTTPS"),
+            LinkSecurity::Insecure => {
+                ("KHÔNG MÃ HOÁ (tls.insecure_http)", "NOT ENCRYPTED (tls.insecure_http)")
+            }
+        };
         let mut rows = vec![
             row(pick(lang, "Phiên bản", "Version"), env!("CARGO_PKG_VERSION").into(), true),
             row(pick(lang, "Mã thiết bị", "Device id"), cfg.kiosk.id.clone(), true),
@@ -147,6 +159,11 @@ impl Setup {
                 )
                 .into(),
                 online,
+            ),
+            row(
+                pick(lang, "Bảo mật kết nối", "Link security"),
+                pick(lang, secure_vi, secure_en).into(),
+                security != LinkSecurity::Insecure,
             ),
             row(
                 pick(lang, "Dải số ngoại tuyến", "Offline number range"),

@@ -16,6 +16,7 @@ pub mod devices;
 pub mod link;
 pub mod server;
 pub mod sse;
+pub mod tls;
 pub mod tokens;
 
 pub use self::client::{ApiClient, EventStream, LinkError};

@@ -3,7 +3,7 @@
 //! clap definitions are in `cli/mod.rs`.
 
 use crate::centre::api::CounterCommand;
-use crate::centre::{serve, ApiClient, LinkError};
+use crate::centre::{ApiClient, LinkError};
 use crate::config::Config;
 use anyhow::Context;
 
@@ -31,7 +31,9 @@ impl CounterAction {
     }
 }
 
-/// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C.
+/// Runs the built-in centre on `listen` (else `centre.listen`) until Ctrl-C or
+/// SIGTERM (systemd's stop). Under systemd it reports `READY=1` once listening
+/// and feeds the watchdog while a no-op job still goes through the writer.
 pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     let addr = listen.unwrap_or_else(|| cfg.centre.listen.clone());
     if addr.is_empty() {
@@ -45,24 +47,88 @@ pub fn run_centre(cfg: Config, listen: Option<String>) -> anyhow::Result<()> {
     // address is never opened; a host name is checked once it is bound.
     let refuse = |a: std::net::SocketAddr| crate::config::security::serving_refusal(&cfg, a);
     if let Some(why) = addr.parse().ok().and_then(refuse) {
-        anyhow::bail!(why);
+        return Err(super::StartRefused(why).into());
     }
     rt.block_on(async move {
         let listener =
             tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let bound = listener.local_addr().context("cannot read the listening address")?;
         if let Some(why) = crate::config::security::serving_refusal(&cfg, bound) {
-            anyhow::bail!(why);
+            return Err(super::StartRefused(why).into());
         }
         let db = crate::store::centre_db_path(&cfg.data_dir());
-        println!("Trung tâm đang chạy tại http://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.", db.display());
-        serve(cfg, listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        let opts = crate::centre::server::ServerOptions::serving(&cfg)?;
+        let centre = crate::centre::core::Centre::open(&cfg)?;
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        println!(
+            "Trung tâm đang chạy tại {scheme}://{addr} (dữ liệu: {}). Nhấn Ctrl-C để dừng.",
+            db.display()
+        );
+        let watchdog = {
+            let centre = centre.clone();
+            crate::systemd::spawn_watchdog(move || {
+                let centre = centre.clone();
+                async move {
+                    let deadline = std::time::Duration::from_secs(5);
+                    matches!(tokio::time::timeout(deadline, centre.tick()).await, Ok(Ok(())))
+                }
+            })
+        };
+        crate::systemd::notify_ready(&format!("centre listening on {scheme}://{addr}"));
+        let result = crate::centre::server::serve_centre(centre, opts, listener, stop_signal()).await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
+        result?;
         println!("Trung tâm đã dừng.");
         Ok(())
     })
+}
+
+/// Ctrl-C, or SIGTERM from systemd.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    crate::systemd::notify_stopping();
+}
+
+/// `centre tls init`: writes the CA and the server certificate, then says
+/// what to put in the centre's and the devices' configs.
+pub fn tls_init(opts: &crate::centre::tls::init::InitOptions) -> anyhow::Result<()> {
+    use crate::centre::tls::init::{CA_CERT, SERVER_CERT, SERVER_KEY};
+    let out = crate::centre::tls::init::init(opts)?;
+    let file = |f: &str| out.dir.join(f).display().to_string();
+    if out.new_ca {
+        println!("Đã tạo CA nội bộ mới / new local CA: {}", file(CA_CERT));
+    } else {
+        println!("Dùng lại CA đã có / reusing the existing CA: {}", file(CA_CERT));
+    }
+    println!(
+        "Chứng chỉ máy chủ / server certificate: {} (key {}, mode 0600)",
+        file(SERVER_CERT),
+        file(SERVER_KEY)
+    );
+    println!();
+    println!("CA pin (SHA-256): {}", out.ca_pin);
+    println!("Server certificate pin: {}", out.server_pin);
+    println!();
+    println!("Centre config:\n  [tls]\n  cert = \"{}\"\n  key = \"{}\"", file(SERVER_CERT), file(SERVER_KEY));
+    println!(
+        "Kiosk/display config (centre.url = \"https://...\"):\n  [tls]\n  pin = \"{}\"   # or ca = a copy of {}",
+        out.ca_pin,
+        file(CA_CERT)
+    );
+    Ok(())
 }
 
 /// The centre a counter command talks to: `--centre`, else `centre.url`, else
@@ -75,7 +141,8 @@ pub fn counter_url(cfg: &Config, centre_url: Option<&str>) -> String {
         return cfg.centre.url.clone();
     }
     let listen = cfg.centre.listen.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    format!("http://{listen}")
+    let scheme = if cfg.tls.serves_https() { "https" } else { "http" };
+    format!("{scheme}://{listen}")
 }
 
 fn error_line(counter: u32, url: &str, e: &LinkError) -> String {
@@ -140,6 +207,10 @@ mod tests {
         cfg.centre.url = "http://10.0.0.5:8700".into();
         assert_eq!(counter_url(&cfg, None), "http://10.0.0.5:8700");
         assert_eq!(counter_url(&cfg, Some("http://h:1")), "http://h:1");
+        cfg.centre.url.clear();
+        cfg.tls.cert = "server.pem".into();
+        cfg.tls.key = "server.key".into();
+        assert_eq!(counter_url(&cfg, None), "https://127.0.0.1:8700", "the centre serves HTTPS only");
     }
 
     #[test]

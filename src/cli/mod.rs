@@ -26,6 +26,10 @@ pub struct Cli {
     /// allowed (also without a config file). Never opens the LAN to a weak token.
     #[arg(long, global = true)]
     pub demo: bool,
+    /// A normal window that can be closed (development), instead of the
+    /// fullscreen kiosk that refuses close requests.
+    #[arg(long)]
+    pub windowed: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -42,6 +46,10 @@ pub enum Command {
     Run {
         #[arg(long, value_enum, default_value = "kiosk")]
         role: Role,
+        /// A normal window that can be closed (development), instead of the
+        /// fullscreen kiosk that refuses close requests (`kiosk.fullscreen`).
+        #[arg(long)]
+        windowed: bool,
     },
     /// Render screens headless to PNG (no display server needed).
     Snapshot {
@@ -66,11 +74,13 @@ pub enum Command {
         action: ConfigAction,
     },
     /// Run the built-in centre (queue, API, events for displays) until Ctrl-C.
-    #[command(alias = "center")]
+    #[command(alias = "center", args_conflicts_with_subcommands = true)]
     Centre {
         /// IP:PORT; default centre.listen.
         #[arg(long)]
         listen: Option<String>,
+        #[command(subcommand)]
+        action: Option<CentreAction>,
     },
     /// Counter: call the next ticket.
     Call(CounterArgs),
@@ -118,6 +128,17 @@ pub enum Command {
         #[arg(long, value_name = "FILE.png")]
         png: Option<PathBuf>,
     },
+    /// Check everything this device needs (config, data, databases, centre,
+    /// readers, printer, audio, screen, disk): a table of pass/warn/fail with
+    /// a fix for each problem; exit 1 when anything fails.
+    Doctor {
+        /// Which device this is (only its parts are checked).
+        #[arg(long, value_enum, default_value = "kiosk")]
+        role: crate::doctor::Target,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the version.
     Version,
     /// Benchmark helper: open the store, build the kiosk, render the first frame
@@ -136,6 +157,36 @@ pub struct CounterArgs {
     /// Centre URL; default centre.url, else the built-in centre's centre.listen.
     #[arg(long, alias = "center", value_name = "URL")]
     pub centre: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CentreAction {
+    /// HTTPS for the centre.
+    Tls {
+        #[command(subcommand)]
+        action: TlsAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TlsAction {
+    /// Make a small local CA (kept and reused when run again) and a server
+    /// certificate for the centre's LAN names and addresses; print the pin
+    /// devices put in tls.pin.
+    Init {
+        /// DNS name devices use in centre.url (repeatable).
+        #[arg(long = "name", value_name = "NAME")]
+        names: Vec<String>,
+        /// IP address devices use in centre.url (repeatable).
+        #[arg(long = "ip", value_name = "ADDR")]
+        ips: Vec<std::net::IpAddr>,
+        /// Where the files go. Default: the data directory's `tls`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Days the server certificate is valid.
+        #[arg(long, default_value_t = crate::centre::tls::init::DEFAULT_DAYS)]
+        days: u32,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -203,6 +254,17 @@ pub enum ConfigAction {
     Show,
 }
 
+/// Exit status of a configuration error (sysexits' EX_CONFIG): the systemd
+/// units do not restart on it (`RestartPreventExitStatus=78`), since only
+/// fixing the file helps.
+pub const EXIT_CONFIG: u8 = 78;
+
+/// A role refusing to start with this config (the default PIN, a weak token
+/// on the LAN): exits with [`EXIT_CONFIG`] like an invalid file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartRefused(pub String);
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
@@ -210,7 +272,12 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<config::ConfigError>().is_some() || e.downcast_ref::<StartRefused>().is_some()
+            {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -241,7 +308,7 @@ fn load_config(cli_path: Option<&std::path::Path>, demo: bool) -> anyhow::Result
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk });
+    let command = cli.command.unwrap_or(Command::Run { role: Role::Kiosk, windowed: false });
     let demo = cli.demo;
     let load_config = |path: Option<&std::path::Path>| load_config(path, demo);
     match command {
@@ -252,14 +319,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::snapshot::first_frame(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor { role, json } => {
+            let report = crate::doctor::run(config::resolve_path(cli.config.as_deref()).as_deref(), role);
+            print!("{}", if json { report.to_json() + "\n" } else { report.to_table() });
+            Ok(if report.failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
         Command::Version => {
             println!("motcua-kiosk {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { action } => config_cmd(cli.config.as_deref(), action),
-        Command::Centre { listen } => {
+        Command::Centre { listen, action } => {
             let cfg = load_config(cli.config.as_deref())?;
-            centre::run_centre(cfg, listen)?;
+            match action {
+                None => centre::run_centre(cfg, listen)?,
+                Some(CentreAction::Tls { action: TlsAction::Init { names, ips, dir, days } }) => {
+                    let dir = dir.unwrap_or_else(|| cfg.data_dir().join("tls"));
+                    centre::tls_init(&crate::centre::tls::init::InitOptions { dir, names, ips, days })?
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Call(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Call),
@@ -319,9 +397,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             hardware::print_test(uri.as_deref(), cfg.printer.width_dots, out.as_deref(), png.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { role } => {
+        Command::Run { role, windowed } => {
             let cfg = load_config(cli.config.as_deref())?;
-            run::run(cfg, role)?;
+            run::run(cfg, role, windowed || cli.windowed)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Snapshot { screen, out, lang, size, theme } => {

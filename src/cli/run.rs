@@ -1,6 +1,7 @@
 //! `run`: a role in a real window (winit: X11 or Wayland; KMS with `--features kms`).
 
 use super::Role;
+use crate::app::appliance::{self, ServiceLink, WindowMode};
 use crate::app::kiosk::KioskApp;
 use crate::app::link_backend::LinkBackend;
 use crate::app::poster::Poster;
@@ -21,36 +22,37 @@ Run it in a desktop session, or under Xvfb (`xvfb-run cargo run --release`), \
 or build with `--features kms` for kiosk hardware without X; to just see the screens, \
 run `cargo run --release -- snapshot --out shots`";
 
-pub fn run(cfg: Config, role: Role) -> anyhow::Result<()> {
+pub fn run(cfg: Config, role: Role, windowed: bool) -> anyhow::Result<()> {
     if role == Role::Kiosk {
         start_checks(&cfg)?;
     }
     if !has_display() {
         anyhow::bail!(NO_DISPLAY);
     }
+    let mode = WindowMode::choose(windowed, cfg.kiosk.fullscreen);
     match role {
-        Role::Kiosk => run_kiosk(cfg),
-        Role::Display => run_display(cfg),
+        Role::Kiosk => run_kiosk(cfg, mode),
+        Role::Display => run_display(cfg, mode),
     }
 }
 
 /// What stops a kiosk from starting: the default setup PIN (outside demo
 /// mode), and a built-in centre that would serve the LAN with a weak token.
-fn start_checks(cfg: &Config) -> anyhow::Result<()> {
+pub fn start_checks(cfg: &Config) -> Result<(), super::StartRefused> {
     if let Some(why) = crate::config::security::kiosk_start_refusal(cfg) {
-        anyhow::bail!(why);
+        return Err(super::StartRefused(why));
     }
     if cfg.centre.url.is_empty() {
         if let Ok(addr) = cfg.centre.listen.parse::<std::net::SocketAddr>() {
             if let Some(why) = crate::config::security::serving_refusal(cfg, addr) {
-                anyhow::bail!(why);
+                return Err(super::StartRefused(why));
             }
         }
     }
     Ok(())
 }
 
-fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
+fn run_kiosk(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let link = {
         let _guard = rt.enter();
@@ -65,7 +67,8 @@ fn run_kiosk(cfg: Config) -> anyhow::Result<()> {
     if let Some((w, h)) = crate::config::parse_size(&cfg.kiosk.window_size) {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
-    ui.window().set_fullscreen(cfg.kiosk.fullscreen);
+    let _service =
+        appliance::install(&ui, mode, ServiceLink::from_env(format!("kiosk {} on screen", cfg.kiosk.id)));
     let clock = crate::domain::clock::system();
     let mut app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::event_loop(), clock);
     app.start_hardware();
@@ -114,7 +117,7 @@ pub fn display_centre_url(cfg: &Config) -> anyhow::Result<String> {
     Ok(format!("http://{}", std::net::SocketAddr::new(ip, addr.port())))
 }
 
-fn run_display(cfg: Config) -> anyhow::Result<()> {
+fn run_display(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
     use crate::app::audio::{Announcer, AudioSettings, CommandSink};
     use crate::app::display::DisplayApp;
     use crate::app::display_feed::FeedOptions;
@@ -126,7 +129,7 @@ fn run_display(cfg: Config) -> anyhow::Result<()> {
     if let Some((w, h)) = crate::config::parse_size(&cfg.display.window_size) {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
-    ui.window().set_fullscreen(cfg.kiosk.fullscreen);
+    let _service = appliance::install(&ui, mode, ServiceLink::from_env("display board on screen".into()));
     let settings = AudioSettings::from_config(&cfg.display);
     let announcer = match CommandSink::from_config(&cfg.display.audio_command) {
         Some(sink) if settings.audible() => Some(Arc::new(Announcer::start(settings, Box::new(sink)))),

@@ -2,10 +2,13 @@
 //! `docs/config.md`). `load` reports unknown keys and bad values with the key
 //! path and a hint, so a technician can fix the file without reading code.
 
+mod net;
 mod secret;
 mod sections;
 pub mod security;
 mod validate;
+
+pub use self::net::{parse_pin, LimitsConfig, TlsConfig};
 
 pub use self::secret::Secret;
 pub use self::sections::*;
@@ -32,6 +35,8 @@ pub struct Config {
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
+    pub tls: TlsConfig,
+    pub limits: LimitsConfig,
     /// Demo mode (`--demo`, or no config file): sample dossiers, opening hours
     /// ignored, the default setup PIN allowed. Not read from the file.
     #[serde(skip)]

@@ -26,6 +26,9 @@ pub struct KioskConfig {
     pub setup_pin: Secret,
     /// Window size in logical pixels, `WIDTHxHEIGHT`.
     pub window_size: String,
+    /// Fullscreen, and window close requests (Alt+F4) refused: the kiosk and
+    /// display roles as appliances. `false` (or `run --windowed`): a normal
+    /// window that can be closed, for development.
     pub fullscreen: bool,
 }
 
@@ -40,7 +43,7 @@ impl Default for KioskConfig {
             ticket_return_secs: 30,
             setup_pin: DEFAULT_SETUP_PIN.into(),
             window_size: "1080x1920".into(),
-            fullscreen: false,
+            fullscreen: true,
         }
     }
 }

@@ -33,7 +33,7 @@ pub enum ConfigError {
     Invalid { path: PathBuf, issues: Vec<ConfigIssue> },
 }
 
-fn issue(key: &str, message: impl Into<String>, hint: impl Into<String>) -> ConfigIssue {
+pub(super) fn issue(key: &str, message: impl Into<String>, hint: impl Into<String>) -> ConfigIssue {
     ConfigIssue { key: key.into(), message: message.into(), hint: hint.into() }
 }
 
@@ -284,6 +284,7 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             ));
         }
     }
+    super::net::validate(&c.tls, &c.limits, &mut out);
     out
 }
 

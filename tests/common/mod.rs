@@ -52,6 +52,17 @@ pub fn config(data_dir: &Path) -> Config {
     cfg
 }
 
+/// Lifts the centre's rate limits and caps (benchmarks drive one device far
+/// beyond a hall's pace; tests of the limits set their own).
+pub fn unlimited(cfg: &mut Config) {
+    let l = &mut cfg.limits;
+    (l.dossier_per_minute, l.rating_per_minute, l.ticket_per_minute, l.public_per_minute) = (0, 0, 0, 0);
+    l.streams_per_device = 100_000;
+    l.max_connections = 100_000;
+    l.max_connections_per_address = 0;
+    l.writer_queue = 1_000_000;
+}
+
 /// The kiosk side of `cfg`: the same services and tokens, talking to the
 /// centre at `url` as kiosk `kiosk_id`.
 pub fn kiosk_config(cfg: &Config, url: &str, kiosk_id: &str) -> Config {
@@ -134,11 +145,18 @@ impl TestCentre {
 
     /// Serves an already open centre on 127.0.0.1:`port` (0 = any).
     pub async fn serve(centre: Centre, cfg: &Config, port: u16, keep_alive: Duration) -> TestCentre {
+        let mut opts = ServerOptions::from_config(cfg);
+        opts.keep_alive = keep_alive;
+        Self::serve_opts(centre, opts, port).await
+    }
+
+    /// Serves an already open centre with given options (TLS, limits); `url`
+    /// is `https://` when `opts.tls` is set.
+    pub async fn serve_opts(centre: Centre, opts: ServerOptions, port: u16) -> TestCentre {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel();
-        let mut opts = ServerOptions::from_config(cfg);
-        opts.keep_alive = keep_alive;
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
         let task = tokio::spawn(serve_centre(centre.clone(), opts, listener, async {
             let _ = rx.await;
         }));
@@ -146,7 +164,7 @@ impl TestCentre {
             db: centre.db_path().to_path_buf(),
             centre,
             addr,
-            url: format!("http://{addr}"),
+            url: format!("{scheme}://{addr}"),
             stop: Some(tx),
             task: Some(task),
         }
@@ -186,7 +204,20 @@ pub async fn raw(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, reqwest::header::HeaderMap, String) {
-    let c = reqwest::Client::builder().no_proxy().build().unwrap();
+    raw_from("127.0.0.1", method, url, token, body).await
+}
+
+/// A raw HTTP request from a given loopback address (127.0.0.x stand for
+/// different machines on the LAN).
+pub async fn raw_from(
+    ip: &str,
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let local = ip.parse::<std::net::IpAddr>().expect("a loopback address");
+    let c = reqwest::Client::builder().no_proxy().local_address(local).build().unwrap();
     let mut rb = c.request(method.parse().unwrap(), url);
     if let Some(t) = token {
         rb = rb.bearer_auth(t);
@@ -198,6 +229,30 @@ pub async fn raw(
     let status = r.status().as_u16();
     let headers = r.headers().clone();
     (status, headers, r.text().await.unwrap())
+}
+
+/// `kiosks` issuing `per_kiosk` tickets each, all at once; tickets per second.
+pub async fn issue_concurrently(kiosks: Vec<ApiClient>, per_kiosk: usize, services: &[&str]) -> f64 {
+    let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = kiosks
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let services = services.clone();
+            tokio::spawn(async move {
+                for i in 0..per_kiosk {
+                    let s = &services[(k + i) % services.len()];
+                    c.issue_ticket(&ticket_request(s, format!("k{k}-{i}"))).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let n = tasks.len() * per_kiosk;
+    for t in tasks {
+        t.await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Parses a JSON error body and checks its shape.

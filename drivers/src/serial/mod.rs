@@ -8,6 +8,6 @@ pub mod reader;
 pub use frame::{Assembled, FrameAssembler, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_FRAME_LEN};
 pub use ports::{list_ports, PortInfo};
 pub use reader::{
-    decode_frame, DecodedFrame, DisconnectReason, ReaderConfig, ReaderEvent, ReaderWarning, SerialReader,
-    UnreadableReason,
+    decode_frame, probe_port, DecodedFrame, DisconnectReason, ReaderConfig, ReaderEvent, ReaderWarning,
+    SerialReader, UnreadableReason,
 };

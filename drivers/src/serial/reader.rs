@@ -421,6 +421,16 @@ fn open_port(config: &ReaderConfig) -> Result<TTYPort, DisconnectReason> {
         .map_err(|e| map_open_error(&e))
 }
 
+/// Opens and closes `path` exactly as the reader thread does: `Ok` when a
+/// reader there is present and free (technician checks such as `doctor`).
+pub fn probe_port(path: &str, baud: u32) -> Result<(), DisconnectReason> {
+    serialport::new(path, baud)
+        .timeout(Duration::from_millis(50))
+        .open_native()
+        .map(drop)
+        .map_err(|e| map_open_error(&e))
+}
+
 /// Maps serialport's open error to a plain reason. serialport reports EBUSY (TIOCEXCL
 /// held by another process) and a refused exclusive `flock` as `NoDevice`.
 pub fn map_open_error(e: &serialport::Error) -> DisconnectReason {

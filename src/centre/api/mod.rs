@@ -84,6 +84,18 @@ pub struct Health {
     pub service_day: NaiveDate,
 }
 
+/// `GET /api/v1/health` with 503: an error body (`code` is `unhealthy`) that
+/// also lists what is wrong (`writer_dead`, `data_dir_not_writable`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthProblem {
+    pub code: String,
+    pub message: String,
+    pub status: String,
+    pub problems: Vec<String>,
+    pub version: String,
+    pub server_time: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

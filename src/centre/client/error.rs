@@ -69,12 +69,13 @@ impl LinkError {
         }
     }
 
-    /// The centre could not be reached or could not answer: a kiosk falls back
-    /// to an offline number.
+    /// The centre could not be reached or could not answer (or asked to slow
+    /// down, 429): a kiosk falls back to an offline number, and an outbox item
+    /// is tried again later instead of being set aside as refused.
     pub fn is_connectivity(&self) -> bool {
         match self {
             LinkError::Unreachable(_) | LinkError::Timeout => true,
-            LinkError::Rejected { status, .. } => *status >= 500,
+            LinkError::Rejected { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
     }
@@ -86,6 +87,9 @@ impl LinkError {
                 "Không kết nối được với trung tâm. Vui lòng thử lại hoặc liên hệ nhân viên.".into()
             }
             LinkError::Timeout => "Trung tâm phản hồi chậm. Vui lòng thử lại.".into(),
+            LinkError::Rejected { status: 429, .. } => {
+                "Máy đang gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.".into()
+            }
             LinkError::BadResponse(_) => "Trung tâm trả lời không hợp lệ. Vui lòng liên hệ nhân viên.".into(),
             LinkError::Unauthorized => {
                 "Máy chưa được trung tâm cho phép. Vui lòng liên hệ nhân viên kỹ thuật.".into()
@@ -124,6 +128,9 @@ impl LinkError {
                 "Cannot reach the centre. Please try again or ask a staff member.".into()
             }
             LinkError::Timeout => "The centre is answering slowly. Please try again.".into(),
+            LinkError::Rejected { status: 429, .. } => {
+                "This kiosk has sent too many requests. Please try again in a few minutes.".into()
+            }
             LinkError::BadResponse(_) => {
                 "The centre sent an invalid answer. Please ask a staff member.".into()
             }
@@ -240,6 +247,9 @@ mod tests {
         );
         let r = LinkError::from_api(StatusCode::SERVICE_UNAVAILABLE, e("unavailable"));
         assert!(r.is_connectivity(), "5xx makes a kiosk fall back to offline numbers");
+        let slow_down = LinkError::from_api(StatusCode::TOO_MANY_REQUESTS, e("rate_limited"));
+        assert!(slow_down.is_connectivity(), "429: the outbox tries again later, the item is not buried");
+        assert!(slow_down.message_vi().contains("quá nhiều yêu cầu"));
         assert!(!LinkError::UnknownService.is_connectivity());
     }
 

@@ -11,6 +11,7 @@
 //!   with a plain message for the screen.
 
 use crate::centre::api::*;
+use crate::centre::tls::{is_loopback_host, url_host, ClientTrust};
 use crate::config::Config;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -30,6 +31,9 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// Silence on an event stream after which it is considered dead (the server
 /// sends keep-alives every 15 s).
 pub const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// Pooled connections idle longer than this are not reused.
+const POOL_IDLE: Duration = Duration::from_secs(8);
 
 /// Largest catalog download a kiosk accepts (a provincial catalog is a few MB).
 pub const MAX_CATALOG_BYTES: usize = 32 * 1024 * 1024;
@@ -51,25 +55,51 @@ impl std::fmt::Debug for ApiClient {
 }
 
 impl ApiClient {
-    /// `base_url` like `http://10.0.0.5:8700` (no trailing path).
+    /// `base_url` like `http://127.0.0.1:8700` (no trailing path), trusting
+    /// the public roots for `https://` and plain HTTP only on loopback.
     pub fn new(
         base_url: &str,
         token: &str,
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Result<ApiClient, LinkError> {
+        Self::with_trust(base_url, token, connect_timeout, request_timeout, &ClientTrust::default())
+    }
+
+    /// `base_url` like `https://10.0.0.5:8700`, trusting the centre as `trust`
+    /// says. Plain `http://` to another machine is refused unless
+    /// `trust.insecure_http`: the token and citizens' data would cross the
+    /// hall's network in clear.
+    pub fn with_trust(
+        base_url: &str,
+        token: &str,
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        trust: &ClientTrust,
+    ) -> Result<ApiClient, LinkError> {
         let base = base_url.trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(LinkError::Local(format!("centre URL `{base_url}` is not http(s)")));
         }
+        if base.starts_with("http://") && !is_loopback_host(url_host(base)) && !trust.insecure_http {
+            return Err(LinkError::Local(format!(
+                "centre URL `{base_url}` is plain http:// to another machine: use https:// (motcua-kiosk centre tls init) \
+                 or set tls.insecure_http = true to send the token and citizens' data unencrypted"
+            )));
+        }
         // The centre is on the local network: no proxy, small packets leave at once.
+        // Idle pooled connections are dropped before the centre's idle timeout
+        // (limits.idle_timeout_ms, at least 10 s) so a request never races its close.
         let build = |total: Option<Duration>| {
-            let b = reqwest::Client::builder()
+            let mut b = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .tcp_nodelay(true)
                 .no_proxy()
-                .pool_idle_timeout(Duration::from_secs(30))
+                .pool_idle_timeout(POOL_IDLE)
                 .user_agent(concat!("motcua-kiosk/", env!("CARGO_PKG_VERSION")));
+            if let Some(tls) = &trust.tls {
+                b = b.use_preconfigured_tls(tls.clone());
+            }
             match total {
                 Some(t) => b.timeout(t),
                 None => b.read_timeout(STREAM_READ_TIMEOUT),
@@ -92,11 +122,13 @@ impl ApiClient {
 
     /// A client for another URL with the config's token and timeouts.
     pub fn for_url(cfg: &Config, url: &str) -> Result<ApiClient, LinkError> {
-        Self::new(
+        let trust = ClientTrust::from_config(&cfg.tls).map_err(LinkError::Local)?;
+        Self::with_trust(
             url,
             &cfg.centre.token,
             Duration::from_millis(cfg.centre.connect_timeout_ms),
             Duration::from_millis(cfg.centre.request_timeout_ms),
+            &trust,
         )
     }
 
@@ -219,5 +251,16 @@ mod tests {
             ApiClient::new("http://127.0.0.1:1/", "t", d, d).unwrap().base_url(),
             "http://127.0.0.1:1"
         );
+    }
+
+    #[test]
+    fn plain_http_leaves_this_machine_only_when_allowed() {
+        let d = Duration::from_millis(100);
+        let err = ApiClient::new("http://10.0.0.5:8700", "t", d, d).unwrap_err();
+        assert!(err.to_string().contains("tls.insecure_http"), "{err}");
+        assert!(ApiClient::new("https://10.0.0.5:8700", "t", d, d).is_ok());
+        assert!(ApiClient::new("http://localhost:8700", "t", d, d).is_ok());
+        let insecure = ClientTrust { insecure_http: true, ..ClientTrust::default() };
+        assert!(ApiClient::with_trust("http://10.0.0.5:8700", "t", d, d, &insecure).is_ok());
     }
 }

@@ -50,6 +50,9 @@ pub enum CentreError {
     Internal(String),
     #[error("the centre is shutting down")]
     Unavailable,
+    /// The writer's queue is full (limits.writer_queue): try again shortly.
+    #[error("the centre is busy; try again in a second")]
+    Busy,
 }
 
 impl CentreError {
@@ -75,6 +78,7 @@ impl CentreError {
             CentreError::InvalidImport(_) => "invalid_import",
             CentreError::Store(_) | CentreError::Internal(_) => "store_error",
             CentreError::Unavailable => "unavailable",
+            CentreError::Busy => "busy",
         }
     }
 
@@ -99,7 +103,7 @@ impl CentreError {
             | CentreError::AmbiguousTicket
             | CentreError::OfflineNumberTaken(_) => 409,
             CentreError::Store(_) | CentreError::Internal(_) => 500,
-            CentreError::Unavailable => 503,
+            CentreError::Unavailable | CentreError::Busy => 503,
         }
     }
 

@@ -60,7 +60,8 @@ impl std::fmt::Debug for Centre {
 struct Engine {
     setup: Arc<Setup>,
     clock: Arc<dyn Clock>,
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    jobs: Mutex<Option<mpsc::SyncSender<Job>>>,
+    alive: Arc<std::sync::atomic::AtomicBool>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Store>>>,
     events: broadcast::Sender<Arc<CentreEvent>>,
@@ -98,9 +99,11 @@ impl Centre {
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
         let current_day =
             meta::meta_get(store.conn(), "current_day")?.and_then(|d| d.parse::<NaiveDate>().ok());
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::sync_channel::<Job>(cfg.limits.writer_queue.max(1) as usize);
         let stats = Arc::new(WriterStats::default());
+        let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let writer = Writer {
+            alive: alive.clone(),
             stats: stats.clone(),
             conn: store,
             setup: setup.clone(),
@@ -119,6 +122,7 @@ impl Centre {
                 setup,
                 clock,
                 jobs: Mutex::new(Some(tx)),
+                alive,
                 writer: Mutex::new(Some(handle)),
                 readers: Arc::new(Mutex::new(Vec::new())),
                 events,

@@ -74,6 +74,36 @@ impl Centre {
         }
     }
 
+    /// What keeps the centre from working, as `(code, sentence)`: the writer
+    /// thread has stopped, or the data directory cannot be written (a full or
+    /// read-only disk, a directory replaced): `/health` answers 503 then.
+    pub async fn health_problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !self.writer_alive() {
+            out.push((
+                "writer_dead",
+                "the writer thread has stopped: nothing can be saved; restart the centre".into(),
+            ));
+        }
+        let dir = match self.engine.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let shown = dir.display().to_string();
+        let probe = tokio::task::spawn_blocking(move || {
+            let f = dir.join(format!(".health-probe-{}", std::process::id()));
+            std::fs::write(&f, b"ok").and_then(|()| std::fs::remove_file(&f))
+        })
+        .await;
+        match probe {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => out
+                .push(("data_dir_not_writable", format!("the data directory {shown} is not writable: {e}"))),
+            Err(e) => out.push(("data_dir_not_writable", format!("the data directory check failed: {e}"))),
+        }
+        out
+    }
+
     /// The public view of a ticket.
     pub async fn ticket(&self, tracking_code: &str) -> Result<TicketView, CentreError> {
         if !is_tracking_code(tracking_code) {

@@ -44,7 +44,27 @@ pub(super) struct Job {
     reply: oneshot::Sender<Result<AnyBox, CentreError>>,
 }
 
+/// The panic payload of [`Centre::crash_writer_for_tests`]: the one a job's
+/// `catch_unwind` lets through.
+struct CrashWriter;
+
 impl Centre {
+    /// Kills the writer thread as a bug outside a job would, so tests can see
+    /// what the centre does without it (`/health` says not ok, writes get 503).
+    #[doc(hidden)]
+    pub async fn crash_writer_for_tests(&self) {
+        let _ = self.write(|_, _| -> Result<(), CentreError> { std::panic::panic_any(CrashWriter) }).await;
+        // The job's reply goes before the thread has finished unwinding.
+        while self.writer_alive() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Whether the writer thread is running.
+    pub fn writer_alive(&self) -> bool {
+        self.engine.alive.load(Ordering::SeqCst)
+    }
+
     /// Runs `f` in the writer's next batch and returns its result once committed.
     pub(super) async fn write<T: Send + 'static>(
         &self,
@@ -55,7 +75,12 @@ impl Centre {
         {
             let guard = self.engine.jobs.lock().unwrap_or_else(|p| p.into_inner());
             let sender = guard.as_ref().ok_or(CentreError::Unavailable)?;
-            sender.send(job).map_err(|_| CentreError::Unavailable)?;
+            // Bounded: when the writer cannot keep up, callers hear it at once
+            // (503 busy) instead of queueing without end.
+            sender.try_send(job).map_err(|e| match e {
+                mpsc::TrySendError::Full(_) => CentreError::Busy,
+                mpsc::TrySendError::Disconnected(_) => CentreError::Unavailable,
+            })?;
         }
         let result = rx.await.map_err(|_| CentreError::Unavailable)?;
         result.map(|b| *b.downcast::<T>().expect("the writer returns the job's own type"))
@@ -85,6 +110,7 @@ pub(super) struct Writer {
     pub(super) pending: Vec<CentreEvent>,
     pub(super) events: broadcast::Sender<Arc<CentreEvent>>,
     pub(super) stats: Arc<WriterStats>,
+    pub(super) alive: Arc<std::sync::atomic::AtomicBool>,
     /// A job of this batch erased a citizen's identity: checkpoint after the
     /// commit (before answering), so the files keep no copy of it.
     pub(super) erased_identity: bool,
@@ -92,6 +118,14 @@ pub(super) struct Writer {
 
 impl Writer {
     pub(super) fn run(mut self, rx: mpsc::Receiver<Job>) {
+        // Marks the writer dead however it ends (a panic included): /health says so.
+        struct Alive(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Alive {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::SeqCst);
+            }
+        }
+        let _alive = Alive(self.alive.clone());
         while let Ok(first) = rx.recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -137,7 +171,10 @@ impl Writer {
                     // A bug in one job must not take the writer (and the centre) down.
                     let run = job.run;
                     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(self, now)))
-                        .unwrap_or_else(|_| {
+                        .unwrap_or_else(|payload| {
+                            if payload.is::<CrashWriter>() {
+                                std::panic::resume_unwind(payload);
+                            }
                             tracing::error!("a write job panicked; its changes are rolled back");
                             Err(CentreError::Internal("internal error (see the centre log)".into()))
                         });

@@ -4,7 +4,7 @@
 use super::{AppState, HttpError};
 use crate::centre::api::{FeedItem, StateSnapshot};
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -55,6 +55,15 @@ async fn events(
         Some(s) => Some(parse_id(&s)?),
         None => None,
     };
+    let Some(slot) = st.limits.open_stream(&headers) else {
+        let mut e = HttpError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            "this device already has the most event streams open (limits.streams_per_device)",
+        );
+        e.retry_after = Some(5);
+        return Err(e);
+    };
     let mut stop = st.shutdown.clone();
     let auth = st.auth.clone();
     let stopped = async move {
@@ -77,7 +86,14 @@ async fn events(
         }
     };
     let head = futures_util::stream::once(async { Event::default().retry(RETRY) });
-    let stream = head.chain(st.centre.feed(last_id).map(to_sse)).map(Ok).take_until(stopped);
+    // The slot lives as long as the stream: dropped when the device goes away.
+    let stream = head
+        .chain(st.centre.feed(last_id).map(to_sse))
+        .map(move |ev| {
+            let _ = &slot;
+            Ok(ev)
+        })
+        .take_until(stopped);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(st.keep_alive).text("keep-alive")))
 }
 

@@ -5,17 +5,25 @@
 //! pattern; a catalog resource will slot in the same way (`catalog.rs`).
 //!
 //! Every error is JSON `{"code": "...", "message": "..."}` with a fitting status,
-//! unknown paths and methods included.
+//! unknown paths and methods included (`harden.rs` rewrites any that is not).
+//! The connections are served by our own accept loop (`listener.rs`: caps,
+//! header and idle timeouts, TLS); `limits.rs` holds the per-request limits.
 
 pub mod auth;
 mod catalog;
 mod counters;
 mod dossiers;
 mod events;
+mod harden;
 mod kiosks;
+mod limits;
+pub mod listener;
 mod ratings;
 mod services;
 mod tickets;
+
+pub use self::harden::CSP;
+use self::limits::{Kind, Limits};
 
 use crate::centre::api::ApiError;
 use crate::centre::core::{Centre, CentreError};
@@ -25,9 +33,9 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Requ
 use axum::http::{header, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -45,6 +53,14 @@ pub struct ServerOptions {
     pub keep_alive: Duration,
     /// Data directory whose procedure catalog kiosks download (`GET /api/v1/catalog`).
     pub catalog_dir: Option<std::path::PathBuf>,
+    /// Timeouts, caps and rate limits (`[limits]`).
+    pub limits: crate::config::LimitsConfig,
+    /// HTTPS (`tls.cert`, `tls.key`; read by [`serve`], or set with [`tls::server_config`]).
+    ///
+    /// [`tls::server_config`]: crate::centre::tls::server_config
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Live figures of the accept loop.
+    pub conn_stats: Arc<listener::ConnStats>,
 }
 
 impl ServerOptions {
@@ -54,6 +70,9 @@ impl ServerOptions {
             devices: auth::configured_devices(cfg),
             keep_alive: Duration::from_secs(15),
             catalog_dir: Some(cfg.data_dir()),
+            limits: cfg.limits.clone(),
+            tls: None,
+            conn_stats: Arc::default(),
         }
     }
 }
@@ -66,6 +85,7 @@ pub(crate) struct AppState {
     /// Becomes `true` when the server shuts down; long-lived streams end then.
     pub shutdown: watch::Receiver<bool>,
     pub catalog_dir: Option<Arc<std::path::PathBuf>>,
+    pub(crate) limits: Arc<Limits>,
 }
 
 /// An API error response.
@@ -73,11 +93,17 @@ pub(crate) struct AppState {
 pub struct HttpError {
     pub status: StatusCode,
     pub body: ApiError,
+    /// Seconds for a `Retry-After` header (503 `busy`).
+    pub retry_after: Option<u64>,
 }
 
 impl HttpError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        HttpError { status, body: ApiError { code: code.into(), message: message.into(), next_open: None } }
+        HttpError {
+            status,
+            body: ApiError { code: code.into(), message: message.into(), next_open: None },
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -87,7 +113,11 @@ impl HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        (self.status, [(header::CACHE_CONTROL, "no-store")], Json(self.body)).into_response()
+        let mut r = (self.status, [(header::CACHE_CONTROL, "no-store")], Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        r
     }
 }
 
@@ -97,7 +127,8 @@ impl From<CentreError> for HttpError {
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        HttpError { status, body: e.to_api() }
+        let retry_after = (e == CentreError::Busy).then_some(1);
+        HttpError { status, body: e.to_api(), retry_after }
     }
 }
 
@@ -162,29 +193,50 @@ async fn method_not_allowed() -> HttpError {
     )
 }
 
-async fn health(State(st): State<AppState>) -> Json<crate::centre::api::Health> {
-    Json(st.centre.health().await)
+/// 200 with the centre's clock, or 503 naming what keeps it from working.
+async fn health(State(st): State<AppState>) -> Response {
+    let h = st.centre.health().await;
+    let problems = st.centre.health_problems().await;
+    if problems.is_empty() {
+        return (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], Json(h)).into_response();
+    }
+    let body = crate::centre::api::HealthProblem {
+        code: "unhealthy".into(),
+        message: problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "),
+        status: "unhealthy".into(),
+        problems: problems.iter().map(|(c, _)| c.to_string()).collect(),
+        version: h.version,
+        server_time: h.server_time,
+    };
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
 /// The API router for a centre.
 pub(crate) fn router(state: AppState) -> Router {
+    let limited = |r: Router<AppState>, kind: Kind| {
+        r.route_layer(middleware::from_fn_with_state((state.clone(), kind), limits::rate_limit))
+    };
     let protected = Router::new()
         .merge(services::routes())
-        .merge(tickets::routes())
+        .merge(limited(tickets::routes(), Kind::Ticket))
         .merge(counters::routes())
         .merge(events::routes())
         .merge(kiosks::routes())
-        .merge(dossiers::routes())
-        .merge(ratings::routes())
+        .merge(limited(dossiers::routes(), Kind::Dossier))
+        .merge(limited(ratings::routes(), Kind::Rating))
+        .merge(ratings::report_routes())
         .merge(catalog::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::authorize));
     Router::new()
         .route("/api/v1/health", axum::routing::get(health))
-        .merge(tickets::public_routes())
+        .merge(limited(tickets::public_routes(), Kind::Public))
+        .merge(harden::routes())
         .merge(protected)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), limits::request_timeout))
+        .layer(middleware::from_fn(harden::harden))
         .with_state(state)
 }
 
@@ -195,8 +247,23 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let opts = ServerOptions::serving(&cfg)?;
     let centre = Centre::open(&cfg)?;
-    serve_centre(centre, ServerOptions::from_config(&cfg), listener, shutdown).await
+    serve_centre(centre, opts, listener, shutdown).await
+}
+
+impl ServerOptions {
+    /// The options from the config with its TLS certificate loaded (an
+    /// unreadable certificate is an error before anything is served).
+    pub fn serving(cfg: &Config) -> anyhow::Result<ServerOptions> {
+        let mut opts = ServerOptions::from_config(cfg);
+        if cfg.tls.serves_https() {
+            let tls = crate::centre::tls::server_config(Path::new(&cfg.tls.cert), Path::new(&cfg.tls.key))
+                .map_err(anyhow::Error::msg)?;
+            opts.tls = Some(tls);
+        }
+        Ok(opts)
+    }
 }
 
 /// Serves an already open centre (the same handle can serve a kiosk in process).
@@ -219,22 +286,26 @@ pub async fn serve_centre(
         keep_alive: opts.keep_alive,
         shutdown: stop_rx,
         catalog_dir: opts.catalog_dir.map(Arc::new),
+        limits: Arc::new(Limits::new(&opts.limits)),
     };
     let app = router(state);
     let ticker = tokio::spawn(midnight_ticker(centre));
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "centre API listening");
+        let scheme = if opts.tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, scheme, "centre API listening");
     }
-    // Small SSE writes must leave at once (Nagle would hold them for an ACK).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let l = &opts.limits;
+    let conn_limits = listener::ConnLimits {
+        header_timeout: Duration::from_millis(l.header_timeout_ms),
+        idle_timeout: Duration::from_millis(l.idle_timeout_ms),
+        max_connections: l.max_connections.max(1) as usize,
+        max_per_address: l.max_connections_per_address,
+    };
+    let result = listener::run(listener, opts.tls, app, conn_limits, opts.conn_stats, async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await;
     ticker.abort();
     result.map_err(Into::into)
 }

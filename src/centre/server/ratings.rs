@@ -14,11 +14,14 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+/// Rating and the ticket look-up before it (rate-limited: ticket numbers are guessable).
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/ratings", post(rate))
-        .route("/api/v1/ratings/context", get(context))
-        .route("/api/v1/ratings/summary", get(summary))
+    Router::new().route("/api/v1/ratings", post(rate)).route("/api/v1/ratings/context", get(context))
+}
+
+/// The report.
+pub(super) fn report_routes() -> Router<AppState> {
+    Router::new().route("/api/v1/ratings/summary", get(summary))
 }
 
 async fn context(

@@ -56,16 +56,12 @@ fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:'Noto Sans',system-ui,sans-serif;margin:0;padding:24px;background:#f4f6f8;color:#1b1f24;text-align:center}\
-main{max-width:420px;margin:0 auto;background:#fff;border-radius:16px;padding:24px;box-shadow:0 2px 8px rgba(0,0,0,.08)}\
-h1{font-size:64px;margin:8px 0;letter-spacing:2px}.st{font-size:22px;font-weight:600;margin:16px 0}\
-.call{color:#b3261e}.muted{color:#5f6b7a;font-size:15px}";
-
 fn page_html(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta http-equiv=\"refresh\" content=\"20\"><title>{}</title><style>{STYLE}</style></head>\
+         <meta http-equiv=\"refresh\" content=\"20\"><title>{}</title>\
+         <link rel=\"stylesheet\" href=\"/static/ticket.css\"></head>\
          <body><main>{body}</main></body></html>",
         escape(title)
     )
