@@ -440,6 +440,8 @@ pub fn sample_ticket(cfg: &crate::config::Config, lang: Language, now: DateTime<
         people_ahead: 0,
         wait_minutes: 0,
         tracking_url: format!("{}TEST", cfg.centre.tracking_base_url),
+        // Shows where the check code prints; a test ticket rates nothing.
+        check_code: "0000".into(),
         offline: false,
         priority: None,
     };
