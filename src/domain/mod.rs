@@ -4,14 +4,17 @@
 pub mod access;
 pub mod announce;
 pub mod board;
+pub mod catalog_rules;
 pub mod citizen_id;
 pub mod clock;
 pub mod dossier;
 pub mod localtime;
 pub mod procedure;
+pub mod provenance;
 pub mod queue_rules;
 pub mod rating;
 pub mod scan;
 pub mod text;
 pub mod ticket;
+pub mod time_limit;
 pub mod vn_input;
