@@ -7,6 +7,7 @@ pub mod board;
 pub mod citizen_id;
 pub mod clock;
 pub mod dossier;
+pub mod fleet;
 pub mod localtime;
 pub mod procedure;
 pub mod queue_rules;
