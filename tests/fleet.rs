@@ -124,7 +124,8 @@ async fn the_fleet_view_and_its_events_follow_the_devices() {
     assert_eq!((e.change, e.role.as_str()), (DeviceChange::Printer, "kiosk"));
     assert_eq!(e.printer_status.as_deref(), Some("out_of_paper"));
     let until = t0() + Span::minutes(10);
-    heartbeat(&c, "ok", json!({"pin_failures": 5, "pin_locked_until": until, "alerts": ["pin_locked"]})).await;
+    heartbeat(&c, "ok", json!({"pin_failures": 5, "pin_locked_until": until, "alerts": ["pin_locked"]}))
+        .await;
     assert_eq!(next_device(&mut stream, "kiosk-01").await.change, DeviceChange::Printer, "paper back");
     assert_eq!(next_device(&mut stream, "kiosk-01").await.change, DeviceChange::PinLocked);
     let k = fleet(&c, &api).await.devices.into_iter().find(|d| d.id == "kiosk-01").unwrap();
@@ -145,7 +146,7 @@ async fn the_fleet_view_and_its_events_follow_the_devices() {
     assert!(!v.devices[3].online && !v.devices[2].online);
     assert!(v.devices[0].online, "the admin's open stream keeps it seen");
 
-    heartbeat(&c, "ok", json!({})).await;
+    heartbeat(&c, "ok", json!({"pin_failures": 5, "pin_locked_until": until})).await;
     let e = next_device(&mut stream, "kiosk-01").await;
     assert_eq!((e.change, e.last_seen), (DeviceChange::Online, Some(clock_now(&clock))));
     c.display_client().state().await.unwrap();
@@ -187,7 +188,8 @@ async fn the_fleet_view_and_its_events_follow_the_devices() {
     let k = v.devices.iter().find(|d| d.id == "kiosk-01").unwrap();
     assert_eq!((k.pin_failures, k.online), (Some(5), true), "the running centre's view");
     let (table, _) = cli(&["devices", "list"]).await;
-    for want in ["kiosk-01", "trực tuyến", "0.9.1", "PIN KHÓA", "display-1", "chưa thấy", "5 thiết bị"] {
+    for want in ["kiosk-01", "trực tuyến", "0.9.1", "PIN KHÓA", "display-1", "chưa thấy", "5 thiết bị"]
+    {
         assert!(table.contains(want), "missing {want} in:\n{table}");
     }
     c.stop().await;

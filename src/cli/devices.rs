@@ -125,11 +125,22 @@ pub fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
     }
     let revoked_at: HashMap<String, i64> =
         table::list(db.conn())?.into_iter().filter_map(|r| Some((r.id, r.revoked_at?))).collect();
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| format_time_date(t, " ")).unwrap_or_default();
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| format_time_date(t, " ")).unwrap_or_default();
     let dash = |s: Option<String>| s.unwrap_or_else(|| "-".into());
     println!(
         "{:<16} {:<8} {:<12} {:<9} {:<21} {:<17} {:<8} {:<13} {:<7} {:<6} {:<8} PIN / cảnh báo",
-        "id", "role", "phạm vi", "nguồn", "trạng thái", "lần cuối", "bản", "máy in", "đầu đọc", "outbox", "lệch giờ"
+        "id",
+        "role",
+        "phạm vi",
+        "nguồn",
+        "trạng thái",
+        "lần cuối",
+        "bản",
+        "máy in",
+        "đầu đọc",
+        "outbox",
+        "lệch giờ"
     );
     for d in &view.devices {
         let state = if d.revoked {
@@ -148,7 +159,7 @@ pub fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
             notes.push(format!("PIN sai {n} lần"));
         }
         notes.extend(d.alerts.iter().cloned());
-        println!(
+        let line = format!(
             "{:<16} {:<8} {:<12} {:<9} {:<21} {:<17} {:<8} {:<13} {:<7} {:<6} {:<8} {}",
             d.id,
             d.role,
@@ -163,9 +174,14 @@ pub fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
             dash(d.clock_skew_ms.map(skew)),
             notes.join(", ")
         );
+        println!("{}", line.trim_end());
     }
     let offline = view.devices.iter().filter(|d| !d.revoked && !d.online && d.last_seen.is_some()).count();
-    println!("{} thiết bị, {offline} mất kết nối (quá {} s không liên lạc)", view.devices.len(), view.offline_after_secs);
+    println!(
+        "{} thiết bị, {offline} mất kết nối (quá {} s không liên lạc)",
+        view.devices.len(),
+        view.offline_after_secs
+    );
     if let Some(why) = offline_note {
         println!("(theo cơ sở dữ liệu: trung tâm không trả lời — {why}; lệch giờ, PIN và cảnh báo không có)");
     }

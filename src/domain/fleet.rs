@@ -80,7 +80,9 @@ pub fn presence_change(
     match (announced, offline) {
         (Some(DeviceChange::Offline), false) => Some(DeviceChange::Online),
         (Some(DeviceChange::Offline), true) => None,
-        (_, true) if announced.is_some() || now - last_seen <= REANNOUNCE_WITHIN => Some(DeviceChange::Offline),
+        (_, true) if announced.is_some() || now - last_seen <= REANNOUNCE_WITHIN => {
+            Some(DeviceChange::Offline)
+        }
         _ => None,
     }
 }

@@ -215,7 +215,8 @@ impl Writer {
         for k in kiosks::list_kiosks(self.c())? {
             note(&k.kiosk_id, Role::Kiosk.to_string(), from_ms(k.last_seen));
         }
-        let revoked: Vec<&str> = rows.iter().filter(|r| r.revoked_at.is_some()).map(|r| r.id.as_str()).collect();
+        let revoked: Vec<&str> =
+            rows.iter().filter(|r| r.revoked_at.is_some()).map(|r| r.id.as_str()).collect();
         let mut events = Vec::new();
         {
             let mut live = self.fleet.lock().unwrap_or_else(|p| p.into_inner());
@@ -242,8 +243,11 @@ impl Writer {
                 } else if l.announced.is_none() {
                     // The first sweep after a start: what it is now, said or
                     // not, so that only a later change is announced.
-                    l.announced =
-                        Some(if fleet::is_offline(at, now) { DeviceChange::Offline } else { DeviceChange::Online });
+                    l.announced = Some(if fleet::is_offline(at, now) {
+                        DeviceChange::Offline
+                    } else {
+                        DeviceChange::Online
+                    });
                 }
             }
         }
