@@ -7,7 +7,8 @@ use super::i18n::pick;
 use crate::config::{Language, PrinterConfig};
 use crate::domain::localtime::format_date_time;
 use crate::ui::{KioskWindow, TicketAdapter};
-use motcua_drivers::printer::{self, PrinterOptions, TicketPrint};
+use chrono::{DateTime, Utc};
+use motcua_drivers::printer::{self, PrinterOptions, PrinterStatus, TicketPrint};
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -181,6 +182,39 @@ impl Printer {
         self.ctx.spawn_blocking(ui, work, move |ui, result| show_outcome(ui, ctx.lang(), &result));
     }
 
+    /// A test print (`print`) or a status read with `cfg` (the setup page's
+    /// draft) in the background; the outcome also becomes the printer's state
+    /// the heartbeat reports. `done` gets it on the UI thread.
+    pub fn check(
+        &self,
+        ui: &KioskWindow,
+        cfg: crate::config::Config,
+        print: bool,
+        done: impl FnOnce(&KioskWindow, PrinterCheck) + Send + 'static,
+    ) {
+        let (lang, now, state) = (self.ctx.lang(), self.ctx.now(), self.state.clone());
+        let work = move || {
+            let check =
+                if print { test_print_blocking(&cfg, lang, now) } else { read_condition(&cfg.printer) };
+            let last = match &check.printed {
+                Some(r) => r.clone(),
+                None if check.condition.can_print() => Ok(()),
+                None => Err(PrintFailure {
+                    problem: match check.condition {
+                        PrinterCondition::PaperOut => PrintProblem::PaperOut,
+                        PrinterCondition::CoverOpen => PrintProblem::CoverOpen,
+                        PrinterCondition::Fault => PrintProblem::Fault,
+                        _ => PrintProblem::Offline,
+                    },
+                    detail: check.detail.clone(),
+                }),
+            };
+            state.lock().expect("printer lock").last = Some(last);
+            check
+        };
+        self.ctx.spawn_blocking(ui, work, done);
+    }
+
     /// Shows `result` on the ticket screen as if a print had just ended so
     /// (snapshots of the printer's failure states).
     pub fn show_result(&self, ui: &KioskWindow, result: Result<(), PrintFailure>) {
@@ -243,25 +277,40 @@ fn print_outcome(lang: Language, result: &Result<(), PrintFailure>) -> (String, 
 }
 
 fn print_blocking(cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), PrintFailure> {
+    print_on(&mut connect(cfg)?, cfg, job)
+}
+
+fn fail(problem: PrintProblem, e: &dyn std::fmt::Display) -> PrintFailure {
+    PrintFailure { problem, detail: e.to_string() }
+}
+
+fn connect(cfg: &PrinterConfig) -> Result<printer::Printer, PrintFailure> {
     let opts = PrinterOptions {
         timeout: Duration::from_millis(cfg.status_timeout_ms),
         write_stall_timeout: Duration::from_secs(5),
     };
-    let fail = |problem, e: &dyn std::fmt::Display| PrintFailure { problem, detail: e.to_string() };
-    let mut p = printer::Printer::connect(&cfg.uri, opts).map_err(|e| fail(PrintProblem::Offline, &e))?;
+    printer::Printer::connect(&cfg.uri, opts).map_err(|e| fail(PrintProblem::Offline, &e))
+}
+
+/// The problem a not-ready status stands for.
+fn problem_of(st: &PrinterStatus) -> PrintProblem {
+    if st.paper_out {
+        PrintProblem::PaperOut
+    } else if st.cover_open {
+        PrintProblem::CoverOpen
+    } else if st.error {
+        PrintProblem::Fault
+    } else {
+        PrintProblem::Offline
+    }
+}
+
+/// Checks the status (a printer that cannot print now gets nothing), then prints.
+fn print_on(p: &mut printer::Printer, cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), PrintFailure> {
     // A printer that does not answer status may still print (some USB models).
     match p.status() {
         Ok(st) if !st.ready() => {
-            let problem = if st.paper_out {
-                PrintProblem::PaperOut
-            } else if st.cover_open {
-                PrintProblem::CoverOpen
-            } else if st.error {
-                PrintProblem::Fault
-            } else {
-                PrintProblem::Offline
-            };
-            return Err(fail(problem, &st.problem_en().unwrap_or("printer not ready")));
+            return Err(fail(problem_of(&st), &st.problem_en().unwrap_or("printer not ready")));
         }
         Ok(_) => {}
         Err(e) => tracing::warn!("printer status unavailable: {e}"),
@@ -269,6 +318,152 @@ fn print_blocking(cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), PrintFai
     let bitmap = printer::render_ticket(job, cfg.width_dots).map_err(|e| fail(PrintProblem::Fault, &e))?;
     p.print(&printer::escpos_job(&bitmap)).map_err(|e| fail(PrintProblem::Offline, &e))?;
     Ok(())
+}
+
+/// The printer's condition as the setup page reads it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrinterCondition {
+    Ok,
+    PaperLow,
+    PaperOut,
+    CoverOpen,
+    Offline,
+    Fault,
+    /// Connected, but the printer does not answer status (some USB models, `file://`).
+    NoStatus,
+}
+
+impl PrinterCondition {
+    pub fn from_status(st: &PrinterStatus) -> Self {
+        if st.ready() {
+            if st.paper_near_end {
+                Self::PaperLow
+            } else {
+                Self::Ok
+            }
+        } else {
+            match problem_of(st) {
+                PrintProblem::PaperOut => Self::PaperOut,
+                PrintProblem::CoverOpen => Self::CoverOpen,
+                PrintProblem::Fault => Self::Fault,
+                PrintProblem::Offline => Self::Offline,
+            }
+        }
+    }
+
+    fn from_problem(p: PrintProblem) -> Self {
+        match p {
+            PrintProblem::PaperOut => Self::PaperOut,
+            PrintProblem::CoverOpen => Self::CoverOpen,
+            PrintProblem::Offline => Self::Offline,
+            PrintProblem::Fault => Self::Fault,
+        }
+    }
+
+    /// Tickets can be printed (paper low is a warning, not a stop).
+    pub fn can_print(self) -> bool {
+        matches!(self, Self::Ok | Self::PaperLow | Self::NoStatus)
+    }
+
+    /// The code the heartbeat and `doctor` use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::PaperLow => "paper_low",
+            Self::PaperOut => "out_of_paper",
+            Self::CoverOpen => "cover_open",
+            Self::Offline => "offline",
+            Self::Fault => "error",
+            Self::NoStatus => "no_status",
+        }
+    }
+
+    /// For the technician, in the kiosk's language.
+    pub fn text(self, lang: Language) -> &'static str {
+        match self {
+            Self::Ok => pick(lang, "Sẵn sàng", "Ready"),
+            Self::PaperLow => pick(lang, "Sắp hết giấy", "Paper low"),
+            Self::PaperOut => pick(lang, "Hết giấy", "Out of paper"),
+            Self::CoverOpen => pick(lang, "Nắp máy in đang mở", "Cover open"),
+            Self::Offline => pick(lang, "Không kết nối được máy in", "Printer offline"),
+            Self::Fault => pick(lang, "Máy in báo lỗi", "Printer error"),
+            Self::NoStatus => pick(lang, "Máy in không trả lời trạng thái", "Printer does not report status"),
+        }
+    }
+}
+
+/// What a test print or a status read found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrinterCheck {
+    /// `None` for a status read; the print's outcome for a test print.
+    pub printed: Option<Result<(), PrintFailure>>,
+    /// The printer's condition read back afterwards.
+    pub condition: PrinterCondition,
+    /// The technical detail (driver error), for the technician only.
+    pub detail: String,
+}
+
+/// Reads the printer's status (connect, `DLE EOT 1/2/4`).
+pub fn read_condition(cfg: &PrinterConfig) -> PrinterCheck {
+    let (condition, detail) = match connect(cfg) {
+        Err(f) => (PrinterCondition::Offline, f.detail),
+        Ok(mut p) => condition_of(&mut p),
+    };
+    PrinterCheck { printed: None, condition, detail }
+}
+
+fn condition_of(p: &mut printer::Printer) -> (PrinterCondition, String) {
+    match p.status() {
+        Ok(st) => (PrinterCondition::from_status(&st), String::new()),
+        Err(e @ printer::PrinterError::StatusUnsupported(_)) => (PrinterCondition::NoStatus, e.to_string()),
+        Err(e) => (PrinterCondition::Offline, e.to_string()),
+    }
+}
+
+/// A sample ticket in the real layout, marked as a test so nobody queues with it.
+pub fn sample_ticket(cfg: &crate::config::Config, lang: Language, now: DateTime<Utc>) -> TicketPrint {
+    let sample = IssuedTicket {
+        number: "A-000".into(),
+        service_code: "TEST".into(),
+        service_name_vi: "In thử – không dùng để xếp hàng".into(),
+        service_name_en: "Test print – not a queue ticket".into(),
+        counters: vec![1],
+        issued_at: now,
+        people_ahead: 0,
+        wait_minutes: 0,
+        tracking_url: format!("{}TEST", cfg.centre.tracking_base_url),
+        offline: false,
+        priority: None,
+    };
+    let mut job = ticket_print(cfg, lang, &sample);
+    job.number_caption = pick(lang, "PHIẾU IN THỬ", "TEST PRINT").into();
+    job
+}
+
+/// Prints [`sample_ticket`] through the driver as a citizen's ticket would be,
+/// then reads the printer's status back.
+pub fn test_print_blocking(cfg: &crate::config::Config, lang: Language, now: DateTime<Utc>) -> PrinterCheck {
+    let job = sample_ticket(cfg, lang, now);
+    let mut p = match connect(&cfg.printer) {
+        Err(f) => {
+            let detail = f.detail.clone();
+            return PrinterCheck { printed: Some(Err(f)), condition: PrinterCondition::Offline, detail };
+        }
+        Ok(p) => p,
+    };
+    let printed = print_on(&mut p, &cfg.printer, &job);
+    let (condition, detail) = match &printed {
+        // Not printed because of its status: that status is the answer.
+        Err(f) if f.problem != PrintProblem::Offline => {
+            (PrinterCondition::from_problem(f.problem), f.detail.clone())
+        }
+        _ => condition_of(&mut p),
+    };
+    let detail = match &printed {
+        Err(f) if detail.is_empty() => f.detail.clone(),
+        _ => detail,
+    };
+    PrinterCheck { printed: Some(printed), condition, detail }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use super::backend::Issuing;
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
-use super::printing::Printer;
+use super::printing::{Printer, PrinterCheck};
 use super::scan::Scan;
 use crate::centre::link::DeviceHealth;
 use crate::centre::tls::LinkSecurity;
@@ -207,11 +207,65 @@ impl Setup {
         rows
     }
 
+    /// "In thử" (a sample ticket through the driver, then the status read
+    /// back) or "Trạng thái máy in" (the status only).
+    fn check_printer(&self, ui: &KioskWindow, print: bool) {
+        let a = ui.global::<SetupAdapter>();
+        let lang = self.ctx.lang();
+        let cfg = self.ctx.cfg.clone();
+        if cfg.printer.uri.is_empty() {
+            a.set_printer_ok(false);
+            a.set_printer_report(pick(lang, "Chưa cấu hình máy in", "No printer configured").into());
+            return;
+        }
+        a.set_printer_busy(true);
+        a.set_printer_report(
+            if print {
+                pick(lang, "Đang in thử…", "Printing a test ticket…")
+            } else {
+                pick(lang, "Đang đọc trạng thái…", "Reading the status…")
+            }
+            .into(),
+        );
+        self.printer.check(ui, cfg, print, move |ui, check| {
+            let a = ui.global::<SetupAdapter>();
+            a.set_printer_busy(false);
+            a.set_printer_ok(check.condition.can_print() && !matches!(check.printed, Some(Err(_))));
+            a.set_printer_report(printer_report(lang, &check).into());
+        });
+    }
+
     /// Locks the page again: the typed digits are dropped (the wrong attempts count on).
     fn lock(&self, ui: &KioskWindow) {
         self.pin().typed.clear();
         clear_screen(ui);
     }
+}
+
+/// What the setup page says after a test print or a status read (technical
+/// detail included: only technicians see this page).
+fn printer_report(lang: crate::config::Language, check: &PrinterCheck) -> String {
+    let status = check.condition.text(lang);
+    let mut out = match (&check.printed, lang) {
+        (None, crate::config::Language::Vi) => format!("Trạng thái máy in: {status}"),
+        (None, crate::config::Language::En) => format!("Printer status: {status}"),
+        (Some(Ok(())), crate::config::Language::Vi) => {
+            format!("Đã in phiếu thử. Trạng thái máy in: {status}")
+        }
+        (Some(Ok(())), crate::config::Language::En) => {
+            format!("Test ticket printed. Printer status: {status}")
+        }
+        (Some(Err(_)), crate::config::Language::Vi) => {
+            format!("Chưa in được phiếu thử. Trạng thái máy in: {status}")
+        }
+        (Some(Err(_)), crate::config::Language::En) => {
+            format!("The test ticket was not printed. Printer status: {status}")
+        }
+    };
+    if !check.detail.is_empty() {
+        out.push_str(&format!(" ({})", check.detail));
+    }
+    out
 }
 
 fn clear_screen(ui: &KioskWindow) {
@@ -220,6 +274,8 @@ fn clear_screen(ui: &KioskWindow) {
     a.set_pin_length(0);
     a.set_pin_error("".into());
     a.set_diagnostics(ModelRc::default());
+    a.set_printer_report("".into());
+    a.set_printer_busy(false);
 }
 
 impl Feature for Setup {
@@ -232,15 +288,8 @@ impl Feature for Setup {
             ui.global::<SetupAdapter>().set_pin_length(st.typed.len() as i32);
         }));
         s.on_lock(handler!(ui, &self, |ui, this| this.lock(&ui)));
-        s.on_test_print(handler!(ui, &self, |ui, this| {
-            let lang = this.ctx.lang();
-            let msg = if this.ctx.cfg.printer.uri.is_empty() {
-                pick(lang, "Chưa cấu hình máy in", "No printer configured")
-            } else {
-                pick(lang, "Đã gửi lệnh in thử", "Test print sent")
-            };
-            ui.global::<SetupAdapter>().set_pin_error(msg.into());
-        }));
+        s.on_test_print(handler!(ui, &self, |ui, this| this.check_printer(&ui, true)));
+        s.on_printer_status(handler!(ui, &self, |ui, this| this.check_printer(&ui, false)));
     }
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
