@@ -80,6 +80,11 @@ const BUNDLED_QUERIES: &[&str] = &[
     "thanh lap ho kinh doanh",
 ];
 
+/// The classes added with issue 15: i/y spelling, swapped letters, whole short
+/// names, near-ties, English.
+const BUNDLED_NEW_CLASS_QUERIES: &[&str] =
+    &["li lich tu phap", "ket hno", "chugn thuc ban sao", "tam tru", "chung thuc", "criminal record"];
+
 /// Queries on the synthetic catalog (its vocabulary).
 const SYNTH_QUERIES: &[&str] = &[
     "cap giay phep hoat dong kinh doanh dich vu karaoke",
@@ -141,6 +146,13 @@ fn keystroke_bench(name: &str, strokes: &[String], rounds: usize, mut f: impl Fn
             v[v.len() / 2]
         })
         .collect();
+    if std::env::var_os("CATALOG_BENCH_SLOWEST").is_some() {
+        let mut by: Vec<(Duration, &String)> = medians.iter().copied().zip(strokes).collect();
+        by.sort_by_key(|b| std::cmp::Reverse(b.0));
+        for (d, s) in by.iter().take(8) {
+            println!("SLOW {name} {} us {s:?}", us(*d));
+        }
+    }
     medians.sort();
     let mut raw: Vec<Duration> = per_stroke.into_iter().flatten().collect();
     raw.sort();
@@ -225,8 +237,12 @@ fn main() {
     println!("BENCH bundled_procedures {} n", bundled.len());
     println!("BENCH bundled_index_terms {} n", bundled.index_terms());
     println!("BENCH bundled_index_heap {} bytes", bundled.index_heap_bytes());
+    // Ranked as the kiosk ranks: with the default list of popular procedures.
+    bundled.set_popularity(&Default::default(), &motcua_kiosk::config::Config::default().catalog.popular);
     let strokes = keystrokes(BUNDLED_QUERIES);
     keystroke_bench("keystroke_bundled", &strokes, rounds, |q| bundled.search(q, 10).len());
+    let strokes_new = keystrokes(BUNDLED_NEW_CLASS_QUERIES);
+    keystroke_bench("keystroke_bundled_new_classes", &strokes_new, rounds, |q| bundled.search(q, 10).len());
     let fts = Fts::build(bundled.procedures());
     keystroke_bench("fts5_keystroke_bundled", &strokes, rounds, |q| fts.search(q));
 
@@ -245,6 +261,16 @@ fn main() {
     println!("BENCH synth5000_index_heap_estimate {} bytes", synth_catalog.index_heap_bytes());
     println!("BENCH synth5000_index_heap_measured {index_held} bytes");
     println!("BENCH synth5000_index_peak_while_building {index_peak} bytes");
+    // A popularity prior on every procedure (as if each had been counted).
+    let counts = synth_catalog
+        .procedures()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (p.code.clone(), catalog::usage::Usage { lookups: (i % 97) as u64, tickets: (i % 13) as u64 })
+        })
+        .collect();
+    synth_catalog.set_popularity(&counts, &[]);
     let strokes = keystrokes(SYNTH_QUERIES);
     keystroke_bench("keystroke_synth5000", &strokes, rounds, |q| synth_catalog.search(q, 10).len());
     let fts = Fts::build(synth_catalog.procedures());

@@ -124,3 +124,83 @@ fn catalog_search_ranks_what_citizens_type() {
     let first = text.lines().next().expect("at least one result");
     assert!(first.contains("1.001193"), "top result should be Đăng ký khai sinh: {text}");
 }
+
+#[test]
+fn catalog_show_prints_the_procedure_as_the_kiosk_shows_it() {
+    // What must hold: `catalog show CODE` prints the checked values as they are,
+    // the unchecked ones as "Hỏi tại quầy", and the sources with their dates;
+    // --json gives the same view; an unknown code is one clear error.
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| bin().args(args).env("MOTCUA_DATA_DIR", dir.path()).output().unwrap();
+    let out = run(&["catalog", "show", "1.000894"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("1.000894  Đăng ký kết hôn\n"), "{text}");
+    assert!(text.contains("phí, lệ phí Miễn phí"), "marriage is free: {text}");
+    assert!(text.contains("Cơ quan thực hiện: Ủy ban nhân dân cấp xã"), "checked: {text}");
+    assert!(text.contains("Kết quả: Hỏi tại quầy"), "unchecked: {text}");
+    assert!(text.contains("(đọc ngày 02/12/2026)"), "{text}");
+    assert!(text.contains("Chưa xác minh (kiosk hiển thị \"Hỏi tại quầy\"):"), "{text}");
+
+    let out = run(&["catalog", "show", "2.001263", "--json", "--lang", "en"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["name"], "Domestic adoption registration");
+    assert_eq!(v["methods"][0]["fee"], "400.000 đ");
+    assert_eq!(v["methods"][0]["duration"], "Ask at the counter", "adoption time unverified: {v}");
+    assert!(v["sources"].as_array().is_some_and(|s| !s.is_empty()));
+
+    let out = run(&["catalog", "show", "9.999999"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no procedure 9.999999"), "{err}");
+}
+
+#[test]
+fn catalog_import_reports_changes_and_export_writes_a_spreadsheet() {
+    // What must hold: an import prints what it adds, removes and changes before
+    // installing (and --dry-run installs nothing); export writes a CSV with a
+    // row per procedure that a spreadsheet opens (UTF-8 with BOM).
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| bin().args(args).env("MOTCUA_DATA_DIR", dir.path()).output().unwrap();
+    // Install the bundled catalog, then offer a newer one with changes.
+    assert!(run(&["catalog", "search", "khai sinh"]).status.success());
+    let mut v: serde_json::Value = serde_json::from_str(motcua_kiosk::catalog::BUNDLED_JSON).unwrap();
+    v["version"] = "2100.1.1".into();
+    let procs = v["procedures"].as_array_mut().unwrap();
+    let removed = procs.remove(procs.len() - 1);
+    procs[0]["methods"][0]["fee"] = "Thu theo mức mới".into();
+    let mut added = procs[1].clone();
+    added["code"] = "1.999999".into();
+    added["name"] = "Thủ tục thử nghiệm".into();
+    procs.push(added);
+    let count = procs.len();
+    let file = dir.path().join("new.json");
+    std::fs::write(&file, serde_json::to_vec(&v).unwrap()).unwrap();
+    let file = file.to_str().unwrap();
+
+    let out = run(&["catalog", "import", file, "--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 added, 1 removed, 1 changed"), "{text}");
+    assert!(text.contains("  + 1.999999  Thủ tục thử nghiệm"), "{text}");
+    assert!(text.contains(&format!("  - {}", removed["code"].as_str().unwrap())), "{text}");
+    assert!(text.contains("  ~ 1.001193  Đăng ký khai sinh: fee"), "{text}");
+    assert!(text.contains("Dry run: nothing installed."), "{text}");
+    let shown = run(&["catalog", "show", "1.999999"]);
+    assert!(!shown.status.success(), "the dry run installed nothing");
+
+    let out = run(&["catalog", "import", file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Installed catalog 2100.1.1"));
+    assert!(run(&["catalog", "show", "1.999999"]).status.success());
+
+    let csv = dir.path().join("review.csv");
+    let out = run(&["catalog", "export", "--out", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("\u{feff}Mã thủ tục,Tên thủ tục,Lĩnh vực,"), "{}", &text[..80]);
+    let rows: Vec<&str> = text.trim_end().split("\r\n").collect();
+    assert_eq!(rows.len(), 1 + count, "a header and a row per procedure");
+    assert!(rows.iter().any(|r| r.starts_with("1.999999,Thủ tục thử nghiệm,")));
+}

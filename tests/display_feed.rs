@@ -268,7 +268,7 @@ async fn overlapping_calls_are_read_one_after_another_in_order_and_a_recall_agai
     let c = TestCentre::start_with(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0, KEEP_ALIVE).await;
     let kiosk = c.client();
     let sink = RecordingSink::new(Duration::from_millis(150));
-    let settings = AudioSettings { chime: true, voice: true, volume: 80 };
+    let settings = AudioSettings { chime: true, voice: true, volume: 80, region: Default::default() };
     let rec = Recorder::new(Some(Announcer::start(settings, Box::new(sink.clone()))));
     let mut o = opts();
     o.filter.counters = vec![1, 2, 3, 4];

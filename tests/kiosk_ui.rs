@@ -655,6 +655,12 @@ fn procedure_search_on_the_keyboard_then_detail_then_a_number_for_it() {
     assert_eq!(p.get_code(), "1.001193");
     assert!(p.get_documents().row_count() >= 2, "documents checklist shown");
     assert!(p.get_methods().row_count() >= 1, "time and fee per channel shown");
+    // Checked values as they are, unchecked ones never as fact.
+    let in_person = p.get_methods().row_data(0).unwrap();
+    assert_eq!(in_person.fee, "Miễn phí");
+    assert_eq!(in_person.duration, "Trong ngày (nhận sau 15:00: ngày làm việc tiếp theo)");
+    assert_eq!(p.get_agency(), "Hỏi tại quầy");
+    assert!(p.get_notice().contains("cơ quan thực hiện"), "{}", p.get_notice());
 
     // The element query of the testing backend does not reach into this page's
     // scrolled body here, so press the button through the callback it invokes.
@@ -672,9 +678,10 @@ fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
     // answers from the new catalog.
     let centre_dir = tempfile::tempdir().unwrap();
     let kiosk_dir = tempfile::tempdir().unwrap();
+    let bundled = motcua_kiosk::catalog::bundled_version().unwrap();
     let newer = motcua_kiosk::catalog::BUNDLED_JSON
-        .replacen("\"version\": \"2026.11.1\"", "\"version\": \"2099.1.1\"", 1)
-        .replacen("\"version\":\"2026.11.1\"", "\"version\":\"2099.1.1\"", 1);
+        .replacen(&format!("\"version\": \"{bundled}\""), "\"version\": \"2099.1.1\"", 1)
+        .replacen(&format!("\"version\":\"{bundled}\""), "\"version\":\"2099.1.1\"", 1);
     assert!(newer.contains("2099.1.1"), "test catalog has a new version");
     motcua_kiosk::catalog::store::import_bytes(
         centre_dir.path(),

@@ -8,7 +8,9 @@
 //! [`CommandSink`] falls back to `paplay`, then `pw-play -`, and otherwise says
 //! once, clearly, that calls are shown but not heard.
 
-use crate::domain::announce::{call_text, call_words, AnnounceQueue, Announcement, Queued, Word};
+use crate::domain::announce::{
+    call_text, call_words_in, AnnounceQueue, Announcement, Queued, VoiceRegion, Word,
+};
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -190,6 +192,8 @@ static CLIPS: &[(&str, &[u8])] = clips![
     "tram",
     "linh",
     "nghin",
+    "le",
+    "ngan",
 ];
 
 fn bank() -> &'static HashMap<&'static str, Vec<i16>> {
@@ -238,11 +242,19 @@ pub struct AudioSettings {
     pub voice: bool,
     /// 0-100, applied to the samples (linear gain).
     pub volume: u8,
+    /// Northern (linh, nghìn) or southern (lẻ, ngàn) reading of numbers.
+    pub region: VoiceRegion,
 }
 
 impl AudioSettings {
     pub fn from_config(d: &crate::config::DisplayConfig) -> Self {
-        Self { chime: d.chime, voice: d.voice, volume: d.volume.min(100) as u8 }
+        Self {
+            chime: d.chime,
+            voice: d.voice,
+            volume: d.volume.min(100) as u8,
+            // The config check refuses other values; north is the standard.
+            region: VoiceRegion::from_key(&d.voice_region).unwrap_or_default(),
+        }
     }
 
     /// Whether a call makes any sound at all.
@@ -267,7 +279,7 @@ pub fn render_call(call: &Announcement, s: &AudioSettings) -> Playback {
     if s.chime {
         mix.extend(chime(RATE));
     }
-    let words = if s.voice { call_words(&call.ticket, call.counter) } else { Vec::new() };
+    let words = if s.voice { call_words_in(&call.ticket, call.counter, s.region) } else { Vec::new() };
     if !words.is_empty() {
         if s.chime {
             mix.extend(std::iter::repeat_n(0.0, (RATE / 5) as usize));
@@ -640,7 +652,7 @@ mod tests {
 
     #[test]
     fn a_call_is_chime_then_voice_at_the_volume() {
-        let full = AudioSettings { chime: true, voice: true, volume: 100 };
+        let full = AudioSettings { chime: true, voice: true, volume: 100, region: VoiceRegion::North };
         let p = render_call(&call("A-023", 5), &full);
         assert_eq!(crate::domain::announce::spoken(&p.words), "mời số a hai mươi ba đến quầy số năm");
         let chime_len = chime(RATE).len();
@@ -661,14 +673,32 @@ mod tests {
         let (pf, ph) = (peak(&p), peak(&half));
         assert!((ph * 2 - pf).abs() <= 2, "half volume halves the amplitude: {pf} vs {ph}");
         assert!(!AudioSettings { volume: 0, ..full }.audible());
-        assert!(!AudioSettings { chime: false, voice: false, volume: 80 }.audible());
+        assert!(
+            !AudioSettings { chime: false, voice: false, volume: 80, region: VoiceRegion::North }.audible()
+        );
+
+        // A southern centre hears lẻ and ngàn, from their own clips.
+        let south = AudioSettings { region: VoiceRegion::South, ..full };
+        let p = render_call(&call("B-105", 12), &south);
+        assert_eq!(
+            crate::domain::announce::spoken(&p.words),
+            "mời số bê một trăm lẻ năm đến quầy số mười hai"
+        );
+        let north = render_call(&call("B-105", 12), &full);
+        assert_ne!(p.pcm.samples, north.pcm.samples, "the clips differ");
+        let mut d = crate::config::DisplayConfig::default();
+        assert_eq!(AudioSettings::from_config(&d).region, VoiceRegion::North);
+        d.voice_region = "south".into();
+        assert_eq!(AudioSettings::from_config(&d).region, VoiceRegion::South);
     }
 
     #[test]
     fn announcer_reads_calls_in_order_one_at_a_time() {
         let sink = RecordingSink::new(Duration::from_millis(40));
-        let a =
-            Announcer::start(AudioSettings { chime: true, voice: true, volume: 80 }, Box::new(sink.clone()));
+        let a = Announcer::start(
+            AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North },
+            Box::new(sink.clone()),
+        );
         for (t, c) in [("A-001", 1), ("B-001", 3), ("C-001", 5)] {
             a.announce(call(t, c));
         }
@@ -681,7 +711,7 @@ mod tests {
         }
         let silent = RecordingSink::new(Duration::ZERO);
         let off = Announcer::start(
-            AudioSettings { chime: false, voice: false, volume: 80 },
+            AudioSettings { chime: false, voice: false, volume: 80, region: VoiceRegion::North },
             Box::new(silent.clone()),
         );
         off.announce(call("A-001", 1));
@@ -697,7 +727,10 @@ mod tests {
             "motcua-no-such-player -q -".into(),
             format!("dd of={} status=none", out.display()),
         ]);
-        let p = render_call(&call("B-105", 12), &AudioSettings { chime: true, voice: true, volume: 80 });
+        let p = render_call(
+            &call("B-105", 12),
+            &AudioSettings { chime: true, voice: true, volume: 80, region: VoiceRegion::North },
+        );
         sink.play(&p).unwrap();
         assert_eq!(sink.command().unwrap(), format!("dd of={} status=none", out.display()));
         let written = std::fs::read(&out).unwrap();

@@ -5,6 +5,8 @@
 
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
+use crate::catalog::usage::{self, UsageKind};
+use crate::catalog::view::{view, ViewLang};
 use crate::catalog::Catalog;
 use crate::config::Language;
 use crate::domain::procedure::{Level, Procedure};
@@ -39,7 +41,10 @@ pub struct Procedures {
 fn row(lang: Language, p: &Procedure) -> ProcedureRow {
     ProcedureRow {
         code: p.code.as_str().into(),
-        name: p.name.as_str().into(),
+        name: match (lang, &p.name_en) {
+            (Language::En, Some(en)) => en.as_str().into(),
+            _ => p.name.as_str().into(),
+        },
         field: p.field.as_str().into(),
         level: level_label(lang, p.level).into(),
     }
@@ -54,6 +59,7 @@ impl Procedures {
     /// background; the list appears as soon as it is loaded.
     pub fn load(self: &Arc<Self>, ui: &KioskWindow) {
         let (dir, slot) = (self.ctx.cfg.data_dir(), self.catalog.clone());
+        let popular = self.ctx.cfg.catalog.popular.clone();
         let work = move || {
             let loaded = std::fs::create_dir_all(&dir)
                 .map_err(|e| e.to_string())
@@ -65,6 +71,7 @@ impl Procedures {
                 });
             match loaded {
                 Ok(c) => {
+                    apply_popularity(&c, &dir, &popular);
                     *slot.lock().expect("catalog lock") = Some(Arc::new(c));
                     true
                 }
@@ -84,6 +91,7 @@ impl Procedures {
 
     /// Uses an already loaded catalog (snapshots, tests).
     pub fn set_catalog(&self, ui: &KioskWindow, catalog: Arc<Catalog>) {
+        apply_popularity(&catalog, &self.ctx.cfg.data_dir(), &self.ctx.cfg.catalog.popular);
         *self.catalog.lock().expect("catalog lock") = Some(catalog);
         self.refresh(ui);
     }
@@ -96,6 +104,19 @@ impl Procedures {
 
     fn catalog(&self) -> Option<Arc<Catalog>> {
         self.catalog.lock().expect("catalog lock").clone()
+    }
+
+    /// Counts a look at (or a ticket for) a procedure, off the UI thread.
+    fn record_usage(&self, code: String, kind: UsageKind) {
+        if code.is_empty() {
+            return;
+        }
+        let dir = self.ctx.cfg.data_dir();
+        self.ctx.rt.spawn_blocking(move || {
+            if let Err(e) = usage::record(&dir, &code, kind) {
+                tracing::warn!("procedure usage not counted: {e}");
+            }
+        });
     }
 
     /// Re-runs the query (or the browse list) and the field chips.
@@ -158,41 +179,40 @@ impl Procedures {
             return;
         };
         let lang = self.ctx.lang();
+        self.record_usage(p.code.clone(), UsageKind::Lookup);
+        // The kiosk shows the catalog's view: unverified values read "Hỏi tại quầy".
+        let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
         let a = ui.global::<ProcedureAdapter>();
-        a.set_code(p.code.as_str().into());
-        a.set_name(p.name.as_str().into());
-        a.set_field(p.field.as_str().into());
-        a.set_level(level_label(lang, p.level).into());
-        a.set_agency(p.agency.as_str().into());
-        a.set_result(p.result.as_str().into());
-        a.set_online_level(
-            p.online_level
-                .map(|o| o.label_vi().to_string())
-                .unwrap_or_else(|| pick(lang, "Không", "No").into())
-                .into(),
-        );
+        a.set_code(v.code.as_str().into());
+        a.set_name(v.name.as_str().into());
+        a.set_field(v.field.as_str().into());
+        a.set_level(v.level.as_str().into());
+        a.set_agency(v.agency.as_str().into());
+        a.set_result(v.result.as_str().into());
+        a.set_online_level(v.online_level.as_str().into());
         a.set_documents(model(
-            p.documents
-                .iter()
+            v.documents
+                .into_iter()
                 .map(|d| DocumentRow {
-                    name: d.name.as_str().into(),
-                    quantity: d.quantity_text().into(),
-                    form: d.form.clone().unwrap_or_default().into(),
+                    name: d.name.into(),
+                    quantity: d.quantity.into(),
+                    form: d.form.into(),
                 })
                 .collect(),
         ));
         a.set_methods(model(
-            p.methods
-                .iter()
+            v.methods
+                .into_iter()
                 .map(|m| MethodRow {
-                    channel: m.channel.label_vi().into(),
-                    duration: m.duration_display().into(),
-                    fee: m.fee_display().into(),
+                    channel: m.channel.into(),
+                    duration: m.duration.into(),
+                    fee: m.fee.into(),
                 })
                 .collect(),
         ));
-        a.set_steps(model(p.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
-        a.set_conditions(p.conditions.join("\n").into());
+        a.set_steps(model(v.steps.iter().map(|s| SharedString::from(s.as_str())).collect()));
+        a.set_conditions(v.conditions.as_str().into());
+        a.set_notice(v.notice.as_str().into());
         a.set_service_code(p.queue_service.as_str().into());
         let service_name = self
             .ctx
@@ -227,7 +247,9 @@ impl Feature for Procedures {
             this.refresh(&ui);
         }));
         p.on_open(handler!(ui, &self, |ui, this, code| this.open(&ui, &code)));
-        p.on_take_number(handler!(ui, &self, |ui, _this, service| {
+        p.on_take_number(handler!(ui, &self, |ui, this, service| {
+            let code = ui.global::<ProcedureAdapter>().get_code().to_string();
+            this.record_usage(code, UsageKind::Ticket);
             // Straight to the right service: no second choice to make.
             ui.global::<Nav>().invoke_go(Page::TakeNumber);
             ui.global::<QueueAdapter>().invoke_take(service);
@@ -241,6 +263,15 @@ impl Feature for Procedures {
         a.set_keyboard_open(false);
         self.refresh(ui);
     }
+}
+
+/// The popularity prior from this kiosk's counts and the configured list.
+fn apply_popularity(c: &Catalog, data_dir: &std::path::Path, popular: &[String]) {
+    let counts = usage::counts(data_dir).unwrap_or_else(|e| {
+        tracing::warn!("procedure usage counts unreadable, search ranks without them: {e}");
+        Default::default()
+    });
+    c.set_popularity(&counts, popular);
 }
 
 /// How often a kiosk on a remote centre asks for a newer catalog.
@@ -275,6 +306,8 @@ pub async fn sync_catalog_once(
     .await
     .map_err(|e| e.to_string())??;
     let version = loaded.version().to_string();
+    let cfg = &procedures.ctx.cfg;
+    apply_popularity(&loaded, &cfg.data_dir(), &cfg.catalog.popular);
     *procedures.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
     Ok(Some(version))
 }

@@ -13,9 +13,13 @@
 //! # Ok(()) }
 //! ```
 
+pub mod diff;
+pub mod export;
 pub mod search;
 pub mod store;
 pub mod synth;
+pub mod usage;
+pub mod view;
 
 use crate::domain::procedure::{CatalogFile, CatalogVersion, Level, Procedure};
 use crate::domain::text::fold;
@@ -224,6 +228,17 @@ impl Catalog {
         self.procedures.iter().filter(|p| !known.contains(&p.queue_service.as_str())).collect()
     }
 
+    /// Sets the popularity prior search uses to break near-ties, from this
+    /// centre's counts and a configured list of codes (see [`usage::popularity`]).
+    pub fn set_popularity(&self, counts: &HashMap<String, usage::Usage>, configured: &[String]) {
+        self.index.set_prior(&usage::popularity(&self.procedures, counts, configured));
+    }
+
+    /// The popularity prior of a procedure, in [0, 1].
+    pub fn popularity(&self, code: &str) -> f32 {
+        self.by_code.get(code).map_or(0.0, |&i| self.index.prior()[i])
+    }
+
     /// Approximate heap memory of the search index, in bytes.
     pub fn index_heap_bytes(&self) -> usize {
         self.index.heap_bytes()
@@ -253,6 +268,7 @@ pub fn bundled_version() -> Result<String, CatalogError> {
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::domain::procedure::{Fact, TimeLimit, TimeUnit};
 
     #[test]
     fn bundled_catalog_is_valid_and_big_enough() {
@@ -288,9 +304,49 @@ mod tests {
         let ck = c.get("2.000884").unwrap();
         assert!(ck.methods.iter().any(|m| m.fee_display() == "10.000 đ"), "{:?}", ck.methods);
         let tt = c.get("1.004222").unwrap();
-        assert_eq!(tt.methods[0].working_days, Some(7));
-        assert_eq!(c.get("2.001263").unwrap().methods[0].fee_amount, Some(400_000));
+        assert_eq!(tt.methods[0].limit(), Some(TimeLimit::working_days(7)));
+        let adoption = c.get("2.001263").unwrap();
+        assert_eq!(adoption.methods[0].fee_amount, Some(400_000));
+        // A limit in calendar days stays in calendar days.
+        assert_eq!(adoption.methods[0].limit(), Some(TimeLimit::calendar_days(30)));
         assert_eq!(c.get("2.000815").unwrap().queue_service, "CT");
+    }
+
+    #[test]
+    fn bundled_corrections_hold() {
+        let c = Catalog::bundled().unwrap();
+        // Free for Vietnamese citizens residing in Viet Nam (Luật Hộ tịch, art. 11).
+        for code in ["1.001193", "1.000894", "1.000656", "1.004837"] {
+            let p = c.get(code).unwrap();
+            assert!(p.methods.iter().all(|m| m.fee_amount == Some(0)), "{code}: {:?}", p.methods);
+            assert!(p.is_verified(Fact::Fee), "{code}");
+        }
+        // 1.012753 is the organisations' procedure; households use 1.013978.
+        assert!(c.get("1.012753").is_none());
+        assert!(c.get("1.013978").unwrap().name.ends_with("người gốc Việt Nam định cư ở nước ngoài"));
+        // Phòng Tư pháp no longer exists.
+        assert!(c.procedures().iter().all(|p| !p.name.contains("Phòng Tư pháp")), "Phòng Tư pháp in a name");
+        // Household business follows Decree 168/2025, not 01/2021.
+        let hkd = c.get("1.001612").unwrap();
+        assert!(hkd.legal_basis.iter().any(|l| l.contains("168/2025/NĐ-CP")));
+        assert!(c.procedures().iter().all(|p| !p.legal_basis.iter().any(|l| l.contains("01/2021/NĐ-CP"))));
+        // Calendar-day limits.
+        for code in ["2.001263", "1.012812", "1.013225"] {
+            assert_eq!(
+                c.get(code).unwrap().methods[0].limit().unwrap().unit,
+                TimeUnit::CalendarDays,
+                "{code}"
+            );
+        }
+        // Criminal record certificate added, with its sources.
+        let lltp = c.get("3.000333").unwrap();
+        assert!(lltp.sources.len() >= 3);
+        assert!(lltp.is_verified(Fact::Fee) && lltp.is_verified(Fact::Time));
+        // Every procedure says where it was checked or what is unverified.
+        for p in c.procedures() {
+            assert!(!p.sources.is_empty() || p.unverified.len() == Fact::ALL.len(), "{}", p.code);
+            assert!(p.name_en.is_some(), "{} has no English name", p.code);
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! pattern but not real procedures).
 
 use crate::domain::procedure::{
-    CatalogFile, Channel, Document, Level, Method, OnlineLevel, Procedure, CATALOG_FORMAT,
+    CatalogFile, Channel, Document, Level, Method, OnlineLevel, Procedure, TimeLimit, CATALOG_FORMAT,
 };
 
 /// SplitMix64: small, fast, good enough to pick words.
@@ -114,6 +114,20 @@ const QUALIFIERS: &[&str] = &[
     "đối với cá nhân",
 ];
 
+const EN_ACTIONS: &[&str] =
+    &["Registration of", "Issue of", "Reissue of", "Renewal of", "Amendment of", "Confirmation of"];
+
+const EN_OBJECTS: &[&str] = &[
+    "business licence",
+    "construction permit",
+    "certificate of eligibility",
+    "practising certificate",
+    "household registration",
+    "land use rights certificate",
+    "social allowance",
+    "operating licence",
+];
+
 const FIELDS: &[(&str, &str)] = &[
     ("Hộ tịch", "HT"),
     ("Chứng thực", "CT"),
@@ -188,7 +202,8 @@ pub fn generate(n: usize, seed: u64) -> CatalogFile {
             } else {
                 format!("{days} ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ")
             },
-            working_days: Some(days),
+            time: Some(TimeLimit::from_legacy_working_days(days)),
+            working_days: None,
             fee: String::new(),
             fee_amount: Some(fee),
             description: "Nộp hồ sơ tại Bộ phận Một cửa".into(),
@@ -197,7 +212,8 @@ pub fn generate(n: usize, seed: u64) -> CatalogFile {
             methods.push(Method {
                 channel: Channel::TrucTuyen,
                 processing_time: methods[0].processing_time.clone(),
-                working_days: Some(days),
+                time: Some(TimeLimit::from_legacy_working_days(days)),
+                working_days: None,
                 fee: String::new(),
                 fee_amount: Some(fee / 2),
                 description: "Nộp hồ sơ trên Cổng Dịch vụ công quốc gia".into(),
@@ -233,6 +249,14 @@ pub fn generate(n: usize, seed: u64) -> CatalogFile {
             online_level: Some(if rng.below(2) == 0 { OnlineLevel::ToanTrinh } else { OnlineLevel::MotPhan }),
             queue_service: service.to_string(),
             keywords,
+            // Half of them with an English name, like a bilingual centre's catalog;
+            // chosen without the generator so the Vietnamese part stays as before.
+            name_en: (i % 2 == 0).then(|| {
+                format!("{} {}", EN_ACTIONS[i % EN_ACTIONS.len()], EN_OBJECTS[(i / 7) % EN_OBJECTS.len()])
+            }),
+            keywords_en: vec![],
+            sources: vec![],
+            unverified: vec![],
         });
     }
     CatalogFile {

@@ -104,7 +104,7 @@ pub enum Command {
         #[command(subcommand)]
         action: DossierAction,
     },
-    /// The procedure catalog: import a new one, or search it as the kiosk does.
+    /// The procedure catalog: import a new one, show, search or export it as the kiosk does.
     Catalog {
         #[command(subcommand)]
         action: CatalogAction,
@@ -237,12 +237,16 @@ pub enum DossierAction {
 
 #[derive(Subcommand, Debug)]
 pub enum CatalogAction {
-    /// Validate a catalog JSON file (errors name the JSON path) and replace the
-    /// installed catalog atomically; an older version is refused unless --force.
+    /// Validate a catalog JSON file (errors name the JSON path), print what it
+    /// changes (added, removed, changed fields) and replace the installed
+    /// catalog atomically; an older version is refused unless --force.
     Import {
         file: PathBuf,
         #[arg(long)]
         force: bool,
+        /// Only print what would change; install nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the ranked results for a query.
     Search {
@@ -251,6 +255,23 @@ pub enum CatalogAction {
         json: bool,
         #[arg(long, default_value_t = 10)]
         limit: usize,
+    },
+    /// Print one procedure as the kiosk shows it (unverified values as "Hỏi tại quầy").
+    Show {
+        /// Procedure code, e.g. 1.001193 (the localised 1.001193.000.00.00.H56 works too).
+        code: String,
+        #[arg(long)]
+        json: bool,
+        /// Language of the kiosk texts: vi or en.
+        #[arg(long, default_value = "vi")]
+        lang: String,
+    },
+    /// Write the catalog as CSV (code, name, field, time, fee, what is verified)
+    /// for the staff to review in a spreadsheet.
+    Export {
+        /// Output file; standard output when left out.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -369,8 +390,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Catalog { action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
-                CatalogAction::Import { file, force } => catalog::import(&cfg, &file, force)?,
+                CatalogAction::Import { file, force, dry_run } => {
+                    catalog::import(&cfg, &file, force, dry_run)?
+                }
                 CatalogAction::Search { query, json, limit } => catalog::search(&cfg, &query, json, limit)?,
+                CatalogAction::Show { code, json, lang } => catalog::show(&cfg, &code, json, &lang)?,
+                CatalogAction::Export { out } => catalog::export(&cfg, out.as_deref())?,
             }
             Ok(ExitCode::SUCCESS)
         }

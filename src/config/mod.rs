@@ -35,6 +35,7 @@ pub struct Config {
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,
+    pub catalog: CatalogConfig,
     pub tls: TlsConfig,
     pub limits: LimitsConfig,
     /// Demo mode (`--demo`, or no config file): sample dossiers, opening hours
@@ -234,6 +235,29 @@ mod tests {
             keys,
             ["queue.counter_officers[1].counter", "queue.counter_officers[1].name", "dossier.holidays[0]"]
         );
+    }
+
+    #[test]
+    fn voice_region_is_north_or_south() {
+        let (cfg, issues) = parse("[display]\nvoice_region = \"south\"\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(cfg.display.voice_region, "south");
+        assert_eq!(Config::default().display.voice_region, "north");
+        let (_, issues) = parse("[display]\nvoice_region = \"mien nam\"\n").unwrap();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].key, "display.voice_region");
+        assert!(issues[0].hint.contains("south"), "{}", issues[0].hint);
+    }
+
+    #[test]
+    fn popular_procedures_must_be_codes() {
+        let (cfg, issues) = parse("[catalog]\npopular = [\"1.001193\", \"2.000815\"]\n").unwrap();
+        assert!(issues.is_empty(), "{issues:?}");
+        assert_eq!(cfg.catalog.popular, ["1.001193", "2.000815"]);
+        let (_, issues) = parse("[catalog]\npopular = [\"1.001193\", \"khai sinh\"]\n").unwrap();
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].key, "catalog.popular[1]");
+        assert!(Config::default().catalog.popular.iter().all(|c| crate::domain::procedure::is_valid_code(c)));
     }
 
     #[test]

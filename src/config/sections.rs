@@ -207,6 +207,9 @@ pub struct DisplayConfig {
     pub page_secs: u32,
     /// Player the call audio (a WAV file) is piped to; `none`: no sound.
     pub audio_command: String,
+    /// How the voice reads numbers: `north` (một trăm linh năm, một nghìn) or
+    /// `south` (một trăm lẻ năm, một ngàn).
+    pub voice_region: String,
 }
 
 impl Default for DisplayConfig {
@@ -223,6 +226,7 @@ impl Default for DisplayConfig {
             scale: 1.0,
             page_secs: 10,
             audio_command: "aplay -q -".into(),
+            voice_region: "north".into(),
         }
     }
 }
@@ -362,5 +366,26 @@ impl Default for DossierConfig {
             holidays: crate::domain::dossier::DEFAULT_HOLIDAYS_2026.iter().map(|d| d.to_string()).collect(),
             sample_data: false,
         }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CatalogConfig {
+    /// Codes of the procedures most people at this centre come for, most asked
+    /// first. Search uses them, with the kiosk's own lookup and ticket counts,
+    /// to decide between equally good matches.
+    pub popular: Vec<String>,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        // The procedures a commune-level centre handles most (birth, certified
+        // copies, residence, marriage, death, signatures, marital status).
+        let popular = [
+            "1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873",
+            "2.000635",
+        ];
+        Self { popular: popular.iter().map(|c| c.to_string()).collect() }
     }
 }

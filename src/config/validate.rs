@@ -271,6 +271,22 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             out.push(issue(&key("name"), "must be 1-60 printable characters", "\"Trần Thị B.\""));
         }
     }
+    if crate::domain::announce::VoiceRegion::from_key(&c.display.voice_region).is_none() {
+        out.push(issue(
+            "display.voice_region",
+            format!("`{}` is not a reading the voice knows", c.display.voice_region),
+            "\"north\" (linh, nghìn) or \"south\" (lẻ, ngàn)",
+        ));
+    }
+    for (i, code) in c.catalog.popular.iter().enumerate() {
+        if !crate::domain::procedure::is_valid_code(code) {
+            out.push(issue(
+                &format!("catalog.popular[{i}]"),
+                format!("`{code}` is not a procedure code d.dddddd"),
+                "\"1.001193\"",
+            ));
+        }
+    }
     out.extend(validate_devices(c));
     if !super::security::is_loopback_listen(&ce.listen) {
         out.extend(super::security::lan_serving_issues(c));

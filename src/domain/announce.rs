@@ -6,14 +6,19 @@
 //! board shows the printed form next to it. Letters are read by their
 //! Vietnamese names (B = "bê", C = "xê", …).
 //!
-//! Numbers follow the northern standard reading:
+//! Numbers follow the northern standard reading by default:
 //! * 15 "mười lăm", 11 "mười một", 14 "mười bốn";
 //! * 21 "hai mươi mốt", 24 "hai mươi tư", 25 "hai mươi lăm", 20 "hai mươi";
 //! * 105 "một trăm linh năm", 110 "một trăm mười";
 //! * 1005 "một nghìn không trăm linh năm", 1020 "một nghìn không trăm hai mươi".
 //!
+//! A southern centre ([`VoiceRegion::South`]) hears the words its citizens use:
+//! "lẻ" for zero tens and "ngàn" for thousands (105 "một trăm lẻ năm", 1005
+//! "một ngàn không trăm lẻ năm").
+//!
 //! Every [`Word`] is one recorded clip (`data/voice/<key>.wav`), so the whole
-//! vocabulary is [`Word::all`]: 46 clips cover any ticket and counter.
+//! vocabulary is [`Word::all`]: 48 clips cover any ticket and counter in both
+//! readings.
 //!
 //! [`AnnounceQueue`] orders the calls to read: overlapping calls are read one
 //! after another in the order they came, a recall is read again, and a call
@@ -44,10 +49,52 @@ pub enum Word {
     Lam,
     /// "trăm"
     Tram,
-    /// "linh" (zero tens: một trăm linh năm).
+    /// "linh" (zero tens: một trăm linh năm), northern.
     Linh,
-    /// "nghìn"
+    /// "nghìn", northern.
     Nghin,
+    /// "lẻ" (zero tens: một trăm lẻ năm), southern.
+    Le,
+    /// "ngàn", southern.
+    Ngan,
+}
+
+/// Which regional reading of numbers the voice uses (config `display.voice_region`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum VoiceRegion {
+    /// Northern standard: linh, nghìn.
+    #[default]
+    North,
+    /// Southern: lẻ, ngàn.
+    South,
+}
+
+impl VoiceRegion {
+    /// The config value: `north` or `south`.
+    pub fn key(self) -> &'static str {
+        match self {
+            VoiceRegion::North => "north",
+            VoiceRegion::South => "south",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Self> {
+        [VoiceRegion::North, VoiceRegion::South].into_iter().find(|r| r.key() == s)
+    }
+
+    fn zero_tens(self) -> Word {
+        match self {
+            VoiceRegion::North => Word::Linh,
+            VoiceRegion::South => Word::Le,
+        }
+    }
+
+    fn thousand(self) -> Word {
+        match self {
+            VoiceRegion::North => Word::Nghin,
+            VoiceRegion::South => Word::Ngan,
+        }
+    }
 }
 
 const DIGITS: [&str; 10] = ["không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"];
@@ -79,6 +126,8 @@ impl Word {
             Word::Tram => "tram",
             Word::Linh => "linh",
             Word::Nghin => "nghin",
+            Word::Le => "le",
+            Word::Ngan => "ngan",
         }
     }
 
@@ -97,6 +146,8 @@ impl Word {
             Word::Tram => "trăm",
             Word::Linh => "linh",
             Word::Nghin => "nghìn",
+            Word::Le => "lẻ",
+            Word::Ngan => "ngàn",
         }
     }
 
@@ -114,6 +165,8 @@ impl Word {
             Word::Tram,
             Word::Linh,
             Word::Nghin,
+            Word::Le,
+            Word::Ngan,
         ]);
         v
     }
@@ -128,9 +181,14 @@ fn letter_index(c: char) -> usize {
     }
 }
 
-/// Reads `n` as Vietnamese number words (0 ≤ n < 1,000,000; larger numbers
-/// are read digit by digit).
+/// Reads `n` as Vietnamese number words, northern reading (0 ≤ n < 1,000,000;
+/// larger numbers are read digit by digit).
 pub fn number_words(n: u32) -> Vec<Word> {
+    number_words_in(n, VoiceRegion::North)
+}
+
+/// Reads `n` in the given regional reading (see [`number_words`]).
+pub fn number_words_in(n: u32, region: VoiceRegion) -> Vec<Word> {
     let mut out = Vec::new();
     if n == 0 {
         out.push(Word::Digit(0));
@@ -139,11 +197,11 @@ pub fn number_words(n: u32) -> Vec<Word> {
     } else {
         let (thousands, rest) = (n / 1000, n % 1000);
         if thousands > 0 {
-            group(thousands, false, &mut out);
-            out.push(Word::Nghin);
+            group(thousands, false, region, &mut out);
+            out.push(region.thousand());
         }
         if rest > 0 {
-            group(rest, thousands > 0, &mut out);
+            group(rest, thousands > 0, region, &mut out);
         }
     }
     out
@@ -151,7 +209,7 @@ pub fn number_words(n: u32) -> Vec<Word> {
 
 /// One group of three digits (1..=999). `inner`: a higher group was read
 /// before it, so zero hundreds and zero tens are spoken ("không trăm linh").
-fn group(n: u32, inner: bool, out: &mut Vec<Word>) {
+fn group(n: u32, inner: bool, region: VoiceRegion, out: &mut Vec<Word>) {
     let (h, t, u) = ((n / 100) as u8, (n / 10 % 10) as u8, (n % 10) as u8);
     let has_hundreds = h > 0 || inner;
     if has_hundreds {
@@ -161,7 +219,7 @@ fn group(n: u32, inner: bool, out: &mut Vec<Word>) {
         (0, 0) => {}
         (0, u) => {
             if has_hundreds {
-                out.push(Word::Linh);
+                out.push(region.zero_tens());
             }
             out.push(Word::Digit(u));
         }
@@ -189,6 +247,11 @@ fn group(n: u32, inner: bool, out: &mut Vec<Word>) {
 /// A ticket as words: letters by name, each run of digits as one number
 /// (`A-023` → a · hai mươi ba). Other characters (dashes, spaces) are silent.
 pub fn ticket_words(ticket: &str) -> Vec<Word> {
+    ticket_words_in(ticket, VoiceRegion::North)
+}
+
+/// [`ticket_words`] in the given regional reading.
+pub fn ticket_words_in(ticket: &str, region: VoiceRegion) -> Vec<Word> {
     let mut out = Vec::new();
     let mut digits = String::new();
     let flush = |digits: &mut String, out: &mut Vec<Word>| {
@@ -197,7 +260,7 @@ pub fn ticket_words(ticket: &str) -> Vec<Word> {
             if trimmed.len() > 6 {
                 out.extend(digits.bytes().map(|b| Word::Digit(b - b'0')));
             } else {
-                out.extend(number_words(trimmed.parse().unwrap_or(0)));
+                out.extend(number_words_in(trimmed.parse().unwrap_or(0), region));
             }
             digits.clear();
         }
@@ -218,10 +281,15 @@ pub fn ticket_words(ticket: &str) -> Vec<Word> {
 
 /// The whole call: "mời số A-023 đến quầy số 5".
 pub fn call_words(ticket: &str, counter: u32) -> Vec<Word> {
+    call_words_in(ticket, counter, VoiceRegion::North)
+}
+
+/// [`call_words`] in the given regional reading.
+pub fn call_words_in(ticket: &str, counter: u32, region: VoiceRegion) -> Vec<Word> {
     let mut out = vec![Word::MoiSo];
-    out.extend(ticket_words(ticket));
+    out.extend(ticket_words_in(ticket, region));
     out.push(Word::DenQuaySo);
-    out.extend(number_words(counter));
+    out.extend(number_words_in(counter, region));
     out
 }
 
@@ -356,16 +424,41 @@ mod tests {
     }
 
     #[test]
+    fn southern_reading_says_le_and_ngan() {
+        let south = |n| spoken(&number_words_in(n, VoiceRegion::South));
+        assert_eq!(south(105), "một trăm lẻ năm");
+        assert_eq!(south(1005), "một ngàn không trăm lẻ năm");
+        assert_eq!(south(2024), "hai ngàn không trăm hai mươi tư");
+        assert_eq!(south(15_000), "mười lăm ngàn");
+        // Only those two words differ.
+        assert_eq!(south(110), "một trăm mười");
+        assert_eq!(south(21), "hai mươi mốt");
+        assert_eq!(
+            spoken(&call_words_in("B-105", 12, VoiceRegion::South)),
+            "mời số bê một trăm lẻ năm đến quầy số mười hai"
+        );
+        assert_eq!(
+            spoken(&call_words_in("B-105", 12, VoiceRegion::North)),
+            "mời số bê một trăm linh năm đến quầy số mười hai"
+        );
+        assert_eq!(VoiceRegion::from_key("south"), Some(VoiceRegion::South));
+        assert_eq!(VoiceRegion::from_key("North"), None);
+        assert_eq!(VoiceRegion::default().key(), "north");
+    }
+
+    #[test]
     fn vocabulary_is_small_and_keys_are_unique_ascii() {
         let all = Word::all();
-        assert_eq!(all.len(), 46);
+        assert_eq!(all.len(), 48);
         let keys: std::collections::HashSet<&str> = all.iter().map(|w| w.key()).collect();
         assert_eq!(keys.len(), all.len(), "one clip per word");
         assert!(keys.iter().all(|k| k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
-        // Every word a call can produce is in the vocabulary.
+        // Every word a call can produce is in the vocabulary, in both readings.
         for n in (0..=10_000).step_by(7).chain([15, 21, 24, 25, 105, 1005]) {
-            for w in call_words(&format!("Z-{n:03}"), n % 40) {
-                assert!(all.contains(&w), "{w:?}");
+            for region in [VoiceRegion::North, VoiceRegion::South] {
+                for w in call_words_in(&format!("Z-{n:03}"), n % 40, region) {
+                    assert!(all.contains(&w), "{w:?}");
+                }
             }
         }
     }

@@ -1,16 +1,22 @@
 //! Administrative procedures (thủ tục hành chính) as published in the national
 //! procedure database, and the versioned catalog file that carries them.
 //!
-//! Plain serde types and validation rules only; storage and search live in
-//! [`crate::catalog`]. The JSON format is documented in `docs/catalog.md`.
+//! Plain serde types only; the rules a catalog must follow are in
+//! [`super::catalog_rules`], storage and search in [`crate::catalog`]. The JSON
+//! format is documented in `docs/catalog.md`.
 
+pub use super::catalog_rules::{validate, CatalogIssue, MAX_DOCUMENT_COUNT, MAX_FEE, MAX_WORKING_DAYS};
+pub use super::provenance::{Fact, Source};
+pub use super::time_limit::{TimeLimit, TimeUnit};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
-use std::collections::HashSet;
 use std::fmt;
 
-/// The only catalog file format this firmware reads.
-pub const CATALOG_FORMAT: u32 = 1;
+/// The catalog format this firmware writes. Format 2 added sources, unverified
+/// values, time limits with a unit and English names.
+pub const CATALOG_FORMAT: u32 = 2;
+/// The oldest format it still reads (format 1 files are a subset of format 2).
+pub const OLDEST_CATALOG_FORMAT: u32 = 1;
 
 /// A catalog file: `{"format":1,"version":"2026.11.1","sample":false,"note":"…","procedures":[…]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,7 +126,11 @@ pub struct Method {
     pub channel: Channel,
     /// As published, e.g. "Ngay trong ngày tiếp nhận hồ sơ; trường hợp nhận hồ sơ sau 15 giờ thì trả kết quả trong ngày làm việc tiếp theo".
     pub processing_time: String,
-    /// Working days when the time limit is a fixed number (0 = the same working day).
+    /// The limit with its unit, when it is a fixed amount (see [`TimeLimit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<TimeLimit>,
+    /// Format 1: working days (0 = the same day). Read for older catalogs; a
+    /// method gives either this or `time`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_days: Option<u32>,
     /// Fee as published, e.g. "2.000 đồng/trang; từ trang thứ ba trở lên 1.000 đồng/trang".
@@ -134,12 +144,25 @@ pub struct Method {
 }
 
 impl Method {
-    /// A short time limit for a screen: "Trong ngày", "7 ngày làm việc", or the
-    /// published text when the limit is not a fixed number of days.
+    /// The time limit with its unit: `time`, or the format-1 `working_days`.
+    pub fn limit(&self) -> Option<TimeLimit> {
+        self.time.clone().or_else(|| self.working_days.map(TimeLimit::from_legacy_working_days))
+    }
+
+    /// A short time limit for a screen: "Trong ngày", "7 ngày làm việc", "30 ngày
+    /// (kể cả ngày nghỉ)", or the published text when the limit is not a fixed amount.
     pub fn duration_display(&self) -> String {
-        match self.working_days {
-            Some(0) => "Trong ngày".to_string(),
-            Some(d) => format!("{d} ngày làm việc"),
+        match self.limit() {
+            Some(t) => t.display_vi(),
+            None => self.processing_time.trim().to_string(),
+        }
+    }
+
+    /// The English counterpart of [`Method::duration_display`]; the published
+    /// (Vietnamese) text when there is no fixed amount.
+    pub fn duration_display_en(&self) -> String {
+        match self.limit() {
+            Some(t) => t.display_en(),
             None => self.processing_time.trim().to_string(),
         }
     }
@@ -212,11 +235,33 @@ pub struct Procedure {
     /// Words citizens use for it ("sổ đỏ", "giấy khai sinh", "hộ khẩu").
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// English name, for visitors and foreign residents ("Birth registration").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    /// English words searched like the keywords ("birth certificate").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords_en: Vec<String>,
+    /// Where the facts were checked, and when.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+    /// Values no source confirms: the kiosk says "hỏi tại quầy" instead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unverified: Vec<Fact>,
 }
 
 impl Procedure {
     pub fn method(&self, channel: Channel) -> Option<&Method> {
         self.methods.iter().find(|m| m.channel == channel)
+    }
+
+    /// Whether a value may be shown as fact (it is not listed as unverified).
+    pub fn is_verified(&self, fact: Fact) -> bool {
+        !self.unverified.contains(&fact)
+    }
+
+    /// The most recent day a source was read, if any.
+    pub fn last_checked(&self) -> Option<chrono::NaiveDate> {
+        self.sources.iter().filter_map(Source::checked_date).max()
     }
 }
 
@@ -310,114 +355,62 @@ impl fmt::Display for CatalogVersion {
     }
 }
 
-/// A rule a catalog breaks, with the JSON path of the offending value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogIssue {
-    /// e.g. `procedures[12].methods[0].fee_amount`
-    pub path: String,
-    pub message: String,
-}
+/// Small valid values for tests of this module and its neighbours.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
 
-impl fmt::Display for CatalogIssue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
+    pub fn method() -> Method {
+        Method {
+            channel: Channel::TrucTiep,
+            processing_time: "Ngay trong ngày".into(),
+            time: Some(TimeLimit::same_day(None)),
+            working_days: None,
+            fee: String::new(),
+            fee_amount: Some(0),
+            description: String::new(),
+        }
     }
-}
 
-/// Highest fee accepted as a fixed amount (a typo guard: 100 million đồng).
-pub const MAX_FEE: u64 = 100_000_000;
-/// Longest time limit accepted, in working days.
-pub const MAX_WORKING_DAYS: u32 = 365;
-/// Most originals or copies of one document a procedure may ask for.
-pub const MAX_DOCUMENT_COUNT: u32 = 50;
+    pub fn procedure(code: &str, name: &str) -> Procedure {
+        Procedure {
+            code: code.into(),
+            name: name.into(),
+            field: "Hộ tịch".into(),
+            level: Level::Xa,
+            kind: String::new(),
+            agency: "UBND cấp xã".into(),
+            subjects: vec![],
+            steps: vec!["Nộp hồ sơ".into()],
+            methods: vec![method()],
+            documents: vec![Document {
+                name: "Tờ khai".into(),
+                form: Some("Tờ khai đăng ký khai sinh".into()),
+                originals: 1,
+                copies: 0,
+            }],
+            conditions: vec![],
+            legal_basis: vec![],
+            result: String::new(),
+            online_level: Some(OnlineLevel::ToanTrinh),
+            queue_service: "HT".into(),
+            keywords: vec![],
+            name_en: None,
+            keywords_en: vec![],
+            sources: vec![],
+            unverified: vec![],
+        }
+    }
 
-/// Checks every rule; an empty list means the catalog can be installed.
-pub fn validate(file: &CatalogFile) -> Vec<CatalogIssue> {
-    let mut out = Vec::new();
-    let mut push =
-        |path: String, message: &str| out.push(CatalogIssue { path, message: message.to_string() });
-    if file.format != CATALOG_FORMAT {
-        push(
-            "format".into(),
-            &format!("unsupported format {} (this firmware reads {CATALOG_FORMAT})", file.format),
-        );
-    }
-    if CatalogVersion::parse(&file.version).is_none() {
-        push("version".into(), "must be dotted numbers such as \"2026.11.1\"");
-    }
-    if file.procedures.is_empty() {
-        push("procedures".into(), "the catalog has no procedures");
-    }
-    let mut codes = HashSet::new();
-    for (i, p) in file.procedures.iter().enumerate() {
-        let at = |f: &str| format!("procedures[{i}].{f}");
-        if !is_valid_code(&p.code) {
-            push(at("code"), &format!("`{}` is not a procedure code d.dddddd (e.g. 1.001193)", p.code));
-        } else if !codes.insert(p.code.as_str()) {
-            push(at("code"), &format!("`{}` appears twice", p.code));
-        }
-        for (key, value) in [("name", &p.name), ("field", &p.field), ("agency", &p.agency)] {
-            if value.trim().is_empty() {
-                push(at(key), "must not be empty");
-            }
-        }
-        if p.name.chars().count() > 500 {
-            push(at("name"), "is longer than 500 characters");
-        }
-        let qs = &p.queue_service;
-        if qs.is_empty() || qs.len() > 8 || !qs.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
-            push(
-                at("queue_service"),
-                "must be a queue service code: 1-8 upper-case letters or digits (e.g. HT)",
-            );
-        }
-        if p.methods.is_empty() {
-            push(at("methods"), "at least one channel (trực tiếp, trực tuyến, bưu chính) is needed");
-        }
-        let mut channels = HashSet::new();
-        for (j, m) in p.methods.iter().enumerate() {
-            let at = |f: &str| format!("procedures[{i}].methods[{j}].{f}");
-            if !channels.insert(m.channel) {
-                push(at("channel"), "the same channel is listed twice");
-            }
-            if m.processing_time.trim().is_empty() && m.working_days.is_none() {
-                push(at("processing_time"), "give the time limit as text or working_days");
-            }
-            if m.working_days.is_some_and(|d| d > MAX_WORKING_DAYS) {
-                push(at("working_days"), &format!("more than {MAX_WORKING_DAYS} working days"));
-            }
-            if m.fee_amount.is_some_and(|a| a > MAX_FEE) {
-                push(at("fee_amount"), &format!("more than {} (typo?)", format_dong(MAX_FEE)));
-            }
-        }
-        for (j, d) in p.documents.iter().enumerate() {
-            let at = |f: &str| format!("procedures[{i}].documents[{j}].{f}");
-            if d.name.trim().is_empty() {
-                push(at("name"), "must not be empty");
-            }
-            if d.originals > MAX_DOCUMENT_COUNT {
-                push(at("originals"), &format!("more than {MAX_DOCUMENT_COUNT}"));
-            }
-            if d.copies > MAX_DOCUMENT_COUNT {
-                push(at("copies"), &format!("more than {MAX_DOCUMENT_COUNT}"));
-            }
-            if d.form.as_ref().is_some_and(|t| t.trim().is_empty()) {
-                push(at("form"), "is empty: leave it out when there is no form");
-            }
-        }
-        for (j, s) in p.steps.iter().enumerate() {
-            if s.trim().is_empty() {
-                push(format!("procedures[{i}].steps[{j}]"), "must not be empty");
-            }
-        }
-        for (j, k) in p.keywords.iter().enumerate() {
-            if crate::domain::text::fold(k).is_empty() {
-                push(format!("procedures[{i}].keywords[{j}]"), "has no letters or digits");
-            }
+    pub fn file(procs: Vec<Procedure>) -> CatalogFile {
+        CatalogFile {
+            format: CATALOG_FORMAT,
+            version: "2026.11.1".into(),
+            sample: true,
+            note: String::new(),
+            procedures: procs,
         }
     }
-    out
 }
 
 #[cfg(test)]

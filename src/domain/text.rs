@@ -55,6 +55,28 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// The spelling-neutral form of a folded token: `y` after a consonant (or after
+/// `qu`) becomes `i`. Vietnamese writes the same syllable both ways — kí/ký,
+/// lí/lý, mĩ/mỹ, tỉ/tỷ, qui/quy, sĩ/sỹ — while `y` after another vowel (uy, ay)
+/// or at the start of a word (y tế) is a different sound and stays. Applied to
+/// the catalog and the query alike, so both spellings find each other.
+pub fn search_form(token: &str) -> std::borrow::Cow<'_, str> {
+    let b = token.as_bytes();
+    let swap = |i: usize| {
+        b[i] == b'y' && i > 0 && (is_consonant(b[i - 1]) || (i >= 2 && b[i - 1] == b'u' && b[i - 2] == b'q'))
+    };
+    if !(0..b.len()).any(swap) {
+        return std::borrow::Cow::Borrowed(token);
+    }
+    let out: Vec<u8> = (0..b.len()).map(|i| if swap(i) { b'i' } else { b[i] }).collect();
+    // Only an ASCII byte was replaced by another: still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII replacement keeps UTF-8"))
+}
+
+fn is_consonant(c: u8) -> bool {
+    c.is_ascii_lowercase() && !is_vowel(c)
+}
+
 /// Splits folded text into tokens (words). The input should come from [`fold`].
 pub fn tokens(folded: &str) -> impl Iterator<Item = &str> {
     folded.split(' ').filter(|t| !t.is_empty())
@@ -163,6 +185,16 @@ pub fn query_variants(token: &str) -> Vec<(String, f32)> {
         push(t, 0.95, &mut out);
     }
     out
+}
+
+/// True when `a` is `b` with two neighbouring letters swapped ("hno"/"hon").
+pub fn is_adjacent_swap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() || a.len() < 2 {
+        return false;
+    }
+    let Some(i) = (0..a.len()).find(|&i| a[i] != b[i]) else { return false };
+    i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..]
 }
 
 /// Optimal string alignment distance (Levenshtein plus adjacent transposition),
@@ -308,6 +340,37 @@ mod tests {
         assert_eq!(edit_distance_within("khai", "kheo", 1), None);
         assert_eq!(edit_distance_within("a", "abcd", 2), None);
         assert_eq!(edit_distance_within("chungthuc", "chumgthux", 2), Some(2));
+    }
+
+    #[test]
+    fn i_and_y_after_a_consonant_are_one_spelling() {
+        for (a, b) in [("ky", "ki"), ("ly", "li"), ("my", "mi"), ("quy", "qui"), ("sy", "si"), ("ty", "ti")] {
+            assert_eq!(search_form(a), search_form(b), "{a}/{b}");
+        }
+        assert_eq!(search_form(&fold("Đăng ký")), "dang ki");
+        assert_eq!(search_form("quyen"), "quien");
+        // y after a vowel or at the start of a word is another sound.
+        assert_eq!(search_form("thuy"), "thuy");
+        assert_eq!(search_form("huy"), "huy");
+        assert_eq!(search_form("nguyen"), "nguyen");
+        assert_eq!(search_form("y"), "y");
+        assert_eq!(search_form("yeu"), "yeu");
+        assert_eq!(search_form("tay"), "tay");
+        assert!(matches!(search_form("khai"), std::borrow::Cow::Borrowed(_)));
+        // Telex and VNI leftovers still strip after the change.
+        assert_eq!(strip_telex(&search_form("kys")).as_deref(), Some("ki"));
+        assert_eq!(strip_vni(&search_form("ky1")).as_deref(), Some("ki"));
+    }
+
+    #[test]
+    fn adjacent_swaps_are_recognised() {
+        assert!(is_adjacent_swap("hno", "hon"));
+        assert!(is_adjacent_swap("kte", "ket"));
+        assert!(is_adjacent_swap("ab", "ba"));
+        assert!(!is_adjacent_swap("hon", "hon"));
+        assert!(!is_adjacent_swap("hon", "noh"));
+        assert!(!is_adjacent_swap("abc", "abd"));
+        assert!(!is_adjacent_swap("abc", "abcd"));
     }
 
     #[test]

@@ -13,12 +13,21 @@
 //!   lĩnh vực > documents > other) times its rarity (IDF); documents hitting
 //!   fewer tokens are penalised quadratically; a bonus goes to query words found
 //!   as a consecutive phrase in the name or a keyword, to names starting with the
-//!   query, and to names the query covers entirely.
+//!   query, and to names the query covers entirely (a larger one when it covers
+//!   every meaningful word of the name: `khai tu` is "Đăng ký khai tử", not
+//!   "Đăng ký khai tử lưu động");
+//! - spelling: `y` after a consonant is indexed and searched as `i` (kí/ký);
+//!   a swapped pair of letters is one typo, also in three-letter words;
+//! - English: `name_en` and `keywords_en` are searched like keywords;
+//! - popularity: a per-procedure prior in [0, 1] (from the centre's counts and
+//!   a configured list) multiplies the word score by at most `1 + PRIOR_WEIGHT`,
+//!   so it only decides near-ties.
 
 use crate::domain::procedure::Procedure;
-use crate::domain::text::{fold, tokens};
+use crate::domain::text::{fold, search_form, tokens};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
 
 mod query;
 
@@ -66,9 +75,16 @@ struct DocEntry {
     code_digits: Box<str>,
     /// Term ids of the name, in order.
     name: Box<[u32]>,
-    /// Term ids of each keyword phrase, in order.
+    /// Term ids of each keyword phrase (English name and keywords included), in order.
     keywords: Box<[Box<[u32]>]>,
+    /// The name's meaningful terms (without [`GENERIC_WORDS`]), each once.
+    core: Box<[u32]>,
 }
+
+/// Words that do not tell procedures apart when checking whether a query covers
+/// a whole name ("Đăng ký khai tử" is covered by "khai tử"). In search form.
+const GENERIC_WORDS: &[&str] =
+    &["dang", "ki", "cac", "cua", "va", "cho", "doi", "voi", "ve", "tai", "trong", "theo", "nhung"];
 
 /// A ranked result, by document position in the catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +105,8 @@ pub struct SearchIndex {
     /// Term ids grouped by term length in bytes, for the typo scan.
     by_len: Vec<Vec<u32>>,
     docs: Vec<DocEntry>,
+    /// Popularity per document in [0, 1]; replaced as a whole when counts change.
+    prior: RwLock<Arc<[f32]>>,
 }
 
 impl SearchIndex {
@@ -109,18 +127,31 @@ impl SearchIndex {
         let mut masks: HashMap<u32, u8> = HashMap::new();
         for (d, p) in procs.iter().enumerate() {
             masks.clear();
-            let name: Box<[u32]> = tokens(&fold(&p.name)).map(&mut intern).collect();
+            let name: Box<[u32]> = search_tokens(&p.name).map(|t| intern(&t)).collect();
             for &id in name.iter() {
                 *masks.entry(id).or_default() |= F_NAME;
             }
-            let keywords: Box<[Box<[u32]>]> =
-                p.keywords.iter().map(|k| tokens(&fold(k)).map(&mut intern).collect()).collect();
+            let core: Vec<u32> = {
+                let mut seen = HashSet::new();
+                search_tokens(&p.name)
+                    .filter(|t| !GENERIC_WORDS.contains(&t.as_ref()))
+                    .map(|t| intern(&t))
+                    .filter(|id| seen.insert(*id))
+                    .collect()
+            };
+            let keywords: Box<[Box<[u32]>]> = p
+                .keywords
+                .iter()
+                .chain(p.name_en.iter())
+                .chain(p.keywords_en.iter())
+                .map(|k| search_tokens(k).map(|t| intern(&t)).collect())
+                .collect();
             for &id in keywords.iter().flatten() {
                 *masks.entry(id).or_default() |= F_KEYWORDS;
             }
             let mut add = |mask: u8, text: &str| {
-                for t in tokens(&fold(text)) {
-                    *masks.entry(intern(t)).or_default() |= mask;
+                for t in search_tokens(text) {
+                    *masks.entry(intern(&t)).or_default() |= mask;
                 }
             };
             add(F_FIELD, &p.field);
@@ -147,6 +178,7 @@ impl SearchIndex {
                 code_digits: code_digits.into(),
                 name,
                 keywords,
+                core: core.into(),
             });
         }
 
@@ -158,7 +190,12 @@ impl SearchIndex {
             new_id[*old as usize] = i as u32;
         }
         for doc in &mut docs {
-            for id in doc.name.iter_mut().chain(doc.keywords.iter_mut().flat_map(|k| k.iter_mut())) {
+            for id in doc
+                .name
+                .iter_mut()
+                .chain(doc.core.iter_mut())
+                .chain(doc.keywords.iter_mut().flat_map(|k| k.iter_mut()))
+            {
                 *id = new_id[*id as usize];
             }
         }
@@ -178,7 +215,21 @@ impl SearchIndex {
             by_len[t.len()].push(i as u32);
         }
         let terms = vocab.into_iter().map(|(t, _)| t.into_boxed_str()).collect();
-        SearchIndex { terms, idf, postings, by_len, docs }
+        let prior = RwLock::new(vec![0.0; docs.len()].into());
+        SearchIndex { terms, idf, postings, by_len, docs, prior }
+    }
+
+    /// Sets the popularity prior, one value in [0, 1] per document (catalog
+    /// order); missing values are 0, out-of-range ones are clamped.
+    pub fn set_prior(&self, prior: &[f32]) {
+        let v: Arc<[f32]> =
+            (0..self.docs.len()).map(|d| prior.get(d).copied().unwrap_or(0.0).clamp(0.0, 1.0)).collect();
+        *self.prior.write().expect("prior lock") = v;
+    }
+
+    /// The popularity prior in use, per document.
+    pub fn prior(&self) -> Arc<[f32]> {
+        Arc::clone(&self.prior.read().expect("prior lock"))
     }
 
     pub fn len(&self) -> usize {
@@ -211,48 +262,36 @@ impl SearchIndex {
                     + d.code.len()
                     + d.code_digits.len()
                     + d.name.len() * 4
+                    + d.core.len() * 4
                     + d.keywords.iter().map(|k| k.len() * 4 + size_of::<Box<[u32]>>()).sum::<usize>()
             })
             .sum();
-        terms + idf + postings + by_len + docs
+        let prior = self.docs.len() * size_of::<f32>();
+        terms + idf + postings + by_len + docs + prior
     }
+}
+
+/// Folded, spelling-neutral tokens of a catalog text (see [`search_form`]).
+fn search_tokens(text: &str) -> impl Iterator<Item = String> {
+    let folded = fold(text);
+    let out: Vec<String> = tokens(&folded).map(|t| search_form(t).into_owned()).collect();
+    out.into_iter()
 }
 
 #[cfg(test)]
 mod tests {
     use super::query::{looks_like_code, split_codes};
     use super::*;
-    use crate::domain::procedure::{Channel, Document, Level, Method};
+    use crate::domain::procedure::Document;
 
     fn proc(code: &str, name: &str, docs: &[&str], keywords: &[&str]) -> Procedure {
-        Procedure {
-            code: code.into(),
-            name: name.into(),
-            field: "Hộ tịch".into(),
-            level: Level::Xa,
-            kind: String::new(),
-            agency: "UBND cấp xã".into(),
-            subjects: vec![],
-            steps: vec![],
-            methods: vec![Method {
-                channel: Channel::TrucTiep,
-                processing_time: "1 ngày".into(),
-                working_days: Some(1),
-                fee: String::new(),
-                fee_amount: Some(0),
-                description: String::new(),
-            }],
-            documents: docs
-                .iter()
-                .map(|d| Document { name: (*d).into(), form: None, originals: 1, copies: 0 })
-                .collect(),
-            conditions: vec![],
-            legal_basis: vec![],
-            result: String::new(),
-            online_level: None,
-            queue_service: "HT".into(),
-            keywords: keywords.iter().map(|k| (*k).into()).collect(),
-        }
+        let mut p = crate::domain::procedure::fixtures::procedure(code, name);
+        p.documents = docs
+            .iter()
+            .map(|d| Document { name: (*d).into(), form: None, originals: 1, copies: 0 })
+            .collect();
+        p.keywords = keywords.iter().map(|k| (*k).into()).collect();
+        p
     }
 
     fn index() -> (Vec<Procedure>, SearchIndex) {
@@ -378,7 +417,13 @@ mod tests {
     fn pruned_search_ranks_exactly_like_scoring_everything() {
         let file = crate::catalog::synth::generate(800, 5);
         let idx = SearchIndex::build(&file.procedures);
+        // With a popularity prior too: the bound must hold with it.
+        let prior: Vec<f32> = (0..800).map(|i| ((i * 37) % 100) as f32 / 100.0).collect();
+        idx.set_prior(&prior);
+        assert!(query::max_bonus_factor(1) < query::max_bonus_factor(2));
         for q in [
+            "t",
+            "giay",
             "c",
             "cap",
             "cap giay",
@@ -399,6 +444,40 @@ mod tests {
                 assert!(!full.is_empty(), "{q:?}");
             }
         }
+    }
+
+    #[test]
+    fn spelling_swaps_and_whole_names() {
+        let mut procs = index().0;
+        procs.push(proc("1.000689", "Đăng ký khai tử lưu động", &[], &[]));
+        procs[2].name_en = Some("Marriage registration".into());
+        let idx = SearchIndex::build(&procs);
+        let top1 = |q: &str| procs[idx.search(q, 1)[0].doc].code.clone();
+        // kí and ký are one word.
+        assert_eq!(top1("dang ki ket hon"), "1.000894");
+        assert_eq!(top1("ĐĂNG KÍ KHAI SINH"), "1.001193");
+        // Two swapped letters in a three-letter word.
+        assert_eq!(top1("ket hno"), "1.000894");
+        // The whole short name ranks above the longer one containing it.
+        assert_eq!(top1("khai tu"), "1.000656");
+        // English name.
+        assert_eq!(top1("marriage"), "1.000894");
+    }
+
+    #[test]
+    fn prior_breaks_near_ties_and_is_clamped() {
+        let procs = vec![
+            proc("1.000001", "Cấp bản sao trích lục hộ tịch", &[], &[]),
+            proc("1.000002", "Cấp bản sao từ sổ gốc", &[], &[]),
+        ];
+        let idx = SearchIndex::build(&procs);
+        let first = |idx: &SearchIndex| procs[idx.search("cap ban sao", 1)[0].doc].code.clone();
+        idx.set_prior(&[0.0, 1.0]);
+        assert_eq!(first(&idx), "1.000002");
+        idx.set_prior(&[1.0, 0.0]);
+        assert_eq!(first(&idx), "1.000001");
+        idx.set_prior(&[5.0]);
+        assert_eq!(&*idx.prior(), &[1.0, 0.0]);
     }
 
     #[test]

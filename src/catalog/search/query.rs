@@ -3,7 +3,9 @@
 //! the best documents get their phrase and coverage bonus.
 
 use super::{DocEntry, MatchedIn, RawHit, SearchIndex, F_DOCUMENTS, F_FIELD, F_KEYWORDS, F_NAME, F_OTHER};
-use crate::domain::text::{allowed_typos, edit_distance_within, fold, query_variants, tokens};
+use crate::domain::text::{
+    allowed_typos, edit_distance_within, fold, is_adjacent_swap, query_variants, search_form, tokens,
+};
 use std::collections::{BinaryHeap, HashMap};
 
 fn field_weight(mask: u8) -> f32 {
@@ -55,10 +57,27 @@ const NON_LAST_PREFIX: f32 = 0.8;
 const TYPO_1: f32 = 0.6;
 const TYPO_2: f32 = 0.45;
 /// Upper bound of `final / preliminary` score (phrase + coverage bonuses), used to
-/// skip the bonus computation for documents that cannot reach the top `limit`.
-const MAX_BONUS_FACTOR: f32 = 1.0 + MAX_PHRASE_BONUS + MAX_COVER_BONUS;
+/// skip the bonus computation for documents that cannot reach the top `limit`,
+/// for a query of `n` words. A one-word query has no phrase to find, so its
+/// bound is much tighter (that is where most documents match: the first key).
+pub(super) fn max_bonus_factor(n: usize) -> f32 {
+    let run = if n > 1 { PHRASE_RUN_BONUS + WHOLE_QUERY_RUN_BONUS } else { 0.0 };
+    let phrase = (run + AT_START_BONUS + WHOLE_NAME_BONUS).min(MAX_PHRASE_BONUS);
+    1.0 + phrase + MAX_COVER_BONUS + FULL_COVER_BONUS
+}
 const MAX_PHRASE_BONUS: f32 = 1.0;
+/// Phrase bonus parts (see `bonus`): the longest run (name weight, the larger),
+/// the whole query as a run, the name starting with it, the query being the name.
+const PHRASE_RUN_BONUS: f32 = 0.6;
+const WHOLE_QUERY_RUN_BONUS: f32 = 0.2;
+const AT_START_BONUS: f32 = 0.1;
+const WHOLE_NAME_BONUS: f32 = 0.2;
 const MAX_COVER_BONUS: f32 = 0.3;
+/// When the query covers every meaningful word of the name. Larger than any
+/// advantage a longer name containing the same words can get from the prior.
+const FULL_COVER_BONUS: f32 = 0.4;
+/// The popularity prior scales the word score by at most this much more.
+const PRIOR_WEIGHT: f32 = 0.12;
 /// Code matches outrank any word match.
 const CODE_EXACT: f32 = 1000.0;
 const CODE_PREFIX: f32 = 500.0;
@@ -70,6 +89,7 @@ struct Candidate {
     doc: u32,
     prelim: f32,
     code: f32,
+    prior: f32,
 }
 
 impl PartialEq for Candidate {
@@ -139,6 +159,15 @@ impl SearchIndex {
             // Nothing starts with it: a typo?
             let k = allowed_typos(variant.chars().count());
             if k == 0 {
+                // Too short for a free typo, but two swapped letters ("hno" for
+                // "hon") are still one slip of the finger.
+                if let Some(same_len) = self.by_len.get(3).filter(|_| variant.len() == 3) {
+                    for &id in same_len {
+                        if is_adjacent_swap(&variant, &self.terms[id as usize]) {
+                            put(id, TYPO_1 * self.idf[id as usize] * vw, &mut best);
+                        }
+                    }
+                }
                 continue;
             }
             let len = variant.len();
@@ -207,7 +236,8 @@ impl SearchIndex {
         }
         let (codes, text) = split_codes(query);
         let folded = fold(&text);
-        let toks: Vec<&str> = tokens(&folded).take(MAX_QUERY_TOKENS).collect();
+        let toks: Vec<std::borrow::Cow<'_, str>> =
+            tokens(&folded).take(MAX_QUERY_TOKENS).map(search_form).collect();
         // The last word is still being typed unless the query ends with a separator.
         let typing = text.chars().last().is_some_and(char::is_alphanumeric);
         let n_tok = toks.len();
@@ -253,8 +283,10 @@ impl SearchIndex {
             }
         }
 
+        let prior = self.prior();
+        let bound = max_bonus_factor(n_tok);
         // Preliminary score: token scores with a coverage penalty. The bonuses
-        // at most multiply it by MAX_BONUS_FACTOR, so documents are visited by
+        // at most multiply it by `max_bonus_factor`, so documents are visited by
         // that upper bound (a heap, to avoid sorting them all) and the visit
         // stops once the bound falls below the `limit`-th best final score.
         let mut cands: BinaryHeap<Candidate> = touched
@@ -272,14 +304,15 @@ impl SearchIndex {
                 let coverage = if n_tok == 0 { 0.0 } else { hit as f32 / n_tok as f32 };
                 let prelim = sum * coverage * coverage;
                 let code = code_scores.get(&(d as usize)).copied().unwrap_or(0.0);
+                let prior = 1.0 + PRIOR_WEIGHT * prior[d as usize];
                 // A hair above the true bound so float rounding never prunes a tie.
-                let upper = code + prelim * MAX_BONUS_FACTOR * (1.0 + 1e-5);
-                Candidate { upper, doc: d, prelim, code }
+                let upper = code + prelim * bound * prior * (1.0 + 1e-5);
+                Candidate { upper, doc: d, prelim, code, prior }
             })
             .collect();
 
         let mut hits: Vec<RawHit> = Vec::with_capacity(limit + 1);
-        while let Some(Candidate { upper, doc: d, prelim: s, code }) = cands.pop() {
+        while let Some(Candidate { upper, doc: d, prelim: s, code, prior }) = cands.pop() {
             if prune && hits.len() == limit && upper < hits[limit - 1].score {
                 break;
             }
@@ -290,7 +323,7 @@ impl SearchIndex {
             } else {
                 matched_in((0..n_tok).map(|t| fields[t * n_docs + d as usize]))
             };
-            let hit = RawHit { doc: d as usize, score: code + s * (1.0 + bonus), matched_in: m };
+            let hit = RawHit { doc: d as usize, score: code + s * (1.0 + bonus) * prior, matched_in: m };
             if hit.score <= 0.0 {
                 continue;
             }
@@ -306,7 +339,7 @@ impl SearchIndex {
     }
 }
 
-/// Phrase and coverage bonus for one document, in [0, MAX_BONUS_FACTOR - 1].
+/// Phrase and coverage bonus for one document, in [0, max_bonus_factor(n) - 1].
 /// `term_tokens[id]` has bit t set when term `id` matches query token t.
 fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
     if n == 0 {
@@ -341,18 +374,18 @@ fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
         }
         let mut b = if n > 1 { weight * (longest - 1) as f32 / (n - 1) as f32 } else { 0.0 };
         if longest == n && n > 1 {
-            b += 0.2;
+            b += WHOLE_QUERY_RUN_BONUS;
         }
         if whole_at_start {
-            b += 0.1;
+            b += AT_START_BONUS;
         }
         if longest == n && longest == seq.len() {
             // The query is the whole name or keyword.
-            b += 0.2;
+            b += WHOLE_NAME_BONUS;
         }
         b
     };
-    let mut best = phrase(&doc.name, 0.6);
+    let mut best = phrase(&doc.name, PHRASE_RUN_BONUS);
     for k in doc.keywords.iter() {
         best = best.max(phrase(k, 0.5));
     }
@@ -360,7 +393,8 @@ fn bonus(doc: &DocEntry, term_tokens: &[u16], n: usize) -> f32 {
     let covered = doc.name.iter().filter(|&&id| term_tokens[id as usize] != 0).count();
     let cover_bonus =
         if doc.name.is_empty() { 0.0 } else { MAX_COVER_BONUS * covered as f32 / doc.name.len() as f32 };
-    phrase_bonus + cover_bonus
+    let full_cover = !doc.core.is_empty() && doc.core.iter().all(|&id| term_tokens[id as usize] != 0);
+    phrase_bonus + cover_bonus + if full_cover { FULL_COVER_BONUS } else { 0.0 }
 }
 
 /// True for a token that is (the start of) a procedure code: `1.001193`, `1.0011`,

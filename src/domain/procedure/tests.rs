@@ -1,53 +1,8 @@
-//! Unit tests of `procedure`.
+//! Unit tests of the procedure types (the catalog rules are tested in
+//! `catalog_rules`).
 
+use super::fixtures::*;
 use super::*;
-
-fn method() -> Method {
-    Method {
-        channel: Channel::TrucTiep,
-        processing_time: "Ngay trong ngày".into(),
-        working_days: Some(0),
-        fee: String::new(),
-        fee_amount: Some(0),
-        description: String::new(),
-    }
-}
-
-fn procedure(code: &str, name: &str) -> Procedure {
-    Procedure {
-        code: code.into(),
-        name: name.into(),
-        field: "Hộ tịch".into(),
-        level: Level::Xa,
-        kind: String::new(),
-        agency: "UBND cấp xã".into(),
-        subjects: vec![],
-        steps: vec!["Nộp hồ sơ".into()],
-        methods: vec![method()],
-        documents: vec![Document {
-            name: "Tờ khai".into(),
-            form: Some("Tờ khai đăng ký khai sinh".into()),
-            originals: 1,
-            copies: 0,
-        }],
-        conditions: vec![],
-        legal_basis: vec![],
-        result: String::new(),
-        online_level: Some(OnlineLevel::ToanTrinh),
-        queue_service: "HT".into(),
-        keywords: vec![],
-    }
-}
-
-fn file(procs: Vec<Procedure>) -> CatalogFile {
-    CatalogFile {
-        format: 1,
-        version: "2026.11.1".into(),
-        sample: true,
-        note: String::new(),
-        procedures: procs,
-    }
-}
 
 #[test]
 fn money_is_formatted_with_dots() {
@@ -73,14 +28,40 @@ fn fee_display_prefers_the_amount() {
 }
 
 #[test]
-fn duration_is_short_when_days_are_known() {
+fn duration_is_short_when_the_limit_is_known() {
     let mut m = method();
     assert_eq!(m.duration_display(), "Trong ngày");
+    m.time = Some(TimeLimit::calendar_days(30));
+    assert_eq!(m.duration_display(), "30 ngày (kể cả ngày nghỉ)");
+    assert_eq!(m.duration_display_en(), "30 calendar days (weekends included)");
+    // A format-1 catalog gives working days.
+    m.time = None;
     m.working_days = Some(7);
     assert_eq!(m.duration_display(), "7 ngày làm việc");
+    m.working_days = Some(0);
+    assert_eq!(m.limit(), Some(TimeLimit::same_day(None)));
     m.working_days = None;
     m.processing_time = "Theo kế hoạch rà soát hằng năm".into();
     assert_eq!(m.duration_display(), "Theo kế hoạch rà soát hằng năm");
+    assert_eq!(m.duration_display_en(), "Theo kế hoạch rà soát hằng năm");
+}
+
+#[test]
+fn verified_unless_listed() {
+    let mut p = procedure("1.001193", "Đăng ký khai sinh");
+    assert!(Fact::ALL.iter().all(|f| p.is_verified(*f)));
+    p.unverified = vec![Fact::Fee];
+    assert!(!p.is_verified(Fact::Fee) && p.is_verified(Fact::Time));
+    assert_eq!(p.last_checked(), None);
+    let src = |d: &str| Source {
+        url: None,
+        document: Some("Luật Hộ tịch".into()),
+        checked: d.into(),
+        covers: vec![],
+        note: String::new(),
+    };
+    p.sources = vec![src("2026-11-30"), src("2026-12-02"), src("bad")];
+    assert_eq!(p.last_checked(), chrono::NaiveDate::from_ymd_opt(2026, 12, 2));
 }
 
 #[test]
@@ -120,65 +101,4 @@ fn versions_compare_numerically() {
     assert!(CatalogVersion::parse("2026.x").is_none());
     assert!(CatalogVersion::parse("2026..1").is_none());
     assert!(CatalogVersion::parse("v1").is_none());
-}
-
-#[test]
-fn a_good_catalog_has_no_issues() {
-    assert_eq!(validate(&file(vec![procedure("1.001193", "Đăng ký khai sinh")])), vec![]);
-}
-
-#[test]
-fn issues_name_the_json_path() {
-    let mut a = procedure("1.001193", "Đăng ký khai sinh");
-    let mut b = procedure("1.001193", " ");
-    b.methods[0].fee_amount = Some(MAX_FEE + 1);
-    b.methods.push(method());
-    b.documents[0].copies = 99;
-    b.queue_service = "ht".into();
-    a.keywords = vec!["--".into()];
-    let mut f = file(vec![a, b]);
-    f.version = "latest".into();
-    f.format = 2;
-    let paths: Vec<String> = validate(&f).into_iter().map(|i| i.path).collect();
-    for p in [
-        "format",
-        "version",
-        "procedures[0].keywords[0]",
-        "procedures[1].code",
-        "procedures[1].name",
-        "procedures[1].queue_service",
-        "procedures[1].methods[0].fee_amount",
-        "procedures[1].methods[1].channel",
-        "procedures[1].documents[0].copies",
-    ] {
-        assert!(paths.iter().any(|x| x == p), "missing {p} in {paths:?}");
-    }
-}
-
-#[test]
-fn empty_catalog_is_refused() {
-    let issues = validate(&file(vec![]));
-    assert_eq!(issues.len(), 1);
-    assert_eq!(issues[0].path, "procedures");
-}
-
-#[test]
-fn json_round_trip_keeps_every_field() {
-    let mut p = procedure("1.000894", "Đăng ký kết hôn");
-    p.keywords = vec!["lấy vợ".into()];
-    p.methods[0].fee_amount = None;
-    p.methods[0].fee = "Theo HĐND tỉnh".into();
-    let f = file(vec![p]);
-    let text = serde_json::to_string(&f).unwrap();
-    assert!(text.contains("\"type\":\"\""), "{text}");
-    assert!(text.contains("\"level\":\"xa\""), "{text}");
-    assert!(text.contains("\"channel\":\"truc_tiep\""), "{text}");
-    let back: CatalogFile = serde_json::from_str(&text).unwrap();
-    assert_eq!(back, f);
-}
-
-#[test]
-fn unknown_keys_are_refused() {
-    let text = r#"{"format":1,"version":"1","procedures":[],"extra":1}"#;
-    assert!(serde_json::from_str::<CatalogFile>(text).is_err());
 }
