@@ -158,6 +158,7 @@ pub fn board_event(ev: &CentreEvent, today: Option<NaiveDate>) -> Option<BoardEv
             paused: v.state == CounterState::Paused,
         },
         EventBody::DayRollover(d) => BoardEvent::DayRollover { id, day: d.day },
+        EventBody::Device(_) => return None,
     })
 }
 

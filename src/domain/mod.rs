@@ -8,6 +8,7 @@ pub mod catalog_rules;
 pub mod citizen_id;
 pub mod clock;
 pub mod dossier;
+pub mod fleet;
 pub mod localtime;
 pub mod procedure;
 pub mod provenance;

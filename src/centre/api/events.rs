@@ -1,6 +1,6 @@
 //! The event log as clients see it over Server-Sent Events.
 
-use super::CounterView;
+use super::{CounterView, DeviceEventData};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +24,8 @@ pub enum EventBody {
     TicketNoShow(TicketDoneData),
     CounterState(CounterView),
     DayRollover(DayRolloverData),
+    /// A device went offline, came back, or its printer, reader or PIN changed.
+    Device(DeviceEventData),
 }
 
 impl EventBody {
@@ -36,6 +38,7 @@ impl EventBody {
             EventBody::TicketNoShow(_) => "ticket_no_show",
             EventBody::CounterState(_) => "counter_state",
             EventBody::DayRollover(_) => "day_rollover",
+            EventBody::Device(_) => "device",
         }
     }
 

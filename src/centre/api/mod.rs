@@ -15,11 +15,13 @@ use serde::{Deserialize, Serialize};
 
 mod dossiers;
 mod events;
+mod fleet;
 mod queue;
 mod ratings;
 
 pub use self::dossiers::*;
 pub use self::events::*;
+pub use self::fleet::*;
 pub use self::queue::*;
 pub use self::ratings::*;
 

@@ -300,6 +300,20 @@ pub struct HeartbeatRequest {
     /// kiosk has no service to give numbers for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<String>,
+    /// The kiosk's clock when the request left it (set again on every
+    /// delivery attempt, unlike `sent_at`): the centre reads the clock skew from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<DateTime<Utc>>,
+    /// Wrong setup PINs since the last right one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pin_failures: u32,
+    /// The setup PIN is locked until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_locked_until: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -92,6 +92,11 @@ impl ApiClient {
         self.get("/api/v1/kiosks").await
     }
 
+    /// The fleet view (admin token).
+    pub async fn devices(&self) -> Result<DevicesResponse, LinkError> {
+        self.get("/api/v1/devices").await
+    }
+
     /// A dossier's status; `malformed_code` and `dossier_not_found` come back as
     /// [`LinkError::Rejected`] with that code.
     pub async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {

@@ -24,6 +24,7 @@ mod devices;
 mod dossiers;
 mod error;
 mod feed;
+mod fleet;
 mod queue;
 mod ratings;
 mod reads;
@@ -33,6 +34,7 @@ mod writer;
 
 pub use self::dossiers::{record_view, sample_records, validate_records};
 pub use self::error::CentreError;
+pub use self::fleet::{fleet_from_store, SWEEP_EVERY};
 pub use self::queue::IssueOutcome;
 pub use self::ratings::{summary_csv, RateOutcome};
 pub use self::views::counter_message;
@@ -67,6 +69,7 @@ struct Engine {
     events: broadcast::Sender<Arc<CentreEvent>>,
     path: PathBuf,
     stats: Arc<WriterStats>,
+    fleet: Arc<fleet::LiveMap>,
 }
 
 impl Drop for Engine {
@@ -102,6 +105,7 @@ impl Centre {
         let (tx, rx) = mpsc::sync_channel::<Job>(cfg.limits.writer_queue.max(1) as usize);
         let stats = Arc::new(WriterStats::default());
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let fleet = Arc::new(fleet::LiveMap::default());
         let writer = Writer {
             alive: alive.clone(),
             stats: stats.clone(),
@@ -112,6 +116,7 @@ impl Centre {
             pending: Vec::new(),
             events: events.clone(),
             erased_identity: false,
+            fleet: fleet.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())
@@ -128,6 +133,7 @@ impl Centre {
                 events,
                 path,
                 stats,
+                fleet,
             }),
         })
     }
