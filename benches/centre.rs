@@ -4,7 +4,10 @@
 //!   127.0.0.1 (HTTP + fsynced commit), and offline (reserved number + fsynced
 //!   outbox write);
 //! * issue throughput with 50 concurrent kiosks (one HTTP client each);
-//! * call-to-receive latency over SSE with 200 connected displays.
+//! * call-to-receive latency over SSE with 200 connected displays;
+//! * what erasing a citizen's identity costs the officer: `complete` of a
+//!   ticket that carried one (erased, WAL checkpointed before the answer)
+//!   against one that did not.
 //!
 //! Run: `cargo bench --bench centre` (release). Real SQLite files in a temp dir.
 
@@ -12,7 +15,7 @@
 mod common;
 
 use common::{ticket_request as req, TestCentre, TOKEN};
-use motcua_kiosk::centre::api::{CounterCommand, FeedItem};
+use motcua_kiosk::centre::api::{CitizenInfo, CounterCommand, FeedItem};
 use motcua_kiosk::centre::link::RemoteLink;
 use motcua_kiosk::centre::{ApiClient, KioskLink, LinkMode, LinkOptions, TicketRequest};
 use motcua_kiosk::config::Config;
@@ -177,6 +180,39 @@ async fn call_to_receive() {
     server.stop().await;
 }
 
+/// `complete` latency over HTTP, 100 tickets with the citizen's identity and
+/// 100 without (sequential: one counter, one officer).
+async fn erase_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let server = start(&cfg, &dir.path().join("centre.sqlite3")).await;
+    let client =
+        ApiClient::new(&server.url, TOKEN, Duration::from_millis(800), Duration::from_secs(10)).unwrap();
+    for with_identity in [true, false] {
+        let mut samples = Vec::new();
+        for i in 0..100 {
+            let mut r = req("HT", format!("e{with_identity}{i}"));
+            if with_identity {
+                r.citizen = Some(CitizenInfo {
+                    id_number: format!("079301{i:06}"),
+                    full_name: "Nguyễn Thị Minh Khai".into(),
+                    birth_date: chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap(),
+                });
+            }
+            client.issue_ticket(&r).await.unwrap();
+            client.counter_action(1, &CounterCommand::CallNext).await.unwrap();
+            let t = Instant::now();
+            client.counter_action(1, &CounterCommand::Complete).await.unwrap();
+            samples.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        report(
+            if with_identity { "complete_erasing_identity" } else { "complete_without_identity" },
+            samples,
+        );
+    }
+    server.stop().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; nothing else is accepted.
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -184,5 +220,6 @@ fn main() {
         tap_to_ticket().await;
         throughput().await;
         call_to_receive().await;
+        erase_identity().await;
     });
 }

@@ -18,6 +18,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 /// Kiosk screens `snapshot` can render.
+/// The check code the sample ticket's screens show and type.
+const SAMPLE_CHECK_CODE: &str = "4821";
+
 pub const KIOSK_SCREENS: &[&str] = &[
     "home",
     "home-identified",
@@ -29,6 +32,7 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "procedure-detail",
     "dossier",
     "rating",
+    "rating-check",
     "rating-levels",
     "rating-indices",
     "setup",
@@ -349,6 +353,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                 people_ahead: 4,
                 wait_minutes: 18,
                 tracking_url: "http://127.0.0.1:8700/t/K7QX2M9PLA".into(),
+                check_code: SAMPLE_CHECK_CODE.into(),
                 offline: screen == "ticket-offline",
                 priority: None,
             };
@@ -413,6 +418,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             nav.invoke_go(Page::Rating);
             let r = ui.global::<RatingAdapter>();
             r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
+            r.invoke_find_ticket(SAMPLE_CHECK_CODE.into());
             drain()?;
             r.invoke_rate(3);
             if r.get_state() == "indices" {
@@ -442,10 +448,21 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             drain()?;
         }
         "rating" => nav.invoke_go(Page::Rating),
+        "rating-check" => {
+            // A typed number asks for its check code; two digits typed so far.
+            nav.invoke_go(Page::Rating);
+            let r = ui.global::<RatingAdapter>();
+            r.set_ticket_input(crate::app::sample_backend::SAMPLE_TICKET.into());
+            r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
+            for k in ["4", "8"] {
+                r.invoke_key(k.into());
+            }
+        }
         "rating-levels" | "rating-indices" => {
             nav.invoke_go(Page::Rating);
             let r = ui.global::<RatingAdapter>();
             r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
+            r.invoke_find_ticket(SAMPLE_CHECK_CODE.into());
             drain()?;
             if screen == "rating-indices" {
                 r.invoke_rate(3);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::openapi::OpenApi;
-use common::{error_code, raw, ticket_request, TestCentre, DISPLAY_TOKEN, TOKEN};
+use common::{error_code, raw, ticket_request, TestCentre, DISPLAY_TOKEN, KIOSK_TOKEN, TOKEN};
 use motcua_kiosk::centre::api::*;
 use motcua_kiosk::centre::sse::SseParser;
 use motcua_kiosk::cli::centre::{run_counter, CounterAction};
@@ -58,7 +58,8 @@ const COUNTERS: &[Op] = &[
     ("POST", "/api/v1/counters/{n}/resume"),
 ];
 const STATE_AND_EVENTS: &[Op] = &[("GET", "/api/v1/state"), ("GET", "/api/v1/events")];
-const KIOSKS: &[Op] = &[("POST", "/api/v1/kiosks/{kiosk_id}/heartbeat"), ("GET", "/api/v1/kiosks")];
+const KIOSKS: &[Op] =
+    &[("POST", "/api/v1/kiosks/{kiosk_id}/heartbeat"), ("GET", "/api/v1/kiosks"), ("GET", "/api/v1/devices")];
 const DOSSIERS: &[Op] = &[("GET", "/api/v1/dossiers/{code}")];
 const RATINGS: &[Op] =
     &[("GET", "/api/v1/ratings/context"), ("POST", "/api/v1/ratings"), ("GET", "/api/v1/ratings/summary")];
@@ -464,6 +465,16 @@ async fn contract_kiosk_health() {
     assert_eq!((list.kiosks[0].printer_status.as_str(), list.kiosks[0].online), ("paper_near_end", true));
     let (s, _, b) = k.call("GET", "/api/v1/kiosks", "/api/v1/kiosks", None, None).await;
     assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
+    // The fleet: every declared device, the reporting kiosk with its health.
+    let (s, _, b) = k.call("GET", "/api/v1/devices", "/api/v1/devices", Some(TOKEN), None).await;
+    assert_eq!(s, 200, "{b}");
+    let fleet: DevicesResponse = serde_json::from_str(&b).unwrap();
+    let kiosk = fleet.devices.iter().find(|d| d.id == "kiosk-01").unwrap();
+    assert_eq!((kiosk.printer_status.as_deref(), kiosk.online), (Some("paper_near_end"), true));
+    let (s, _, b) = k.call("GET", "/api/v1/devices", "/api/v1/devices", Some(KIOSK_TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"));
+    let (s, _, b) = k.call("GET", "/api/v1/devices", "/api/v1/devices", None, None).await;
+    assert_eq!((s, error_code(&b).as_str()), (401, "unauthorized"));
     k.finish().await;
 }
 
@@ -520,9 +531,16 @@ async fn contract_ratings() {
         (context.ticket_number.as_str(), context.counter, context.can_rate),
         (rated.number.as_str(), Some(1), true)
     );
-    let (s, _, _) = ctx(format!("?number={}", rated.number), Some(TOKEN)).await;
-    assert_eq!(s, 200);
-    let (s, _, b) = ctx("?number=Z-404".into(), Some(TOKEN)).await;
+    assert_eq!(rated.check_code, check_code(&rated.tracking_code));
+    let (s, _, b) =
+        ctx(format!("?number={}&check_code={}", rated.number, rated.check_code), Some(TOKEN)).await;
+    assert_eq!(s, 200, "{b}");
+    let (s, _, b) = ctx(format!("?number={}", rated.number), Some(TOKEN)).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "a bare number is not enough");
+    let wrong = if rated.check_code == "0000" { "0001" } else { "0000" };
+    let (s, _, b) = ctx(format!("?number={}&check_code={wrong}", rated.number), Some(TOKEN)).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"), "a wrong check code");
+    let (s, _, b) = ctx("?number=Z-404&check_code=1234".into(), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
     let (s, _, b) = ctx(String::new(), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));

@@ -482,6 +482,7 @@ async fn contract_day_report_and_who_served() {
     let rate = |code: &str, key: &str| RatingRequest {
         tracking_code: Some(code.into()),
         ticket_number: None,
+        check_code: None,
         day: None,
         level: RatingLevel::VerySatisfied,
         indices: None,

@@ -32,6 +32,8 @@ fn health() -> DeviceHealth {
         scanner_connected: true,
         app_version: "0.1.0".into(),
         alerts: Vec::new(),
+        pin_failures: 0,
+        pin_locked_until: None,
     }
 }
 
@@ -313,6 +315,8 @@ async fn periodic_heartbeats_reach_the_built_in_centre() {
         scanner_connected: true,
         app_version: "0.1.0".into(),
         alerts: Vec::new(),
+        pin_failures: 0,
+        pin_locked_until: None,
     });
     let KioskLink::Local(local) = &link else { unreachable!() };
     let centre = local.centre().clone();

@@ -306,6 +306,7 @@ fn rating(tracking: Option<&str>, level: RatingLevel, key: &str) -> RatingReques
     RatingRequest {
         tracking_code: tracking.map(str::to_string),
         ticket_number: None,
+        check_code: None,
         day: None,
         level,
         indices: None,
@@ -342,7 +343,11 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
         ("A-001", Some(1), Some("Trần Thị B."), true, false)
     );
     let typed = client
-        .rating_context(&RatingContextQuery { number: Some("a1".into()), ..Default::default() })
+        .rating_context(&RatingContextQuery {
+            number: Some("a1".into()),
+            check_code: Some(t.check_code.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(typed, ctx, "the typed number finds the same ticket today");
@@ -372,11 +377,16 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
     assert_eq!((s, error_code(&b).as_str()), (409, "already_rated"));
     let mut by_number = rating(None, RatingLevel::Satisfied, "rate-3");
     by_number.ticket_number = Some("A-001".into());
+    by_number.check_code = Some(t.check_code.clone());
     assert!(
         matches!(client.rate(&by_number).await, Err(LinkError::Rejected { status: 409, ref code, .. }) if code == "already_rated")
     );
     let ctx = client
-        .rating_context(&RatingContextQuery { number: Some("A-001".into()), ..Default::default() })
+        .rating_context(&RatingContextQuery {
+            number: Some("A-001".into()),
+            check_code: Some(t.check_code.clone()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert!(ctx.already_rated);
@@ -416,9 +426,18 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
         .await
         .unwrap_err();
     assert!(matches!(e, LinkError::Rejected { status: 404, ref code, .. } if code == "ticket_not_found"));
-    let (s, _, b) =
-        raw("GET", &format!("{}/api/v1/ratings/context?number=Z-999", c.url), Some(TOKEN), None).await;
+    let (s, _, b) = raw(
+        "GET",
+        &format!("{}/api/v1/ratings/context?number=Z-999&check_code=1234", c.url),
+        Some(TOKEN),
+        None,
+    )
+    .await;
     assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
+    // A bare number (guessable: called aloud, shown on the board) is refused.
+    let (s, _, b) =
+        raw("GET", &format!("{}/api/v1/ratings/context?number=A-001", c.url), Some(TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "{b}");
     let (s, _, b) =
         raw("GET", &format!("{}/api/v1/ratings/context?number=12", c.url), Some(TOKEN), None).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
@@ -502,7 +521,8 @@ async fn a_rating_given_while_the_centre_is_down_is_queued_survives_a_restart_an
     let other = RatingSubmission::new(Some(r1.clone()), RatingLevel::Dissatisfied);
     assert_eq!(link.rate(&other).await.unwrap(), RatingResult::AlreadyRated);
     assert_eq!(link.rating_context(&r1).await.unwrap(), RatingLookup::Offline { already_queued: true });
-    let r2 = TicketRef::Number { number: "B-001".into(), day: t2.service_day };
+    let r2 =
+        TicketRef::Number { number: "B-001".into(), check_code: t2.check_code.clone(), day: t2.service_day };
     link.rate(&RatingSubmission::new(Some(r2), RatingLevel::Satisfied)).await.unwrap();
     assert_eq!(link.outbox_len(), 2);
     kclock.advance(chrono::Duration::minutes(30));
@@ -566,6 +586,7 @@ impl RatingSubmissionProbe {
         RatingRequest {
             tracking_code: Some(code.clone()),
             ticket_number: None,
+            check_code: None,
             day: None,
             level: sub.level,
             indices: sub.indices.map(|i| i.scores().to_vec()),
@@ -834,7 +855,23 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
     let backend = LinkBackend {
         link: KioskLink::Local(motcua_kiosk::centre::link::LocalLink::new(centre.clone(), "kiosk-01")),
     };
-    let ticket = RatingTicket::Number { number: "a1".into(), day: t.service_day };
+    let check_code = t.check_code.clone();
+    assert_eq!(check_code, motcua_kiosk::centre::api::check_code(&t.tracking_code));
+    // A wrong check code reads as an unknown ticket (the number alone is guessable).
+    let wrong = format!("{:04}", (check_code.parse::<u32>().unwrap() + 1) % 10_000);
+    assert_eq!(
+        backend
+            .rating_context(RatingTicket::Number {
+                number: "a1".into(),
+                check_code: wrong,
+                day: t.service_day
+            })
+            .await
+            .unwrap_err(),
+        motcua_kiosk::app::backend::RatingError::NotFound
+    );
+    let ticket =
+        RatingTicket::Number { number: "a1".into(), check_code: check_code.clone(), day: t.service_day };
     let ctx = backend.rating_context(ticket.clone()).await.unwrap();
     assert_eq!(
         (ctx.ticket_number.as_deref(), ctx.counter, ctx.officer.as_deref()),
@@ -849,7 +886,7 @@ async fn the_kiosk_backend_rates_through_the_builtin_centre() {
     assert!(backend.rating_context(ticket).await.unwrap().already_rated);
     assert_eq!(
         backend
-            .rating_context(RatingTicket::Number { number: "A-050".into(), day: t.service_day })
+            .rating_context(RatingTicket::Number { number: "A-050".into(), check_code, day: t.service_day })
             .await
             .unwrap_err(),
         motcua_kiosk::app::backend::RatingError::NotFound

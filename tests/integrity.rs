@@ -89,3 +89,38 @@ async fn a_future_heartbeat_does_not_freeze_the_kiosks_row() {
     assert_eq!(c.centre.kiosks().await.unwrap().kiosks[0].printer_status, "out_of_paper", "not frozen");
     c.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typed_number_rates_only_with_the_check_code_printed_under_it() {
+    // The attack of issue 11: numbers are called aloud and shown on the board,
+    // so someone at a kiosk could type another citizen's number and use up
+    // their one rating. A bare number is refused; the number with the check
+    // code printed on the ticket rates it; a wrong check code finds nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = common::config(dir.path());
+    let clock = MockClock::new(local(2026, 3, 4, 9, 0, 0));
+    let c = TestCentre::start(&cfg, &dir.path().join("c.sqlite3"), Arc::new(clock.clone()), 0).await;
+    let t = served(&c, "a").await;
+    assert_eq!(t.check_code.len(), 4);
+    let url = format!("{}/api/v1/ratings", c.url);
+    let body = |key: &str, check: Option<&str>| {
+        let mut v = json!({"ticket_number": t.number, "day": t.service_day, "level": 1, "idempotency_key": key,
+                           "kiosk_id": "kiosk-01"});
+        if let Some(code) = check {
+            v["check_code"] = json!(code);
+        }
+        v.to_string()
+    };
+    let (s, _, b) = raw("POST", &url, Some(KIOSK_TOKEN), Some(&body("bare", None))).await;
+    assert_eq!((s, common::error_code(&b).as_str()), (400, "bad_request"), "{b}");
+    assert!(b.contains("check_code"), "{b}");
+    let wrong = if t.check_code == "0000" { "0001" } else { "0000" };
+    let (s, _, b) = raw("POST", &url, Some(KIOSK_TOKEN), Some(&body("wrong", Some(wrong)))).await;
+    assert_eq!((s, common::error_code(&b).as_str()), (404, "ticket_not_found"), "{b}");
+    assert_eq!(c.centre.rating_count().await.unwrap(), 0, "nothing used up the rating");
+    let (s, _, b) = raw("POST", &url, Some(KIOSK_TOKEN), Some(&body("right", Some(&t.check_code)))).await;
+    assert_eq!(s, 201, "{b}");
+    let receipt: RatingReceipt = serde_json::from_str(&b).unwrap();
+    assert_eq!(receipt.ticket_number.as_deref(), Some(t.number.as_str()));
+    c.stop().await;
+}

@@ -114,6 +114,8 @@ fn centre_lost_mid_day_shows_no_stale_figures_and_offline_lookups_fail_plainly()
     ui.global::<Nav>().invoke_go(Page::Rating);
     let r = ui.global::<motcua_kiosk::ui::RatingAdapter>();
     r.invoke_find_ticket("A-023".into());
+    assert_eq!(r.get_state(), "ask-check");
+    r.invoke_find_ticket("4821".into()); // the check code, queued with the number
     settle(&h);
     r.invoke_rate(3);
     if r.get_state() == "indices" {

@@ -4,7 +4,7 @@
 mod kiosk_harness;
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
-use kiosk_harness::{fake_printer, Recording};
+use kiosk_harness::{fake_printer, shown_texts, Recording};
 use motcua_kiosk::app::backend::QueueBackend;
 use motcua_kiosk::app::kiosk::KioskApp;
 use motcua_kiosk::app::poster::Poster;
@@ -96,6 +96,10 @@ fn take_a_number_from_home_and_return() {
     assert_eq!(ui.global::<Nav>().get_page(), Page::Ticket);
     assert_eq!(ui.global::<TicketAdapter>().get_number(), "A-023");
     assert_eq!(ui.global::<TicketAdapter>().get_service_name(), "Hộ tịch");
+    // ... and the check code a typed rating needs, under the number.
+    let code = ui.global::<TicketAdapter>().get_check_code();
+    assert!(code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    assert!(shown_texts(ui).contains(&format!("Mã kiểm tra: {code}")), "{:?}", shown_texts(ui));
 
     tap(&h, "Xong");
     assert_eq!(ui.global::<Nav>().get_page(), Page::Home);
@@ -556,7 +560,7 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
         })
     };
     let count = || h._rt.block_on(centre.rating_count()).unwrap();
-    let (t1, _t2, t3) = (serve("t1"), serve("t2"), serve("t3"));
+    let (t1, t2, t3) = (serve("t1"), serve("t2"), serve("t3"));
     let ui = &h.app.ui;
     let r = ui.global::<RatingAdapter>();
 
@@ -581,14 +585,39 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     assert_eq!(r.get_state(), "ask-ticket");
     type_on_keypad(&h, "A1");
     tap(&h, "Tiếp tục");
+    // A number alone (called aloud, on the board) names no one's ticket: the
+    // check code printed under it is asked first, nothing is looked up yet.
+    assert_eq!(
+        (r.get_state().as_str(), r.get_ticket().as_str(), r.get_busy()),
+        ("ask-check", "A-001", false)
+    );
+    assert_eq!(button(ui, "Tiếp tục").accessible_enabled(), Some(false), "disabled until four digits");
+    type_on_keypad(&h, &t1.check_code[..3]);
+    assert_eq!(button(ui, "Tiếp tục").accessible_enabled(), Some(false));
+    type_on_keypad(&h, &t1.check_code[3..]);
+    tap(&h, "Tiếp tục");
     settle(&h);
     assert_eq!(r.get_state(), "already");
     assert_eq!(r.get_message(), "Vé này đã được đánh giá. Cảm ơn bạn!");
     assert_eq!(count(), 1, "nothing stored for the second attempt");
     tap(&h, "Về trang chủ");
 
+    // A wrong check code is "not found" (the centre says no more), and the
+    // citizen types again; the right one opens the rating.
     tap(&h, "Đánh giá hài lòng");
     type_on_keypad(&h, "A-002");
+    tap(&h, "Tiếp tục");
+    let wrong = format!("{:04}", (t2.check_code.parse::<u32>().unwrap() + 1) % 10_000);
+    type_on_keypad(&h, &wrong);
+    tap(&h, "Tiếp tục");
+    settle(&h);
+    assert_eq!(r.get_state(), "error");
+    assert!(r.get_message().contains("mã kiểm tra"), "{}", r.get_message());
+    tap(&h, "Nhập lại số vé");
+    assert_eq!((r.get_state().as_str(), r.get_ticket_input().as_str()), ("ask-ticket", "A-002"));
+    tap(&h, "Tiếp tục");
+    assert_eq!((r.get_state().as_str(), r.get_check_input().as_str()), ("ask-check", ""));
+    type_on_keypad(&h, &t2.check_code);
     tap(&h, "Tiếp tục");
     settle(&h);
     assert_eq!((r.get_state().as_str(), r.get_ticket().as_str()), ("choose", "A-002"));
@@ -610,9 +639,15 @@ fn rating_a_scanned_ticket_then_the_typed_number_is_already_rated() {
     );
     tap(&h, "Về trang chủ");
 
-    // Leaving during the indices still sends the level that was chosen.
+    // Leaving during the indices still sends the level that was chosen. The
+    // QR scanned while the check code is asked names the ticket by itself.
+    tap(&h, "Đánh giá hài lòng");
+    type_on_keypad(&h, "A3");
+    tap(&h, "Tiếp tục");
+    assert_eq!(r.get_state(), "ask-check");
     ui.global::<Session>().invoke_wedge_frame(t3.tracking_url.as_str().into());
     settle(&h);
+    assert_eq!((r.get_state().as_str(), r.get_ticket().as_str()), ("choose", "A-003"));
     tap(&h, "Không hài lòng");
     assert_eq!(r.get_state(), "indices");
     tap(&h, "Trang chủ");

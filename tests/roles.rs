@@ -95,6 +95,7 @@ fn operations() -> Vec<(&'static str, &'static str, String, Option<String>, Acti
             Action::KioskReport,
         ),
         ("GET", "/api/v1/kiosks", "/api/v1/kiosks".into(), None, Action::ReadKiosks),
+        ("GET", "/api/v1/devices", "/api/v1/devices".into(), None, Action::ReadKiosks),
         (
             "GET",
             "/api/v1/dossiers/{code}",

@@ -269,6 +269,9 @@ async fn the_manager_dashboard_is_live_and_prints() {
                 app_version: "0.1.0".into(),
                 sent_at: None,
                 alerts: Vec::new(),
+                clock: None,
+                pin_failures: 0,
+                pin_locked_until: None,
             },
         )
         .await

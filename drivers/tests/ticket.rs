@@ -206,3 +206,20 @@ fn bad_inputs_are_errors_not_panics() {
     let t = TicketPrint { qr_payload: Some("x".repeat(5000)), ..Default::default() };
     assert!(matches!(render_ticket(&t, 576), Err(TicketError::Qr(_))));
 }
+
+#[test]
+fn the_check_code_is_printed_under_the_number() {
+    // Must hold: the check line adds a line of ink right below the number (a
+    // citizen types it with the number to rate the ticket).
+    let with =
+        TicketPrint {
+            number: "A-023".into(), check_line: "Mã kiểm tra: 4821".into(), ..Default::default()
+        };
+    let without = TicketPrint { number: "A-023".into(), ..Default::default() };
+    let (a, b) = (render_ticket(&with, 576).unwrap(), render_ticket(&without, 576).unwrap());
+    assert!(a.height() > b.height() + 20, "{} vs {}", a.height(), b.height());
+    assert!(a.ink() > b.ink() + 300, "{} vs {}", a.ink(), b.ink());
+    let (_, number_bottom) = ink_rows(&b).unwrap();
+    let below = a.ink_in(0, number_bottom, a.width(), a.height() - number_bottom);
+    assert!(below > 300, "ink of the check line under the number: {below}");
+}

@@ -94,6 +94,8 @@ pub struct IssuedTicket {
     pub people_ahead: u32,
     pub wait_minutes: u32,
     pub tracking_url: String,
+    /// 4 digits printed under the number (see `centre::api::check_code`).
+    pub check_code: String,
     pub offline: bool,
     pub priority: Option<PriorityGroup>,
 }
@@ -196,11 +198,12 @@ impl DossierLookupError {
     }
 }
 
-/// The ticket a citizen rates: scanned (tracking code) or typed (number, day).
+/// The ticket a citizen rates: scanned (tracking code) or typed (number and
+/// the check code printed under it, day).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RatingTicket {
     Tracking(String),
-    Number { number: String, day: NaiveDate },
+    Number { number: String, check_code: String, day: NaiveDate },
 }
 
 /// What the rating screen shows before the three choices.

@@ -6,7 +6,7 @@ use super::backend::{
     IssuedTicket, Issuing, QueueBackend, RatingContextView, RatingError, RatingTicket, RatingVote,
     ServiceView, VoteOutcome,
 };
-use crate::centre::api::{CitizenInfo, ServiceInfo};
+use crate::centre::api::{check_code, CitizenInfo, ServiceInfo};
 use crate::centre::client::LinkError;
 use crate::centre::link::{
     KioskLink, LinkMode, RatingLookup, RatingResult, RatingSubmission, TicketRef, TicketRequest,
@@ -66,7 +66,7 @@ fn rating_error(e: LinkError) -> RatingError {
 fn ticket_ref(t: RatingTicket) -> TicketRef {
     match t {
         RatingTicket::Tracking(c) => TicketRef::Tracking(c),
-        RatingTicket::Number { number, day } => TicketRef::Number { number, day },
+        RatingTicket::Number { number, check_code, day } => TicketRef::Number { number, check_code, day },
     }
 }
 
@@ -130,6 +130,8 @@ impl QueueBackend for LinkBackend {
                 issued_at: t.issued_at,
                 people_ahead: t.people_ahead,
                 wait_minutes: t.estimated_wait_minutes,
+                // A centre older than check codes leaves it empty: it is derived anyway.
+                check_code: if t.check_code.is_empty() { check_code(&t.tracking_code) } else { t.check_code },
                 tracking_url: t.tracking_url,
                 offline: t.offline,
                 priority: t.priority,

@@ -91,6 +91,14 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicke
         header_lines,
         number_caption: pick(lang, "SỐ THỨ TỰ", "QUEUE NUMBER").into(),
         number: t.number.clone(),
+        check_line: if t.check_code.is_empty() {
+            String::new()
+        } else {
+            match lang {
+                Language::Vi => format!("Mã kiểm tra: {}", t.check_code),
+                Language::En => format!("Check code: {}", t.check_code),
+            }
+        },
         service: pick(lang, &t.service_name_vi, &t.service_name_en).into(),
         wait_at: match lang {
             Language::Vi => format!("Mời đến Quầy {counters}"),
@@ -432,6 +440,8 @@ pub fn sample_ticket(cfg: &crate::config::Config, lang: Language, now: DateTime<
         people_ahead: 0,
         wait_minutes: 0,
         tracking_url: format!("{}TEST", cfg.centre.tracking_base_url),
+        // Shows where the check code prints; a test ticket rates nothing.
+        check_code: "0000".into(),
         offline: false,
         priority: None,
     };

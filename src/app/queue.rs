@@ -160,6 +160,7 @@ impl Queue {
         let lang = self.ctx.lang();
         let a = ui.global::<TicketAdapter>();
         a.set_number(t.number.as_str().into());
+        a.set_check_code(t.check_code.as_str().into());
         a.set_service_name(pick(lang, &t.service_name_vi, &t.service_name_en).into());
         let counters = counters_text(&t.counters);
         a.set_wait_at(
@@ -271,6 +272,7 @@ impl Feature for Queue {
         q.set_busy(false);
         let t = ui.global::<TicketAdapter>();
         t.set_number("".into());
+        t.set_check_code("".into());
         t.set_service_name("".into());
         t.set_wait_at("".into());
         t.set_issued("".into());

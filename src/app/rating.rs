@@ -10,7 +10,7 @@
 use super::backend::{RatingContextView, RatingError, RatingTicket, RatingVote, VoteOutcome};
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
-use crate::centre::api::is_tracking_code;
+use crate::centre::api::{is_tracking_code, CHECK_CODE_LEN};
 use crate::config::Language;
 use crate::domain::localtime::service_day;
 use crate::domain::rating::{IndexScores, RatingLevel, INDICES};
@@ -26,6 +26,10 @@ const MAX_TICKET_CHARS: usize = 8;
 pub enum Stage {
     #[default]
     AskTicket,
+    /// A number was typed: its check code (printed under it) is asked next.
+    AskCheck {
+        number: String,
+    },
     Choose,
     Indices,
     Thanks,
@@ -40,6 +44,7 @@ impl Stage {
     fn name(&self) -> &'static str {
         match self {
             Stage::AskTicket => "ask-ticket",
+            Stage::AskCheck { .. } => "ask-check",
             Stage::Choose => "choose",
             Stage::Indices => "indices",
             Stage::Thanks => "thanks",
@@ -110,7 +115,13 @@ impl Rating {
         let ticket = if is_tracking_code(&text) {
             RatingTicket::Tracking(text.clone())
         } else if let Some(n) = TicketNumber::parse(&text) {
-            RatingTicket::Number { number: n.to_string(), day: service_day(self.ctx.now()) }
+            // A number alone could be anyone's (they are called aloud): ask
+            // for the check code printed under it.
+            *self.session() =
+                RatingSession { stage: Stage::AskCheck { number: n.to_string() }, ..Default::default() };
+            ui.global::<RatingAdapter>().set_check_input("".into());
+            self.render(ui);
+            return;
         } else {
             self.set_stage(error(
                 format!("“{text}” không phải là số vé. Số vé gồm một chữ cái và các chữ số, ví dụ A-023."),
@@ -121,6 +132,24 @@ impl Rating {
             self.render(ui);
             return;
         };
+        self.look_up(ui, ticket);
+    }
+
+    /// The check code typed for the number asked before.
+    fn find_with_check(self: &Arc<Self>, ui: &KioskWindow, code: &str) {
+        let number = match &self.session().stage {
+            Stage::AskCheck { number } => number.clone(),
+            _ => return,
+        };
+        let code = code.trim();
+        if code.len() != CHECK_CODE_LEN || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return; // the button is enabled only with four digits
+        }
+        let day = service_day(self.ctx.now());
+        self.look_up(ui, RatingTicket::Number { number, check_code: code.to_string(), day });
+    }
+
+    fn look_up(self: &Arc<Self>, ui: &KioskWindow, ticket: RatingTicket) {
         let token = self.ctx.next_request();
         *self.session() =
             RatingSession { request: token, busy: true, ticket: Some(ticket.clone()), ..Default::default() };
@@ -243,7 +272,10 @@ impl Rating {
         r.set_busy(s.busy);
         let ctx = s.context.as_ref();
         let ticket = match (&s.ticket, ctx.and_then(|c| c.ticket_number.clone())) {
-            (None, _) => String::new(),
+            (None, _) => match &s.stage {
+                Stage::AskCheck { number } => number.clone(),
+                _ => String::new(),
+            },
             (Some(_), Some(n)) => n,
             (Some(t), None) => typed_number(t)
                 .map(str::to_string)
@@ -324,14 +356,29 @@ impl Feature for Rating {
         let r = ui.global::<RatingAdapter>();
         r.set_anonymous_allowed(self.ctx.cfg.rating.allow_anonymous);
         r.set_state(Stage::AskTicket.name().into());
-        r.on_key(handler!(ui, &self, |ui, _this, k| {
+        r.on_key(handler!(ui, &self, |ui, this, k| {
             let r = ui.global::<RatingAdapter>();
+            if matches!(this.session().stage, Stage::AskCheck { .. }) {
+                let digits = |c: char| c.is_ascii_digit();
+                r.set_check_input(
+                    super::keypad::apply_key(&r.get_check_input(), &k, CHECK_CODE_LEN, digits).into(),
+                );
+                return;
+            }
             let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-';
             r.set_ticket_input(
                 super::keypad::apply_key(&r.get_ticket_input(), &k, MAX_TICKET_CHARS, allowed).into(),
             );
         }));
-        r.on_find_ticket(handler!(ui, &self, |ui, this, text| this.find_ticket(&ui, &text)));
+        r.on_find_ticket(handler!(ui, &self, |ui, this, text| {
+            // A QR scanned on the check step names the ticket by itself.
+            let asking_check = matches!(this.session().stage, Stage::AskCheck { .. });
+            if asking_check && !is_tracking_code(&text.trim().to_ascii_uppercase()) {
+                this.find_with_check(&ui, &text);
+            } else {
+                this.find_ticket(&ui, &text);
+            }
+        }));
         r.on_rate(handler!(ui, &self, |ui, this, level| this.choose_level(&ui, level)));
         r.on_choose_index(
             handler!(ui, &self, |ui, this, index, answer| this.choose_index(&ui, index, answer))
@@ -399,8 +446,12 @@ fn not_served(allow_anonymous: bool, t: &RatingTicket, ctx: &RatingContextView) 
 fn lookup_error(t: &RatingTicket, e: &RatingError) -> Stage {
     match (e, typed_number(t)) {
         (RatingError::NotFound, Some(n)) => error(
-            format!("Không tìm thấy vé {n} trong ngày hôm nay. Vui lòng kiểm tra lại số vé, hoặc quét mã QR trên vé."),
-            format!("Ticket {n} was not found for today. Please check the number, or scan the QR code on the ticket."),
+            format!(
+                "Không tìm thấy vé {n} với mã kiểm tra này trong ngày hôm nay. Vui lòng kiểm tra lại số vé và mã kiểm tra in dưới số, hoặc quét mã QR trên vé."
+            ),
+            format!(
+                "No ticket {n} with this check code was found for today. Please check the number and the check code printed under it, or scan the QR code on the ticket."
+            ),
         ),
         (RatingError::NotFound, None) => error(
             "Không tìm thấy vé này. Vui lòng nhập số vé in trên vé.",
@@ -441,6 +492,7 @@ fn reset_screen(ui: &KioskWindow) {
     r.set_state(Stage::AskTicket.name().into());
     r.set_busy(false);
     r.set_ticket_input("".into());
+    r.set_check_input("".into());
     r.set_ticket("".into());
     r.set_counter("".into());
     r.set_officer("".into());

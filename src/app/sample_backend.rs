@@ -81,7 +81,7 @@ impl SampleBackend {
         match t {
             None => None,
             Some(RatingTicket::Tracking(c)) => Some(format!("t:{c}")),
-            Some(RatingTicket::Number { number, day }) => Some(format!(
+            Some(RatingTicket::Number { number, day, .. }) => Some(format!(
                 "n:{day}:{}",
                 TicketNumber::parse(number).map(|n| n.to_string()).unwrap_or_default()
             )),
@@ -114,6 +114,7 @@ impl QueueBackend for SampleBackend {
                 people_ahead: s.waiting,
                 wait_minutes: s.wait_minutes,
                 tracking_url: format!("http://127.0.0.1:8700/t/SAMPLE{seq:05}"),
+                check_code: crate::centre::api::check_code(&format!("SAMPLE{seq:05}")),
                 offline: false,
                 priority: req.priority,
             })

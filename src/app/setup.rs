@@ -17,7 +17,7 @@ pub const MAX_FAILURES: u32 = 5;
 pub const LOCKOUT_SECS: i64 = 60;
 
 /// The PIN being typed and the wrong attempts (part of the session).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct PinEntry {
     typed: String,
     failures: u32,
@@ -60,11 +60,14 @@ impl Setup {
 
     /// The device health the heartbeat reports.
     pub fn health(&self) -> DeviceHealth {
+        let pin = self.pin().clone();
         DeviceHealth {
             printer_status: self.printer.health(),
             scanner_connected: self.scan.readers_connected(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             alerts: self.alerts(),
+            pin_failures: pin.failures,
+            pin_locked_until: pin.locked_until.filter(|t| *t > self.ctx.now()),
         }
     }
 

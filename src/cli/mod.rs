@@ -94,6 +94,9 @@ pub enum Command {
     /// Devices allowed to use the built-in centre's API, each with its role
     /// (run where the centre runs); without a subcommand: list them.
     Devices {
+        /// Without a subcommand: print the fleet as JSON (`GET /api/v1/devices`).
+        #[arg(long)]
+        json: bool,
         #[command(subcommand)]
         action: Option<DevicesAction>,
     },
@@ -217,8 +220,13 @@ pub enum DevicesAction {
         #[arg(value_name = "ID")]
         id: String,
     },
-    /// List every device: role, counters or range, where it is declared, last seen.
-    List,
+    /// The fleet: every device's role, scope, state, last heartbeat or
+    /// request, version, printer, reader, outbox, clock skew, PIN and alerts
+    /// (from the running centre; from the database when it is not running).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -397,14 +405,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::Complete)
         }
         Command::NoShow(a) => counter(load_config(cli.config.as_deref())?, a, centre::CounterAction::NoShow),
-        Command::Devices { action } => {
+        Command::Devices { json, action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
                 Some(DevicesAction::Add { id, role, range, counters }) => {
                     devices::add(&cfg, &id, &role, range.as_deref(), &counters)?;
                 }
                 Some(DevicesAction::Revoke { id }) => devices::revoke(&cfg, &id)?,
-                Some(DevicesAction::List) | None => devices::list(&cfg)?,
+                Some(DevicesAction::List { json: j }) => devices::list(&cfg, json || j)?,
+                None => devices::list(&cfg, json)?,
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -9,6 +9,7 @@ pub mod citizen_id;
 pub mod clock;
 pub mod dossier;
 pub mod figures;
+pub mod fleet;
 pub mod localtime;
 pub mod procedure;
 pub mod provenance;

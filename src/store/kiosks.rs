@@ -52,6 +52,11 @@ pub fn upsert_kiosk(c: &Connection, k: &KioskRow) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// One kiosk's latest heartbeat.
+pub fn get_kiosk(c: &Connection, id: &str) -> Result<Option<KioskRow>, StoreError> {
+    Ok(list_kiosks(c)?.into_iter().find(|k| k.kiosk_id == id))
+}
+
 pub fn list_kiosks(c: &Connection) -> Result<Vec<KioskRow>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT kiosk_id, last_seen, reported_at, printer_status, scanner_connected, outbox_len, app_version

@@ -26,6 +26,9 @@ pub struct TicketPrint {
     pub number_caption: String,
     /// The number, e.g. "A-023", printed very large.
     pub number: String,
+    /// Printed right under the number, e.g. "Mã kiểm tra: 4821": with the
+    /// number it names the ticket when the citizen types it (to rate).
+    pub check_line: String,
     /// Service name, bold.
     pub service: String,
     /// Where to wait or go, e.g. "Quầy 1, 2".
@@ -54,6 +57,7 @@ impl TicketPrint {
             ],
             number_caption: "SỐ THỨ TỰ".into(),
             number: "A-023".into(),
+            check_line: "Mã kiểm tra: 4821".into(),
             service: "Đăng ký khai sinh, kết hôn, hộ tịch".into(),
             wait_at: "Mời đến Quầy 1, 2".into(),
             ahead_line: "Có 5 người đang chờ trước bạn".into(),
@@ -242,6 +246,9 @@ pub fn render(ticket: &TicketPrint, width: u32) -> Result<Bitmap, TicketError> {
     }
     c.text(c.m.caption, &ticket.number_caption);
     c.big_line(c.m.number, &ticket.number);
+    if !ticket.check_line.trim().is_empty() {
+        c.text(c.m.caption, &ticket.check_line);
+    }
     c.space(gap);
     c.text(c.m.service, &ticket.service);
     c.text(c.m.body, &ticket.wait_at);

@@ -1,6 +1,6 @@
 //! The event log as clients see it over Server-Sent Events.
 
-use super::CounterView;
+use super::{CounterView, DeviceEventData};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ pub enum EventBody {
     DayRollover(DayRolloverData),
     TicketStarted(TicketStartData),
     TicketTransferred(TicketTransferData),
+    /// A device went offline, came back, or its printer, reader or PIN changed.
+    Device(DeviceEventData),
 }
 
 impl EventBody {
@@ -40,6 +42,7 @@ impl EventBody {
             EventBody::DayRollover(_) => "day_rollover",
             EventBody::TicketStarted(_) => "ticket_started",
             EventBody::TicketTransferred(_) => "ticket_transferred",
+            EventBody::Device(_) => "device",
         }
     }
 

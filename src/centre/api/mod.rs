@@ -16,12 +16,14 @@ use serde::{Deserialize, Serialize};
 mod console;
 mod dossiers;
 mod events;
+mod fleet;
 mod queue;
 mod ratings;
 
 pub use self::console::*;
 pub use self::dossiers::*;
 pub use self::events::*;
+pub use self::fleet::*;
 pub use self::queue::*;
 pub use self::ratings::*;
 
@@ -44,6 +46,22 @@ pub fn new_tracking_code() -> String {
     // Bytes 6 and 8 hold the fixed version and variant bits; the other 13 are random.
     let bits = b[0..6].iter().chain(&b[9..16]).fold(0u128, |acc, x| (acc << 8) | u128::from(*x));
     (0..TRACKING_CODE_LEN).map(|i| TRACKING_ALPHABET[((bits >> (i * 5)) & 31) as usize] as char).collect()
+}
+
+/// Digits of a ticket's check code.
+pub const CHECK_CODE_LEN: usize = 4;
+
+/// The check code printed under a ticket's number: 4 digits derived from its
+/// tracking code (so a kiosk computes it for an offline ticket too). With the
+/// number it names the ticket when the citizen types instead of scanning the
+/// QR: a guessed number alone (they are called aloud and shown on the board)
+/// must not use up another citizen's one rating.
+pub fn check_code(tracking_code: &str) -> String {
+    let value = tracking_code.bytes().fold(0u128, |acc, b| {
+        let digit = TRACKING_ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u128;
+        (acc << 5) | digit
+    });
+    format!("{:0width$}", value % 10u128.pow(CHECK_CODE_LEN as u32), width = CHECK_CODE_LEN)
 }
 
 /// Whether `s` looks like a tracking code (cheap check before a lookup).
@@ -96,6 +114,19 @@ mod tests {
         }
         assert!(!is_tracking_code("short"));
         assert!(!is_tracking_code("ILOU0000000000000000"));
+    }
+
+    #[test]
+    fn check_codes_are_four_digits_that_follow_the_tracking_code() {
+        assert_eq!(check_code("00000000000000000000"), "0000");
+        let spread: std::collections::HashSet<String> =
+            (0..200).map(|_| check_code(&new_tracking_code())).collect();
+        assert!(spread.len() > 180, "codes spread over the 10,000 values: {}", spread.len());
+        let code = new_tracking_code();
+        let c = check_code(&code);
+        assert_eq!(c.len(), 4);
+        assert!(c.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(c, check_code(&code), "the same ticket, the same code");
     }
 
     #[test]

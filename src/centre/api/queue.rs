@@ -114,6 +114,11 @@ pub struct IssuedTicket {
     pub people_ahead: u32,
     pub estimated_wait_minutes: u32,
     pub tracking_code: String,
+    /// Printed under the number: with it, the number names the ticket (rating
+    /// by typing instead of scanning). Derived from the tracking code
+    /// (`check_code`); empty from a centre older than this field.
+    #[serde(default)]
+    pub check_code: String,
     /// What the ticket's QR encodes (the phone page).
     pub tracking_url: String,
     /// Counters that serve the service.
@@ -335,6 +340,20 @@ pub struct HeartbeatRequest {
     /// kiosk has no service to give numbers for).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<String>,
+    /// The kiosk's clock when the request left it (set again on every
+    /// delivery attempt, unlike `sent_at`): the centre reads the clock skew from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<DateTime<Utc>>,
+    /// Wrong setup PINs since the last right one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pin_failures: u32,
+    /// The setup PIN is locked until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_locked_until: Option<DateTime<Utc>>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 pub struct RatingContextQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
-    /// As printed, e.g. `A-023` (`a23` is accepted).
+    /// As printed, e.g. `A-023` (`a23` is accepted); needs `check_code`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// With `number`: the 4-digit check code printed under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_code: Option<String>,
     /// With `number`: the service day; default today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<NaiveDate>,
@@ -37,14 +40,17 @@ pub struct RatingContext {
 }
 
 /// `POST /api/v1/ratings`. The ticket by `tracking_code`, or by
-/// `ticket_number` (+ `day`); neither: an anonymous rating (when
-/// `rating.allow_anonymous`).
+/// `ticket_number` + `check_code` (+ `day`); neither: an anonymous rating
+/// (when `rating.allow_anonymous`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket_number: Option<String>,
+    /// With `ticket_number`: the 4-digit check code printed under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<NaiveDate>,
     pub level: RatingLevel,

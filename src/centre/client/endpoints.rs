@@ -92,6 +92,11 @@ impl ApiClient {
         self.get("/api/v1/kiosks").await
     }
 
+    /// The fleet view (admin token).
+    pub async fn devices(&self) -> Result<DevicesResponse, LinkError> {
+        self.get("/api/v1/devices").await
+    }
+
     /// A dossier's status; `malformed_code` and `dossier_not_found` come back as
     /// [`LinkError::Rejected`] with that code.
     pub async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
@@ -106,6 +111,9 @@ impl ApiClient {
         }
         if let Some(n) = &q.number {
             params.push(format!("number={}", encode_component(n)));
+        }
+        if let Some(c) = &q.check_code {
+            params.push(format!("check_code={}", encode_component(c)));
         }
         if let Some(d) = q.day {
             params.push(format!("day={d}"));

@@ -26,6 +26,7 @@ mod devices;
 mod dossiers;
 mod error;
 mod feed;
+mod fleet;
 mod officers;
 mod queue;
 mod ratings;
@@ -38,6 +39,7 @@ mod writer;
 pub use self::counter::{ActingOfficer, Actor};
 pub use self::dossiers::{record_view, sample_records, validate_records};
 pub use self::error::CentreError;
+pub use self::fleet::{fleet_from_store, SWEEP_EVERY};
 pub use self::officers::{token_hash, NewOfficer, SessionInfo, SignIn, SESSION_HOURS};
 pub use self::queue::IssueOutcome;
 pub use self::ratings::{summary_csv, RateOutcome};
@@ -73,6 +75,7 @@ struct Engine {
     events: broadcast::Sender<Arc<CentreEvent>>,
     path: PathBuf,
     stats: Arc<WriterStats>,
+    fleet: Arc<fleet::LiveMap>,
 }
 
 impl Drop for Engine {
@@ -108,6 +111,7 @@ impl Centre {
         let (tx, rx) = mpsc::sync_channel::<Job>(cfg.limits.writer_queue.max(1) as usize);
         let stats = Arc::new(WriterStats::default());
         let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let fleet = Arc::new(fleet::LiveMap::default());
         let writer = Writer {
             alive: alive.clone(),
             stats: stats.clone(),
@@ -118,6 +122,7 @@ impl Centre {
             pending: Vec::new(),
             events: events.clone(),
             erased_identity: false,
+            fleet: fleet.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("centre-writer".into())
@@ -134,6 +139,7 @@ impl Centre {
                 events,
                 path,
                 stats,
+                fleet,
             }),
         })
     }

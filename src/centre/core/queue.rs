@@ -230,6 +230,15 @@ impl Writer {
             // The technician's signal (e.g. a kiosk that cannot issue numbers).
             tracing::warn!(kiosk = %kiosk_id, alerts = ?req.alerts, "kiosk reports alerts");
         }
+        let prev = kiosks::get_kiosk(self.c(), &kiosk_id)?;
+        // A late heartbeat (from an outbox) changes nothing, so it says nothing.
+        let late = match (req.sent_at, prev.as_ref().and_then(|p| p.reported_at)) {
+            (Some(sent), Some(stored)) => to_ms(sent.min(now)) < stored,
+            _ => false,
+        };
+        if !late {
+            self.heartbeat_fleet(now, &kiosk_id, prev.as_ref(), &req)?;
+        }
         kiosks::upsert_kiosk(
             self.c(),
             &kiosks::KioskRow {

@@ -50,8 +50,10 @@ impl Centre {
     pub async fn rating_context(&self, query: RatingContextQuery) -> Result<RatingContext, CentreError> {
         self.read(move |c, setup, today, _| {
             let day = query.day.unwrap_or(today);
-            let t = find_ticket(c, query.tracking_code.as_deref(), query.number.as_deref(), day)?
-                .ok_or_else(|| CentreError::BadRequest("give tracking_code or number".into()))?;
+            let by_number = query.number.as_deref().map(|n| (n, query.check_code.as_deref()));
+            let t = find_ticket(c, query.tracking_code.as_deref(), by_number, day)?.ok_or_else(|| {
+                CentreError::BadRequest("give tracking_code, or number and check_code".into())
+            })?;
             let svc = setup.service(&t.service);
             Ok(RatingContext {
                 ticket_number: t.number.clone(),
@@ -89,7 +91,8 @@ impl Centre {
                 return Err(CentreError::AnonymousNotAllowed);
             }
             let day = req.day.unwrap_or_else(|| service_day(req.rated_at.map(|t| t.min(now)).unwrap_or(now)));
-            let ticket = find_ticket(w.c(), req.tracking_code.as_deref(), req.ticket_number.as_deref(), day)?;
+            let by_number = req.ticket_number.as_deref().map(|n| (n, req.check_code.as_deref()));
+            let ticket = find_ticket(w.c(), req.tracking_code.as_deref(), by_number, day)?;
             let rated_at = rated_at(req.rated_at, now, ticket.as_ref().and_then(|t| t.first_called_at));
             if let Some(t) = &ticket {
                 if r::by_ticket(w.c(), t.id)?.is_some() {
@@ -163,12 +166,15 @@ fn ratable(t: &TicketRow) -> bool {
     t.first_called_at.is_some() && t.status != TicketStatus::NoShow
 }
 
-/// The ticket named by a tracking code or a printed number on `day`; `None`
-/// when neither is given (anonymous).
+/// The ticket named by a tracking code, or by a printed number on `day` with
+/// its check code; `None` when neither is given (anonymous). A number without
+/// its check code is refused: numbers are called aloud and shown on the
+/// board, so anyone could use up another citizen's rating with one. A wrong
+/// check code reads as an unknown ticket.
 fn find_ticket(
     c: &Connection,
     tracking_code: Option<&str>,
-    number: Option<&str>,
+    number: Option<(&str, Option<&str>)>,
     day: NaiveDate,
 ) -> Result<Option<TicketRow>, CentreError> {
     match (tracking_code, number) {
@@ -181,11 +187,17 @@ fn find_ticket(
             }
             Ok(Some(q::ticket_by_tracking(c, code)?.ok_or(CentreError::TicketNotFound)?))
         }
-        (None, Some(typed)) => {
+        (None, Some((typed, check))) => {
             let n = TicketNumber::parse(typed).ok_or_else(|| {
                 CentreError::BadRequest(format!("`{typed}` is not a ticket number like A-023"))
             })?;
+            let check = check.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
+                CentreError::BadRequest(format!(
+                    "a ticket number needs its check_code (the {CHECK_CODE_LEN} digits printed under it)"
+                ))
+            })?;
             let mut found = q::tickets_by_number(c, day, &n.to_string())?;
+            found.retain(|t| check_code(&t.tracking_code) == check);
             match found.len() {
                 0 => Err(CentreError::TicketNotFound),
                 1 => Ok(found.pop()),
@@ -204,6 +216,9 @@ fn validate_rating(req: &RatingRequest) -> Result<Option<IndexScores>, CentreErr
     validate_kiosk_id(&req.kiosk_id)?;
     if req.day.is_some() && req.ticket_number.is_none() {
         return Err(CentreError::BadRequest("day is only used with ticket_number".into()));
+    }
+    if req.check_code.is_some() && req.ticket_number.is_none() {
+        return Err(CentreError::BadRequest("check_code is only used with ticket_number".into()));
     }
     if let Some(c) = &req.comment {
         if c.chars().count() > MAX_COMMENT_CHARS || c.chars().any(|ch| ch.is_control() && ch != '\n') {

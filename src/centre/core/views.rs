@@ -86,6 +86,7 @@ pub(super) fn issued_view(
         people_ahead,
         estimated_wait_minutes,
         tracking_url: setup.tracking_url(&t.tracking_code),
+        check_code: check_code(&t.tracking_code),
         tracking_code: t.tracking_code.clone(),
         counters: svc.map(|s| s.counters.clone()).unwrap_or_default(),
         offline: t.offline,

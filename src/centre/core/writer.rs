@@ -114,6 +114,8 @@ pub(super) struct Writer {
     /// A job of this batch erased a citizen's identity: checkpoint after the
     /// commit (before answering), so the files keep no copy of it.
     pub(super) erased_identity: bool,
+    /// What the centre keeps in memory about devices (see `fleet`).
+    pub(super) fleet: Arc<super::fleet::LiveMap>,
 }
 
 impl Writer {

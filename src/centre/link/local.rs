@@ -48,6 +48,9 @@ impl LocalLink {
             app_version: health.app_version.clone(),
             sent_at: Some(self.centre.now()),
             alerts: health.alerts.clone(),
+            clock: Some(self.centre.now()),
+            pin_failures: health.pin_failures,
+            pin_locked_until: health.pin_locked_until,
         };
         self.centre.heartbeat(&self.kiosk_id, req).await?;
         Ok(())

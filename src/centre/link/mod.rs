@@ -55,13 +55,17 @@ pub const KIND_RATING: &str = "rating";
 const SERVICES_CACHE_KEY: &str = "services_cache";
 
 /// Device health reported in heartbeats (the link adds the outbox length).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DeviceHealth {
     pub printer_status: String,
     pub scanner_connected: bool,
     pub app_version: String,
     /// What a technician must act on, as codes (e.g. `cannot_issue`).
     pub alerts: Vec<String>,
+    /// Wrong setup PINs since the last right one.
+    pub pin_failures: u32,
+    /// The setup PIN is locked until then.
+    pub pin_locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -101,6 +101,7 @@ impl RemoteState {
                 }
                 _ => format!("{}/t/{}", self.client.base_url(), tracking_code),
             },
+            check_code: check_code(&tracking_code),
             tracking_code,
             counters: svc.map(|s| s.counters.clone()).unwrap_or_default(),
             offline: true,

@@ -240,6 +240,9 @@ impl RemoteLink {
             app_version: health.app_version.clone(),
             sent_at: Some(state.clock.now()),
             alerts: health.alerts.clone(),
+            clock: Some(state.clock.now()),
+            pin_failures: health.pin_failures,
+            pin_locked_until: health.pin_locked_until,
         };
         let payload = serde_json::to_string(&req).expect("heartbeat serialises");
         let now = to_ms(state.clock.now());

@@ -55,8 +55,9 @@ impl TicketRequest {
 pub enum TicketRef {
     /// The tracking code in the ticket's QR.
     Tracking(String),
-    /// The number printed on the ticket (`A-023`) and its service day.
-    Number { number: String, day: NaiveDate },
+    /// The number printed on the ticket (`A-023`), the check code printed
+    /// under it, and its service day.
+    Number { number: String, check_code: String, day: NaiveDate },
 }
 
 impl TicketRef {
@@ -65,9 +66,12 @@ impl TicketRef {
             TicketRef::Tracking(c) => {
                 RatingContextQuery { tracking_code: Some(c.clone()), ..Default::default() }
             }
-            TicketRef::Number { number, day } => {
-                RatingContextQuery { number: Some(number.clone()), day: Some(*day), ..Default::default() }
-            }
+            TicketRef::Number { number, check_code, day } => RatingContextQuery {
+                number: Some(number.clone()),
+                check_code: Some(check_code.clone()),
+                day: Some(*day),
+                ..Default::default()
+            },
         }
     }
 
@@ -75,7 +79,7 @@ impl TicketRef {
     pub(super) fn key_part(&self) -> String {
         match self {
             TicketRef::Tracking(c) => format!("t:{c}"),
-            TicketRef::Number { number, day } => {
+            TicketRef::Number { number, day, .. } => {
                 let n = TicketNumber::parse(number)
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| number.trim().to_ascii_uppercase());
@@ -121,14 +125,17 @@ impl RatingSubmission {
     }
 
     pub(super) fn to_api(&self, kiosk_id: &str, rated_at: DateTime<Utc>) -> RatingRequest {
-        let (tracking_code, ticket_number, day) = match &self.ticket {
-            Some(TicketRef::Tracking(c)) => (Some(c.clone()), None, None),
-            Some(TicketRef::Number { number, day }) => (None, Some(number.clone()), Some(*day)),
-            None => (None, None, None),
+        let (tracking_code, ticket_number, check_code, day) = match &self.ticket {
+            Some(TicketRef::Tracking(c)) => (Some(c.clone()), None, None, None),
+            Some(TicketRef::Number { number, check_code, day }) => {
+                (None, Some(number.clone()), Some(check_code.clone()), Some(*day))
+            }
+            None => (None, None, None, None),
         };
         RatingRequest {
             tracking_code,
             ticket_number,
+            check_code,
             day,
             level: self.level,
             indices: self.indices.map(|i| i.scores().to_vec()),

@@ -58,7 +58,12 @@ impl RemoteState {
                 Err(e) => Err(LinkError::Local(format!("unreadable outbox item: {e}"))),
             },
             KIND_HEARTBEAT => match serde_json::from_str::<HeartbeatRequest>(&item.payload) {
-                Ok(req) => self.client.heartbeat(&self.kiosk_id, &req).await.map(|_| ()),
+                Ok(mut req) => {
+                    // Stamped as it leaves (it may have waited in the outbox),
+                    // so the centre reads this kiosk's clock skew from it.
+                    req.clock = Some(self.clock.now());
+                    self.client.heartbeat(&self.kiosk_id, &req).await.map(|_| ())
+                }
                 Err(e) => Err(LinkError::Local(format!("unreadable outbox item: {e}"))),
             },
             KIND_RATING => match serde_json::from_str::<RatingRequest>(&item.payload) {

@@ -149,6 +149,10 @@ impl Authenticator {
                 self.touch(&d.id);
             }
         }
+        if let Some(d) = &found {
+            let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+            self.centre.saw_device(&d.id, d.role, ua);
+        }
         Ok(found.map(Principal::Device))
     }
 
@@ -188,6 +192,11 @@ impl Authenticator {
         });
     }
 
+    /// The devices of the config file (for the fleet view).
+    pub(crate) fn configured(&self) -> Vec<Device> {
+        self.configured.iter().map(|c| c.device.clone()).collect()
+    }
+
     /// Whether any device can use the API (a centre without one is useless).
     pub(crate) async fn any_device(&self) -> bool {
         !self.configured.is_empty() || self.centre.active_devices().await.is_ok_and(|d| !d.is_empty())
@@ -215,7 +224,7 @@ pub(crate) fn route_rule<'a>(
         // The kiosk id and offline number are in the body: the handler checks them.
         "/api/v1/tickets" => (Action::IssueTicket, Scope::Any),
         "/api/v1/kiosks/{id}/heartbeat" => (Action::KioskReport, kiosk()?),
-        "/api/v1/kiosks" => (Action::ReadKiosks, Scope::Any),
+        "/api/v1/kiosks" | "/api/v1/devices" => (Action::ReadKiosks, Scope::Any),
         "/api/v1/dossiers/{code}" => (Action::LookupDossier, Scope::Any),
         "/api/v1/ratings/context" => (Action::RatingContext, Scope::Any),
         "/api/v1/ratings" => (Action::Rate, Scope::Any),

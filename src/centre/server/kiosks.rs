@@ -1,13 +1,17 @@
-//! Kiosk device health: `POST /api/v1/kiosks/{id}/heartbeat`, `GET /api/v1/kiosks`.
+//! Device health: `POST /api/v1/kiosks/{id}/heartbeat`, `GET /api/v1/kiosks`,
+//! and the fleet view `GET /api/v1/devices`.
 
 use super::{ApiJson, AppState, HttpError};
-use crate::centre::api::{HeartbeatAck, HeartbeatRequest, KiosksResponse};
+use crate::centre::api::{DevicesResponse, HeartbeatAck, HeartbeatRequest, KiosksResponse};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/kiosks", get(list)).route("/api/v1/kiosks/{id}/heartbeat", post(heartbeat))
+    Router::new()
+        .route("/api/v1/kiosks", get(list))
+        .route("/api/v1/kiosks/{id}/heartbeat", post(heartbeat))
+        .route("/api/v1/devices", get(devices))
 }
 
 async fn heartbeat(
@@ -20,4 +24,8 @@ async fn heartbeat(
 
 async fn list(State(st): State<AppState>) -> Result<Json<KiosksResponse>, HttpError> {
     Ok(Json(st.centre.kiosks().await?))
+}
+
+async fn devices(State(st): State<AppState>) -> Result<Json<DevicesResponse>, HttpError> {
+    Ok(Json(st.centre.fleet(st.auth.configured()).await?))
 }

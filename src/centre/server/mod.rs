@@ -298,7 +298,8 @@ pub async fn serve_centre(
         limits: Arc::new(Limits::new(&opts.limits)),
     };
     let app = router(state);
-    let ticker = tokio::spawn(midnight_ticker(centre));
+    let ticker = tokio::spawn(midnight_ticker(centre.clone()));
+    let sweeper = tokio::spawn(fleet_sweeper(centre));
     if let Ok(addr) = listener.local_addr() {
         let scheme = if opts.tls.is_some() { "https" } else { "http" };
         tracing::info!(%addr, scheme, "centre API listening");
@@ -316,12 +317,23 @@ pub async fn serve_centre(
     })
     .await;
     ticker.abort();
+    sweeper.abort();
     result.map_err(Into::into)
 }
 
 /// Wakes the centre just after each local midnight so the day rollover is
 /// announced even when nobody takes a ticket (re-checks every minute in case
 /// the clock jumps).
+/// Announces devices gone offline or back (`device` events).
+async fn fleet_sweeper(centre: Centre) {
+    loop {
+        tokio::time::sleep(crate::centre::core::SWEEP_EVERY).await;
+        if let Err(e) = centre.sweep_fleet().await {
+            tracing::warn!(error = %e, "fleet sweep failed");
+        }
+    }
+}
+
 async fn midnight_ticker(centre: Centre) {
     loop {
         let wait = centre.until_midnight().min(Duration::from_secs(60)) + Duration::from_millis(50);
