@@ -89,7 +89,7 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     officer(&c.centre, "lan", "Nguyễn Thị Lan", false).await;
     // Four citizens for HT (counter 1 serves HT); the third gave her identity,
     // with a name that would be markup if it were not escaped.
-    let mut numbers = Vec::new();
+    let (mut numbers, mut tracking) = (Vec::new(), Vec::new());
     for i in 0..5 {
         let mut req = ticket_request("HT", format!("k-{i}"));
         if i == 2 {
@@ -99,7 +99,9 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
                 birth_date: chrono::NaiveDate::from_ymd_opt(1960, 5, 1).unwrap(),
             });
         }
-        numbers.push(c.centre.issue(req).await.unwrap().ticket.number);
+        let ticket = c.centre.issue(req).await.unwrap().ticket;
+        numbers.push(ticket.number);
+        tracking.push(ticket.tracking_code);
     }
     // From the current last event: nothing is missed while the stream connects.
     let last = c.centre.state().await.unwrap().last_event_id;
@@ -230,7 +232,7 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     // The served ticket carries the officer: ratings per officer come from who served.
     let rated = c
         .centre
-        .rating_context(RatingContextQuery { number: Some(numbers[2].clone()), ..Default::default() })
+        .rating_context(RatingContextQuery { tracking_code: Some(tracking[2].clone()), ..Default::default() })
         .await
         .unwrap();
     assert_eq!(rated.officer.as_deref(), Some("Nguyễn Thị Lan"));
