@@ -31,6 +31,8 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "procedure-search",
     "procedure-detail",
     "dossier",
+    // Scan first, then the keypad with every letter (issue 14).
+    "dossier-entry",
     "rating",
     "rating-check",
     "rating-levels",
@@ -421,9 +423,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             r.invoke_find_ticket(SAMPLE_CHECK_CODE.into());
             drain()?;
             r.invoke_rate(3);
-            if r.get_state() == "indices" {
-                r.invoke_skip();
-            }
+            r.invoke_submit();
             drain()?;
         }
         "procedures" => nav.invoke_go(Page::Procedures),
@@ -447,6 +447,13 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             d.invoke_lookup(code.into());
             drain()?;
         }
+        "dossier-entry" => {
+            nav.invoke_go(Page::Dossier);
+            let d = ui.global::<DossierAdapter>();
+            for k in "000.00.06.H5".chars() {
+                d.invoke_key(k.to_string().into());
+            }
+        }
         "rating" => nav.invoke_go(Page::Rating),
         "rating-check" => {
             // A typed number asks for its check code; two digits typed so far.
@@ -464,8 +471,10 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             r.invoke_find_ticket(crate::app::sample_backend::SAMPLE_TICKET.into());
             r.invoke_find_ticket(SAMPLE_CHECK_CODE.into());
             drain()?;
+            // The levels screen with "Hài lòng" chosen (not sent yet).
+            r.invoke_rate(if screen == "rating-indices" { 3 } else { 2 });
             if screen == "rating-indices" {
-                r.invoke_rate(3);
+                r.invoke_show_indices(true);
                 for (i, answer) in [0, 0, 1, 0].into_iter().enumerate() {
                     r.invoke_choose_index(i as i32, answer);
                 }

@@ -5,10 +5,9 @@
 //! answering DLE EOT, SQLite files, a Wayland socket.
 
 mod common;
-mod kiosk_harness;
 
 use common::{TestCentre, KIOSK_TOKEN};
-use kiosk_harness::fake_printer;
+use common::kiosk::fake_printer;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock::{self, MockClock};
 use serde_json::Value;

@@ -353,7 +353,7 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
     assert_eq!(typed, ctx, "the typed number finds the same ticket today");
 
     let mut first = rating(Some(&t.tracking_code), RatingLevel::VerySatisfied, "rate-1");
-    first.indices = Some(vec![2, 2, 2, 1, 2, 2, 2, 1, 2]);
+    first.indices = Some([2, 2, 2, 1, 2, 2, 2, 1, 2].map(Some).to_vec());
     first.comment = Some("  Cán bộ nhiệt tình  ".into());
     let body = serde_json::to_string(&first).unwrap();
     let (s, _, b) = raw("POST", &format!("{}/api/v1/ratings", c.url), Some(TOKEN), Some(&body)).await;
@@ -442,7 +442,7 @@ async fn a_ticket_is_rated_once_replays_are_idempotent_and_unserved_tickets_refu
         raw("GET", &format!("{}/api/v1/ratings/context?number=12", c.url), Some(TOKEN), None).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
     let mut bad = rating(None, RatingLevel::Satisfied, "rate-7");
-    bad.indices = Some(vec![2, 2, 3, 0, 0, 0, 0, 0, 0]);
+    bad.indices = Some([2, 2, 3, 0, 0, 0, 0, 0, 0].map(Some).to_vec());
     let (s, _, b) = raw(
         "POST",
         &format!("{}/api/v1/ratings", c.url),
@@ -613,7 +613,7 @@ async fn summary_json_and_csv_match_the_ratings_given() {
     let centre = &c.centre;
     let give = |t: &IssuedTicket, level: RatingLevel, indices: Option<[u8; 9]>, key: &str| {
         let mut r = rating(Some(&t.tracking_code), level, key);
-        r.indices = indices.map(|i| i.to_vec());
+        r.indices = indices.map(|i| i.map(Some).to_vec());
         r
     };
     // Monday 2/3: counter 1 (HT, Trần Thị B.) very satisfied ×2, satisfied ×1; counter 3 (CT) dissatisfied.

@@ -2,9 +2,9 @@
 //! testing backend on real parts: a fake ESC/POS printer on loopback, real
 //! SQLite, real config files.
 
-mod kiosk_harness;
+mod common;
 
-use kiosk_harness::*;
+use common::kiosk::*;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::ui::{Nav, Page, SetupAdapter};
 use slint::ComponentHandle;

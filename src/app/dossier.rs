@@ -11,6 +11,7 @@ use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use crate::config::Language;
 use crate::domain::localtime::{format_date, format_date_time};
+use crate::domain::dossier::DossierStatus;
 use crate::domain::scan::DossierCode;
 use crate::ui::{DossierAdapter, HistoryRow, KioskWindow, Page};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -113,7 +114,12 @@ fn show(ui: &KioskWindow, lang: Language, v: &DossierDetails) {
     d.set_status(pick(lang, &v.status_vi, &v.status_en).into());
     d.set_status_code(i32::from(v.status_code));
     d.set_overdue(v.overdue);
-    d.set_overdue_note(pick(lang, &v.deadline_vi, &v.deadline_en).into());
+    let action = action_title(v.status_code);
+    // While the citizen must act, "on time: N days left" would reassure
+    // wrongly (the dossier waits for them); an overdue note still shows.
+    let note = if action.is_some() && !v.overdue { "" } else { pick(lang, &v.deadline_vi, &v.deadline_en) };
+    d.set_overdue_note(note.into());
+    d.set_action_title(action.map(|(vi, en)| pick(lang, vi, en)).unwrap_or_default().into());
     d.set_next_step(pick(lang, &v.next_step_vi, &v.next_step_en).into());
     let rows: Vec<HistoryRow> = v
         .history
@@ -177,6 +183,16 @@ impl Feature for Dossier {
     }
 }
 
+/// The plain heading of what the citizen must do, for the statuses that wait
+/// on them: 5 papers requested, 6 fees to pay.
+fn action_title(status_code: u8) -> Option<(&'static str, &'static str)> {
+    match DossierStatus::from_code(status_code)? {
+        DossierStatus::SupplementRequested => Some(("Bạn cần bổ sung giấy tờ", "You need to bring more papers")),
+        DossierStatus::PaymentRequested => Some(("Bạn cần nộp phí, lệ phí", "You need to pay a fee")),
+        _ => None,
+    }
+}
+
 /// Empties every dossier field on screen.
 fn reset_screen(ui: &KioskWindow) {
     let d = ui.global::<DossierAdapter>();
@@ -194,5 +210,6 @@ fn reset_screen(ui: &KioskWindow) {
     d.set_overdue(false);
     d.set_overdue_note("".into());
     d.set_next_step("".into());
+    d.set_action_title("".into());
     d.set_history(ModelRc::default());
 }

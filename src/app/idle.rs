@@ -1,6 +1,8 @@
 //! Idle timeout rule: after `timeout` without a touch on any page but home, the
-//! citizen's session ends; the last `warning` seconds show a countdown.
-//! [`IdleTracker`] is the rule, [`Idle`] the kiosk feature that applies it.
+//! citizen's session ends; the last `warning` seconds show a countdown with a
+//! large "Tôi cần thêm thời gian" button. Reading pages (procedure search and
+//! detail, dossier status) allow longer: slow readers touch nothing for
+//! minutes. [`IdleTracker`] is the rule, [`Idle`] the kiosk feature that applies it.
 
 use super::context::{end_session, handler, Feature, TICK};
 use crate::config::Config;
@@ -40,6 +42,14 @@ impl IdleTracker {
         self.idle = Duration::ZERO;
     }
 
+    /// A page with another allowance (reading pages get longer); the time
+    /// already idle restarts with it.
+    pub fn set_timeout(&mut self, timeout: Duration, warning: Duration) {
+        self.timeout = timeout;
+        self.warning = warning.min(timeout);
+        self.idle = Duration::ZERO;
+    }
+
     /// Arms the rule when leaving home, disarms it at home.
     pub fn set_armed(&mut self, armed: bool) {
         self.armed = armed;
@@ -69,15 +79,26 @@ impl IdleTracker {
 /// warning, and time up ends the session.
 pub struct Idle {
     tracker: Mutex<IdleTracker>,
+    timeout: Duration,
+    reading_timeout: Duration,
+    warning: Duration,
+}
+
+/// Pages read at length: the longer `reading_idle_timeout_secs` applies.
+pub fn is_reading_page(page: Page) -> bool {
+    matches!(page, Page::Procedures | Page::ProcedureDetail | Page::Dossier)
 }
 
 impl Idle {
     pub fn new(cfg: &Config) -> Arc<Self> {
-        let tracker = IdleTracker::new(
-            Duration::from_secs(cfg.kiosk.idle_timeout_secs.into()),
-            Duration::from_secs(cfg.kiosk.idle_warning_secs.into()),
-        );
-        Arc::new(Idle { tracker: Mutex::new(tracker) })
+        let secs = |s: u32| Duration::from_secs(s.into());
+        let (timeout, warning) = (secs(cfg.kiosk.idle_timeout_secs), secs(cfg.kiosk.idle_warning_secs));
+        Arc::new(Idle {
+            tracker: Mutex::new(IdleTracker::new(timeout, warning)),
+            timeout,
+            reading_timeout: secs(cfg.kiosk.reading_idle_timeout_secs),
+            warning,
+        })
     }
 
     fn tracker(&self) -> std::sync::MutexGuard<'_, IdleTracker> {
@@ -105,7 +126,11 @@ impl Feature for Idle {
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
         let session = ui.global::<Session>();
-        self.tracker().set_armed(page != Page::Home || session.get_citizen_present());
+        let timeout = if is_reading_page(page) { self.reading_timeout } else { self.timeout };
+        let mut t = self.tracker();
+        t.set_timeout(timeout, self.warning);
+        t.set_armed(page != Page::Home || session.get_citizen_present());
+        drop(t);
         session.set_idle_warning(false);
     }
 
@@ -153,6 +178,19 @@ mod tests {
         assert_eq!(t.advance(55 * S), IdleState::Warning(5));
         t.activity();
         assert_eq!(t.advance(55 * S), IdleState::Warning(5));
+    }
+
+    #[test]
+    fn a_longer_allowance_for_reading_restarts_the_count() {
+        // Must hold: moving to a reading page swaps in its longer timeout and
+        // the time idle so far starts again; the warning keeps its length.
+        let mut t = IdleTracker::new(60 * S, 20 * S);
+        t.set_armed(true);
+        assert_eq!(t.advance(30 * S), IdleState::Active);
+        t.set_timeout(180 * S, 20 * S);
+        assert_eq!(t.advance(159 * S), IdleState::Active);
+        assert_eq!(t.advance(S), IdleState::Warning(20));
+        assert_eq!(t.advance(20 * S), IdleState::Expired);
     }
 
     #[test]

@@ -75,7 +75,7 @@ pub struct Printer {
 
 /// What the ticket layout says, in the kiosk's language.
 pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicket) -> TicketPrint {
-    let counters = t.counters.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+    let counters = super::queue::counters_phrase(lang, &t.counters, true);
     let mut header_lines = vec![cfg.centre.name.clone()];
     if !cfg.centre.address.is_empty() {
         header_lines.push(cfg.centre.address.clone());
@@ -101,8 +101,8 @@ pub fn ticket_print(cfg: &crate::config::Config, lang: Language, t: &IssuedTicke
         },
         service: pick(lang, &t.service_name_vi, &t.service_name_en).into(),
         wait_at: match lang {
-            Language::Vi => format!("Mời đến Quầy {counters}"),
-            Language::En => format!("Please go to counter {counters}"),
+            Language::Vi => format!("Mời đến {counters}"),
+            Language::En => format!("Please go to {}", counters.to_lowercase()),
         },
         // Offline the kiosk does not know the queue: the ticket says only what is true.
         ahead_line: match (t.offline, lang) {

@@ -6,7 +6,7 @@
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use crate::catalog::usage::{self, UsageKind};
-use crate::catalog::view::{view, ViewLang};
+use crate::catalog::view::{field_label, view, ViewLang};
 use crate::catalog::Catalog;
 use crate::config::Language;
 use crate::domain::procedure::{Level, Procedure};
@@ -38,6 +38,13 @@ pub struct Procedures {
     catalog: Arc<Mutex<Option<Arc<Catalog>>>>,
 }
 
+fn view_lang(lang: Language) -> ViewLang {
+    match lang {
+        Language::Vi => ViewLang::Vi,
+        Language::En => ViewLang::En,
+    }
+}
+
 fn row(lang: Language, p: &Procedure) -> ProcedureRow {
     ProcedureRow {
         code: p.code.as_str().into(),
@@ -45,7 +52,7 @@ fn row(lang: Language, p: &Procedure) -> ProcedureRow {
             (Language::En, Some(en)) => en.as_str().into(),
             _ => p.name.as_str().into(),
         },
-        field: p.field.as_str().into(),
+        field: field_label(&p.field, view_lang(lang)).into(),
         level: level_label(lang, p.level).into(),
     }
 }
@@ -142,7 +149,11 @@ impl Procedures {
         a.set_fields(model(
             cat.fields()
                 .into_iter()
-                .map(|f| FieldRow { name: f.name.into(), count: f.count as i32 })
+                .map(|f| FieldRow {
+                    label: field_label(&f.name, view_lang(lang)).into(),
+                    name: f.name.into(),
+                    count: f.count as i32,
+                })
                 .collect(),
         ));
         let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
@@ -173,15 +184,23 @@ impl Procedures {
 
     /// Fills the detail page of `code` and shows it.
     fn open(&self, ui: &KioskWindow, code: &str) {
-        let Some(cat) = self.catalog() else { return };
+        if self.fill_detail(ui, code) {
+            self.record_usage(code.to_string(), UsageKind::Lookup);
+            ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+        }
+    }
+
+    /// Fills the detail page of `code` in the current language; false when
+    /// the catalog does not have it.
+    fn fill_detail(&self, ui: &KioskWindow, code: &str) -> bool {
+        let Some(cat) = self.catalog() else { return false };
         let Some(p) = cat.get(code) else {
             tracing::warn!("procedure {code} not in the catalog");
-            return;
+            return false;
         };
         let lang = self.ctx.lang();
-        self.record_usage(p.code.clone(), UsageKind::Lookup);
         // The kiosk shows the catalog's view: unverified values read "Hỏi tại quầy".
-        let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
+        let v = view(p, view_lang(lang));
         let a = ui.global::<ProcedureAdapter>();
         a.set_code(v.code.as_str().into());
         a.set_name(v.name.as_str().into());
@@ -226,7 +245,7 @@ impl Procedures {
         a.set_service_name(service_name.into());
         a.set_portal_qr(super::qr::qr_image(&format!("{PORTAL_URL}{}", p.code), 4));
         a.set_keyboard_open(false);
-        ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+        true
     }
 }
 
@@ -254,6 +273,15 @@ impl Feature for Procedures {
             ui.global::<Nav>().invoke_go(Page::TakeNumber);
             ui.global::<QueueAdapter>().invoke_take(service);
         }));
+    }
+
+    /// The list, the chips and an open detail follow a language switch.
+    fn refresh_texts(&self, ui: &KioskWindow) {
+        self.refresh(ui);
+        let code = ui.global::<ProcedureAdapter>().get_code().to_string();
+        if ui.global::<Nav>().get_page() == Page::ProcedureDetail && !code.is_empty() {
+            self.fill_detail(ui, &code);
+        }
     }
 
     fn end_session(&self, ui: &KioskWindow) {

@@ -33,8 +33,23 @@ pub struct Queue {
     pending: Mutex<Option<String>>,
 }
 
-fn counters_text(c: &[u32]) -> String {
-    c.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+/// The counters of a service as a phrase: "quầy 1, 2" / "counters 1 and 2"
+/// ("counter 5" for one), capitalised when it starts a line.
+pub fn counters_phrase(lang: Language, c: &[u32], capital: bool) -> String {
+    let n: Vec<String> = c.iter().map(u32::to_string).collect();
+    let text = match (lang, n.as_slice()) {
+        (Language::Vi, _) => format!("quầy {}", n.join(", ")),
+        (Language::En, [one]) => format!("counter {one}"),
+        (Language::En, [rest @ .., last]) if !rest.is_empty() => {
+            format!("counters {} and {last}", rest.join(", "))
+        }
+        (Language::En, _) => "counter".to_string(),
+    };
+    if !capital {
+        return text;
+    }
+    let mut chars = text.chars();
+    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
@@ -44,7 +59,7 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
             code: s.code.as_str().into(),
             name: pick(lang, &s.name_vi, &s.name_en).into(),
             prefix: s.prefix.as_str().into(),
-            counters: counters_text(&s.counters).into(),
+            counters: counters_phrase(lang, &s.counters, true).into(),
             waiting: s.waiting as i32,
             wait_minutes: s.wait_minutes as i32,
             available: s.available,
@@ -162,11 +177,11 @@ impl Queue {
         a.set_number(t.number.as_str().into());
         a.set_check_code(t.check_code.as_str().into());
         a.set_service_name(pick(lang, &t.service_name_vi, &t.service_name_en).into());
-        let counters = counters_text(&t.counters);
+        let counters = counters_phrase(lang, &t.counters, false);
         a.set_wait_at(
             match lang {
-                Language::Vi => format!("Mời bạn ngồi chờ và theo dõi màn hình gọi số tại quầy {counters}"),
-                Language::En => format!("Please take a seat and watch the display for counter {counters}"),
+                Language::Vi => format!("Mời bạn ngồi chờ và theo dõi màn hình gọi số tại {counters}"),
+                Language::En => format!("Please take a seat and watch the display for {counters}"),
             }
             .into(),
         );
@@ -294,5 +309,20 @@ impl Feature for Queue {
         } else {
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_read_as_a_phrase_in_each_language() {
+        // Must hold: "counters 1 and 2" in English, not "counter 1, 2".
+        assert_eq!(counters_phrase(Language::En, &[5], false), "counter 5");
+        assert_eq!(counters_phrase(Language::En, &[1, 2], true), "Counters 1 and 2");
+        assert_eq!(counters_phrase(Language::En, &[1, 2, 3], false), "counters 1, 2 and 3");
+        assert_eq!(counters_phrase(Language::Vi, &[1, 2], true), "Quầy 1, 2");
+        assert_eq!(counters_phrase(Language::Vi, &[9], false), "quầy 9");
     }
 }

@@ -4,8 +4,9 @@
 //! through the kiosk link, which queues them in the outbox while the centre
 //! is unreachable.
 //!
-//! A level chosen but not yet sent when the citizen leaves (home, idle
-//! timeout) is sent without the indices: the choice was made.
+//! Nothing is sent before "Gửi đánh giá" (or "Bỏ qua" on the indices, which
+//! sends the level and the answers given so far): a face tapped by mistake can
+//! be changed, and a citizen who backs out (home, idle timeout) sends nothing.
 
 use super::backend::{RatingContextView, RatingError, RatingTicket, RatingVote, VoteOutcome};
 use super::context::{handler, Feature, KioskContext};
@@ -174,8 +175,9 @@ impl Rating {
         });
     }
 
-    /// One of the three big choices (3, 2, 1).
-    fn choose_level(self: &Arc<Self>, ui: &KioskWindow, value: i32) {
+    /// One of the three big choices (3, 2, 1): selected, not sent; another
+    /// tap changes it.
+    fn choose_level(&self, ui: &KioskWindow, value: i32) {
         let Some(level) = u8::try_from(value).ok().and_then(RatingLevel::from_value) else {
             tracing::warn!(value, "unknown rating level from the screen");
             return;
@@ -186,16 +188,22 @@ impl Rating {
                 return;
             }
             s.level = Some(level);
-            s.answers = [None; 9];
-            if self.ctx.cfg.rating.offer_indices {
-                s.stage = Stage::Indices;
+        }
+        self.render(ui);
+    }
+
+    /// From the chosen level to the nine optional questions, and back to
+    /// change the level (the answers given are kept).
+    fn show_indices(&self, ui: &KioskWindow, show: bool) {
+        {
+            let mut s = self.session();
+            let from = if show { Stage::Choose } else { Stage::Indices };
+            if s.stage != from || s.busy || s.level.is_none() || !self.ctx.cfg.rating.offer_indices {
+                return;
             }
+            s.stage = if show { Stage::Indices } else { Stage::Choose };
         }
-        if self.ctx.cfg.rating.offer_indices {
-            self.render(ui);
-        } else {
-            self.send(ui, None);
-        }
+        self.render(ui);
     }
 
     fn choose_index(&self, ui: &KioskWindow, index: i32, answer: i32) {
@@ -210,25 +218,19 @@ impl Rating {
         self.render(ui);
     }
 
-    /// Sends the chosen level, with the nine answers when `with_indices` and all are given.
-    fn submit(self: &Arc<Self>, ui: &KioskWindow, with_indices: bool) {
+    /// Sends the chosen level with the indices answered so far ("Gửi đánh
+    /// giá" on either step, "Bỏ qua" on the indices).
+    fn submit(self: &Arc<Self>, ui: &KioskWindow) {
         let answers = {
             let s = self.session();
-            if s.stage != Stage::Indices {
+            if !matches!(s.stage, Stage::Choose | Stage::Indices) {
                 return;
             }
             s.answers
         };
-        let indices = if with_indices {
-            let all: Option<Vec<u8>> = answers.iter().map(|a| a.map(|pos| 2 - pos)).collect();
-            match all.map(|v| IndexScores::new(&v)) {
-                Some(Ok(ix)) => Some(ix),
-                _ => return, // the button is disabled until all nine are answered
-            }
-        } else {
-            None
-        };
-        self.send(ui, indices);
+        // Answer positions are best first; scores are 2/1/0. None answered: no indices.
+        let scores: Vec<Option<u8>> = answers.iter().map(|a| a.map(|pos| 2 - pos)).collect();
+        self.send(ui, IndexScores::partial(&scores).ok());
     }
 
     fn send(self: &Arc<Self>, ui: &KioskWindow, indices: Option<IndexScores>) {
@@ -324,28 +326,21 @@ impl Rating {
                 })
                 .collect();
             r.set_indices(ModelRc::new(VecModel::from(rows)));
-            r.set_indices_complete(s.answers.iter().all(Option::is_some));
         } else {
             r.set_indices(ModelRc::default());
-            r.set_indices_complete(false);
         }
+        r.set_level(s.level.map(|l| i32::from(l.value())).unwrap_or(0));
+        r.set_answered(s.answers.iter().flatten().count() as i32);
+        r.set_indices_offered(self.ctx.cfg.rating.offer_indices);
     }
 
-    /// The citizen leaves the rating (home, a new scan, session end): a level
-    /// chosen but not sent is sent without the indices; then everything is cleared.
+    /// The citizen leaves the rating (home, a new scan, session end): nothing
+    /// chosen but not sent is sent (it may be a mis-tap they walked away
+    /// from); everything is cleared.
     fn leave(&self, ui: &KioskWindow) {
-        let pending = {
-            let r = std::mem::take(&mut *self.session());
-            r.level.map(|level| RatingVote { ticket: r.ticket, level, indices: None })
-        };
-        if let Some(vote) = pending {
-            let backend = self.ctx.backend.clone();
-            self.ctx.poster.spawn_detached(&self.ctx.rt, async move {
-                match backend.rate(vote).await {
-                    Ok(outcome) => tracing::info!(?outcome, "rating sent as the citizen left"),
-                    Err(e) => tracing::warn!(error = %e, "rating chosen before leaving could not be sent"),
-                }
-            });
+        let dropped = std::mem::take(&mut *self.session());
+        if dropped.level.is_some() && !dropped.busy {
+            tracing::info!("rating chosen but not sent: dropped as the citizen left");
         }
         reset_screen(ui);
     }
@@ -383,8 +378,9 @@ impl Feature for Rating {
         r.on_choose_index(
             handler!(ui, &self, |ui, this, index, answer| this.choose_index(&ui, index, answer))
         );
-        r.on_submit(handler!(ui, &self, |ui, this| this.submit(&ui, true)));
-        r.on_skip(handler!(ui, &self, |ui, this| this.submit(&ui, false)));
+        r.on_submit(handler!(ui, &self, |ui, this| this.submit(&ui)));
+        r.on_skip(handler!(ui, &self, |ui, this| this.submit(&ui)));
+        r.on_show_indices(handler!(ui, &self, |ui, this, show| this.show_indices(&ui, show)));
         r.on_retry(handler!(ui, &self, |ui, this| {
             this.set_stage(Stage::AskTicket);
             this.render(&ui);
@@ -403,7 +399,7 @@ impl Feature for Rating {
         }
     }
 
-    /// A level chosen but not sent yet still counts (sent before the state goes).
+    /// A level chosen but not sent is dropped with the session.
     fn end_session(&self, ui: &KioskWindow) {
         self.leave(ui);
     }
@@ -499,5 +495,6 @@ fn reset_screen(ui: &KioskWindow) {
     r.set_message("".into());
     r.set_level_label("".into());
     r.set_indices(ModelRc::default());
-    r.set_indices_complete(false);
+    r.set_level(0);
+    r.set_answered(0);
 }

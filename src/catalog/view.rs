@@ -197,7 +197,7 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
         code: p.code.clone(),
         name,
         name_vi: p.name.clone(),
-        field: p.field.clone(),
+        field: field_label(&p.field, lang).to_string(),
         level: lang.pick(p.level.label_vi(), p.level.label_en()).to_string(),
         agency: or_ask(Fact::Agency, &p.agency),
         methods,
@@ -223,6 +223,30 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
             .collect(),
         unverified: p.unverified.iter().map(|f| label(*f).to_string()).collect(),
         notice,
+    }
+}
+
+/// English names of the fields (lĩnh vực) of the national procedure list
+/// that the catalog uses; a field not listed keeps its Vietnamese name.
+const FIELDS_EN: [(&str, &str); 11] = [
+    ("Bảo hiểm xã hội", "Social insurance"),
+    ("Bảo trợ xã hội", "Social protection"),
+    ("Chứng thực", "Certified copies"),
+    ("Cư trú", "Residence"),
+    ("Hộ kinh doanh", "Household business"),
+    ("Hộ tịch", "Civil status"),
+    ("Lý lịch tư pháp", "Criminal record"),
+    ("Người có công", "People with meritorious services"),
+    ("Nuôi con nuôi", "Adoption"),
+    ("Xây dựng", "Construction"),
+    ("Đất đai", "Land"),
+];
+
+/// A field's name in `lang` (the Vietnamese name when no English one is known).
+pub fn field_label(field: &str, lang: ViewLang) -> &str {
+    match lang {
+        ViewLang::Vi => field,
+        ViewLang::En => FIELDS_EN.iter().find(|(vi, _)| *vi == field).map_or(field, |(_, en)| en),
     }
 }
 

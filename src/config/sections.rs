@@ -18,7 +18,11 @@ pub struct KioskConfig {
     pub theme: ThemeVariant,
     /// Seconds without a touch before a citizen's session is ended (0 = never).
     pub idle_timeout_secs: u32,
-    /// The last seconds of the idle timeout show a countdown warning.
+    /// The same on the reading pages (procedure search and detail, dossier
+    /// status), where a slow reader touches nothing for minutes (0 = never).
+    pub reading_idle_timeout_secs: u32,
+    /// The last seconds of the idle timeout show a countdown warning (at
+    /// least 20: time to read it and reach the button).
     pub idle_warning_secs: u32,
     /// Seconds the ticket screen stays before returning home.
     pub ticket_return_secs: u32,
@@ -39,7 +43,8 @@ impl Default for KioskConfig {
             language: Language::Vi,
             theme: ThemeVariant::Normal,
             idle_timeout_secs: 60,
-            idle_warning_secs: 10,
+            reading_idle_timeout_secs: 180,
+            idle_warning_secs: 20,
             ticket_return_secs: 30,
             setup_pin: DEFAULT_SETUP_PIN.into(),
             window_size: "1080x1920".into(),
@@ -313,7 +318,7 @@ impl Default for QueueConfig {
         Self {
             services: vec![
                 svc("HT", "Hộ tịch", "Civil status", "A", &[1, 2]),
-                svc("CT", "Chứng thực", "Certification", "B", &[3, 4]),
+                svc("CT", "Chứng thực", "Certified copies", "B", &[3, 4]),
                 svc("CU", "Cư trú", "Residence", "C", &[5]),
                 svc("DD", "Đất đai – Xây dựng", "Land & construction", "D", &[6, 7]),
                 svc("KD", "Hộ kinh doanh", "Household business", "E", &[8]),

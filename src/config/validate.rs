@@ -113,6 +113,10 @@ pub fn parse_size(s: &str) -> Option<(u32, u32)> {
     ((200..=8000).contains(&w) && (200..=8000).contains(&h)).then_some((w, h))
 }
 
+/// Shortest idle warning: a slow reader must be able to read it and reach
+/// "Tôi cần thêm thời gian" (issue 14).
+pub const MIN_IDLE_WARNING_SECS: u32 = 20;
+
 fn validate(c: &Config) -> Vec<ConfigIssue> {
     let mut out = Vec::new();
     let k = &c.kiosk;
@@ -122,8 +126,24 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if k.idle_timeout_secs != 0 && !(15..=3600).contains(&k.idle_timeout_secs) {
         out.push(issue("kiosk.idle_timeout_secs", "must be 0 (never) or 15-3600", "60 suits most halls"));
     }
-    if k.idle_warning_secs >= k.idle_timeout_secs.max(1) && k.idle_timeout_secs != 0 {
-        out.push(issue("kiosk.idle_warning_secs", "must be shorter than idle_timeout_secs", "10"));
+    if k.reading_idle_timeout_secs != 0
+        && (!(15..=3600).contains(&k.reading_idle_timeout_secs)
+            || (k.idle_timeout_secs != 0 && k.reading_idle_timeout_secs < k.idle_timeout_secs))
+    {
+        out.push(issue(
+            "kiosk.reading_idle_timeout_secs",
+            "must be 0 (never) or 15-3600, and not shorter than idle_timeout_secs",
+            "180: reading a procedure takes minutes",
+        ));
+    }
+    if k.idle_warning_secs < MIN_IDLE_WARNING_SECS {
+        out.push(issue(
+            "kiosk.idle_warning_secs",
+            "must be at least 20 (time to read the warning and reach the button)",
+            "20",
+        ));
+    } else if k.idle_warning_secs >= k.idle_timeout_secs.max(1) && k.idle_timeout_secs != 0 {
+        out.push(issue("kiosk.idle_warning_secs", "must be shorter than idle_timeout_secs", "20"));
     }
     if !(5..=600).contains(&k.ticket_return_secs) {
         out.push(issue("kiosk.ticket_return_secs", "must be 5-600", "30"));

@@ -151,38 +151,57 @@ pub const INDICES: [IndexDef; 9] = [
 /// Highest total of the nine indices.
 pub const MAX_INDEX_SCORE: u32 = 18;
 
-/// Answers to the nine indices, each 0, 1 or 2.
+/// Answers to the nine indices, each 0, 1 or 2, or unanswered: the indices
+/// are optional, one by one, and a citizen may stop after a few.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IndexScores([u8; 9]);
+pub struct IndexScores([Option<u8>; 9]);
 
 impl IndexScores {
     /// Exactly nine scores of 0-2, else a message naming the problem.
     pub fn new(scores: &[u8]) -> Result<Self, String> {
-        let arr: [u8; 9] = scores
+        let all: Vec<Option<u8>> = scores.iter().copied().map(Some).collect();
+        Self::partial(&all)
+    }
+
+    /// Nine slots, each a score of 0-2 or `None` (not answered), at least one
+    /// answered; else a message naming the problem.
+    pub fn partial(scores: &[Option<u8>]) -> Result<Self, String> {
+        let arr: [Option<u8>; 9] = scores
             .try_into()
             .map_err(|_| format!("indices must hold exactly 9 scores, not {}", scores.len()))?;
-        if let Some(i) = arr.iter().position(|s| *s > 2) {
-            return Err(format!("indices[{i}] must be 0, 1 or 2, not {}", arr[i]));
+        if let Some(i) = arr.iter().position(|s| s.is_some_and(|s| s > 2)) {
+            return Err(format!("indices[{i}] must be 0, 1 or 2, not {}", arr[i].unwrap_or_default()));
+        }
+        if arr.iter().all(Option::is_none) {
+            return Err("indices must answer at least one of the nine (or be left out)".into());
         }
         Ok(Self(arr))
     }
 
-    pub fn scores(&self) -> [u8; 9] {
+    pub fn scores(&self) -> [Option<u8>; 9] {
         self.0
     }
 
-    pub fn total(&self) -> u32 {
-        self.0.iter().map(|s| u32::from(*s)).sum()
+    /// All nine answered.
+    pub fn is_complete(&self) -> bool {
+        self.0.iter().all(Option::is_some)
     }
 
-    /// Stored form: nine digits, e.g. `221102222`.
+    /// Total of the answered indices (0-18 when all nine are answered).
+    pub fn total(&self) -> u32 {
+        self.0.iter().flatten().map(|s| u32::from(*s)).sum()
+    }
+
+    /// Stored form: nine characters, a digit per answer and `-` for none,
+    /// e.g. `221102222` or `22-------`.
     pub fn to_digits(&self) -> String {
-        self.0.iter().map(|s| char::from(b'0' + s)).collect()
+        self.0.iter().map(|s| s.map_or('-', |s| char::from(b'0' + s))).collect()
     }
 
     pub fn from_digits(s: &str) -> Option<Self> {
-        let v: Option<Vec<u8>> = s.chars().map(|c| c.to_digit(10).map(|d| d as u8)).collect();
-        Self::new(&v?).ok()
+        let v: Option<Vec<Option<u8>>> =
+            s.chars().map(|c| if c == '-' { Some(None) } else { c.to_digit(10).map(|d| Some(d as u8)) }).collect();
+        Self::partial(&v?).ok()
     }
 }
 
@@ -192,9 +211,13 @@ pub struct Tally {
     pub very_satisfied: u32,
     pub satisfied: u32,
     pub dissatisfied: u32,
-    /// Ratings that answered the nine indices.
+    /// Ratings that answered at least one of the nine indices.
     pub with_indices: u32,
+    /// Ratings that answered all nine (the 0-18 total is only comparable then).
+    complete_indices: u32,
+    complete_total: u32,
     index_totals: [u32; 9],
+    index_counts: [u32; 9],
 }
 
 impl Tally {
@@ -206,8 +229,15 @@ impl Tally {
         }
         if let Some(ix) = indices {
             self.with_indices += 1;
-            for (t, s) in self.index_totals.iter_mut().zip(ix.scores()) {
-                *t += u32::from(s);
+            if ix.is_complete() {
+                self.complete_indices += 1;
+                self.complete_total += ix.total();
+            }
+            for (i, s) in ix.scores().into_iter().enumerate() {
+                if let Some(s) = s {
+                    self.index_totals[i] += u32::from(s);
+                    self.index_counts[i] += 1;
+                }
             }
         }
     }
@@ -217,8 +247,11 @@ impl Tally {
         self.satisfied += other.satisfied;
         self.dissatisfied += other.dissatisfied;
         self.with_indices += other.with_indices;
-        for (t, o) in self.index_totals.iter_mut().zip(other.index_totals) {
-            *t += o;
+        self.complete_indices += other.complete_indices;
+        self.complete_total += other.complete_total;
+        for i in 0..9 {
+            self.index_totals[i] += other.index_totals[i];
+            self.index_counts[i] += other.index_counts[i];
         }
     }
 
@@ -245,18 +278,23 @@ impl Tally {
         round2(100.0 * f64::from(self.very_satisfied + self.satisfied) / f64::from(n))
     }
 
-    /// Mean total of the nine indices (0-18) over the ratings that answered them.
+    /// Mean total of the nine indices (0-18) over the ratings that answered all nine.
     pub fn index_score_average(&self) -> Option<f64> {
-        (self.with_indices > 0)
-            .then(|| round2(f64::from(self.index_totals.iter().sum::<u32>()) / f64::from(self.with_indices)))
+        (self.complete_indices > 0)
+            .then(|| round2(f64::from(self.complete_total) / f64::from(self.complete_indices)))
     }
 
-    /// Mean of each index (0-2), in the circular's order; empty without answers.
+    /// Mean of each index (0-2) over the ratings that answered it, in the
+    /// circular's order (0 for an index nobody answered); empty without answers.
     pub fn index_averages(&self) -> Vec<f64> {
         if self.with_indices == 0 {
             return Vec::new();
         }
-        self.index_totals.iter().map(|t| round2(f64::from(*t) / f64::from(self.with_indices))).collect()
+        self.index_totals
+            .iter()
+            .zip(self.index_counts)
+            .map(|(t, n)| if n == 0 { 0.0 } else { round2(f64::from(*t) / f64::from(n)) })
+            .collect()
     }
 }
 
@@ -318,5 +356,25 @@ mod tests {
         all.merge(&t);
         all.merge(&t);
         assert_eq!((all.ratings(), all.with_indices, all.score()), (6, 4, 2.0));
+    }
+
+    #[test]
+    fn partial_indices_count_per_index_and_not_in_the_total_mean() {
+        // Must hold: a citizen may answer only some indices; each index mean is
+        // over those who answered it, the 0-18 mean only over complete answers;
+        // the stored form keeps the gaps; nothing answered is refused.
+        let some = IndexScores::partial(&[Some(2), None, Some(0), None, None, None, None, None, None]).unwrap();
+        assert!(!some.is_complete());
+        assert_eq!((some.total(), some.to_digits().as_str()), (2, "2-0------"));
+        assert_eq!(IndexScores::from_digits("2-0------"), Some(some));
+        assert!(IndexScores::partial(&[None; 9]).unwrap_err().contains("at least one"));
+        assert_eq!(IndexScores::from_digits("---------"), None);
+        let mut t = Tally::default();
+        t.add(RatingLevel::Satisfied, Some(&some));
+        assert_eq!((t.with_indices, t.index_score_average()), (1, None));
+        t.add(RatingLevel::Satisfied, Some(&IndexScores::new(&[1; 9]).unwrap()));
+        assert_eq!(t.index_score_average(), Some(9.0));
+        let means = t.index_averages();
+        assert_eq!((means[0], means[1], means[2]), (1.5, 1.0, 0.5));
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod kiosk;
 pub mod openapi;
 pub mod proxy;
 

@@ -54,9 +54,10 @@ pub struct RatingRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<NaiveDate>,
     pub level: RatingLevel,
-    /// The nine indices of Circular 01/2018/TT-VPCP, each 2, 1 or 0.
+    /// The nine indices of Circular 01/2018/TT-VPCP, each 2, 1 or 0, or
+    /// `null` for one the citizen did not answer (at least one answered).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub indices: Option<Vec<u8>>,
+    pub indices: Option<Vec<Option<u8>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// The same key again returns the same rating (200).

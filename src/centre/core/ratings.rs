@@ -227,7 +227,7 @@ fn validate_rating(req: &RatingRequest) -> Result<Option<IndexScores>, CentreErr
             )));
         }
     }
-    req.indices.as_deref().map(IndexScores::new).transpose().map_err(CentreError::BadRequest)
+    req.indices.as_deref().map(IndexScores::partial).transpose().map_err(CentreError::BadRequest)
 }
 
 fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError> {
@@ -244,7 +244,12 @@ fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError
         service: row.service.clone(),
         counter: row.counter,
         officer: row.officer.clone(),
-        index_score: row.indices.as_deref().and_then(IndexScores::from_digits).map(|i| i.total()),
+        index_score: row
+            .indices
+            .as_deref()
+            .and_then(IndexScores::from_digits)
+            .filter(IndexScores::is_complete)
+            .map(|i| i.total()),
         rated_at: from_ms(row.rated_at),
         anonymous: row.ticket_id.is_none(),
     })

@@ -1,9 +1,8 @@
-//! Driving the kiosk through Slint's testing backend, for the failure-state
-//! tests: a kiosk on any backend, taps by accessible label, settling the
-//! background work, a fake thermal printer on loopback, and the checker of
+//! Driving the kiosk through Slint's testing backend, shared by every kiosk
+//! UI test: a kiosk on any backend (sample, built-in centre, unreachable
+//! centre), taps by accessible label, settling the background work, mocked
+//! seconds, a fake thermal printer on loopback, and the checker of
 //! citizen-facing texts.
-
-#![allow(dead_code)]
 
 use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use motcua_kiosk::app::backend::{self, QueueBackend};
@@ -39,6 +38,46 @@ pub fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime:
     app.ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
     app.ui.show().unwrap();
     Harness { app, rt }
+}
+
+/// A kiosk on `backend` with its own runtime.
+pub fn kiosk_with(cfg: Config, backend: Arc<dyn QueueBackend>) -> Harness {
+    kiosk_on(cfg, backend, runtime())
+}
+
+/// The kiosk on a built-in centre whose clock is the snapshot instant (so the
+/// kiosk's "today" and the centre's agree), with an officer at counter 1 and
+/// no sample dossiers.
+pub fn kiosk_with_centre(dir: &std::path::Path) -> (Harness, motcua_kiosk::centre::Centre) {
+    kiosk_with_centre_cfg(dir, Config::default())
+}
+
+/// [`kiosk_with_centre`] from a given config.
+pub fn kiosk_with_centre_cfg(dir: &std::path::Path, mut cfg: Config) -> (Harness, motcua_kiosk::centre::Centre) {
+    cfg.data.dir = dir.display().to_string();
+    cfg.centre.listen = String::new();
+    cfg.dossier.sample_data = false;
+    // The sample clock is a Saturday: open at any hour, as in demo mode.
+    cfg.queue.always_open = true;
+    cfg.queue.counter_officers =
+        vec![motcua_kiosk::config::CounterOfficer { counter: 1, name: "Trần Thị B.".into() }];
+    let clock = motcua_kiosk::domain::clock::MockClock::new(motcua_kiosk::snapshot::sample_now());
+    let centre =
+        motcua_kiosk::centre::Centre::open_at(dir.join("centre.sqlite3"), &cfg, Arc::new(clock)).unwrap();
+    let link = motcua_kiosk::centre::KioskLink::Local(motcua_kiosk::centre::link::LocalLink::new(
+        centre.clone(),
+        &cfg.kiosk.id,
+    ));
+    let backend = Arc::new(motcua_kiosk::app::link_backend::LinkBackend { link });
+    (kiosk_on(cfg, backend, runtime()), centre)
+}
+
+/// Advances mocked time second by second (the kiosk's tick is a 1 s timer):
+/// idle timeouts are tested on this clock, never with sleeps.
+pub fn seconds(n: u64) {
+    for _ in 0..n {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(1));
+    }
 }
 
 pub fn sample_backend(cfg: &Config) -> Arc<dyn QueueBackend> {
@@ -285,4 +324,11 @@ pub fn fake_printer(status: [u8; 3]) -> (String, Arc<Received>) {
         }
     });
     (uri, got)
+}
+
+/// Types `text` on the on-screen keypad shown, one tap per character.
+pub fn type_on_keypad(h: &Harness, text: &str) {
+    for c in text.chars() {
+        tap(h, &c.to_string());
+    }
 }
