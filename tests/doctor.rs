@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{TestCentre, KIOSK_TOKEN};
 use common::kiosk::fake_printer;
+use common::{TestCentre, KIOSK_TOKEN};
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::clock::{self, MockClock};
 use serde_json::Value;

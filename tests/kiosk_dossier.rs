@@ -59,27 +59,26 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
         status: None,
     };
     let code = "000.00.06.H56-261124-0361";
-    h.rt
-        .block_on(centre.import_dossiers(vec![DossierRecord {
-            code: code.into(),
-            procedure_code: "1.004222".into(),
-            procedure_name_vi: "Đăng ký thường trú".into(),
-            procedure_name_en: "Permanent residence registration".into(),
-            applicant: "Nguyễn Văn An".into(),
-            channel: Channel::InPerson,
-            received_at: at(24, 9, 15),
-            appointment: chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
-            status: DossierStatus::SupplementRequested,
-            missing_documents: vec!["Giấy tờ chứng minh chỗ ở hợp pháp (bản sao)".into()],
-            fee_vnd: None,
-            counter: Some(5),
-            history: vec![
-                step(at(24, 9, 15), "Bộ phận một cửa", "Tiếp nhận hồ sơ"),
-                step(at(25, 14, 2), "Công an phường Hải Châu", "Thẩm định hồ sơ"),
-                step(at(26, 10, 40), "Công an phường Hải Châu", "Yêu cầu bổ sung giấy tờ"),
-            ],
-        }]))
-        .unwrap();
+    h.rt.block_on(centre.import_dossiers(vec![DossierRecord {
+        code: code.into(),
+        procedure_code: "1.004222".into(),
+        procedure_name_vi: "Đăng ký thường trú".into(),
+        procedure_name_en: "Permanent residence registration".into(),
+        applicant: "Nguyễn Văn An".into(),
+        channel: Channel::InPerson,
+        received_at: at(24, 9, 15),
+        appointment: chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+        status: DossierStatus::SupplementRequested,
+        missing_documents: vec!["Giấy tờ chứng minh chỗ ở hợp pháp (bản sao)".into()],
+        fee_vnd: None,
+        counter: Some(5),
+        history: vec![
+            step(at(24, 9, 15), "Bộ phận một cửa", "Tiếp nhận hồ sơ"),
+            step(at(25, 14, 2), "Công an phường Hải Châu", "Thẩm định hồ sơ"),
+            step(at(26, 10, 40), "Công an phường Hải Châu", "Yêu cầu bổ sung giấy tờ"),
+        ],
+    }]))
+    .unwrap();
     let ui = &h.app.ui;
     let d = ui.global::<DossierAdapter>();
     tap(&h, "Tra cứu hồ sơ");
@@ -101,7 +100,10 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(d.get_action_title(), "Bạn cần bổ sung giấy tờ");
     assert_eq!(d.get_overdue_note(), "");
     assert_eq!(d.get_next_step(), "Mang bổ sung: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) đến quầy số 5.");
-    assert!(!shown_texts(ui).iter().any(|t| t.contains("Đúng hạn")), "no on-time note while papers are missing");
+    assert!(
+        !shown_texts(ui).iter().any(|t| t.contains("Đúng hạn")),
+        "no on-time note while papers are missing"
+    );
     let history: Vec<(String, String)> =
         d.get_history().iter().map(|r| (r.time.to_string(), r.action.to_string())).collect();
     assert_eq!(history[0], ("24/11/2026 09:15".to_string(), "Tiếp nhận hồ sơ".to_string()));
@@ -150,7 +152,10 @@ fn any_letter_of_a_real_code_can_be_typed_and_the_lookup_reaches_the_centre() {
     let ui = &h.app.ui;
     let d = ui.global::<DossierAdapter>();
     tap(&h, "Tra cứu hồ sơ");
-    assert!(ElementHandle::find_by_accessible_label(ui, "Quét mã trên giấy biên nhận").count() > 0, "scan first");
+    assert!(
+        ElementHandle::find_by_accessible_label(ui, "Quét mã trên giấy biên nhận").count() > 0,
+        "scan first"
+    );
     assert_eq!(button(ui, "Tra cứu").accessible_enabled(), Some(false), "nothing typed yet");
     type_on_keypad(&h, code);
     assert_eq!(d.get_code_input(), code);
@@ -159,7 +164,11 @@ fn any_letter_of_a_real_code_can_be_typed_and_the_lookup_reaches_the_centre() {
     assert!(d.get_found(), "error: {}", d.get_error());
     assert_eq!(d.get_code(), code);
     assert_eq!(d.get_action_title(), "Bạn cần nộp phí, lệ phí");
-    assert!(d.get_next_step().contains("50.000 đ") && d.get_next_step().contains("quầy số 3"), "{}", d.get_next_step());
+    assert!(
+        d.get_next_step().contains("50.000 đ") && d.get_next_step().contains("quầy số 3"),
+        "{}",
+        d.get_next_step()
+    );
     assert_eq!(d.get_overdue_note(), "");
     assert_eq!(ui.global::<Nav>().get_page(), Page::Dossier);
 }

@@ -10,8 +10,8 @@ use super::backend::{DossierDetails, DossierLookupError};
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use crate::config::Language;
-use crate::domain::localtime::{format_date, format_date_time};
 use crate::domain::dossier::DossierStatus;
+use crate::domain::localtime::{format_date, format_date_time};
 use crate::domain::scan::DossierCode;
 use crate::ui::{DossierAdapter, HistoryRow, KioskWindow, Page};
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -187,7 +187,9 @@ impl Feature for Dossier {
 /// on them: 5 papers requested, 6 fees to pay.
 fn action_title(status_code: u8) -> Option<(&'static str, &'static str)> {
     match DossierStatus::from_code(status_code)? {
-        DossierStatus::SupplementRequested => Some(("Bạn cần bổ sung giấy tờ", "You need to bring more papers")),
+        DossierStatus::SupplementRequested => {
+            Some(("Bạn cần bổ sung giấy tờ", "You need to bring more papers"))
+        }
         DossierStatus::PaymentRequested => Some(("Bạn cần nộp phí, lệ phí", "You need to pay a fee")),
         _ => None,
     }

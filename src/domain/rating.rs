@@ -199,8 +199,10 @@ impl IndexScores {
     }
 
     pub fn from_digits(s: &str) -> Option<Self> {
-        let v: Option<Vec<Option<u8>>> =
-            s.chars().map(|c| if c == '-' { Some(None) } else { c.to_digit(10).map(|d| Some(d as u8)) }).collect();
+        let v: Option<Vec<Option<u8>>> = s
+            .chars()
+            .map(|c| if c == '-' { Some(None) } else { c.to_digit(10).map(|d| Some(d as u8)) })
+            .collect();
         Self::partial(&v?).ok()
     }
 }
@@ -363,7 +365,8 @@ mod tests {
         // Must hold: a citizen may answer only some indices; each index mean is
         // over those who answered it, the 0-18 mean only over complete answers;
         // the stored form keeps the gaps; nothing answered is refused.
-        let some = IndexScores::partial(&[Some(2), None, Some(0), None, None, None, None, None, None]).unwrap();
+        let some =
+            IndexScores::partial(&[Some(2), None, Some(0), None, None, None, None, None, None]).unwrap();
         assert!(!some.is_complete());
         assert_eq!((some.total(), some.to_digits().as_str()), (2, "2-0------"));
         assert_eq!(IndexScores::from_digits("2-0------"), Some(some));

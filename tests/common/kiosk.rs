@@ -53,7 +53,10 @@ pub fn kiosk_with_centre(dir: &std::path::Path) -> (Harness, motcua_kiosk::centr
 }
 
 /// [`kiosk_with_centre`] from a given config.
-pub fn kiosk_with_centre_cfg(dir: &std::path::Path, mut cfg: Config) -> (Harness, motcua_kiosk::centre::Centre) {
+pub fn kiosk_with_centre_cfg(
+    dir: &std::path::Path,
+    mut cfg: Config,
+) -> (Harness, motcua_kiosk::centre::Centre) {
     cfg.data.dir = dir.display().to_string();
     cfg.centre.listen = String::new();
     cfg.dossier.sample_data = false;
