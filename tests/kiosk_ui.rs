@@ -6,7 +6,7 @@ mod common;
 use common::kiosk::*;
 use i_slint_backend_testing::{AccessibleRole, ElementHandle};
 use motcua_kiosk::config::Config;
-use motcua_kiosk::ui::{KioskWindow, Nav, Page, QueueAdapter, Session, SetupAdapter, TicketAdapter};
+use motcua_kiosk::ui::{Nav, Page, QueueAdapter, Session, SetupAdapter, TicketAdapter};
 use slint::{ComponentHandle, Model};
 use std::sync::Arc;
 use std::time::Duration;
@@ -379,12 +379,12 @@ fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
     h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
     let client = motcua_kiosk::centre::client::ApiClient::for_url(&cfg, &url).unwrap();
     let got = h
-        ._rt
+        .rt
         .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
         .unwrap();
     assert_eq!(got.as_deref(), Some("2099.1.1"));
     let again = h
-        ._rt
+        .rt
         .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
         .unwrap();
     assert_eq!(again, None, "unchanged catalog is not downloaded again");
