@@ -247,10 +247,9 @@ fn a_fake_tcp_printer_chosen_in_setup_prints_and_the_settings_are_saved_with_com
     tap(&h, "Lưu và áp dụng");
     settle(&h);
     let text = std::fs::read_to_string(&path).unwrap();
-    let expected_head = format!(
-        "# Kiosk at the main entrance (tech: Minh, 0905 000 111)\n[kiosk]\nid = \"kiosk-01\"  # the fleet view shows it\n"
-    );
-    assert!(text.starts_with(&expected_head), "{text}");
+    let expected_head =
+        "# Kiosk at the main entrance (tech: Minh, 0905 000 111)\n[kiosk]\nid = \"kiosk-01\"  # the fleet view shows it\n";
+    assert!(text.starts_with(expected_head), "{text}");
     assert!(text.contains("language = \"en\"\nidle_timeout_secs = 75\n"), "{text}");
     assert!(text.contains("[printer]\n# our thermal printer\nuri = \"tcp://127.0.0.1:"), "{text}");
     let saved = motcua_kiosk::config::load(Some(&path)).unwrap();
