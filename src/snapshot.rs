@@ -10,9 +10,9 @@ use crate::domain::clock::{self, MockClock};
 use crate::ui::{DossierAdapter, KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
 use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
-use slint::{ModelRc, SharedString, VecModel};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use slint::{ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -502,11 +502,23 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                     SharedString::from("/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00"),
                     SharedString::from("/dev/ttyS0"),
                 ])));
-                s.invoke_choose("scanner.ports".into(), "/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00".into());
+                s.invoke_choose(
+                    "scanner.ports".into(),
+                    "/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00".into(),
+                );
                 const CARD: &str = "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
-                let kind = crate::domain::scan::classify(CARD, Some("]Q1"), crate::domain::localtime::service_day(sample_now()));
+                let kind = crate::domain::scan::classify(
+                    CARD,
+                    Some("]Q1"),
+                    crate::domain::localtime::service_day(sample_now()),
+                );
                 let lang = Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default();
-                let line = crate::app::setup_settings::describe_frame(lang, &kind, CARD.len() + 3, std::time::Duration::from_millis(41));
+                let line = crate::app::setup_settings::describe_frame(
+                    lang,
+                    &kind,
+                    CARD.len() + 3,
+                    std::time::Duration::from_millis(41),
+                );
                 s.set_scan_report(line.into());
                 s.invoke_choose("printer.uri".into(), "tcp://192.168.1.50:9100".into());
             }

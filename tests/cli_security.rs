@@ -207,7 +207,10 @@ fn pin_set_stores_a_hash_keeps_the_file_and_resets_the_lockout() {
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("wrong attempts reset"), "{stdout}");
     let written = std::fs::read_to_string(&cfg).unwrap();
-    assert!(written.starts_with("# hall kiosk\n[kiosk]\nid = \"kiosk-03\"  # in the fleet view\n"), "{written}");
+    assert!(
+        written.starts_with("# hall kiosk\n[kiosk]\nid = \"kiosk-03\"  # in the fleet view\n"),
+        "{written}"
+    );
     assert!(!written.contains("731594") && !written.contains("902614"), "{written}");
     let loaded = motcua_kiosk::config::load(Some(&cfg)).unwrap();
     assert!(motcua_kiosk::config::pin::verify("731594", &loaded.kiosk.setup_pin));
@@ -218,5 +221,9 @@ fn pin_set_stores_a_hash_keeps_the_file_and_resets_the_lockout() {
     assert!(out.status.success() && !text(&out).0.contains("warning"), "{}", text(&out).0);
     let clear = write_config(dir.path(), "[kiosk]\nsetup_pin = \"902614\"\n");
     let out = bin(dir.path()).args(["config", "check", "--config"]).arg(&clear).output().unwrap();
-    assert!(out.status.success() && text(&out).0.contains("kiosk.setup_pin: is in clear"), "{}", text(&out).0);
+    assert!(
+        out.status.success() && text(&out).0.contains("kiosk.setup_pin: is in clear"),
+        "{}",
+        text(&out).0
+    );
 }

@@ -291,7 +291,8 @@ fn a_reader_picked_in_setup_shows_the_last_frame_masked_with_its_timing() {
     tap(&h, "Thiết bị");
     let a = h.app.ui.global::<SetupAdapter>();
     a.invoke_choose("scanner.ports".into(), serialport::SerialPort::name(&slave).unwrap().into());
-    let card = "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
+    let card =
+        "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !a.get_scan_report().contains("Thẻ căn cước") && std::time::Instant::now() < deadline {
         master.write_all(format!("]Q1{card}\r\n").as_bytes()).unwrap();
@@ -300,5 +301,8 @@ fn a_reader_picked_in_setup_shows_the_last_frame_masked_with_its_timing() {
     let r = a.get_scan_report().to_string();
     assert!(r.contains("Thẻ căn cước") && r.contains("Nguyễn V. A.") && r.contains("ms"), "{r}");
     assert!(!r.contains("048095000123") && !r.contains("Nguyễn Văn An"), "personal data in clear: {r}");
-    assert!(!h.app.ui.global::<motcua_kiosk::ui::Session>().get_citizen_present(), "a test scan is not a visit");
+    assert!(
+        !h.app.ui.global::<motcua_kiosk::ui::Session>().get_citizen_present(),
+        "a test scan is not a visit"
+    );
 }

@@ -6,13 +6,13 @@ use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use super::printing::{Printer, PrinterCheck};
 use super::scan::Scan;
+use super::setup_pin::{locked_message, store_hash_of, PinAnswer, PinGuard};
+use super::setup_settings::Settings;
 use crate::centre::link::DeviceHealth;
 use crate::centre::tls::LinkSecurity;
+use crate::config::pin;
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
 use slint::{ComponentHandle, ModelRc, VecModel};
-use super::setup_settings::Settings;
-use super::setup_pin::{locked_message, store_hash_of, PinAnswer, PinGuard};
-use crate::config::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -99,7 +99,9 @@ impl Setup {
             a.set_pin_length(0);
             match self.guard.submit(&typed, &self.ctx.cfg.kiosk.setup_pin, now) {
                 PinAnswer::Right => {
-                    if !pin::is_hashed(&self.ctx.cfg.kiosk.setup_pin) && !self.rehashed.swap(true, Ordering::SeqCst) {
+                    if !pin::is_hashed(&self.ctx.cfg.kiosk.setup_pin)
+                        && !self.rehashed.swap(true, Ordering::SeqCst)
+                    {
                         let cfg = self.ctx.cfg.clone();
                         self.ctx.spawn_blocking(ui, move || store_hash_of(&cfg, &typed), |_, ()| {});
                     }
@@ -297,7 +299,11 @@ impl Feature for Setup {
         s.on_edit_done(handler!(ui, &self, |ui, this| this.settings.edit_done(&ui, true)));
         s.on_edit_cancel(handler!(ui, &self, |ui, this| this.settings.edit_done(&ui, false)));
         s.on_choose(handler!(ui, &self, |ui, this, key, value| this.settings.choose(&ui, &key, &value)));
-        s.on_step(handler!(ui, &self, |ui, this, key, delta| this.settings.step(&ui, &key, i64::from(delta))));
+        s.on_step(handler!(ui, &self, |ui, this, key, delta| this.settings.step(
+            &ui,
+            &key,
+            i64::from(delta)
+        )));
         s.on_test_connection(handler!(ui, &self, |ui, this| this.settings.test_connection(&ui)));
         s.on_refresh_ports(handler!(ui, &self, |ui, this| this.settings.refresh_ports(&ui)));
         s.on_save(handler!(ui, &self, |ui, this| this.settings.save(&ui)));

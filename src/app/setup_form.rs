@@ -122,11 +122,16 @@ impl Draft {
             .filter(|k| self.get(k) != base.get(k))
             .map(|k| match *k {
                 "scanner.ports" => {
-                    let ports: toml_edit::Array =
-                        if self.reader.is_empty() { toml_edit::Array::new() } else { [self.reader.as_str()].into_iter().collect() };
+                    let ports: toml_edit::Array = if self.reader.is_empty() {
+                        toml_edit::Array::new()
+                    } else {
+                        [self.reader.as_str()].into_iter().collect()
+                    };
                     Change::new(k, ports)
                 }
-                "offline.range_start" | "offline.range_end" | "kiosk.idle_timeout_secs"
+                "offline.range_start"
+                | "offline.range_end"
+                | "kiosk.idle_timeout_secs"
                 | "kiosk.idle_warning_secs" => Change::new(k, self.get(k).parse::<i64>().unwrap_or(0)),
                 _ => Change::new(k, self.get(k)),
             })
@@ -208,7 +213,12 @@ mod tests {
         ];
         assert_eq!(reader_choices(&ports, ""), ["/dev/serial/by-id/usb-Honeywell-if00", "/dev/ttyS0"]);
         assert_eq!(reader_choices(&ports, "/dev/ttyUSB3")[0], "/dev/ttyUSB3");
-        let p = printer_choices(&["/dev/ttyUSB0".into()], &["/dev/usb/lp0".into()], 115200, "tcp://10.0.0.9:9100");
+        let p = printer_choices(
+            &["/dev/ttyUSB0".into()],
+            &["/dev/usb/lp0".into()],
+            115200,
+            "tcp://10.0.0.9:9100",
+        );
         assert_eq!(p, ["tcp://10.0.0.9:9100", "file:///dev/usb/lp0", "serial:///dev/ttyUSB0?baud=115200"]);
     }
 }

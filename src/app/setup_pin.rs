@@ -105,7 +105,8 @@ impl PinGuard {
 /// The lockout message: seconds under a minute and a half, else minutes.
 pub fn locked_message(lang: crate::config::Language, now: DateTime<Utc>, until: DateTime<Utc>) -> String {
     let secs = (until - now).num_seconds().max(1);
-    let (n, vi, en) = if secs <= 90 { (secs, "giây", "seconds") } else { ((secs + 59) / 60, "phút", "minutes") };
+    let (n, vi, en) =
+        if secs <= 90 { (secs, "giây", "seconds") } else { ((secs + 59) / 60, "phút", "minutes") };
     match lang {
         crate::config::Language::Vi => format!("Nhập sai quá nhiều lần. Thử lại sau {n} {vi}."),
         crate::config::Language::En => format!("Too many wrong PINs. Try again in {n} {en}."),

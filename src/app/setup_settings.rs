@@ -37,11 +37,17 @@ pub struct Settings {
 
 fn label_of(lang: Language, key: &str) -> &'static str {
     match key {
-        "centre.url" => pick(lang, "Địa chỉ trung tâm, ví dụ https://10.0.0.5:8700", "Centre address, e.g. https://10.0.0.5:8700"),
+        "centre.url" => pick(
+            lang,
+            "Địa chỉ trung tâm, ví dụ https://10.0.0.5:8700",
+            "Centre address, e.g. https://10.0.0.5:8700",
+        ),
         "kiosk.id" => pick(lang, "Mã thiết bị, ví dụ kiosk-03", "Device id, e.g. kiosk-03"),
         "offline.range_start" => pick(lang, "Dải số ngoại tuyến: từ", "Offline numbers: from"),
         "offline.range_end" => pick(lang, "Dải số ngoại tuyến: đến", "Offline numbers: to"),
-        "printer.uri" => pick(lang, "Máy in, ví dụ tcp://192.168.1.50:9100", "Printer, e.g. tcp://192.168.1.50:9100"),
+        "printer.uri" => {
+            pick(lang, "Máy in, ví dụ tcp://192.168.1.50:9100", "Printer, e.g. tcp://192.168.1.50:9100")
+        }
         _ => "",
     }
 }
@@ -55,11 +61,20 @@ fn strings(v: Vec<String>) -> ModelRc<SharedString> {
 pub fn describe_frame(lang: Language, kind: &ScanKind, raw_len: usize, took: Duration) -> String {
     let what = match kind {
         ScanKind::CitizenCard(id) => {
-            format!("{}: {} {}", pick(lang, "Thẻ căn cước", "Citizen ID card"), id.masked_number(), id.masked_name())
+            format!(
+                "{}: {} {}",
+                pick(lang, "Thẻ căn cước", "Citizen ID card"),
+                id.masked_number(),
+                id.masked_name()
+            )
         }
-        ScanKind::InvalidCitizenCard(_) => pick(lang, "Thẻ căn cước đọc lỗi", "Unreadable citizen ID card").into(),
+        ScanKind::InvalidCitizenCard(_) => {
+            pick(lang, "Thẻ căn cước đọc lỗi", "Unreadable citizen ID card").into()
+        }
         ScanKind::HealthInsuranceCard => pick(lang, "Thẻ bảo hiểm y tế", "Health insurance card").into(),
-        ScanKind::DossierReceipt(code) => format!("{}: {}", pick(lang, "Giấy hẹn", "Dossier receipt"), code.as_str()),
+        ScanKind::DossierReceipt(code) => {
+            format!("{}: {}", pick(lang, "Giấy hẹn", "Dossier receipt"), code.as_str())
+        }
         ScanKind::TicketTracking(_) => pick(lang, "Vé số thứ tự", "Queue ticket").into(),
         ScanKind::Unknown => pick(lang, "Mã khác", "Other code").into(),
     };
@@ -145,7 +160,10 @@ impl Settings {
         let (reader, printer) = {
             let st = self.st();
             let d = st.draft.as_ref();
-            (d.map(|d| d.reader.clone()).unwrap_or_default(), d.map(|d| d.printer.clone()).unwrap_or_default())
+            (
+                d.map(|d| d.reader.clone()).unwrap_or_default(),
+                d.map(|d| d.printer.clone()).unwrap_or_default(),
+            )
         };
         let serial = reader_choices(&ports, "");
         let a = ui.global::<SetupAdapter>();
@@ -189,7 +207,11 @@ impl Settings {
         };
         let a = ui.global::<SetupAdapter>();
         a.set_save_ok(!refused);
-        a.set_save_report(if refused { pick(self.ctx.lang(), "Giá trị này phải là một số.", "This value must be a number.").into() } else { "".into() });
+        a.set_save_report(if refused {
+            pick(self.ctx.lang(), "Giá trị này phải là một số.", "This value must be a number.").into()
+        } else {
+            "".into()
+        });
         self.show(ui);
         self.refresh_ports(ui);
     }
@@ -229,7 +251,8 @@ impl Settings {
         let a = ui.global::<SetupAdapter>();
         a.set_connection_busy(true);
         a.set_connection_report(pick(lang, "Đang kiểm tra…", "Checking…").into());
-        let work = async move { crate::doctor::centre::checks_async(&cfg, crate::doctor::Target::Kiosk).await };
+        let work =
+            async move { crate::doctor::centre::checks_async(&cfg, crate::doctor::Target::Kiosk).await };
         self.ctx.spawn(ui, work, move |ui, checks| {
             use crate::doctor::Status;
             let a = ui.global::<SetupAdapter>();
@@ -313,27 +336,41 @@ impl Settings {
             return;
         }
         let ctx = self.ctx.clone();
-        self.ctx.spawn_blocking(ui, move || edit::edit_file(&path, &changes), move |ui, result| {
-            let a = ui.global::<SetupAdapter>();
-            match result {
-                Ok(_) => {
-                    a.set_save_ok(true);
-                    a.set_dirty(false);
-                    a.set_save_report(pick(lang, "Đã lưu. Máy khởi động lại để áp dụng…", "Saved. Restarting to apply…").into());
-                    tracing::info!("setup: config saved, restarting to apply it");
-                    ctx.request_restart();
+        self.ctx.spawn_blocking(
+            ui,
+            move || edit::edit_file(&path, &changes),
+            move |ui, result| {
+                let a = ui.global::<SetupAdapter>();
+                match result {
+                    Ok(_) => {
+                        a.set_save_ok(true);
+                        a.set_dirty(false);
+                        a.set_save_report(
+                            pick(
+                                lang,
+                                "Đã lưu. Máy khởi động lại để áp dụng…",
+                                "Saved. Restarting to apply…",
+                            )
+                            .into(),
+                        );
+                        tracing::info!("setup: config saved, restarting to apply it");
+                        ctx.request_restart();
+                    }
+                    Err(EditError::Invalid(issues)) => {
+                        a.set_save_ok(false);
+                        let list: Vec<String> =
+                            issues.iter().map(|i| format!("{}: {}", i.key, i.message)).collect();
+                        a.set_save_report(
+                            format!("{} {}", pick(lang, "Chưa lưu:", "Not saved:"), list.join("; ")).into(),
+                        );
+                    }
+                    Err(e) => {
+                        a.set_save_ok(false);
+                        a.set_save_report(format!("{} {e}", pick(lang, "Chưa lưu:", "Not saved:")).into());
+                    }
                 }
-                Err(EditError::Invalid(issues)) => {
-                    a.set_save_ok(false);
-                    let list: Vec<String> = issues.iter().map(|i| format!("{}: {}", i.key, i.message)).collect();
-                    a.set_save_report(format!("{} {}", pick(lang, "Chưa lưu:", "Not saved:"), list.join("; ")).into());
-                }
-                Err(e) => {
-                    a.set_save_ok(false);
-                    a.set_save_report(format!("{} {e}", pick(lang, "Chưa lưu:", "Not saved:")).into());
-                }
-            }
-        });
+            },
+        );
     }
 }
 

@@ -81,12 +81,14 @@ pub fn apply(text: &str, changes: &[Change]) -> Result<(String, Config), Result<
 /// Applies `changes` to the file at `path`, validated, atomically. Returns
 /// the new config (with `source` set).
 pub fn edit_file(path: &Path, changes: &[Change]) -> Result<Config, EditError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EditError::Read { path: path.into(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| EditError::Read { path: path.into(), source })?;
     let (out, cfg) = apply(&text, changes).map_err(|e| match e {
         Ok(message) => EditError::Syntax { path: path.into(), message },
         Err(issues) => EditError::Invalid(issues),
     })?;
-    write_atomically(path, out.as_bytes()).map_err(|source| EditError::Write { path: path.into(), source })?;
+    write_atomically(path, out.as_bytes())
+        .map_err(|source| EditError::Write { path: path.into(), source })?;
     Ok(Config { source: Some(path.to_path_buf()), ..cfg })
 }
 

@@ -45,7 +45,10 @@ pub fn is_weak(pin: &str) -> bool {
 /// The PHC string of `pin` with a fresh random salt.
 pub fn hash(pin: &str) -> String {
     let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).expect("16 bytes make a salt");
-    Argon2::default().hash_password(pin.as_bytes(), &salt).expect("Argon2 with default parameters").to_string()
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .expect("Argon2 with default parameters")
+        .to_string()
 }
 
 /// Whether `given` is the PIN `stored` stands for (a hash, or a clear PIN

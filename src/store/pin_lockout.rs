@@ -12,7 +12,8 @@ const LOCKED_UNTIL: &str = "setup_pin.locked_until_ms";
 
 pub fn load(c: &Connection) -> Result<PinLockout, StoreError> {
     let failures = meta_get(c, FAILURES)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-    let locked_until = meta_get(c, LOCKED_UNTIL)?.and_then(|v| v.parse().ok()).filter(|ms| *ms > 0).map(from_ms);
+    let locked_until =
+        meta_get(c, LOCKED_UNTIL)?.and_then(|v| v.parse().ok()).filter(|ms| *ms > 0).map(from_ms);
     Ok(PinLockout { failures, locked_until })
 }
 
