@@ -12,6 +12,7 @@ use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use slint::{ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -37,6 +38,11 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "rating-indices",
     "setup",
     "diagnostics",
+    // The settings pages behind the PIN (issue 12).
+    "setup-centre",
+    "setup-devices",
+    "setup-screen",
+    "setup-keyboard",
     "idle-warning",
     // Priority is confirmed before a priority ticket prints (issue 14).
     "take-number-priority",
@@ -477,11 +483,51 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
         }
         "diagnostics" => {
             nav.invoke_go(Page::Setup);
+            // Opened without the PIN: it may be stored as a hash, and a
+            // snapshot must not count wrong attempts in the data directory.
+            app.unlock_setup();
+        }
+        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" => {
+            nav.invoke_go(Page::Setup);
+            app.unlock_setup();
             let s = ui.global::<SetupAdapter>();
-            for d in cfg.kiosk.setup_pin.chars() {
-                s.invoke_pin_digit(d.to_string().into());
+            s.set_tab(match screen {
+                "setup-centre" | "setup-keyboard" => 1,
+                "setup-devices" => 2,
+                _ => 3,
+            });
+            if screen == "setup-devices" {
+                // What a technician sees after picking a reader and scanning an ID card.
+                s.set_reader_choices(ModelRc::new(VecModel::from(vec![
+                    SharedString::from("/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00"),
+                    SharedString::from("/dev/ttyS0"),
+                ])));
+                s.invoke_choose(
+                    "scanner.ports".into(),
+                    "/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00".into(),
+                );
+                const CARD: &str = "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
+                let kind = crate::domain::scan::classify(
+                    CARD,
+                    Some("]Q1"),
+                    crate::domain::localtime::service_day(sample_now()),
+                );
+                let lang = Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default();
+                let line = crate::app::setup_settings::describe_frame(
+                    lang,
+                    &kind,
+                    CARD.len() + 3,
+                    std::time::Duration::from_millis(41),
+                );
+                s.set_scan_report(line.into());
+                s.invoke_choose("printer.uri".into(), "tcp://192.168.1.50:9100".into());
             }
-            s.invoke_pin_digit("submit".into());
+            if screen == "setup-keyboard" {
+                s.invoke_edit("centre.url".into());
+                for k in ["h", "t", "t", "p", "s", ":", "/", "/", "1", "0", ".", "0", ".", "0", ".", "5"] {
+                    s.invoke_edit_key(k.into());
+                }
+            }
         }
         "idle-warning" => {
             nav.invoke_go(Page::TakeNumber);

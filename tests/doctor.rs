@@ -53,7 +53,7 @@ impl Bench {
         cfg.centre.token = KIOSK_TOKEN.into();
         // A kiosk's own config lists no centre devices (a token listed twice is an error).
         cfg.centre.devices.clear();
-        cfg.kiosk.setup_pin = "731594".into();
+        cfg.kiosk.setup_pin = motcua_kiosk::config::pin::hash("731594").into();
         let pty = serialport::TTYPort::pair().expect("pty pair");
         let reader = pty.1.name().expect("pty name");
         cfg.scanner.ports = vec![reader.clone()];

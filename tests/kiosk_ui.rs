@@ -17,6 +17,8 @@ use std::time::Duration;
 struct Harness {
     app: KioskApp,
     _rt: tokio::runtime::Runtime,
+    /// The data directory when the test gave none (setup PIN attempts are kept there).
+    _data: Option<tempfile::TempDir>,
 }
 
 thread_local! {
@@ -31,7 +33,11 @@ fn kiosk_with(cfg: Config, backend: Arc<dyn QueueBackend>) -> Harness {
     kiosk_on(cfg, backend, runtime())
 }
 
-fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Runtime) -> Harness {
+fn kiosk_on(mut cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Runtime) -> Harness {
+    let data = cfg.data.dir.is_empty().then(|| tempfile::tempdir().unwrap());
+    if let Some(d) = &data {
+        cfg.data.dir = d.path().display().to_string();
+    }
     // One testing backend per test thread; a "restarted" kiosk reuses it.
     if !SLINT_READY.get() {
         i_slint_backend_testing::init_no_event_loop();
@@ -42,7 +48,7 @@ fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Run
     let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::queue(), clock);
     app.ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
     app.ui.show().unwrap();
-    Harness { app, _rt: rt }
+    Harness { app, _rt: rt, _data: data }
 }
 
 /// The one button with this accessible label (texts also expose labels, so

@@ -246,6 +246,17 @@ impl KioskApp {
         move || setup.health()
     }
 
+    /// Whether the setup pages saved new settings and the kiosk must start
+    /// again to apply them (the event loop has been asked to end).
+    pub fn restart_requested(&self) -> bool {
+        self.ctx.restart_requested()
+    }
+
+    /// Opens the setup page as the right PIN would (snapshots).
+    pub fn unlock_setup(&self) {
+        self.features.setup.unlock(&self.ui);
+    }
+
     /// Shows how a print ended on the ticket screen (snapshots of printer failures).
     pub fn show_print_result(&self, result: Result<(), super::printing::PrintFailure>) {
         self.features.printer.show_result(&self.ui, result);

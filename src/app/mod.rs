@@ -25,3 +25,6 @@ pub mod rating;
 pub mod sample_backend;
 pub mod scan;
 pub mod setup;
+pub mod setup_form;
+pub mod setup_pin;
+pub mod setup_settings;

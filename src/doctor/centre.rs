@@ -14,6 +14,15 @@ const SKEW_WARN: Duration = Duration::from_secs(5);
 const SKEW_FAIL: Duration = Duration::from_secs(60);
 
 pub fn checks(cfg: &Config, target: Target) -> Vec<Check> {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return vec![Check::fail("centre_reachable", format!("no runtime: {e}"), "retry")],
+    };
+    rt.block_on(checks_async(cfg, target))
+}
+
+/// [`checks`] on the caller's runtime (the kiosk's setup page).
+pub async fn checks_async(cfg: &Config, target: Target) -> Vec<Check> {
     let url = match target {
         Target::Centre => return vec![listen(cfg)],
         Target::Kiosk if cfg.centre.url.is_empty() => return vec![listen(cfg)],
@@ -24,11 +33,7 @@ pub fn checks(cfg: &Config, target: Target) -> Vec<Check> {
         },
         Target::Counter => crate::cli::centre::counter_url(cfg, None),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return vec![Check::fail("centre_reachable", format!("no runtime: {e}"), "retry")],
-    };
-    rt.block_on(remote(cfg, &url, target))
+    remote(cfg, &url, target).await
 }
 
 async fn remote(cfg: &Config, url: &str, target: Target) -> Vec<Check> {

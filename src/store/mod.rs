@@ -16,6 +16,7 @@ pub mod meta;
 pub mod migrations;
 pub mod officers;
 pub mod outbox;
+pub mod pin_lockout;
 pub mod queue;
 pub mod ratings;
 
