@@ -21,7 +21,8 @@ pub fn is_hashed(stored: &str) -> bool {
 
 /// Whether `stored` is a hash this program can check (Argon2, well-formed).
 pub fn is_valid_hash(stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+    PasswordHash::new(stored)
+        .is_ok_and(|h| h.algorithm.as_str().starts_with("argon2") && h.salt.is_some() && h.hash.is_some())
 }
 
 /// A well-formed PIN: 4-8 digits.

@@ -24,8 +24,8 @@ pub fn checks(cfg: &Config, target: Target) -> Vec<Check> {
 /// [`checks`] on the caller's runtime (the kiosk's setup page).
 pub async fn checks_async(cfg: &Config, target: Target) -> Vec<Check> {
     let url = match target {
-        Target::Centre => return vec![listen(cfg)],
-        Target::Kiosk if cfg.centre.url.is_empty() => return vec![listen(cfg)],
+        Target::Centre => return vec![listen(cfg).await],
+        Target::Kiosk if cfg.centre.url.is_empty() => return vec![listen(cfg).await],
         Target::Kiosk => cfg.centre.url.clone(),
         Target::Display => match crate::cli::run::display_centre_url(cfg) {
             Ok(u) => u,
@@ -127,7 +127,7 @@ pub fn clock(server_time: DateTime<Utc>, sent: DateTime<Utc>, rtt: Duration) -> 
 }
 
 /// The centre this machine runs: its address free to serve, or served by it already.
-fn listen(cfg: &Config) -> Check {
+async fn listen(cfg: &Config) -> Check {
     let addr = cfg.centre.listen.trim();
     if addr.is_empty() {
         return Check::skip("centre_listen", "the built-in centre serves nobody else (centre.listen empty)");
@@ -147,12 +147,12 @@ fn listen(cfg: &Config) -> Check {
     };
     if std::net::TcpStream::connect_timeout(&local, Duration::from_millis(500)).is_ok() {
         let url = format!("http://{local}");
-        let ours = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()
-            .zip(ApiClient::for_url(cfg, &url).ok())
-            .is_some_and(|(rt, client)| rt.block_on(client.health()).is_ok());
+        // On the caller's runtime: `checks` runs this inside its own block_on,
+        // and the setup page inside the kiosk's runtime.
+        let ours = match ApiClient::for_url(cfg, &url) {
+            Ok(client) => client.health().await.is_ok(),
+            Err(_) => false,
+        };
         return if ours {
             Check::pass("centre_listen", format!("the centre answers at {addr} (the service is running)"))
         } else {
