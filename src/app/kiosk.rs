@@ -9,6 +9,7 @@
 use super::backend::{Issuing, QueueBackend};
 use super::context::{Feature, KioskContext, TICK};
 use super::dossier::Dossier;
+use super::help::Help;
 use super::idle::Idle;
 use super::poster::Poster;
 use super::printing::Printer;
@@ -57,6 +58,7 @@ impl Features {
             self.procedures.clone(),
             Dossier::new(ctx.clone()),
             Rating::new(ctx.clone()),
+            Help::new(ctx.clone()),
             self.idle.clone(),
         ]
     }

@@ -11,6 +11,7 @@ pub mod context;
 pub mod display;
 pub mod display_feed;
 pub mod dossier;
+pub mod help;
 pub mod i18n;
 pub mod idle;
 pub mod keypad;
