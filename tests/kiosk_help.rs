@@ -8,7 +8,7 @@ mod kiosk_harness;
 use common::{TestCentre, KIOSK_TOKEN};
 use kiosk_harness::*;
 use motcua_kiosk::centre::api::EventBody;
-use motcua_kiosk::centre::{KioskLink, LinkMode};
+use motcua_kiosk::centre::link::{KioskLink, LinkMode};
 use motcua_kiosk::domain::clock;
 use motcua_kiosk::ui::{HelpAdapter, Nav, Page};
 use slint::platform::{PointerEventButton, WindowEvent};
@@ -97,12 +97,14 @@ fn pressing_help_reaches_the_centre_once_and_offline_says_it_was_not_sent() {
         .collect();
     assert_eq!(kinds, ["help_requested", "help_resolved"]);
     h.app.end_session();
+    frame();
     tap(&h, HELP);
     settle(&h);
     assert_eq!(n_asked(&h), 2);
 
     // The centre goes away: nothing queued, the citizen told in plain words.
     h.app.end_session();
+    frame();
     h.rt.block_on(c.stop());
     tap(&h, HELP);
     settle(&h);
@@ -156,6 +158,6 @@ fn the_technicians_door_is_a_three_second_hold_in_the_corner() {
     // Elsewhere on the header, a long hold does nothing either.
     hold(&h, 540.0, 30.0, 3500);
     assert_eq!(nav.get_page(), Page::Home);
-    hold(&h, 30.0, 30.0, 3100);
+    hold(&h, 30.0, 30.0, 3500);
     assert_eq!(nav.get_page(), Page::Setup);
 }

@@ -182,6 +182,8 @@ fn setup_needs_the_pin_and_never_shows_it() {
         position: at,
         button: slint::platform::PointerEventButton::Left,
     });
+    // The hold starts its timer on the next frame, then takes 3 s.
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
     i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(3100));
     w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
         position: at,

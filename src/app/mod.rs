@@ -26,3 +26,4 @@ pub mod rating;
 pub mod sample_backend;
 pub mod scan;
 pub mod setup;
+pub mod voice;

@@ -65,7 +65,7 @@ pub(super) fn run_kiosk(
     cfg: &Config,
     opts: &SnapshotOptions,
     screens: &[&String],
-    last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
+    last: &Rc<RefCell<Option<Window>>>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let size = opts.size.unwrap_or((1080, 1920));
     let (w, h) = size;
