@@ -64,8 +64,11 @@ const DOSSIERS: &[Op] = &[("GET", "/api/v1/dossiers/{code}")];
 const RATINGS: &[Op] =
     &[("GET", "/api/v1/ratings/context"), ("POST", "/api/v1/ratings"), ("GET", "/api/v1/ratings/summary")];
 const CATALOG: &[Op] = &[("GET", "/api/v1/catalog")];
-const HELP: &[Op] =
-    &[("POST", "/api/v1/kiosks/{kiosk_id}/help"), ("GET", "/api/v1/help"), ("POST", "/api/v1/help/{id}/resolve")];
+const HELP: &[Op] = &[
+    ("POST", "/api/v1/kiosks/{kiosk_id}/help"),
+    ("GET", "/api/v1/help"),
+    ("POST", "/api/v1/help/{id}/resolve"),
+];
 const ALL_GROUPS: &[&[Op]] = &[
     HEALTH_AND_SERVICES,
     TICKETS,

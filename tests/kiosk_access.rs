@@ -8,7 +8,7 @@ use kiosk_harness::*;
 use motcua_kiosk::app::audio::RecordingSink;
 use motcua_kiosk::config::Config;
 use motcua_kiosk::domain::announce::{spoken, VoiceRegion};
-use motcua_kiosk::ui::{Session, TicketAdapter, Theme, ThemeVariant};
+use motcua_kiosk::ui::{Session, Theme, ThemeVariant, TicketAdapter};
 use slint::ComponentHandle;
 use std::time::{Duration, Instant};
 

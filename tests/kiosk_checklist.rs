@@ -60,7 +60,8 @@ fn documents_are_marked_by_how_they_are_needed() {
     let h = kiosk("", &dir);
     open_birth_registration(&h);
     let docs = h.app.ui.global::<ProcedureAdapter>().get_documents();
-    let kinds: Vec<(String, String)> = docs.iter().map(|d| (d.kind.to_string(), d.need.to_string())).collect();
+    let kinds: Vec<(String, String)> =
+        docs.iter().map(|d| (d.kind.to_string(), d.need.to_string())).collect();
     assert_eq!(kinds[0], ("required".into(), "Bắt buộc".into()));
     let abandoned = docs.iter().position(|d| d.name.contains("bỏ rơi")).unwrap();
     assert_eq!(kinds[abandoned], ("conditional".into(), "Trong một số trường hợp".into()));

@@ -87,14 +87,13 @@ fn pressing_help_reaches_the_centre_once_and_offline_says_it_was_not_sent() {
     // An officer goes: resolved (announced), and the kiosk may ask again.
     let resolved = h.rt.block_on(centre.resolve_help(open[0].id, "officer:lan")).unwrap();
     assert_eq!(resolved.resolved_by.as_deref(), Some("officer:lan"));
-    let kinds: Vec<String> = h
-        .rt
-        .block_on(centre.events_after(0, 100))
-        .unwrap()
-        .iter()
-        .map(|e| e.body.kind().to_string())
-        .filter(|k| k.starts_with("help_"))
-        .collect();
+    let kinds: Vec<String> =
+        h.rt.block_on(centre.events_after(0, 100))
+            .unwrap()
+            .iter()
+            .map(|e| e.body.kind().to_string())
+            .filter(|k| k.starts_with("help_"))
+            .collect();
     assert_eq!(kinds, ["help_requested", "help_resolved"]);
     h.app.end_session();
     frame();

@@ -240,7 +240,10 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     let ev = next_event(&mut feed, "help_resolved").await;
     match &ev.body {
         EventBody::HelpResolved(r) => {
-            assert_eq!((r.id, r.kiosk_id.as_str(), r.resolved_by.as_deref()), (asked.id, "kiosk-02", Some("officer:lan")));
+            assert_eq!(
+                (r.id, r.kiosk_id.as_str(), r.resolved_by.as_deref()),
+                (asked.id, "kiosk-02", Some("officer:lan"))
+            );
         }
         other => panic!("{other:?}"),
     }

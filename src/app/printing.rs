@@ -206,8 +206,9 @@ impl Printer {
     ) {
         let (cfg, state) = (self.ctx.cfg.printer.clone(), self.state.clone());
         let work = move || {
-            let result = connect(&cfg)
-                .and_then(|mut p| print_raster(&mut p, cfg.width_dots, |w| printer::render_checklist(&job, w)));
+            let result = connect(&cfg).and_then(|mut p| {
+                print_raster(&mut p, cfg.width_dots, |w| printer::render_checklist(&job, w))
+            });
             if let Err(f) = &result {
                 tracing::warn!(problem = f.problem.code(), detail = %f.detail, "checklist not printed");
             }

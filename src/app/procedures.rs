@@ -282,8 +282,12 @@ impl Procedures {
                 })
                 .collect(),
             qr_payload: Some(format!("{PORTAL_URL}{}", p.code)),
-            qr_caption: pick(lang, "Xem thủ tục trên Cổng dịch vụ công", "The procedure on the national portal")
-                .into(),
+            qr_caption: pick(
+                lang,
+                "Xem thủ tục trên Cổng dịch vụ công",
+                "The procedure on the national portal",
+            )
+            .into(),
             footer_lines: vec![pick(
                 lang,
                 "Mang đủ giấy tờ khi đến nộp hồ sơ. Xin cảm ơn!",

@@ -59,7 +59,12 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
 }
 
 impl Queue {
-    pub fn new(ctx: Arc<KioskContext>, scan: Arc<Scan>, printer: Arc<Printer>, voice: Arc<Voice>) -> Arc<Self> {
+    pub fn new(
+        ctx: Arc<KioskContext>,
+        scan: Arc<Scan>,
+        printer: Arc<Printer>,
+        voice: Arc<Voice>,
+    ) -> Arc<Self> {
         Arc::new(Queue {
             ctx,
             scan,

@@ -60,7 +60,15 @@ impl SampleBackend {
             .collect();
         let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
         let dossiers = crate::centre::core::sample_records(&calendar, service_day(now));
-        Self { services, next: Mutex::new(23), now, calendar, dossiers, rated: Mutex::new(HashSet::new()), help_calls: Mutex::new(0) }
+        Self {
+            services,
+            next: Mutex::new(23),
+            now,
+            calendar,
+            dossiers,
+            rated: Mutex::new(HashSet::new()),
+            help_calls: Mutex::new(0),
+        }
     }
 
     /// Marks service `code` as closed or out of numbers (snapshots of those states).

@@ -76,7 +76,8 @@ impl Voice {
         if self.volume == 0 {
             return;
         }
-        let call = Announcement { ticket: number.to_string(), counter: counters.first().copied().unwrap_or(0) };
+        let call =
+            Announcement { ticket: number.to_string(), counter: counters.first().copied().unwrap_or(0) };
         let _ = tx.send((call, ticket_words(number, counters, self.region)));
     }
 }

@@ -354,7 +354,10 @@ mod tests {
         assert_eq!(v.methods[0].duration, "Trong ngày (nhận sau 15:00: ngày làm việc tiếp theo)");
         assert_eq!(v.methods[0].fee, "Miễn phí");
         assert_eq!(v.documents[0].quantity, "Nộp 1 bản chính");
-        assert_eq!((v.documents[0].need_kind.as_str(), v.documents[0].need.as_str()), ("required", "Bắt buộc"));
+        assert_eq!(
+            (v.documents[0].need_kind.as_str(), v.documents[0].need.as_str()),
+            ("required", "Bắt buộc")
+        );
         assert_eq!(v.notice, "");
         let en = view(&p, ViewLang::En);
         assert_eq!(en.methods[0].fee, "Free");

@@ -93,4 +93,3 @@ pub(super) fn run_display(
     }
     Ok(written)
 }
-

@@ -2,7 +2,10 @@
 //! shared sample one, or a failure state's own), and how each is staged
 //! through the same adapters the running kiosk uses.
 
-use super::{file_name, kiosk_app, render, sample_now, SnapshotOptions, UNREACHABLE_CENTRE, UNREACHABLE_PRINTER, Window};
+use super::{
+    file_name, kiosk_app, render, sample_now, SnapshotOptions, Window, UNREACHABLE_CENTRE,
+    UNREACHABLE_PRINTER,
+};
 use crate::app::backend::IssuedTicket;
 use crate::app::kiosk::KioskApp;
 use crate::app::sample_backend::SampleBackend;
@@ -162,7 +165,11 @@ fn special_kiosk(
             let db = crate::store::kiosk_db_path(&cfg.data_dir());
             if matches!(
                 screen,
-                "home-offline" | "take-number-offline" | "dossier-unreachable" | "rating-queued" | "home-help-offline"
+                "home-offline"
+                    | "take-number-offline"
+                    | "dossier-unreachable"
+                    | "rating-queued"
+                    | "home-help-offline"
             ) {
                 // The centre answered this morning, then went away.
                 let mut known =
@@ -394,4 +401,3 @@ pub fn sample_dossier_code(cfg: &Config) -> String {
         .map(|r| r.code)
         .expect("the samples include a dossier waiting for papers")
 }
-

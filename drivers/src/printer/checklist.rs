@@ -130,7 +130,9 @@ mod tests {
             procedure: "Thủ tục đăng ký khai sinh".into(),
             subtitle: "Mã thủ tục: 1.001193".into(),
             items: vec![
-                ChecklistItem { name: "Tờ khai đăng ký khai sinh theo mẫu".into(), note: "Bắt buộc".into() },
+                ChecklistItem {
+                    name: "Tờ khai đăng ký khai sinh theo mẫu".into(), note: "Bắt buộc".into()
+                },
                 ChecklistItem {
                     name: "Biên bản xác nhận việc trẻ bị bỏ rơi (trường hợp trẻ bị bỏ rơi)".into(),
                     note: "Trong một số trường hợp".into(),

@@ -3,7 +3,8 @@
 
 use super::texts::{Lang, Texts};
 use super::{
-    asset_url, duration, open_help, page_lang, page_response, render, signed_in_page, Chrome, HelpItem, LangQuery,
+    asset_url, duration, open_help, page_lang, page_response, render, signed_in_page, Chrome, HelpItem,
+    LangQuery,
 };
 use crate::centre::api::{ConsoleView, CounterState};
 use crate::centre::server::{AppState, HttpError};
