@@ -26,9 +26,12 @@ pub fn ticket_words(ticket: &str, counters: &[u32], region: VoiceRegion) -> Vec<
     words
 }
 
+/// One text to read: what it is about, and its words.
+type Spoken = (Announcement, Vec<Word>);
+
 /// The kiosk's voice: a reader thread fed over a channel (none when off).
 pub struct Voice {
-    tx: Mutex<Option<mpsc::Sender<(Announcement, Vec<Word>)>>>,
+    tx: Mutex<Option<mpsc::Sender<Spoken>>>,
     volume: u8,
     region: VoiceRegion,
 }
@@ -50,7 +53,7 @@ impl Voice {
 
     /// Speaks into `sink` from now on (tests: a recording sink), whatever the config says.
     pub fn use_sink(&self, mut sink: Box<dyn AudioSink>) {
-        let (tx, rx) = mpsc::channel::<(Announcement, Vec<Word>)>();
+        let (tx, rx) = mpsc::channel::<Spoken>();
         let gain = f32::from(self.volume) / 100.0;
         let spawned = std::thread::Builder::new().name("kiosk-voice".into()).spawn(move || {
             for (call, words) in rx {
