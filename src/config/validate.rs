@@ -143,6 +143,16 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             "choose a PIN only technicians know: `motcua-kiosk pin set`",
         ));
     }
+    if k.voice_volume > 100 {
+        out.push(issue("kiosk.voice_volume", "must be 0-100", "40"));
+    }
+    if k.voice && k.audio_command.trim().is_empty() {
+        out.push(issue(
+            "kiosk.audio_command",
+            "is empty while kiosk.voice is on",
+            "\"aplay -q -\", or \"none\"",
+        ));
+    }
     if parse_size(&k.window_size).is_none() {
         out.push(issue(
             "kiosk.window_size",
