@@ -162,3 +162,68 @@ fn config_check_catches_device_mistakes_and_a_world_readable_file() {
         assert!(stdout.contains("warning") && stdout.contains("chmod 640"), "{stdout}");
     }
 }
+
+#[test]
+fn pin_set_stores_a_hash_keeps_the_file_and_resets_the_lockout() {
+    // What must hold (real binary): `pin set --stdin` writes an Argon2id hash
+    // of the new PIN into the config, the rest of the file as it was; the
+    // kiosk's persistent wrong-PIN count starts again; a guessable PIN, a
+    // malformed one and a missing config file are refused, writing nothing.
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let body = "# hall kiosk\n[kiosk]\nid = \"kiosk-03\"  # in the fleet view\nsetup_pin = \"902614\"\n";
+    let cfg = write_config(dir.path(), body);
+    let db = motcua_kiosk::store::kiosk_db_path(dir.path());
+    {
+        let s = motcua_kiosk::store::Store::open(&db).unwrap();
+        let locked = motcua_kiosk::domain::pin_lockout::PinLockout {
+            failures: 7,
+            locked_until: Some(chrono::Utc::now() + chrono::Duration::minutes(5)),
+        };
+        motcua_kiosk::store::pin_lockout::save(s.conn(), &locked).unwrap();
+    }
+    let set = |pin: &str, args: &[&str]| {
+        let mut child = bin(dir.path())
+            .args(["pin", "set", "--stdin"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{pin}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    for weak in ["123456", "000000", "12a4"] {
+        let out = set(weak, &["--config", cfg.to_str().unwrap()]);
+        assert!(!out.status.success(), "{weak} accepted");
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), body, "{weak} changed the file");
+    }
+    let out = set("731594", &[]);
+    assert!(!out.status.success() && text(&out).1.contains("--config"), "{}", text(&out).1);
+
+    let out = set("731594", &["--config", cfg.to_str().unwrap()]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("wrong attempts reset"), "{stdout}");
+    let written = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        written.starts_with("# hall kiosk\n[kiosk]\nid = \"kiosk-03\"  # in the fleet view\n"),
+        "{written}"
+    );
+    assert!(!written.contains("731594") && !written.contains("902614"), "{written}");
+    let loaded = motcua_kiosk::config::load(Some(&cfg)).unwrap();
+    assert!(motcua_kiosk::config::pin::verify("731594", &loaded.kiosk.setup_pin));
+    let s = motcua_kiosk::store::Store::open(&db).unwrap();
+    assert_eq!(motcua_kiosk::store::pin_lockout::load(s.conn()).unwrap(), Default::default());
+    // `config check` has no warning about a hashed PIN (it warns about a clear one).
+    let out = bin(dir.path()).args(["config", "check", "--config"]).arg(&cfg).output().unwrap();
+    assert!(out.status.success() && !text(&out).0.contains("warning"), "{}", text(&out).0);
+    let clear = write_config(dir.path(), "[kiosk]\nsetup_pin = \"902614\"\n");
+    let out = bin(dir.path()).args(["config", "check", "--config"]).arg(&clear).output().unwrap();
+    assert!(
+        out.status.success() && text(&out).0.contains("kiosk.setup_pin: is in clear"),
+        "{}",
+        text(&out).0
+    );
+}

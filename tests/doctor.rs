@@ -52,7 +52,7 @@ impl Bench {
         cfg.centre.token = KIOSK_TOKEN.into();
         // A kiosk's own config lists no centre devices (a token listed twice is an error).
         cfg.centre.devices.clear();
-        cfg.kiosk.setup_pin = "731594".into();
+        cfg.kiosk.setup_pin = motcua_kiosk::config::pin::hash("731594").into();
         let pty = serialport::TTYPort::pair().expect("pty pair");
         let reader = pty.1.name().expect("pty name");
         cfg.scanner.ports = vec![reader.clone()];
@@ -84,8 +84,13 @@ impl Bench {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("doctor runs");
-        let report: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {}\nstderr: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         (out.status.code().expect("exit code"), report)
     }
 }

@@ -73,7 +73,20 @@ fn language_toggle_switches_texts() {
 fn setup_needs_the_pin_and_never_shows_it() {
     let cfg = Config::default();
     let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
-    tap(&h, "Kỹ thuật");
+    // The technicians' door: a 3 s hold in the top-left corner of home.
+    let w = h.app.ui.window();
+    let at = slint::LogicalPosition::new(20.0, 20.0);
+    w.dispatch_event(slint::platform::WindowEvent::PointerPressed {
+        position: at,
+        button: slint::platform::PointerEventButton::Left,
+    });
+    // The hold starts its timer on the next frame, then takes 3 s.
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(3100));
+    w.dispatch_event(slint::platform::WindowEvent::PointerReleased {
+        position: at,
+        button: slint::platform::PointerEventButton::Left,
+    });
     assert_eq!(h.app.ui.global::<Nav>().get_page(), Page::Setup);
     for d in ["1", "2", "3", "4"] {
         tap(&h, d);
@@ -378,15 +391,11 @@ fn kiosk_downloads_a_newer_catalog_from_the_centre_only_when_it_changed() {
     let h = kiosk_on(cfg.clone(), sample_backend(&cfg), rt);
     h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
     let client = motcua_kiosk::centre::client::ApiClient::for_url(&cfg, &url).unwrap();
-    let got = h
-        .rt
-        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
-        .unwrap();
+    let got =
+        h.rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures())).unwrap();
     assert_eq!(got.as_deref(), Some("2099.1.1"));
-    let again = h
-        .rt
-        .block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures()))
-        .unwrap();
+    let again =
+        h.rt.block_on(motcua_kiosk::app::procedures::sync_catalog_once(&client, h.app.procedures())).unwrap();
     assert_eq!(again, None, "unchanged catalog is not downloaded again");
     // Installed on disk too: a restarted kiosk opens the new version.
     assert_eq!(motcua_kiosk::catalog::Catalog::open(kiosk_dir.path()).unwrap().version(), "2099.1.1");

@@ -35,6 +35,8 @@ pub struct KioskContext {
     /// Numbers background requests, so an answer that arrives after the
     /// citizen moved on (or left) is recognised and dropped.
     requests: AtomicU64,
+    /// The setup pages saved new settings: the kiosk must start again.
+    restart: std::sync::atomic::AtomicBool,
 }
 
 impl KioskContext {
@@ -53,6 +55,7 @@ impl KioskContext {
             backend,
             clock,
             requests: AtomicU64::new(0),
+            restart: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -66,6 +69,17 @@ impl KioskContext {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Asks for a clean restart with the config file as it now is: the
+    /// event loop ends and `run` starts the program again.
+    pub fn request_restart(&self) {
+        self.restart.store(true, Ordering::SeqCst);
+        let _ = slint::quit_event_loop();
+    }
+
+    pub fn restart_requested(&self) -> bool {
+        self.restart.load(Ordering::SeqCst)
     }
 
     /// A fresh request number (never 0, the "nothing awaited" value).

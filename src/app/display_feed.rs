@@ -163,7 +163,7 @@ pub fn board_event(ev: &CentreEvent, today: Option<NaiveDate>) -> Option<BoardEv
             BoardEvent::Waiting { id, service: d.service.clone(), waiting: d.waiting }
         }
         EventBody::TicketStarted(_) => return None,
-        EventBody::Device(_) => return None,
+        EventBody::Device(_) | EventBody::HelpRequested(_) | EventBody::HelpResolved(_) => return None,
     })
 }
 

@@ -102,6 +102,13 @@ impl Scan {
                 tracing::warn!("barcode reader {port}: {reason}");
                 self.readers.lock().expect("readers lock").insert(port, false);
             }
+            ReaderEvent::Frame { .. } if self.setup_open(ui) => {
+                // The technician's live test: shown on the setup page, not acted on.
+                let today = service_day(self.ctx.now());
+                if let Some(r) = super::setup_settings::reader_report(self.ctx.lang(), &ev, today) {
+                    ui.global::<crate::ui::SetupAdapter>().set_scan_report(r.into());
+                }
+            }
             ReaderEvent::Frame { text, symbology, .. } => self.handle_scan(ui, &text, symbology.as_deref()),
             ReaderEvent::Unreadable { port, reason } => {
                 tracing::warn!("unreadable code on {port}: {reason:?}");
@@ -113,6 +120,10 @@ impl Scan {
             }
             ReaderEvent::Warning { port, warning } => tracing::warn!("barcode reader {port}: {warning:?}"),
         }
+    }
+
+    fn setup_open(&self, ui: &KioskWindow) -> bool {
+        ui.global::<Nav>().get_page() == Page::Setup && ui.global::<crate::ui::SetupAdapter>().get_unlocked()
     }
 
     fn show_message(&self, ui: &KioskWindow, vi: &str, en: &str) {

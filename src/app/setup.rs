@@ -1,46 +1,53 @@
-//! Technician setup behind a PIN: diagnostics and a test print.
+//! Technician setup behind a PIN: the PIN pad (see [`setup_pin`](super::setup_pin)),
+//! diagnostics, a test print, and the settings pages ([`setup_settings`](super::setup_settings)).
 
 use super::backend::Issuing;
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use super::printing::{Printer, PrinterCheck};
 use super::scan::Scan;
+use super::setup_pin::{locked_message, store_hash_of, PinAnswer, PinGuard};
+use super::setup_settings::Settings;
 use crate::centre::link::DeviceHealth;
 use crate::centre::tls::LinkSecurity;
+use crate::config::pin;
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
-use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Wrong PINs allowed before the pad locks for [`LOCKOUT_SECS`].
-pub const MAX_FAILURES: u32 = 5;
-pub const LOCKOUT_SECS: i64 = 60;
-
-/// The PIN being typed and the wrong attempts (part of the session).
+/// The PIN being typed (part of the session; the wrong attempts are not).
 #[derive(Clone, Default)]
 struct PinEntry {
     typed: String,
-    failures: u32,
-    locked_until: Option<DateTime<Utc>>,
 }
 
 pub struct Setup {
     ctx: Arc<KioskContext>,
     pin: Mutex<PinEntry>,
+    guard: PinGuard,
+    /// The clear PIN of an old config was replaced by its hash (once).
+    rehashed: AtomicBool,
+    /// The settings pages' draft.
+    settings: Settings,
     /// The devices the diagnostics page and the heartbeat report on.
     printer: Arc<Printer>,
     scan: Arc<Scan>,
 }
 
-/// Constant-time comparison so the PIN cannot be guessed digit by digit from timing.
-fn pin_matches(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
 impl Setup {
     pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>, scan: Arc<Scan>) -> Arc<Self> {
-        Arc::new(Setup { ctx, pin: Mutex::default(), printer, scan })
+        let guard = PinGuard::new(&ctx.cfg);
+        let settings = Settings::new(ctx.clone());
+        Arc::new(Setup {
+            ctx,
+            pin: Mutex::default(),
+            guard,
+            rehashed: AtomicBool::new(false),
+            settings,
+            printer,
+            scan,
+        })
     }
 
     /// What a technician must act on, as heartbeat codes.
@@ -60,14 +67,14 @@ impl Setup {
 
     /// The device health the heartbeat reports.
     pub fn health(&self) -> DeviceHealth {
-        let pin = self.pin().clone();
+        let pin = self.guard.state(self.ctx.now());
         DeviceHealth {
             printer_status: self.printer.health(),
             scanner_connected: self.scan.readers_connected(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             alerts: self.alerts(),
             pin_failures: pin.failures,
-            pin_locked_until: pin.locked_until.filter(|t| *t > self.ctx.now()),
+            pin_locked_until: pin.locked_until,
         }
     }
 
@@ -80,44 +87,28 @@ impl Setup {
         let lang = self.ctx.lang();
         let now = self.ctx.now();
         let mut st = self.pin();
-        if let Some(until) = st.locked_until {
-            if now < until {
-                let secs = (until - now).num_seconds().max(1);
-                a.set_pin_error(
-                    match lang {
-                        crate::config::Language::Vi => {
-                            format!("Nhập sai quá nhiều lần. Thử lại sau {secs} giây.")
-                        }
-                        crate::config::Language::En => {
-                            format!("Too many wrong PINs. Try again in {secs} seconds.")
-                        }
-                    }
-                    .into(),
-                );
-                return;
-            }
-            st.locked_until = None;
-            st.failures = 0;
+        if let Some(until) = self.guard.locked(now) {
+            st.typed.clear();
+            a.set_pin_length(0);
+            a.set_pin_error(locked_message(lang, now, until).into());
+            return;
         }
         if d == "submit" {
-            if pin_matches(&st.typed, &self.ctx.cfg.kiosk.setup_pin) {
-                st.typed.clear();
-                st.failures = 0;
-                drop(st);
-                a.set_pin_error("".into());
-                a.set_pin_length(0);
-                a.set_unlocked(true);
-                a.set_link_insecure(LinkSecurity::of(&self.ctx.cfg) == LinkSecurity::Insecure);
-                a.set_diagnostics(ModelRc::new(VecModel::from(self.diagnostics())));
-            } else {
-                st.typed.clear();
-                st.failures += 1;
-                if st.failures >= MAX_FAILURES {
-                    st.locked_until = Some(now + chrono::Duration::seconds(LOCKOUT_SECS));
+            let typed = std::mem::take(&mut st.typed);
+            drop(st);
+            a.set_pin_length(0);
+            match self.guard.submit(&typed, &self.ctx.cfg.kiosk.setup_pin, now) {
+                PinAnswer::Right => {
+                    if !pin::is_hashed(&self.ctx.cfg.kiosk.setup_pin)
+                        && !self.rehashed.swap(true, Ordering::SeqCst)
+                    {
+                        let cfg = self.ctx.cfg.clone();
+                        self.ctx.spawn_blocking(ui, move || store_hash_of(&cfg, &typed), |_, ()| {});
+                    }
+                    self.unlock(ui);
                 }
-                tracing::warn!("wrong setup PIN (attempt {})", st.failures);
-                a.set_pin_length(0);
-                a.set_pin_error(pick(lang, "Mã PIN không đúng", "Wrong PIN").into());
+                PinAnswer::Wrong => a.set_pin_error(pick(lang, "Mã PIN không đúng", "Wrong PIN").into()),
+                PinAnswer::Locked(until) => a.set_pin_error(locked_message(lang, now, until).into()),
             }
             return;
         }
@@ -126,6 +117,17 @@ impl Setup {
             a.set_pin_error("".into());
             a.set_pin_length(st.typed.len() as i32);
         }
+    }
+
+    /// Opens the page (the right PIN was typed).
+    pub fn unlock(&self, ui: &KioskWindow) {
+        let a = ui.global::<SetupAdapter>();
+        a.set_pin_error("".into());
+        a.set_pin_length(0);
+        a.set_unlocked(true);
+        a.set_link_insecure(LinkSecurity::of(&self.ctx.cfg) == LinkSecurity::Insecure);
+        a.set_diagnostics(ModelRc::new(VecModel::from(self.diagnostics())));
+        self.settings.open(ui);
     }
 
     fn diagnostics(&self) -> Vec<DiagRow> {
@@ -212,7 +214,8 @@ impl Setup {
     fn check_printer(&self, ui: &KioskWindow, print: bool) {
         let a = ui.global::<SetupAdapter>();
         let lang = self.ctx.lang();
-        let cfg = self.ctx.cfg.clone();
+        // The printer as the page shows it (tested before it is saved).
+        let cfg = self.settings.draft_config();
         if cfg.printer.uri.is_empty() {
             a.set_printer_ok(false);
             a.set_printer_report(pick(lang, "Chưa cấu hình máy in", "No printer configured").into());
@@ -238,6 +241,7 @@ impl Setup {
     /// Locks the page again: the typed digits are dropped (the wrong attempts count on).
     fn lock(&self, ui: &KioskWindow) {
         self.pin().typed.clear();
+        self.settings.close();
         clear_screen(ui);
     }
 }
@@ -290,6 +294,20 @@ impl Feature for Setup {
         s.on_lock(handler!(ui, &self, |ui, this| this.lock(&ui)));
         s.on_test_print(handler!(ui, &self, |ui, this| this.check_printer(&ui, true)));
         s.on_printer_status(handler!(ui, &self, |ui, this| this.check_printer(&ui, false)));
+        s.on_edit(handler!(ui, &self, |ui, this, key| this.settings.edit(&ui, &key)));
+        s.on_edit_key(handler!(ui, &self, |ui, this, k| this.settings.edit_key(&ui, &k)));
+        s.on_edit_done(handler!(ui, &self, |ui, this| this.settings.edit_done(&ui, true)));
+        s.on_edit_cancel(handler!(ui, &self, |ui, this| this.settings.edit_done(&ui, false)));
+        s.on_choose(handler!(ui, &self, |ui, this, key, value| this.settings.choose(&ui, &key, &value)));
+        s.on_step(handler!(ui, &self, |ui, this, key, delta| this.settings.step(
+            &ui,
+            &key,
+            i64::from(delta)
+        )));
+        s.on_test_connection(handler!(ui, &self, |ui, this| this.settings.test_connection(&ui)));
+        s.on_refresh_ports(handler!(ui, &self, |ui, this| this.settings.refresh_ports(&ui)));
+        s.on_save(handler!(ui, &self, |ui, this| this.settings.save(&ui)));
+        s.on_discard(handler!(ui, &self, |ui, this| this.settings.discard(&ui)));
     }
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
@@ -300,6 +318,7 @@ impl Feature for Setup {
 
     fn end_session(&self, ui: &KioskWindow) {
         *self.pin() = PinEntry::default();
+        self.settings.close();
         clear_screen(ui);
     }
 
@@ -309,15 +328,5 @@ impl Feature for Setup {
         } else {
             vec!["typed PIN"]
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn pin_comparison() {
-        assert!(super::pin_matches("246810", "246810"));
-        assert!(!super::pin_matches("246811", "246810"));
-        assert!(!super::pin_matches("24681", "246810"));
     }
 }

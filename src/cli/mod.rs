@@ -11,6 +11,7 @@ pub mod devices;
 pub mod dossiers;
 pub mod hardware;
 pub mod officers;
+pub mod pin;
 pub mod run;
 
 #[derive(Parser, Debug)]
@@ -114,6 +115,11 @@ pub enum Command {
     Catalog {
         #[command(subcommand)]
         action: CatalogAction,
+    },
+    /// The technician's setup PIN (stored in the config file as an Argon2id hash).
+    Pin {
+        #[command(subcommand)]
+        action: PinAction,
     },
     /// List serial ports (barcode readers, serial printers).
     Ports,
@@ -263,6 +269,18 @@ pub enum OfficerAction {
     Enable { login: String },
     /// Change the PIN (read from standard input).
     SetPin { login: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PinAction {
+    /// Set a new PIN: typed twice on the terminal (not shown), or one line
+    /// from standard input with --stdin. Guessable PINs are refused outside
+    /// demo mode; the wrong attempts counted on this kiosk start again.
+    Set {
+        /// Read the PIN from standard input (scripts).
+        #[arg(long)]
+        stdin: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -448,6 +466,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 OfficerAction::Enable { login } => officers::set_active(&cfg, &login, true)?,
                 OfficerAction::SetPin { login } => officers::set_pin(&cfg, &login)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pin { action: PinAction::Set { stdin } } => {
+            let path = config::resolve_path(cli.config.as_deref());
+            let cfg = load_config(cli.config.as_deref())?;
+            pin::set(path.as_deref(), &cfg, stdin)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ports => {

@@ -86,9 +86,24 @@ fn run_kiosk(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
         heartbeat_link.spawn_heartbeats(HEARTBEAT_EVERY, app.health_source())
     };
     app.ui.run().map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+    let restart = app.restart_requested();
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    if restart {
+        restart_self()?;
+    }
     Ok(())
+}
+
+/// Starts this program again in this process (same PID, so systemd keeps
+/// watching it), with the same arguments: the setup pages saved the config
+/// and everything is built again from it. Returns only on failure.
+fn restart_self() -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe()?;
+    tracing::info!("restarting to apply the new settings");
+    let err = std::process::Command::new(&exe).args(std::env::args_os().skip(1)).exec();
+    Err(anyhow::anyhow!("cannot restart {}: {err}", exe.display()))
 }
 
 /// The centre a display board follows: `centre.url`, or the built-in centre

@@ -2,7 +2,9 @@
 //! `docs/config.md`). `load` reports unknown keys and bad values with the key
 //! path and a hint, so a technician can fix the file without reading code.
 
+pub mod edit;
 mod net;
+pub mod pin;
 mod secret;
 mod sections;
 pub mod security;
@@ -42,6 +44,10 @@ pub struct Config {
     /// ignored, the default setup PIN allowed. Not read from the file.
     #[serde(skip)]
     pub demo: bool,
+    /// The file this config was loaded from (where setup and `pin set`
+    /// write); `None` for built-in defaults. Not read from the file.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -108,7 +114,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
     let (cfg, issues) = parse(&text).map_err(|issue| ConfigError::Parse { path: path.into(), issue })?;
     if issues.is_empty() {
-        Ok(cfg)
+        Ok(Config { source: Some(path.to_path_buf()), ..cfg })
     } else {
         Err(ConfigError::Invalid { path: path.into(), issues })
     }

@@ -86,10 +86,11 @@ pub fn serving_refusal(cfg: &Config, addr: SocketAddr) -> Option<String> {
 
 /// Why a kiosk must not start with this config, in one sentence (`None`: it may).
 pub fn kiosk_start_refusal(cfg: &Config) -> Option<String> {
-    (!cfg.demo && cfg.kiosk.setup_pin == DEFAULT_SETUP_PIN).then(|| {
+    (!cfg.demo && super::pin::is_default(&cfg.kiosk.setup_pin)).then(|| {
         format!(
             "refusing to start the kiosk with the default setup PIN {DEFAULT_SETUP_PIN}: set kiosk.setup_pin \
-             to 4-8 digits only your technicians know (or run with --demo to try the kiosk out)"
+             with `motcua-kiosk pin set` to 4-8 digits only your technicians know (or run with --demo to try \
+             the kiosk out)"
         )
     })
 }
@@ -116,6 +117,14 @@ pub fn file_warnings(path: &Path) -> Vec<String> {
 /// Warnings about the config's content that do not stop it from working.
 pub fn config_warnings(cfg: &Config) -> Vec<ConfigIssue> {
     let mut out = Vec::new();
+    let pin = &cfg.kiosk.setup_pin;
+    if !super::pin::is_hashed(pin) && pin.expose() != DEFAULT_SETUP_PIN {
+        out.push(issue(
+            "kiosk.setup_pin",
+            "is in clear: anyone who reads this file knows it",
+            "store its hash: `motcua-kiosk pin set` (the kiosk also replaces it at the first right entry)",
+        ));
+    }
     if !cfg.centre.accepted_tokens.is_empty() && is_loopback_listen(&cfg.centre.listen) {
         out.push(issue(
             "centre.accepted_tokens",

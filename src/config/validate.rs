@@ -148,8 +148,30 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if !(5..=600).contains(&k.ticket_return_secs) {
         out.push(issue("kiosk.ticket_return_secs", "must be 5-600", "30"));
     }
-    if !(4..=8).contains(&k.setup_pin.len()) || !k.setup_pin.bytes().all(|b| b.is_ascii_digit()) {
-        out.push(issue("kiosk.setup_pin", "must be 4-8 digits", "choose a PIN only technicians know"));
+    if super::pin::is_hashed(&k.setup_pin) {
+        if !super::pin::is_valid_hash(&k.setup_pin) {
+            out.push(issue(
+                "kiosk.setup_pin",
+                "is not an Argon2 hash this program can check",
+                "set it again with `motcua-kiosk pin set`",
+            ));
+        }
+    } else if !super::pin::is_well_formed(&k.setup_pin) {
+        out.push(issue(
+            "kiosk.setup_pin",
+            "must be 4-8 digits (or the hash `motcua-kiosk pin set` writes)",
+            "choose a PIN only technicians know: `motcua-kiosk pin set`",
+        ));
+    }
+    if k.voice_volume > 100 {
+        out.push(issue("kiosk.voice_volume", "must be 0-100", "40"));
+    }
+    if k.voice && k.audio_command.trim().is_empty() {
+        out.push(issue(
+            "kiosk.audio_command",
+            "is empty while kiosk.voice is on",
+            "\"aplay -q -\", or \"none\"",
+        ));
     }
     if parse_size(&k.window_size).is_none() {
         out.push(issue(

@@ -14,9 +14,18 @@ const SKEW_WARN: Duration = Duration::from_secs(5);
 const SKEW_FAIL: Duration = Duration::from_secs(60);
 
 pub fn checks(cfg: &Config, target: Target) -> Vec<Check> {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return vec![Check::fail("centre_reachable", format!("no runtime: {e}"), "retry")],
+    };
+    rt.block_on(checks_async(cfg, target))
+}
+
+/// [`checks`] on the caller's runtime (the kiosk's setup page).
+pub async fn checks_async(cfg: &Config, target: Target) -> Vec<Check> {
     let url = match target {
-        Target::Centre => return vec![listen(cfg)],
-        Target::Kiosk if cfg.centre.url.is_empty() => return vec![listen(cfg)],
+        Target::Centre => return vec![listen(cfg).await],
+        Target::Kiosk if cfg.centre.url.is_empty() => return vec![listen(cfg).await],
         Target::Kiosk => cfg.centre.url.clone(),
         Target::Display => match crate::cli::run::display_centre_url(cfg) {
             Ok(u) => u,
@@ -24,11 +33,7 @@ pub fn checks(cfg: &Config, target: Target) -> Vec<Check> {
         },
         Target::Counter => crate::cli::centre::counter_url(cfg, None),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => return vec![Check::fail("centre_reachable", format!("no runtime: {e}"), "retry")],
-    };
-    rt.block_on(remote(cfg, &url, target))
+    remote(cfg, &url, target).await
 }
 
 async fn remote(cfg: &Config, url: &str, target: Target) -> Vec<Check> {
@@ -122,7 +127,7 @@ pub fn clock(server_time: DateTime<Utc>, sent: DateTime<Utc>, rtt: Duration) -> 
 }
 
 /// The centre this machine runs: its address free to serve, or served by it already.
-fn listen(cfg: &Config) -> Check {
+async fn listen(cfg: &Config) -> Check {
     let addr = cfg.centre.listen.trim();
     if addr.is_empty() {
         return Check::skip("centre_listen", "the built-in centre serves nobody else (centre.listen empty)");
@@ -142,12 +147,12 @@ fn listen(cfg: &Config) -> Check {
     };
     if std::net::TcpStream::connect_timeout(&local, Duration::from_millis(500)).is_ok() {
         let url = format!("http://{local}");
-        let ours = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .ok()
-            .zip(ApiClient::for_url(cfg, &url).ok())
-            .is_some_and(|(rt, client)| rt.block_on(client.health()).is_ok());
+        // On the caller's runtime: `checks` runs this inside its own block_on,
+        // and the setup page inside the kiosk's runtime.
+        let ours = match ApiClient::for_url(cfg, &url) {
+            Ok(client) => client.health().await.is_ok(),
+            Err(_) => false,
+        };
         return if ours {
             Check::pass("centre_listen", format!("the centre answers at {addr} (the service is running)"))
         } else {

@@ -5,7 +5,7 @@
 //! status is non-zero when anything fails. Hints are short English: technicians
 //! read it fine for commands and keys, and it matches `config check`.
 
-mod centre;
+pub mod centre;
 mod devices;
 mod local;
 

@@ -53,7 +53,9 @@ impl Role {
                     | DownloadCatalog
             ),
             Role::Display => matches!(action, ReadServices | ReadQueue),
-            Role::Counter => matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen),
+            Role::Counter => {
+                matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen | AnswerHelp)
+            }
         }
     }
 }
@@ -93,10 +95,12 @@ pub enum Action {
     Reports,
     /// Add, revoke and list devices.
     ManageDevices,
+    /// Acknowledge a citizen's help request from a kiosk.
+    AnswerHelp,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ReadServices,
         Action::ReadQueue,
         Action::IssueTicket,
@@ -110,6 +114,7 @@ impl Action {
         Action::ReadKiosks,
         Action::Reports,
         Action::ManageDevices,
+        Action::AnswerHelp,
     ];
 
     /// What it is, for the reason of a refusal ("a display may not issue tickets").
@@ -118,7 +123,7 @@ impl Action {
             Action::ReadServices => "read the service list",
             Action::ReadQueue => "read the queue state and events",
             Action::IssueTicket => "issue tickets",
-            Action::KioskReport => "send kiosk heartbeats",
+            Action::KioskReport => "send kiosk heartbeats and help requests",
             Action::RatingContext => "look up tickets to rate",
             Action::Rate => "send ratings",
             Action::LookupDossier => "look up dossiers",
@@ -128,6 +133,7 @@ impl Action {
             Action::ReadKiosks => "read the kiosks' health",
             Action::Reports => "read reports",
             Action::ManageDevices => "manage devices",
+            Action::AnswerHelp => "answer help requests",
         }
     }
 }
@@ -221,7 +227,8 @@ impl ConsoleSession {
         use Action::*;
         let own_counter = matches!(scope, Scope::Counter(Some(n)) if self.counter == Some(n));
         let ok = match action {
-            ReadServices | ReadQueue => true,
+            // Any officer or manager may go to a citizen who asked for help.
+            ReadServices | ReadQueue | AnswerHelp => true,
             CounterAction | SeeCitizen => own_counter,
             Reports | ReadKiosks => self.manager,
             _ => false,
@@ -310,7 +317,7 @@ mod tests {
                 ],
             ),
             (Role::Display, &[ReadServices, ReadQueue]),
-            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen]),
+            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, AnswerHelp]),
             (Role::Admin, &Action::ALL),
         ];
         for (role, allowed) in table {

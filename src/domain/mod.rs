@@ -11,6 +11,7 @@ pub mod dossier;
 pub mod figures;
 pub mod fleet;
 pub mod localtime;
+pub mod pin_lockout;
 pub mod procedure;
 pub mod provenance;
 pub mod queue_rules;

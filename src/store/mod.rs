@@ -11,11 +11,13 @@
 pub mod devices;
 pub mod dossiers;
 pub mod events;
+pub mod help;
 pub mod kiosks;
 pub mod meta;
 pub mod migrations;
 pub mod officers;
 pub mod outbox;
+pub mod pin_lockout;
 pub mod queue;
 pub mod ratings;
 

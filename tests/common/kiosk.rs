@@ -17,6 +17,9 @@ use std::time::Duration;
 pub struct Harness {
     pub app: KioskApp,
     pub rt: tokio::runtime::Runtime,
+    /// The data directory when the test gave none (the setup PIN's wrong
+    /// attempts are kept there): one per kiosk, removed at the end.
+    pub data: Option<tempfile::TempDir>,
 }
 
 thread_local! {
@@ -27,7 +30,11 @@ pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
 }
 
-pub fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Runtime) -> Harness {
+pub fn kiosk_on(mut cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime::Runtime) -> Harness {
+    let data = cfg.data.dir.is_empty().then(|| tempfile::tempdir().unwrap());
+    if let Some(d) = &data {
+        cfg.data.dir = d.path().display().to_string();
+    }
     if !SLINT_READY.get() {
         i_slint_backend_testing::init_no_event_loop();
         SLINT_READY.set(true);
@@ -37,7 +44,7 @@ pub fn kiosk_on(cfg: Config, backend: Arc<dyn QueueBackend>, rt: tokio::runtime:
     let app = KioskApp::new(ui, cfg, backend, rt.handle().clone(), Poster::queue(), clock);
     app.ui.window().set_size(slint::PhysicalSize::new(1080, 1920));
     app.ui.show().unwrap();
-    Harness { app, rt }
+    Harness { app, rt, data }
 }
 
 /// A kiosk on `backend` with its own runtime.
@@ -292,6 +299,9 @@ impl QueueBackend for Recording {
     }
     fn rate(&self, vote: backend::RatingVote) -> Fut<'_, backend::VoteOutcome, backend::RatingError> {
         self.inner.rate(vote)
+    }
+    fn request_help(&self) -> Fut<'_, bool, backend::BackendError> {
+        self.inner.request_help()
     }
 }
 

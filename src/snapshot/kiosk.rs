@@ -1,26 +1,28 @@
-//! Headless screenshots: every screen rendered with Slint's software renderer
-//! into PNG files, with deterministic sample data and no display server.
+//! The kiosk's snapshots: which screens exist, the kiosk each needs (the
+//! shared sample one, or a failure state's own), and how each is staged
+//! through the same adapters the running kiosk uses.
 
+use super::{
+    file_name, kiosk_app, render, sample_now, SnapshotOptions, Window, UNREACHABLE_CENTRE,
+    UNREACHABLE_PRINTER,
+};
 use crate::app::backend::IssuedTicket;
-use crate::app::kiosk::{theme_variant, KioskApp};
-use crate::app::poster::Poster;
+use crate::app::kiosk::KioskApp;
 use crate::app::sample_backend::SampleBackend;
-use crate::config::{Config, Language, ThemeVariant};
-use crate::domain::clock::{self, MockClock};
-use crate::ui::{DossierAdapter, KioskWindow, Nav, Page, RatingAdapter, Session, SetupAdapter, Theme};
-use chrono::TimeZone;
-use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
-use slint::platform::{Platform, WindowAdapter};
-use slint::{ComponentHandle, PhysicalSize, Rgb8Pixel};
+use crate::config::{Config, Language};
+use crate::domain::clock::MockClock;
+use crate::ui::{DossierAdapter, Nav, Page, RatingAdapter, Session, SetupAdapter};
+use slint::ComponentHandle;
+use slint::{ModelRc, SharedString, VecModel};
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Kiosk screens `snapshot` can render.
 /// The check code the sample ticket's screens show and type.
 const SAMPLE_CHECK_CODE: &str = "4821";
 
+/// Kiosk screens `snapshot` can render.
 pub const KIOSK_SCREENS: &[&str] = &[
     "home",
     "home-identified",
@@ -39,6 +41,11 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "rating-indices",
     "setup",
     "diagnostics",
+    // The settings pages behind the PIN (issue 12).
+    "setup-centre",
+    "setup-devices",
+    "setup-screen",
+    "setup-keyboard",
     "idle-warning",
     // Priority is confirmed before a priority ticket prints (issue 14).
     "take-number-priority",
@@ -60,97 +67,16 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "rating-queued",
     "take-number-closed",
     "take-number-cap",
+    // A call for help sent, and not sent (offline).
+    "home-help",
+    "home-help-offline",
 ];
 
-/// Display board screens `snapshot` can render.
-pub const DISPLAY_SCREENS: &[&str] = &["display-board", "display-many", "display-disconnected"];
-
-/// Every window gets its own software-rendered window; the last one created is
-/// kept so the caller can render it.
-struct HeadlessPlatform {
-    last: Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
-}
-
-impl Platform for HeadlessPlatform {
-    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        let w = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
-        *self.last.borrow_mut() = Some(w.clone());
-        Ok(w)
-    }
-}
-
-pub struct SnapshotOptions {
-    pub screens: Vec<String>,
-    pub out: PathBuf,
-    pub langs: Vec<Language>,
-    /// `None`: 1080x1920 for kiosk screens, 1920x1080 for display screens.
-    pub size: Option<(u32, u32)>,
-    pub theme: ThemeVariant,
-}
-
-/// The instant shown on every snapshot: 09:41 on Sunday 29/11/2026, Viet Nam time.
-pub fn sample_now() -> chrono::DateTime<chrono::Utc> {
-    crate::domain::localtime::vn_offset()
-        .with_ymd_and_hms(2026, 11, 29, 9, 41, 0)
-        .single()
-        .expect("valid sample time")
-        .with_timezone(&chrono::Utc)
-}
-
-pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVariant) -> String {
-    if DISPLAY_SCREENS.contains(&screen) {
-        let mut name = screen.to_string();
-        if size != (1920, 1080) {
-            name.push_str(&format!(".{}x{}", size.0, size.1));
-        }
-        return name + ".png";
-    }
-    let mut name = format!("kiosk-{screen}.{}", lang.code());
-    if theme != ThemeVariant::Normal {
-        name.push('.');
-        name.push_str(theme.name());
-    }
-    if size != (1080, 1920) {
-        name.push_str(&format!(".{}x{}", size.0, size.1));
-    }
-    name + ".png"
-}
-
-/// Renders the requested screens; returns the files written. Installs a
-/// headless Slint platform, so call it once per process before any UI exists.
-pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>> {
-    for s in &opts.screens {
-        if !KIOSK_SCREENS.contains(&s.as_str()) && !DISPLAY_SCREENS.contains(&s.as_str()) {
-            anyhow::bail!(
-                "unknown screen `{s}`; screens are: all, {}, {}",
-                KIOSK_SCREENS.join(", "),
-                DISPLAY_SCREENS.join(", ")
-            );
-        }
-    }
-    std::fs::create_dir_all(&opts.out)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", opts.out.display()))?;
-    let last = Rc::new(RefCell::new(None));
-    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
-        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
-    let mut written = Vec::new();
-    let kiosk: Vec<&String> = opts.screens.iter().filter(|s| KIOSK_SCREENS.contains(&s.as_str())).collect();
-    let display: Vec<&String> =
-        opts.screens.iter().filter(|s| DISPLAY_SCREENS.contains(&s.as_str())).collect();
-    if !kiosk.is_empty() {
-        written.extend(run_kiosk(cfg, opts, &kiosk, &last)?);
-    }
-    if !display.is_empty() {
-        written.extend(run_display(cfg, opts, &display, &last)?);
-    }
-    Ok(written)
-}
-
-fn run_kiosk(
+pub(super) fn run_kiosk(
     cfg: &Config,
     opts: &SnapshotOptions,
     screens: &[&String],
-    last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
+    last: &Rc<RefCell<Option<Window>>>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let size = opts.size.unwrap_or((1080, 1920));
     let (w, h) = size;
@@ -187,36 +113,6 @@ fn run_kiosk(
         }
     }
     Ok(written)
-}
-
-/// A printer address where nothing listens (a configured printer that is
-/// never reached: snapshots stage the print outcome).
-const UNREACHABLE_PRINTER: &str = "tcp://127.0.0.1:9";
-/// A centre address where nothing listens (the centre is unreachable).
-pub const UNREACHABLE_CENTRE: &str = "http://127.0.0.1:9";
-
-type Window = Rc<MinimalSoftwareWindow>;
-
-fn kiosk_app(
-    cfg: &Config,
-    backend: Arc<dyn crate::app::backend::QueueBackend>,
-    rt: &tokio::runtime::Runtime,
-    last: &Rc<RefCell<Option<Window>>>,
-    (w, h): (u32, u32),
-    theme: ThemeVariant,
-) -> anyhow::Result<(KioskApp, Window)> {
-    let ui = KioskWindow::new()?;
-    let window = last.borrow_mut().take().expect("the kiosk window was created");
-    window.set_size(PhysicalSize::new(w, h));
-    let clock = Arc::new(MockClock::new(sample_now()));
-    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock);
-    app.stop_timers();
-    app.set_catalog(Arc::new(
-        crate::catalog::Catalog::bundled().map_err(|e| anyhow::anyhow!("bundled catalog: {e}"))?,
-    ));
-    app.ui.show()?;
-    app.ui.global::<Theme>().set_variant(theme_variant(theme));
-    Ok((app, window))
 }
 
 /// The kiosk a failure state needs: its config, its backend, and the data
@@ -264,7 +160,8 @@ fn special_kiosk(
         | "home-unavailable"
         | "take-number-unavailable"
         | "dossier-unreachable"
-        | "rating-queued" => {
+        | "rating-queued"
+        | "home-help-offline" => {
             let dir = std::env::temp_dir().join(format!("motcua-snapshot-{}-{screen}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir)?;
@@ -276,7 +173,11 @@ fn special_kiosk(
             let db = crate::store::kiosk_db_path(&cfg.data_dir());
             if matches!(
                 screen,
-                "home-offline" | "take-number-offline" | "dossier-unreachable" | "rating-queued"
+                "home-offline"
+                    | "take-number-offline"
+                    | "dossier-unreachable"
+                    | "rating-queued"
+                    | "home-help-offline"
             ) {
                 // The centre answered this morning, then went away.
                 let mut known =
@@ -385,6 +286,12 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             app.tick_now();
             nav.invoke_go(Page::Home);
         }
+        "home-help" | "home-help-offline" => {
+            app.tick_now();
+            nav.invoke_go(Page::Home);
+            ui.global::<crate::ui::HelpAdapter>().invoke_request();
+            drain()?;
+        }
         "take-number-first-boot"
         | "take-number-offline"
         | "take-number-unavailable"
@@ -406,14 +313,6 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
         "procedures-catalog-missing" => {
             app.clear_catalog();
             nav.invoke_go(Page::Procedures);
-        }
-        "dossier-unreachable" => {
-            let code = sample_dossier_code(cfg);
-            nav.invoke_go(Page::Dossier);
-            let d = ui.global::<DossierAdapter>();
-            d.set_code_input(code.as_str().into());
-            d.invoke_lookup(code.into());
-            drain()?;
         }
         "rating-queued" => {
             app.tick_now();
@@ -438,8 +337,9 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
         "procedure-detail" => {
             ui.global::<crate::ui::ProcedureAdapter>().invoke_open("1.001193".into());
         }
-        "dossier" => {
-            // The sample dossier waiting for papers, looked up like a citizen would.
+        "dossier" | "dossier-unreachable" => {
+            // The sample dossier waiting for papers, looked up like a citizen
+            // would (on a kiosk whose centre is gone for the second).
             let code = sample_dossier_code(cfg);
             nav.invoke_go(Page::Dossier);
             let d = ui.global::<DossierAdapter>();
@@ -486,11 +386,51 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
         }
         "diagnostics" => {
             nav.invoke_go(Page::Setup);
+            // Opened without the PIN: it may be stored as a hash, and a
+            // snapshot must not count wrong attempts in the data directory.
+            app.unlock_setup();
+        }
+        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" => {
+            nav.invoke_go(Page::Setup);
+            app.unlock_setup();
             let s = ui.global::<SetupAdapter>();
-            for d in cfg.kiosk.setup_pin.chars() {
-                s.invoke_pin_digit(d.to_string().into());
+            s.set_tab(match screen {
+                "setup-centre" | "setup-keyboard" => 1,
+                "setup-devices" => 2,
+                _ => 3,
+            });
+            if screen == "setup-devices" {
+                // What a technician sees after picking a reader and scanning an ID card.
+                s.set_reader_choices(ModelRc::new(VecModel::from(vec![
+                    SharedString::from("/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00"),
+                    SharedString::from("/dev/ttyS0"),
+                ])));
+                s.invoke_choose(
+                    "scanner.ports".into(),
+                    "/dev/serial/by-id/usb-Honeywell_Imaging_1950g-if00".into(),
+                );
+                const CARD: &str = "048095000123|201234567|Nguyễn Văn An|15031995|Nam|Tổ 5, Phường Hải Châu, Thành phố Đà Nẵng|20062021";
+                let kind = crate::domain::scan::classify(
+                    CARD,
+                    Some("]Q1"),
+                    crate::domain::localtime::service_day(sample_now()),
+                );
+                let lang = Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default();
+                let line = crate::app::setup_settings::describe_frame(
+                    lang,
+                    &kind,
+                    CARD.len() + 3,
+                    std::time::Duration::from_millis(41),
+                );
+                s.set_scan_report(line.into());
+                s.invoke_choose("printer.uri".into(), "tcp://192.168.1.50:9100".into());
             }
-            s.invoke_pin_digit("submit".into());
+            if screen == "setup-keyboard" {
+                s.invoke_edit("centre.url".into());
+                for k in ["h", "t", "t", "p", "s", ":", "/", "/", "1", "0", ".", "0", ".", "0", ".", "5"] {
+                    s.invoke_edit_key(k.into());
+                }
+            }
         }
         "idle-warning" => {
             nav.invoke_go(Page::TakeNumber);
@@ -515,174 +455,4 @@ pub fn sample_dossier_code(cfg: &Config) -> String {
         .find(|r| r.status == crate::domain::dossier::DossierStatus::SupplementRequested)
         .map(|r| r.code)
         .expect("the samples include a dossier waiting for papers")
-}
-
-fn render(window: &MinimalSoftwareWindow, w: u32, h: u32, path: &Path) -> anyhow::Result<()> {
-    slint::platform::update_timers_and_animations();
-    // Slint's own snapshot: the whole pipeline runs in the (optimised) renderer
-    // crate. Rendering into a buffer from here monomorphised it in this crate,
-    // unoptimised in tests, where filling 2 million pixels took most of the time.
-    let shot = window.window().take_snapshot().map_err(|e| anyhow::anyhow!("cannot render: {e}"))?;
-    anyhow::ensure!((shot.width(), shot.height()) == (w, h), "rendered {}x{}", shot.width(), shot.height());
-    let rgba = image::RgbaImage::from_raw(w, h, shot.as_bytes().to_vec()).expect("w x h RGBA pixels");
-    image::DynamicImage::ImageRgba8(rgba)
-        .to_rgb8()
-        .save(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(())
-}
-
-fn run_display(
-    cfg: &Config,
-    opts: &SnapshotOptions,
-    screens: &[&String],
-    last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
-) -> anyhow::Result<Vec<PathBuf>> {
-    use crate::app::board::{show, BoardView};
-    use crate::domain::board::{BoardEvent, BoardFilter, BoardState, ServiceNames};
-    let size = opts.size.unwrap_or((1920, 1080));
-    let (w, h) = size;
-    let ui = crate::ui::DisplayWindow::new()?;
-    let window = last.borrow_mut().take().expect("the display window was created");
-    window.set_size(PhysicalSize::new(w, h));
-    ui.show()?;
-    let now = sample_now();
-    let names: ServiceNames =
-        cfg.queue.services.iter().map(|s| (s.code.clone(), (s.name_vi.clone(), s.prefix.clone()))).collect();
-    ui.global::<crate::ui::Board>().set_centre_name(cfg.centre.name.as_str().into());
-    ui.global::<crate::ui::Board>().set_scale(cfg.display.scale);
-    let mut written = Vec::new();
-    for screen in screens {
-        let many = screen.as_str() == "display-many";
-        let mut state = BoardState::new(BoardFilter::default(), cfg.display.recent_calls as usize);
-        let counters: Vec<u32> = if many {
-            (1..=30).collect()
-        } else {
-            cfg.queue.services.iter().flat_map(|s| s.counters.clone()).collect()
-        };
-        state.set_counters(counters.iter().copied());
-        let mut id = 0;
-        for (i, c) in counters.iter().enumerate() {
-            let svc =
-                cfg.queue.services.iter().find(|s| s.counters.contains(c)).unwrap_or(&cfg.queue.services[0]);
-            if i % 4 == 3 {
-                continue; // some counters have not called yet
-            }
-            id += 1;
-            state.apply(&BoardEvent::Called {
-                id,
-                ticket: format!("{}-{:03}", svc.prefix, 10 + i * 3),
-                counter: *c,
-                service: svc.code.clone(),
-                at: now - chrono::Duration::minutes((counters.len() - i) as i64),
-            });
-        }
-        for (i, s) in cfg.queue.services.iter().enumerate() {
-            id += 1;
-            state.apply(&BoardEvent::Waiting {
-                id,
-                service: s.code.clone(),
-                waiting: (i as u32 * 5 + 3) % 17,
-            });
-        }
-        if !many {
-            id += 1;
-            state.apply(&BoardEvent::CounterState { id, counter: 8, services: Vec::new(), paused: true });
-        }
-        let disconnected = screen.as_str() == "display-disconnected";
-        ui.global::<crate::ui::Board>().set_notice(
-            if disconnected {
-                "Quý khách vui lòng giữ vé đến khi được phục vụ. Hotline: 0236 1022"
-            } else {
-                ""
-            }
-            .into(),
-        );
-        let view = BoardView {
-            state: &state,
-            names: &names,
-            disconnected_since: disconnected.then(|| now - chrono::Duration::minutes(7)),
-            now,
-            page: 0,
-            size: (w as f32, h as f32),
-        };
-        show(&ui, &view);
-        let path = opts.out.join(file_name(screen, Language::Vi, size, ThemeVariant::Normal));
-        render(&window, w, h, &path)?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// Peak resident set size of this process in KiB (Linux `VmHWM`).
-pub fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// What a kiosk does at power-on up to its first picture: open the store and
-/// the built-in centre, build the UI, render home once (software renderer).
-pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
-    let last = Rc::new(RefCell::new(None));
-    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
-        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let link = {
-        let _g = rt.enter();
-        crate::centre::link::KioskLink::open(cfg).map_err(|e| anyhow::anyhow!("{e}"))?
-    };
-    let backend = Arc::new(crate::app::link_backend::LinkBackend { link });
-    let ui = KioskWindow::new()?;
-    let window = last.borrow_mut().take().expect("the kiosk window was created");
-    let (w, h) = crate::config::parse_size(&cfg.kiosk.window_size).unwrap_or((1080, 1920));
-    window.set_size(PhysicalSize::new(w, h));
-    let app = KioskApp::new(ui, cfg.clone(), backend, rt.handle().clone(), Poster::queue(), clock::system());
-    app.ui.show()?;
-    slint::platform::update_timers_and_animations();
-    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-    let mut drawn = false;
-    window.draw_if_needed(|renderer| {
-        renderer.render(&mut buffer, w as usize);
-        drawn = true;
-    });
-    anyhow::ensure!(drawn, "the first frame was not drawn");
-    println!("FIRST_FRAME_DONE");
-    println!("PEAK_RSS_KIB {}", peak_rss_kib().unwrap_or(0));
-    Ok(())
-}
-
-/// Page change → frame rendered, as the kiosk's software renderer does it:
-/// for `rounds` rounds over the citizen pages, the time from setting the page
-/// to the full frame (1080x1920 or `size`) being in the buffer. Returns the
-/// milliseconds of every change. Installs the headless platform (once per process).
-pub fn page_change_frames(cfg: &Config, size: (u32, u32), rounds: usize) -> anyhow::Result<Vec<f64>> {
-    let last = Rc::new(RefCell::new(None));
-    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
-        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    let mut cfg = cfg.clone();
-    cfg.printer.uri = UNREACHABLE_PRINTER.into();
-    let backend = Arc::new(SampleBackend::new(&cfg, sample_now()));
-    let (app, window) = kiosk_app(&cfg, backend, &rt, &last, size, cfg.kiosk.theme)?;
-    let (w, h) = size;
-    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-    let nav = app.ui.global::<Nav>();
-    // The take-a-number list and the ticket need their data once.
-    nav.invoke_go(Page::TakeNumber);
-    anyhow::ensure!(app.wait_idle(std::time::Duration::from_secs(10)), "the sample backend did not answer");
-    let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
-    let mut times = Vec::new();
-    for _ in 0..rounds {
-        for p in pages {
-            let t0 = std::time::Instant::now();
-            nav.set_page(p);
-            slint::platform::update_timers_and_animations();
-            window.draw_if_needed(|r| {
-                r.render(&mut buffer, w as usize);
-            });
-            times.push(t0.elapsed().as_secs_f64() * 1e3);
-        }
-    }
-    Ok(times)
 }
