@@ -53,7 +53,9 @@ impl Role {
                     | DownloadCatalog
             ),
             Role::Display => matches!(action, ReadServices | ReadQueue),
-            Role::Counter => matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen),
+            Role::Counter => {
+                matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen | RateAtCounter)
+            }
         }
     }
 }
@@ -87,6 +89,10 @@ pub enum Action {
     CounterAction,
     /// See the citizen's identity on the ticket at a counter (scope: the counter).
     SeeCitizen,
+    /// Store the citizen's rating of the ticket just served, given on the
+    /// counter's own screen (scope: the counter). Never an officer's session:
+    /// officers do not rate their own service.
+    RateAtCounter,
     /// Every kiosk's last heartbeat (the fleet).
     ReadKiosks,
     /// Reports for officials (rating summaries).
@@ -96,7 +102,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ReadServices,
         Action::ReadQueue,
         Action::IssueTicket,
@@ -107,6 +113,7 @@ impl Action {
         Action::DownloadCatalog,
         Action::CounterAction,
         Action::SeeCitizen,
+        Action::RateAtCounter,
         Action::ReadKiosks,
         Action::Reports,
         Action::ManageDevices,
@@ -125,6 +132,7 @@ impl Action {
             Action::DownloadCatalog => "download the procedure catalog",
             Action::CounterAction => "act at counters",
             Action::SeeCitizen => "see citizens' identity",
+            Action::RateAtCounter => "send ratings from a counter screen",
             Action::ReadKiosks => "read the kiosks' health",
             Action::Reports => "read reports",
             Action::ManageDevices => "manage devices",
@@ -310,7 +318,7 @@ mod tests {
                 ],
             ),
             (Role::Display, &[ReadServices, ReadQueue]),
-            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen]),
+            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, RateAtCounter]),
             (Role::Admin, &Action::ALL),
         ];
         for (role, allowed) in table {
@@ -347,6 +355,10 @@ mod tests {
         assert!(!s.allows(Action::CounterAction, Scope::Counter(Some(4))));
         assert!(!s.allows(Action::CounterAction, Scope::Counter(None)));
         assert!(s.allows(Action::ReadQueue, Scope::Any));
+        assert!(
+            !s.allows(Action::RateAtCounter, Scope::Counter(Some(3))),
+            "an officer does not rate their own service"
+        );
         for a in
             [Action::IssueTicket, Action::Rate, Action::Reports, Action::ReadKiosks, Action::ManageDevices]
         {
@@ -369,6 +381,8 @@ mod tests {
         assert!(c.check(Action::SeeCitizen, Scope::Counter(Some(1))).is_ok());
         assert!(c.check(Action::CounterAction, Scope::Counter(Some(3))).is_err());
         assert!(c.check(Action::CounterAction, Scope::Counter(None)).is_err());
+        assert!(c.check(Action::RateAtCounter, Scope::Counter(Some(2))).is_ok());
+        assert!(c.check(Action::RateAtCounter, Scope::Counter(Some(3))).is_err());
         assert!(c.check(Action::IssueTicket, Scope::Any).is_err());
         let a = dev(Role::Admin);
         assert!(a.check(Action::CounterAction, Scope::Counter(Some(99))).is_ok());
