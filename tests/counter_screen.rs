@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{TestCentre, COUNTER_TOKEN, TOKEN};
+use common::{TestCentre, COUNTER_TOKEN};
 use motcua_kiosk::app::counter::{CounterApp, SentRating, FLASH_HALF_SECONDS};
 use motcua_kiosk::app::display_feed::FeedOptions;
 use motcua_kiosk::app::poster::Poster;
@@ -192,6 +192,5 @@ async fn without_rating_a_finish_goes_back_to_idle_and_english_texts_show() {
     act(&admin, 2, CounterCommand::Complete).await;
     pump_until(&poster, &app, "idle after the finish", |s| s.get_state() == "idle");
     assert!(app.ratings_sent().is_empty());
-    let _ = TOKEN;
     c.stop().await;
 }

@@ -129,7 +129,8 @@ fn tick(ui: &CounterWindow, model: &SharedModel, env: &Env) {
     let redraw = {
         let mut m = lock(model);
         let now = env.clock.now();
-        let ended = m.flow.tick(now + m.skew);
+        let skew = m.skew;
+        let ended = m.flow.tick(now + skew);
         ended || crate::domain::localtime::format_time(now) != m.clock_text
     };
     if redraw {

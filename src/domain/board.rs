@@ -1,8 +1,9 @@
 //! What a display board shows, as a pure reducer over queue events.
 //!
-//! Highlight rule: the newest call stays highlighted — no one-second flash —
-//! until a newer call (or a recall) replaces it; a recall re-highlights the
-//! recalled ticket. The counter tile keeps showing its last called number until
+//! Highlight rule: the newest call stays highlighted until a newer call (or a
+//! recall) replaces it; a recall re-highlights the recalled ticket. (The
+//! board's banner also flashes for a few seconds on each new call: that is
+//! the window's, see `app/display.rs`.) The counter tile keeps showing its last called number until
 //! that counter calls again, so a citizen who looks up late still finds it.
 
 use chrono::{DateTime, NaiveDate, Utc};
