@@ -654,10 +654,18 @@ async fn more_than_thirty_counters_page_and_an_idle_board_does_not_redraw() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = common::config(dir.path());
     let c = TestCentre::start_with(&cfg, &dir.path().join("c.sqlite3"), clock::system(), 0, KEEP_ALIVE).await;
-    let mut app = board_window(&cfg, clock::system());
+    // The board's clock stands still: on the wall clock a minute boundary
+    // inside the 30 ticks changes the clock text and redraws (CI saw it).
+    let still: Arc<dyn Clock> = Arc::new(MockClock::new(clock::system().now()));
+    let mut app = board_window(&cfg, still);
     let poster = Poster::queue();
     app.connect(&tokio::runtime::Handle::current(), c.display_client(), opts(), poster.clone(), None);
     pump_until(&poster, &app, "nine tiles", |ui| tiles(ui).len() == 9);
+    // Let the link settle (connected status, first keep-alives) before counting.
+    for _ in 0..5 {
+        tokio::time::sleep(KEEP_ALIVE).await;
+        poster.pump();
+    }
     let draws = app.draws();
     for _ in 0..30 {
         app.tick();
