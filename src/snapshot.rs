@@ -580,7 +580,13 @@ fn run_display(
         let mut id = 0;
         // The services of each counter (closed vs idle follows their hours).
         let service_of = |c: &u32| {
-            cfg.queue.services.iter().find(|s| s.counters.contains(c)).unwrap_or(&cfg.queue.services[0]).code.clone()
+            cfg.queue
+                .services
+                .iter()
+                .find(|s| s.counters.contains(c))
+                .unwrap_or(&cfg.queue.services[0])
+                .code
+                .clone()
         };
         for c in &counters {
             id += 1;
@@ -617,11 +623,23 @@ fn run_display(
         }
         // Counter 8 paused; a few others finished with their citizen (idle).
         id += 1;
-        state.apply(&BoardEvent::CounterState { id, counter: 8, services: Vec::new(), paused: true, desk: None });
+        state.apply(&BoardEvent::CounterState {
+            id,
+            counter: 8,
+            services: Vec::new(),
+            paused: true,
+            desk: None,
+        });
         for c in counters.iter().filter(|c| **c % 5 == 2) {
             id += 1;
             let desk = None::<Desk>;
-            state.apply(&BoardEvent::CounterState { id, counter: *c, services: Vec::new(), paused: false, desk });
+            state.apply(&BoardEvent::CounterState {
+                id,
+                counter: *c,
+                services: Vec::new(),
+                paused: false,
+                desk,
+            });
         }
         // Service LD (counter 9) keeps afternoon hours only, and "ZZ" (counters
         // 25-30 of the big board) is never open: closed tiles.

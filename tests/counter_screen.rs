@@ -158,7 +158,9 @@ async fn the_counter_screen_follows_its_counter_pauses_rates_once_and_reconnects
     pump_until(&poster, &app, "back online", |s| s.get_connected());
     let admin = c.client();
     act(&admin, 1, CounterCommand::CallNext).await;
-    pump_until(&poster, &app, "the call after the restart", |s| shows(s) == ("called".into(), "A-002".into()));
+    pump_until(&poster, &app, "the call after the restart", |s| {
+        shows(s) == ("called".into(), "A-002".into())
+    });
     c.stop().await;
 }
 

@@ -37,7 +37,10 @@ pub fn texts(lang: Language) -> CounterTexts {
         calling: t("Mời số", "Now calling"),
         serving: t("Đang phục vụ", "Now serving"),
         paused: t("Tạm dừng", "Paused"),
-        paused_hint: t("Quầy tạm dừng, xin quý khách chờ trong giây lát", "This counter is paused; please wait a moment"),
+        paused_hint: t(
+            "Quầy tạm dừng, xin quý khách chờ trong giây lát",
+            "This counter is paused; please wait a moment",
+        ),
         idle: t("Sẵn sàng", "Open"),
         idle_hint: t("Xin quý khách chờ gọi số", "Please wait for your number"),
         closed: t("Quầy đã đóng", "Counter closed"),
@@ -270,12 +273,23 @@ impl CounterApp {
 
     /// The observer that feeds this window, posting through `poster`.
     pub fn observer(&self, poster: Poster) -> Arc<UiObserver> {
-        Arc::new(UiObserver { model: self.model.clone(), poster, ui: self.ui.as_weak(), env: self.env.clone() })
+        Arc::new(UiObserver {
+            model: self.model.clone(),
+            poster,
+            ui: self.ui.as_weak(),
+            env: self.env.clone(),
+        })
     }
 
     /// Follows the centre behind `client` (a counter device's token) on `rt`;
     /// ratings go through the same client.
-    pub fn connect(&mut self, rt: &tokio::runtime::Handle, client: ApiClient, opts: FeedOptions, poster: Poster) {
+    pub fn connect(
+        &mut self,
+        rt: &tokio::runtime::Handle,
+        client: ApiClient,
+        opts: FeedOptions,
+        poster: Poster,
+    ) {
         let observer = self.observer(poster.clone());
         let opts = FeedOptions { filter: filter(self.counter), max_recent: 1, ..opts };
         self.feed = Some(display_feed::spawn(rt, client.clone(), opts, self.env.clock.clone(), observer));

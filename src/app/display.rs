@@ -11,15 +11,15 @@
 
 use super::audio::Announcer;
 use super::board::{closed_counters, page_count, show, show_clock, BoardView};
-use crate::domain::board::Call;
-use crate::domain::counter_screen::OpeningHours;
 use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
 use super::poster::Poster;
 use crate::centre::ApiClient;
 use crate::config::Config;
 use crate::domain::announce::Announcement;
+use crate::domain::board::Call;
 use crate::domain::board::{BoardFilter, BoardState, ServiceNames};
 use crate::domain::clock::Clock;
+use crate::domain::counter_screen::OpeningHours;
 use crate::ui::{Board, DisplayWindow};
 use chrono::{DateTime, Utc};
 use slint::ComponentHandle;

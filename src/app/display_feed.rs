@@ -32,10 +32,10 @@ use crate::centre::{ApiClient, LinkError};
 use crate::config::Config;
 use crate::domain::announce::Announcement;
 use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Desk, Effect, ServiceNames};
-use crate::domain::counter_screen::OpeningHours;
-use crate::domain::queue_rules::Schedule;
 use crate::domain::clock::Clock;
+use crate::domain::counter_screen::OpeningHours;
 use crate::domain::localtime::{day_start_utc, service_day};
+use crate::domain::queue_rules::Schedule;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
@@ -472,7 +472,8 @@ impl Feed {
         self.skew = state.server_time - self.clock.now();
         self.board = board_from_snapshot(&state, self.opts.filter.clone(), self.opts.max_recent);
         self.hours = Arc::new(opening_hours(&services));
-        self.names_en = Arc::new(services.services.iter().map(|s| (s.code.clone(), s.name_en.clone())).collect());
+        self.names_en =
+            Arc::new(services.services.iter().map(|s| (s.code.clone(), s.name_en.clone())).collect());
         self.names = Arc::new(
             services.services.into_iter().map(|s| (s.code, (s.name_vi, s.prefix))).collect::<ServiceNames>(),
         );

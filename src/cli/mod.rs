@@ -390,7 +390,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::BenchCounterFrame { size } => {
             let cfg = load_config(cli.config.as_deref())?;
-            let size = config::parse_size(&size).ok_or_else(|| anyhow::anyhow!("--size must be WIDTHxHEIGHT"))?;
+            let size =
+                config::parse_size(&size).ok_or_else(|| anyhow::anyhow!("--size must be WIDTHxHEIGHT"))?;
             crate::snapshot::counter_first_frame(&cfg, size)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -371,7 +371,10 @@ mod tests {
         b.apply(&done(3, "A-001", 2, true));
         let s = &b.counters[&2];
         assert!(!s.at_desk && !s.started);
-        assert_eq!(s.finished.as_ref().map(|f| (f.id, f.ticket.as_str(), f.served)), Some((3, "A-001", true)));
+        assert_eq!(
+            s.finished.as_ref().map(|f| (f.id, f.ticket.as_str(), f.served)),
+            Some((3, "A-001", true))
+        );
         b.apply(&call(4, "A-002", 2));
         b.apply(&BoardEvent::CounterState {
             id: 5,
@@ -447,7 +450,13 @@ mod tests {
         let (ht, ct) = (vec!["HT".to_string()], vec!["CT".to_string()]);
         b.set_counters_serving([(1, ht.as_slice()), (2, ht.as_slice()), (3, ct.as_slice())]);
         assert_eq!(b.counters.keys().copied().collect::<Vec<_>>(), [1, 2]);
-        b.apply(&BoardEvent::CounterState { id: 1, counter: 3, services: ct.clone(), paused: true, desk: None });
+        b.apply(&BoardEvent::CounterState {
+            id: 1,
+            counter: 3,
+            services: ct.clone(),
+            paused: true,
+            desk: None,
+        });
         assert!(!b.counters.contains_key(&3), "a CT counter does not appear on an HT board");
         b.apply(&BoardEvent::CounterState { id: 2, counter: 2, services: ht, paused: true, desk: None });
         assert!(b.counters[&2].paused);

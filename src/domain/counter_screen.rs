@@ -43,11 +43,20 @@ pub enum CounterShows {
     Idle,
     Paused,
     /// A ticket was called and the citizen is on the way.
-    Called { ticket: String, service: String },
+    Called {
+        ticket: String,
+        service: String,
+    },
     /// The officer started serving it.
-    Serving { ticket: String, service: String },
+    Serving {
+        ticket: String,
+        service: String,
+    },
     /// Asking the citizen to rate the ticket just served.
-    Rating { ticket: String, service: String },
+    Rating {
+        ticket: String,
+        service: String,
+    },
     /// "Thank you" after a rating.
     Thanks,
 }
@@ -231,7 +240,11 @@ mod tests {
     }
 
     fn times() -> RatingTimes {
-        RatingTimes { max_age: Duration::minutes(2), ask_for: Duration::seconds(30), thanks_for: Duration::seconds(5) }
+        RatingTimes {
+            max_age: Duration::minutes(2),
+            ask_for: Duration::seconds(30),
+            thanks_for: Duration::seconds(5),
+        }
     }
 
     fn call(id: u64, ticket: &str, at: DateTime<Utc>) -> BoardEvent {
@@ -266,19 +279,37 @@ mod tests {
         assert!(!f.update(&b, t(9, 0)), "switching on does not flash");
         b.apply(&call(2, "A-001", t(9, 1)));
         assert!(f.update(&b, t(9, 1)));
-        assert_eq!(f.shows(&b, &h, t(9, 1)), CounterShows::Called { ticket: "A-001".into(), service: "HT".into() });
+        assert_eq!(
+            f.shows(&b, &h, t(9, 1)),
+            CounterShows::Called { ticket: "A-001".into(), service: "HT".into() }
+        );
         assert!(!f.update(&b, t(9, 1)), "the same call again does not flash");
         b.apply(&BoardEvent::Started { id: 3, counter: 2, ticket: "A-001".into() });
         assert!(!f.update(&b, t(9, 2)));
-        assert_eq!(f.shows(&b, &h, t(9, 2)), CounterShows::Serving { ticket: "A-001".into(), service: "HT".into() });
-        b.apply(&BoardEvent::Recalled { id: 4, ticket: "A-001".into(), counter: 2, service: "HT".into(), at: t(9, 3) });
+        assert_eq!(
+            f.shows(&b, &h, t(9, 2)),
+            CounterShows::Serving { ticket: "A-001".into(), service: "HT".into() }
+        );
+        b.apply(&BoardEvent::Recalled {
+            id: 4,
+            ticket: "A-001".into(),
+            counter: 2,
+            service: "HT".into(),
+            at: t(9, 3),
+        });
         assert!(f.update(&b, t(9, 3)), "a recall flashes");
         b.apply(&BoardEvent::CounterState { id: 5, counter: 2, services: vec![], paused: true, desk: None });
         f.update(&b, t(9, 4));
         assert_eq!(f.shows(&b, &h, t(9, 4)), CounterShows::Paused);
         // A call at another counter (not on this screen's board) changes nothing.
         let mut other = board();
-        other.apply(&BoardEvent::Called { id: 9, ticket: "B-001".into(), counter: 3, service: "CT".into(), at: t(9, 5) });
+        other.apply(&BoardEvent::Called {
+            id: 9,
+            ticket: "B-001".into(),
+            counter: 3,
+            service: "CT".into(),
+            at: t(9, 5),
+        });
         let mut g = CounterFlow::new(2, None);
         g.update(&board(), t(9, 5));
         assert!(!g.update(&other, t(9, 5)));
@@ -296,7 +327,10 @@ mod tests {
         f.update(&b, t(9, 0));
         b.apply(&done(3, "A-001", true, t(9, 5)));
         f.update(&b, t(9, 5));
-        assert_eq!(f.shows(&b, &h, t(9, 5)), CounterShows::Rating { ticket: "A-001".into(), service: "HT".into() });
+        assert_eq!(
+            f.shows(&b, &h, t(9, 5)),
+            CounterShows::Rating { ticket: "A-001".into(), service: "HT".into() }
+        );
         f.update(&b, t(9, 5));
         assert_eq!(f.answered(t(9, 5)).map(|x| x.ticket), Some("A-001".into()));
         assert_eq!(f.answered(t(9, 5)), None, "one rating per ticket");

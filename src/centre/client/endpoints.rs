@@ -139,7 +139,8 @@ impl ApiClient {
         n: u32,
         req: &CounterRatingRequest,
     ) -> Result<(RatingReceipt, bool), LinkError> {
-        let (status, r) = self.call(Method::POST, &format!("/api/v1/counters/{n}/rating"), Some(req), true).await?;
+        let (status, r) =
+            self.call(Method::POST, &format!("/api/v1/counters/{n}/rating"), Some(req), true).await?;
         Ok((r, status == StatusCode::CREATED))
     }
 

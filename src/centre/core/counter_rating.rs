@@ -29,7 +29,9 @@ impl Centre {
     ) -> Result<RateOutcome, CentreError> {
         let k = &req.idempotency_key;
         if k.is_empty() || k.len() > 128 || !k.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(CentreError::BadRequest("idempotency_key must be 1-128 visible ASCII characters".into()));
+            return Err(CentreError::BadRequest(
+                "idempotency_key must be 1-128 visible ASCII characters".into(),
+            ));
         }
         let number = TicketNumber::parse(&req.ticket_number).ok_or_else(|| {
             CentreError::BadRequest(format!("`{}` is not a ticket number like A-023", req.ticket_number))
