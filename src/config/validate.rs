@@ -84,13 +84,17 @@ fn known_keys() -> Vec<String> {
 fn suggest_key(unknown: &str) -> Option<String> {
     let keys = known_keys();
     let leaf = unknown.rsplit('.').next().unwrap_or(unknown);
+    let section = unknown.split('.').next().unwrap_or("");
+    // Among equally close keys, the one in the same section (`kiosk.languag`
+    // means `kiosk.language`, not `counter.language`).
     keys.into_iter()
         .map(|k| {
             let kl = k.rsplit('.').next().unwrap_or(&k).to_string();
-            (edit_distance(leaf, &kl), k)
+            let other_section = k.split('.').next() != Some(section);
+            ((edit_distance(leaf, &kl), other_section), k)
         })
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
+        .filter(|((d, _), _)| *d <= 3)
+        .min_by_key(|(rank, _)| *rank)
         .map(|(_, k)| k)
 }
 
