@@ -65,6 +65,11 @@ const RATINGS: &[Op] =
     &[("GET", "/api/v1/ratings/context"), ("POST", "/api/v1/ratings"), ("GET", "/api/v1/ratings/summary")];
 const CATALOG: &[Op] = &[("GET", "/api/v1/catalog")];
 const COUNTER_RATING: &[Op] = &[("POST", "/api/v1/counters/{n}/rating")];
+const HELP: &[Op] = &[
+    ("POST", "/api/v1/kiosks/{kiosk_id}/help"),
+    ("GET", "/api/v1/help"),
+    ("POST", "/api/v1/help/{id}/resolve"),
+];
 const ALL_GROUPS: &[&[Op]] = &[
     HEALTH_AND_SERVICES,
     TICKETS,
@@ -76,6 +81,7 @@ const ALL_GROUPS: &[&[Op]] = &[
     RATINGS,
     CATALOG,
     COUNTER_RATING,
+    HELP,
     common::CONSOLE_OPS,
     common::OFFICER_OPS,
     common::REPORT_OPS,
@@ -183,6 +189,46 @@ async fn contract_health_and_services() {
     let services: ServicesResponse = serde_json::from_str(&b).unwrap();
     assert_eq!(services.services.len(), 6);
     assert!(services.services.iter().all(|s| s.availability == Availability::Open && s.waiting == 0));
+    k.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_help_requests() {
+    // A kiosk asks for help (201), again while it is open (200, the same
+    // request), only as itself; the open list shows it; a counter terminal
+    // acknowledges it (200, twice is harmless); a display may not; an
+    // unknown id is 404 `help_not_found`.
+    let k = Contract::start(HELP).await;
+    let ask = "/api/v1/kiosks/{kiosk_id}/help";
+    let (s, _, b) = k.call("POST", "/api/v1/kiosks/kiosk-01/help", ask, Some(KIOSK_TOKEN), None).await;
+    assert_eq!(s, 201, "{b}");
+    let first: HelpRequest = serde_json::from_str(&b).unwrap();
+    assert_eq!(first.kiosk_id, "kiosk-01");
+    let (s, _, b) = k.call("POST", "/api/v1/kiosks/kiosk-01/help", ask, Some(KIOSK_TOKEN), None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(serde_json::from_str::<HelpRequest>(&b).unwrap().id, first.id, "one open request per kiosk");
+    let (s, _, b) = k.call("POST", "/api/v1/kiosks/kiosk-02/help", ask, Some(KIOSK_TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"));
+    let (s, _, b) = k.call("GET", "/api/v1/help", "/api/v1/help", Some(COUNTER_TOKEN), None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(serde_json::from_str::<HelpList>(&b).unwrap().open, std::slice::from_ref(&first));
+    let resolve = "/api/v1/help/{id}/resolve";
+    let path = format!("/api/v1/help/{}/resolve", first.id);
+    let (s, _, b) = k.call("POST", &path, resolve, Some(DISPLAY_TOKEN), None).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"));
+    for _ in 0..2 {
+        let (s, _, b) = k.call("POST", &path, resolve, Some(COUNTER_TOKEN), None).await;
+        assert_eq!(s, 200, "{b}");
+        let done: HelpRequest = serde_json::from_str(&b).unwrap();
+        assert_eq!(done.resolved_by.as_deref(), Some("counter-1"));
+        assert!(done.resolved_at.is_some());
+    }
+    for bad in ["/api/v1/help/999/resolve", "/api/v1/help/abc/resolve"] {
+        let (s, _, b) = k.call("POST", bad, resolve, Some(TOKEN), None).await;
+        assert_eq!((s, error_code(&b).as_str()), (404, "help_not_found"), "{bad}");
+    }
+    let (_, _, b) = k.call("GET", "/api/v1/help", "/api/v1/help", Some(TOKEN), None).await;
+    assert!(serde_json::from_str::<HelpList>(&b).unwrap().open.is_empty());
     k.finish().await;
 }
 

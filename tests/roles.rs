@@ -101,6 +101,15 @@ fn operations() -> Vec<(&'static str, &'static str, String, Option<String>, Acti
             Some(heartbeat()),
             Action::KioskReport,
         ),
+        (
+            "POST",
+            "/api/v1/kiosks/{kiosk_id}/help",
+            "/api/v1/kiosks/kiosk-01/help".into(),
+            None,
+            Action::KioskReport,
+        ),
+        ("GET", "/api/v1/help", "/api/v1/help".into(), None, Action::ReadQueue),
+        ("POST", "/api/v1/help/{id}/resolve", "/api/v1/help/1/resolve".into(), None, Action::AnswerHelp),
         ("GET", "/api/v1/kiosks", "/api/v1/kiosks".into(), None, Action::ReadKiosks),
         ("GET", "/api/v1/devices", "/api/v1/devices".into(), None, Action::ReadKiosks),
         (

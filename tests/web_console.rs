@@ -229,6 +229,26 @@ async fn an_officer_works_a_day_at_the_console_in_a_real_browser() {
     b.wait_text("#btn-next", "Gọi số tiếp theo").await;
     b.screenshot(&screenshots().join("console.vi.png")).await;
 
+    // A citizen at kiosk-02 presses "Trợ giúp / Gọi nhân viên": the console
+    // shows it at once (event stream), and "Tôi đến ngay" acknowledges it.
+    let (asked, created) = c.centre.request_help("kiosk-02").await.unwrap();
+    assert!(created);
+    next_event(&mut feed, "help_requested").await;
+    b.wait_text("#help", "kiosk-02").await;
+    b.screenshot(&screenshots().join("console-help.vi.png")).await;
+    b.find("#help .help-go").await.click().await.unwrap();
+    let ev = next_event(&mut feed, "help_resolved").await;
+    match &ev.body {
+        EventBody::HelpResolved(r) => {
+            assert_eq!(
+                (r.id, r.kiosk_id.as_str(), r.resolved_by.as_deref()),
+                (asked.id, "kiosk-02", Some("officer:lan"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    b.wait_for("the help card gone", "!document.querySelector('#help')", Duration::from_secs(5)).await;
+
     // The served ticket carries the officer: ratings per officer come from who served.
     let rated = c
         .centre
@@ -300,6 +320,12 @@ async fn the_manager_dashboard_is_live_and_prints() {
     // Live: a new ticket shows up without reloading.
     c.centre.issue(ticket_request("HT", "live-1")).await.unwrap();
     b.wait_text("#tile-issued", "7").await;
+    // A call for help from a kiosk shows on the dashboard too, and is acknowledged there.
+    c.centre.request_help("kiosk-01").await.unwrap();
+    b.wait_text("#help", "kiosk-01").await;
+    b.find("#help .help-go").await.click().await.unwrap();
+    b.wait_for("the help card gone", "!document.querySelector('#help')", Duration::from_secs(10)).await;
+    assert!(c.centre.open_help().await.unwrap().open.is_empty(), "acknowledged at the centre");
     // The CSV export opens with the manager's session.
     let status =
         b.js("return fetch('/api/v1/ratings/summary?format=csv&group=counter').then(r => r.status);").await;

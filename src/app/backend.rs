@@ -263,6 +263,14 @@ pub trait QueueBackend: Send + Sync + 'static {
     fn rating_context(&self, ticket: RatingTicket) -> BoxFuture<'_, Result<RatingContextView, RatingError>>;
     /// Records a rating (queued when the centre is unreachable).
     fn rate(&self, vote: RatingVote) -> BoxFuture<'_, Result<VoteOutcome, RatingError>>;
+    /// Asks for an officer at this kiosk: `Ok(true)` when the centre took a
+    /// new request, `Ok(false)` when one from this kiosk was already open
+    /// (someone is coming either way). Never queued: offline it fails.
+    fn request_help(&self) -> BoxFuture<'_, Result<bool, BackendError>> {
+        Box::pin(async {
+            Err(BackendError::new("Máy này không gọi được nhân viên", "This kiosk cannot call staff"))
+        })
+    }
     /// Whether the central backend answered recently (drives the home footer).
     fn online(&self) -> bool {
         true

@@ -180,7 +180,7 @@ pub fn board_event(ev: &CentreEvent, today: Option<NaiveDate>) -> Option<BoardEv
         EventBody::TicketStarted(d) => {
             BoardEvent::Started { id, counter: d.counter, ticket: d.number.clone() }
         }
-        EventBody::Device(_) => return None,
+        EventBody::Device(_) | EventBody::HelpRequested(_) | EventBody::HelpResolved(_) => return None,
     })
 }
 

@@ -9,6 +9,7 @@
 use super::backend::{Issuing, QueueBackend};
 use super::context::{Feature, KioskContext, TICK};
 use super::dossier::Dossier;
+use super::help::Help;
 use super::idle::Idle;
 use super::poster::Poster;
 use super::printing::Printer;
@@ -17,6 +18,7 @@ use super::queue::Queue;
 use super::rating::Rating;
 use super::scan::Scan;
 use super::setup::Setup;
+use super::voice::Voice;
 use crate::config::{Config, Language};
 use crate::domain::clock::Clock;
 use crate::domain::localtime::{format_time, service_day};
@@ -34,6 +36,7 @@ struct Features {
     queue: Arc<Queue>,
     procedures: Arc<Procedures>,
     setup: Arc<Setup>,
+    voice: Arc<Voice>,
 }
 
 impl Features {
@@ -41,10 +44,11 @@ impl Features {
         let idle = Idle::new(&ctx.cfg);
         let scan = Scan::new(ctx.clone(), idle.clone());
         let printer = Printer::new(ctx.clone());
-        let queue = Queue::new(ctx.clone(), scan.clone(), printer.clone());
-        let procedures = Procedures::new(ctx.clone());
+        let voice = Arc::new(Voice::from_config(&ctx.cfg));
+        let queue = Queue::new(ctx.clone(), scan.clone(), printer.clone(), voice.clone());
+        let procedures = Procedures::new(ctx.clone(), printer.clone());
         let setup = Setup::new(ctx.clone(), printer.clone(), scan.clone());
-        Features { idle, scan, printer, queue, procedures, setup }
+        Features { idle, scan, printer, queue, procedures, setup, voice }
     }
 
     /// Every feature, in the order they hear the kiosk's events (the ticket
@@ -57,6 +61,7 @@ impl Features {
             self.procedures.clone(),
             Dossier::new(ctx.clone()),
             Rating::new(ctx.clone()),
+            Help::new(ctx.clone()),
             self.idle.clone(),
         ]
     }
@@ -98,10 +103,25 @@ impl Shell {
         for f in &self.features {
             f.end_session(ui);
         }
+        // "Chữ to / Tương phản cao" lasts one citizen's session.
+        self.set_theme(ui, "");
         if self.ctx.cfg.kiosk.language != self.ctx.lang() {
             self.set_language(ui, self.ctx.cfg.kiosk.language);
         }
         ui.global::<Nav>().set_page(Page::Home);
+    }
+
+    /// The citizen's own theme for this session: `large-text`,
+    /// `high-contrast`, or "" (the kiosk's configured one).
+    fn set_theme(&self, ui: &KioskWindow, choice: &str) {
+        let variant = match choice {
+            "large-text" => crate::config::ThemeVariant::LargeText,
+            "high-contrast" => crate::config::ThemeVariant::HighContrast,
+            _ => self.ctx.cfg.kiosk.theme,
+        };
+        let known = matches!(choice, "large-text" | "high-contrast");
+        ui.global::<Session>().set_theme_choice(if known { choice.into() } else { "".into() });
+        ui.global::<crate::ui::Theme>().set_variant(theme_variant(variant));
     }
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
@@ -169,6 +189,16 @@ impl KioskApp {
             }
         });
         session.on_end_session(on_ui(Shell::end_session));
+        session.on_set_theme({
+            let (weak, shell) = (ui.as_weak(), self.shell.clone());
+            move |choice| {
+                if let Some(ui) = weak.upgrade() {
+                    // A second tap on the chosen one goes back to the kiosk's own.
+                    let current = ui.global::<Session>().get_theme_choice();
+                    shell.set_theme(&ui, if current == choice { "" } else { choice.as_str() });
+                }
+            }
+        });
         ui.global::<Nav>().on_navigated({
             let (weak, shell) = (ui.as_weak(), self.shell.clone());
             move |page| {
@@ -244,6 +274,11 @@ impl KioskApp {
     pub fn health_source(&self) -> impl Fn() -> crate::centre::link::DeviceHealth + Send + Sync + 'static {
         let setup = self.features.setup.clone();
         move || setup.health()
+    }
+
+    /// Speaks into `sink` (tests: a recording sink), whatever `kiosk.voice` says.
+    pub fn use_voice_sink(&self, sink: Box<dyn super::audio::AudioSink>) {
+        self.features.voice.use_sink(sink);
     }
 
     /// Shows how a print ended on the ticket screen (snapshots of printer failures).

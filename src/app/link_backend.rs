@@ -185,6 +185,10 @@ impl QueueBackend for LinkBackend {
         })
     }
 
+    fn request_help(&self) -> BoxFuture<'_, Result<bool, BackendError>> {
+        Box::pin(async move { self.link.request_help().await.map(|(_, created)| created).map_err(error) })
+    }
+
     fn online(&self) -> bool {
         self.link.status().mode != LinkMode::Offline
     }

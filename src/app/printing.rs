@@ -8,7 +8,7 @@ use crate::config::{Language, PrinterConfig};
 use crate::domain::localtime::format_date_time;
 use crate::ui::{KioskWindow, TicketAdapter};
 use chrono::{DateTime, Utc};
-use motcua_drivers::printer::{self, PrinterOptions, PrinterStatus, TicketPrint};
+use motcua_drivers::printer::{self, ChecklistPrint, PrinterOptions, PrinterStatus, TicketPrint};
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,7 +42,7 @@ impl PrintProblem {
         matches!(self, PrintProblem::PaperOut | PrintProblem::CoverOpen)
     }
 
-    fn citizen_reason(self, lang: Language) -> &'static str {
+    pub fn citizen_reason(self, lang: Language) -> &'static str {
         match self {
             PrintProblem::PaperOut => pick(lang, "Máy in đã hết giấy.", "The printer is out of paper."),
             PrintProblem::CoverOpen => pick(lang, "Nắp máy in đang mở.", "The printer cover is open."),
@@ -190,6 +190,34 @@ impl Printer {
         self.ctx.spawn_blocking(ui, work, move |ui, result| show_outcome(ui, ctx.lang(), &result));
     }
 
+    /// Whether a printer is configured (the "print the list" button needs one).
+    pub fn configured(&self) -> bool {
+        self.present()
+    }
+
+    /// Prints a procedure's documents checklist in the background; `done`
+    /// hears how it went on the UI thread (the outcome is also the printer's
+    /// state in the heartbeat).
+    pub fn print_checklist(
+        &self,
+        ui: &KioskWindow,
+        job: ChecklistPrint,
+        done: impl FnOnce(&KioskWindow, Result<(), PrintFailure>) + Send + 'static,
+    ) {
+        let (cfg, state) = (self.ctx.cfg.printer.clone(), self.state.clone());
+        let work = move || {
+            let result = connect(&cfg).and_then(|mut p| {
+                print_raster(&mut p, cfg.width_dots, |w| printer::render_checklist(&job, w))
+            });
+            if let Err(f) = &result {
+                tracing::warn!(problem = f.problem.code(), detail = %f.detail, "checklist not printed");
+            }
+            state.lock().expect("printer lock").last = Some(result.clone());
+            result
+        };
+        self.ctx.spawn_blocking(ui, work, done);
+    }
+
     /// A test print (`print`) or a status read with `cfg` (the setup page's
     /// draft) in the background; the outcome also becomes the printer's state
     /// the heartbeat reports. `done` gets it on the UI thread.
@@ -315,6 +343,15 @@ fn problem_of(st: &PrinterStatus) -> PrintProblem {
 
 /// Checks the status (a printer that cannot print now gets nothing), then prints.
 fn print_on(p: &mut printer::Printer, cfg: &PrinterConfig, job: &TicketPrint) -> Result<(), PrintFailure> {
+    print_raster(p, cfg.width_dots, |w| printer::render_ticket(job, w))
+}
+
+/// [`print_on`] for any raster: status first, then the job, feed and cut.
+fn print_raster(
+    p: &mut printer::Printer,
+    width_dots: u32,
+    render: impl FnOnce(u32) -> Result<printer::Bitmap, printer::TicketError>,
+) -> Result<(), PrintFailure> {
     // A printer that does not answer status may still print (some USB models).
     match p.status() {
         Ok(st) if !st.ready() => {
@@ -323,7 +360,7 @@ fn print_on(p: &mut printer::Printer, cfg: &PrinterConfig, job: &TicketPrint) ->
         Ok(_) => {}
         Err(e) => tracing::warn!("printer status unavailable: {e}"),
     }
-    let bitmap = printer::render_ticket(job, cfg.width_dots).map_err(|e| fail(PrintProblem::Fault, &e))?;
+    let bitmap = render(width_dots).map_err(|e| fail(PrintProblem::Fault, &e))?;
     p.print(&printer::escpos_job(&bitmap)).map_err(|e| fail(PrintProblem::Offline, &e))?;
     Ok(())
 }

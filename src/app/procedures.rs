@@ -1,10 +1,12 @@
 //! Procedure look-up: browse by field, search as the citizen types on the
-//! on-screen keyboard, detail with the documents to bring, and "take a number
-//! for this procedure". Search runs on the UI thread: it answers in well under a
+//! on-screen keyboard, detail with the documents to bring (each marked
+//! required, in some cases, or show only), "take a number for this
+//! procedure", and the list of papers printed on the ticket printer. Search runs on the UI thread: it answers in well under a
 //! millisecond (see docs/performance.md), faster than posting to a worker.
 
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
+use super::printing::{PrintFailure, Printer};
 use crate::catalog::usage::{self, UsageKind};
 use crate::catalog::view::{view, ViewLang};
 use crate::catalog::Catalog;
@@ -13,6 +15,7 @@ use crate::domain::procedure::{Level, Procedure};
 use crate::ui::{
     DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow, QueueAdapter,
 };
+use motcua_drivers::printer::{ChecklistItem, ChecklistPrint};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +39,10 @@ pub struct Procedures {
     ctx: Arc<KioskContext>,
     /// The procedure catalog once loaded (swapped whole after an import).
     catalog: Arc<Mutex<Option<Arc<Catalog>>>>,
+    printer: Arc<Printer>,
+    /// The checklist print whose outcome is awaited (0: none; a late outcome
+    /// after the citizen moved on is dropped).
+    printing: Mutex<u64>,
 }
 
 fn row(lang: Language, p: &Procedure) -> ProcedureRow {
@@ -51,8 +58,8 @@ fn row(lang: Language, p: &Procedure) -> ProcedureRow {
 }
 
 impl Procedures {
-    pub fn new(ctx: Arc<KioskContext>) -> Arc<Self> {
-        Arc::new(Procedures { ctx, catalog: Arc::default() })
+    pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>) -> Arc<Self> {
+        Arc::new(Procedures { ctx, catalog: Arc::default(), printer, printing: Mutex::new(0) })
     }
 
     /// Opens the catalog (installing the bundled one on first run) in the
@@ -197,6 +204,8 @@ impl Procedures {
                     name: d.name.into(),
                     quantity: d.quantity.into(),
                     form: d.form.into(),
+                    kind: d.need_kind.into(),
+                    need: d.need.into(),
                 })
                 .collect(),
         ));
@@ -226,7 +235,107 @@ impl Procedures {
         a.set_service_name(service_name.into());
         a.set_portal_qr(super::qr::qr_image(&format!("{PORTAL_URL}{}", p.code), 4));
         a.set_keyboard_open(false);
+        self.clear_print(ui);
         ui.global::<Nav>().invoke_go(Page::ProcedureDetail);
+    }
+
+    /// Forgets a checklist print in progress and its outcome on screen.
+    fn clear_print(&self, ui: &KioskWindow) {
+        *self.printing.lock().expect("print lock") = 0;
+        let a = ui.global::<ProcedureAdapter>();
+        a.set_printer_present(self.printer.configured());
+        a.set_printing(false);
+        a.set_print_status("".into());
+        a.set_print_problem(false);
+    }
+
+    /// The list of papers of `code` as it is printed, in the citizen's language.
+    fn checklist(&self, code: &str) -> Option<ChecklistPrint> {
+        let cat = self.catalog()?;
+        let p = cat.get(code)?;
+        let lang = self.ctx.lang();
+        let v = view(p, if lang == Language::En { ViewLang::En } else { ViewLang::Vi });
+        let cfg = &self.ctx.cfg;
+        let header_lines = [cfg.centre.name.clone(), cfg.centre.address.clone()]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect();
+        let printed = crate::domain::localtime::format_date_time(self.ctx.now());
+        Some(ChecklistPrint {
+            header_lines,
+            title: pick(lang, "DANH SÁCH GIẤY TỜ CẦN CHUẨN BỊ", "PAPERS TO PREPARE").into(),
+            procedure: v.name.clone(),
+            subtitle: match lang {
+                Language::Vi => format!("Mã thủ tục: {} · In lúc {printed}", v.code),
+                Language::En => format!("Procedure code: {} · Printed {printed}", v.code),
+            },
+            items: v
+                .documents
+                .iter()
+                .map(|d| ChecklistItem {
+                    name: d.name.clone(),
+                    note: [d.need.as_str(), d.quantity.as_str(), d.form.as_str()]
+                        .into_iter()
+                        .filter(|t| !t.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                })
+                .collect(),
+            qr_payload: Some(format!("{PORTAL_URL}{}", p.code)),
+            qr_caption: pick(
+                lang,
+                "Xem thủ tục trên Cổng dịch vụ công",
+                "The procedure on the national portal",
+            )
+            .into(),
+            footer_lines: vec![pick(
+                lang,
+                "Mang đủ giấy tờ khi đến nộp hồ sơ. Xin cảm ơn!",
+                "Bring every paper when you come to apply. Thank you!",
+            )
+            .into()],
+        })
+    }
+
+    /// "In danh sách giấy tờ": the open procedure's checklist on the ticket printer.
+    fn print_checklist(self: &Arc<Self>, ui: &KioskWindow) {
+        let a = ui.global::<ProcedureAdapter>();
+        if a.get_printing() || !self.printer.configured() {
+            return;
+        }
+        let Some(job) = self.checklist(&a.get_code()) else { return };
+        let token = self.ctx.next_request();
+        *self.printing.lock().expect("print lock") = token;
+        a.set_printing(true);
+        a.set_print_problem(false);
+        a.set_print_status(pick(self.ctx.lang(), "Đang in danh sách giấy tờ…", "Printing the list…").into());
+        let this = self.clone();
+        self.printer.print_checklist(ui, job, move |ui, result| {
+            if *this.printing.lock().expect("print lock") != token {
+                return;
+            }
+            *this.printing.lock().expect("print lock") = 0;
+            let a = ui.global::<ProcedureAdapter>();
+            a.set_printing(false);
+            a.set_print_problem(result.is_err());
+            a.set_print_status(checklist_outcome(this.ctx.lang(), &result).into());
+        });
+    }
+}
+
+/// What the detail page says once the checklist print ended.
+fn checklist_outcome(lang: Language, result: &Result<(), PrintFailure>) -> String {
+    match (result, lang) {
+        (Ok(()), Language::Vi) => "Đã in danh sách giấy tờ: mời lấy phiếu ở khe máy in bên dưới.".into(),
+        (Ok(()), Language::En) => "The list is printed: take it from the printer slot below.".into(),
+        (Err(f), Language::Vi) => format!(
+            "{} Chưa in được danh sách giấy tờ. Mời chụp lại màn hình này hoặc hỏi cán bộ tại quầy.",
+            f.problem.citizen_reason(lang)
+        ),
+        (Err(f), Language::En) => format!(
+            "{} The list could not be printed. Photograph this screen or ask at the counter.",
+            f.problem.citizen_reason(lang)
+        ),
     }
 }
 
@@ -247,6 +356,7 @@ impl Feature for Procedures {
             this.refresh(&ui);
         }));
         p.on_open(handler!(ui, &self, |ui, this, code| this.open(&ui, &code)));
+        p.on_print_checklist(handler!(ui, &self, |ui, this| this.print_checklist(&ui)));
         p.on_take_number(handler!(ui, &self, |ui, this, service| {
             let code = ui.global::<ProcedureAdapter>().get_code().to_string();
             this.record_usage(code, UsageKind::Ticket);
@@ -261,6 +371,7 @@ impl Feature for Procedures {
         a.set_query("".into());
         a.set_field_filter("".into());
         a.set_keyboard_open(false);
+        self.clear_print(ui);
         self.refresh(ui);
     }
 }

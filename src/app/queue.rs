@@ -7,6 +7,7 @@ use super::context::{end_session, handler, Feature, KioskContext};
 use super::i18n::pick;
 use super::printing::Printer;
 use super::scan::Scan;
+use super::voice::Voice;
 use crate::config::Language;
 use crate::domain::localtime::format_time_date;
 use crate::domain::ticket::PriorityGroup;
@@ -26,6 +27,8 @@ pub struct Queue {
     /// Who the citizen is (their identity goes with the ticket request).
     scan: Arc<Scan>,
     printer: Arc<Printer>,
+    /// Reads a new ticket's number and counter aloud (when `kiosk.voice` is on).
+    voice: Arc<Voice>,
     /// The services as last fetched (kept across sessions).
     services: Arc<Mutex<Vec<ServiceView>>>,
     shown: Mutex<TicketShown>,
@@ -56,11 +59,17 @@ fn show_services(ui: &KioskWindow, lang: Language, services: &[ServiceView]) {
 }
 
 impl Queue {
-    pub fn new(ctx: Arc<KioskContext>, scan: Arc<Scan>, printer: Arc<Printer>) -> Arc<Self> {
+    pub fn new(
+        ctx: Arc<KioskContext>,
+        scan: Arc<Scan>,
+        printer: Arc<Printer>,
+        voice: Arc<Voice>,
+    ) -> Arc<Self> {
         Arc::new(Queue {
             ctx,
             scan,
             printer,
+            voice,
             services: Arc::default(),
             shown: Mutex::default(),
             pending: Mutex::default(),
@@ -154,6 +163,7 @@ impl Queue {
         *self.shown() =
             TicketShown { ticket: Some(t.clone()), seconds_left: self.ctx.cfg.kiosk.ticket_return_secs };
         self.show_ticket(ui, &t);
+        self.voice.ticket(&t.number, &t.counters);
     }
 
     fn show_ticket(&self, ui: &KioskWindow, t: &IssuedTicket) {

@@ -29,6 +29,8 @@ pub struct SampleBackend {
     calendar: WorkCalendar,
     dossiers: Vec<DossierRecord>,
     rated: Mutex<HashSet<String>>,
+    /// Help requests made (the first is new, the others find it open).
+    help_calls: Mutex<u32>,
 }
 
 impl SampleBackend {
@@ -58,7 +60,15 @@ impl SampleBackend {
             .collect();
         let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
         let dossiers = crate::centre::core::sample_records(&calendar, service_day(now));
-        Self { services, next: Mutex::new(23), now, calendar, dossiers, rated: Mutex::new(HashSet::new()) }
+        Self {
+            services,
+            next: Mutex::new(23),
+            now,
+            calendar,
+            dossiers,
+            rated: Mutex::new(HashSet::new()),
+            help_calls: Mutex::new(0),
+        }
     }
 
     /// Marks service `code` as closed or out of numbers (snapshots of those states).
@@ -154,6 +164,14 @@ impl QueueBackend for SampleBackend {
                 already_rated: already,
                 offline: false,
             })
+        })
+    }
+
+    fn request_help(&self) -> BoxFuture<'_, Result<bool, BackendError>> {
+        Box::pin(async move {
+            let mut n = self.help_calls.lock().expect("sample lock");
+            *n += 1;
+            Ok(*n == 1)
         })
     }
 

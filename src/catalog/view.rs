@@ -41,9 +41,14 @@ pub struct MethodView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentView {
     pub name: String,
-    /// "Bản chính: 1 - Bản sao: 0"; empty when the list is not confirmed.
+    /// What to hand in, in words ("Nộp 1 bản chính", "Chỉ xuất trình, không
+    /// nộp"); empty when the list is not confirmed.
     pub quantity: String,
     pub form: String,
+    /// `required`, `conditional`, `show_only`; empty when the list is not confirmed.
+    pub need_kind: String,
+    /// The same in words ("Bắt buộc", "Trong một số trường hợp", "Chỉ xuất trình").
+    pub need: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,10 +124,15 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
     let documents = if ok(Fact::Documents) {
         p.documents
             .iter()
-            .map(|d| DocumentView {
-                name: d.name.clone(),
-                quantity: d.quantity_text(),
-                form: d.form.clone().unwrap_or_default(),
+            .map(|d| {
+                let need = d.need();
+                DocumentView {
+                    name: d.name.clone(),
+                    quantity: d.hand_in(lang == ViewLang::En),
+                    form: d.form.clone().unwrap_or_default(),
+                    need_kind: need.key().into(),
+                    need: lang.pick(need.label_vi(), need.label_en()).into(),
+                }
             })
             .collect()
     } else {
@@ -132,6 +142,8 @@ pub fn view(p: &Procedure, lang: ViewLang) -> ProcedureView {
                 .into(),
             quantity: String::new(),
             form: String::new(),
+            need_kind: String::new(),
+            need: String::new(),
         }]
     };
     let or_ask = |f: Fact, text: &str| if ok(f) { text.to_string() } else { ask.clone() };
@@ -272,6 +284,9 @@ impl ProcedureView {
         line(format!("{}:", t("Thành phần hồ sơ", "Documents")));
         for d in &self.documents {
             let mut s = format!("  - {}", d.name);
+            if !d.need.is_empty() {
+                s.push_str(&format!(" [{}]", d.need));
+            }
             if !d.quantity.is_empty() {
                 s.push_str(&format!(" ({})", d.quantity));
             }
@@ -338,7 +353,11 @@ mod tests {
         let v = view(&p, ViewLang::Vi);
         assert_eq!(v.methods[0].duration, "Trong ngày (nhận sau 15:00: ngày làm việc tiếp theo)");
         assert_eq!(v.methods[0].fee, "Miễn phí");
-        assert_eq!(v.documents[0].quantity, "Bản chính: 1 - Bản sao: 0");
+        assert_eq!(v.documents[0].quantity, "Nộp 1 bản chính");
+        assert_eq!(
+            (v.documents[0].need_kind.as_str(), v.documents[0].need.as_str()),
+            ("required", "Bắt buộc")
+        );
         assert_eq!(v.notice, "");
         let en = view(&p, ViewLang::En);
         assert_eq!(en.methods[0].fee, "Free");

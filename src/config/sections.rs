@@ -30,6 +30,13 @@ pub struct KioskConfig {
     /// display roles as appliances. `false` (or `run --windowed`): a normal
     /// window that can be closed, for development.
     pub fullscreen: bool,
+    /// Spoken guidance: the ticket number and counter read aloud (the
+    /// board's offline voice).
+    pub voice: bool,
+    /// 0-100; the default suits a headphone jack or a small speaker.
+    pub voice_volume: u32,
+    /// Player the voice (a WAV file) is piped to; `none`: silent.
+    pub audio_command: String,
 }
 
 impl Default for KioskConfig {
@@ -44,6 +51,9 @@ impl Default for KioskConfig {
             setup_pin: DEFAULT_SETUP_PIN.into(),
             window_size: "1080x1920".into(),
             fullscreen: true,
+            voice: false,
+            voice_volume: 40,
+            audio_command: "aplay -q -".into(),
         }
     }
 }

@@ -135,6 +135,16 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if !(4..=8).contains(&k.setup_pin.len()) || !k.setup_pin.bytes().all(|b| b.is_ascii_digit()) {
         out.push(issue("kiosk.setup_pin", "must be 4-8 digits", "choose a PIN only technicians know"));
     }
+    if k.voice_volume > 100 {
+        out.push(issue("kiosk.voice_volume", "must be 0-100", "40"));
+    }
+    if k.voice && k.audio_command.trim().is_empty() {
+        out.push(issue(
+            "kiosk.audio_command",
+            "is empty while kiosk.voice is on",
+            "\"aplay -q -\", or \"none\"",
+        ));
+    }
     if parse_size(&k.window_size).is_none() {
         out.push(issue(
             "kiosk.window_size",

@@ -54,7 +54,10 @@ impl Role {
             ),
             Role::Display => matches!(action, ReadServices | ReadQueue),
             Role::Counter => {
-                matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen | RateAtCounter)
+                matches!(
+                    action,
+                    ReadServices | ReadQueue | CounterAction | SeeCitizen | RateAtCounter | AnswerHelp
+                )
             }
         }
     }
@@ -99,10 +102,12 @@ pub enum Action {
     Reports,
     /// Add, revoke and list devices.
     ManageDevices,
+    /// Acknowledge a citizen's help request from a kiosk.
+    AnswerHelp,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadServices,
         Action::ReadQueue,
         Action::IssueTicket,
@@ -117,6 +122,7 @@ impl Action {
         Action::ReadKiosks,
         Action::Reports,
         Action::ManageDevices,
+        Action::AnswerHelp,
     ];
 
     /// What it is, for the reason of a refusal ("a display may not issue tickets").
@@ -125,7 +131,7 @@ impl Action {
             Action::ReadServices => "read the service list",
             Action::ReadQueue => "read the queue state and events",
             Action::IssueTicket => "issue tickets",
-            Action::KioskReport => "send kiosk heartbeats",
+            Action::KioskReport => "send kiosk heartbeats and help requests",
             Action::RatingContext => "look up tickets to rate",
             Action::Rate => "send ratings",
             Action::LookupDossier => "look up dossiers",
@@ -136,6 +142,7 @@ impl Action {
             Action::ReadKiosks => "read the kiosks' health",
             Action::Reports => "read reports",
             Action::ManageDevices => "manage devices",
+            Action::AnswerHelp => "answer help requests",
         }
     }
 }
@@ -229,7 +236,8 @@ impl ConsoleSession {
         use Action::*;
         let own_counter = matches!(scope, Scope::Counter(Some(n)) if self.counter == Some(n));
         let ok = match action {
-            ReadServices | ReadQueue => true,
+            // Any officer or manager may go to a citizen who asked for help.
+            ReadServices | ReadQueue | AnswerHelp => true,
             CounterAction | SeeCitizen => own_counter,
             Reports | ReadKiosks => self.manager,
             _ => false,
@@ -318,7 +326,7 @@ mod tests {
                 ],
             ),
             (Role::Display, &[ReadServices, ReadQueue]),
-            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, RateAtCounter]),
+            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, RateAtCounter, AnswerHelp]),
             (Role::Admin, &Action::ALL),
         ];
         for (role, allowed) in table {

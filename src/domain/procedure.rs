@@ -198,6 +198,85 @@ impl Document {
     pub fn quantity_text(&self) -> String {
         format!("Bản chính: {} - Bản sao: {}", self.originals, self.copies)
     }
+
+    /// How a citizen needs it. The portal has no field for this, so it is
+    /// read from what it does say: a name that names its case ("(trường hợp
+    /// trẻ bị bỏ rơi)", "nếu có") is needed only then; nothing to hand in
+    /// ("Bản chính: 0 - Bản sao: 0") means it is shown, not handed in.
+    pub fn need(&self) -> DocumentNeed {
+        let name = self.name.to_lowercase();
+        if ["trường hợp", "nếu có", "(nếu "].iter().any(|w| name.contains(w)) {
+            DocumentNeed::Conditional
+        } else if self.originals == 0 && self.copies == 0 {
+            DocumentNeed::ShowOnly
+        } else {
+            DocumentNeed::Required
+        }
+    }
+
+    /// What to hand in, in words: "Nộp 1 bản chính, 2 bản sao" / "Hand in 1
+    /// original, 2 copies"; "Chỉ xuất trình" / "Show only" when nothing is handed in.
+    pub fn hand_in(&self, en: bool) -> String {
+        let mut parts = Vec::new();
+        if self.originals > 0 {
+            parts.push(if en {
+                format!("{} original{}", self.originals, if self.originals > 1 { "s" } else { "" })
+            } else {
+                format!("{} bản chính", self.originals)
+            });
+        }
+        if self.copies > 0 {
+            parts.push(if en {
+                format!("{} cop{}", self.copies, if self.copies > 1 { "ies" } else { "y" })
+            } else {
+                format!("{} bản sao", self.copies)
+            });
+        }
+        match (parts.is_empty(), en) {
+            (true, false) => "Chỉ xuất trình, không nộp".into(),
+            (true, true) => "Show only, not handed in".into(),
+            (false, false) => format!("Nộp {}", parts.join(", ")),
+            (false, true) => format!("Hand in {}", parts.join(", ")),
+        }
+    }
+}
+
+/// How a citizen needs a document (the detail page and the printed
+/// checklist mark each one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentNeed {
+    Required,
+    /// Only in the case its name says.
+    Conditional,
+    /// Shown at the counter, nothing handed in.
+    ShowOnly,
+}
+
+impl DocumentNeed {
+    pub fn key(self) -> &'static str {
+        match self {
+            DocumentNeed::Required => "required",
+            DocumentNeed::Conditional => "conditional",
+            DocumentNeed::ShowOnly => "show_only",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            DocumentNeed::Required => "Bắt buộc",
+            DocumentNeed::Conditional => "Trong một số trường hợp",
+            DocumentNeed::ShowOnly => "Chỉ xuất trình",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DocumentNeed::Required => "Required",
+            DocumentNeed::Conditional => "In some cases",
+            DocumentNeed::ShowOnly => "Show only",
+        }
+    }
 }
 
 /// An administrative procedure.

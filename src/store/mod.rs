@@ -11,6 +11,7 @@
 pub mod devices;
 pub mod dossiers;
 pub mod events;
+pub mod help;
 pub mod kiosks;
 pub mod meta;
 pub mod migrations;

@@ -251,6 +251,9 @@ impl QueueBackend for Recording {
     fn rate(&self, vote: backend::RatingVote) -> Fut<'_, backend::VoteOutcome, backend::RatingError> {
         self.inner.rate(vote)
     }
+    fn request_help(&self) -> Fut<'_, bool, backend::BackendError> {
+        self.inner.request_help()
+    }
 }
 
 /// A thermal printer on 127.0.0.1:port speaking ESC/POS: answers DLE EOT n

@@ -188,6 +188,16 @@
     act("pause", { reason: reason });
   });
 
+  // "I'm going" on a citizen's call for help (in the panel, redrawn on events).
+  panel.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest("button[data-help]") : null;
+    if (!b) { return; }
+    b.disabled = true;
+    fetch("/api/v1/help/" + encodeURIComponent(b.dataset.help) + "/resolve", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }
+    }).catch(function () { say("network", {}, true); }).then(refresh);
+  });
+
   // Minutes waited keep counting between events, from the server's clock.
   setInterval(function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-since]"), function (e) {
@@ -196,7 +206,8 @@
   }, 30000);
 
   var KINDS = ["ticket_issued", "ticket_called", "ticket_recalled", "ticket_started", "ticket_transferred",
-    "ticket_completed", "ticket_no_show", "counter_state", "day_rollover", "resync"];
+    "ticket_completed", "ticket_no_show", "counter_state", "day_rollover", "help_requested", "help_resolved",
+    "resync"];
   var pending = null;
   function soon() {
     if (pending) { return; }

@@ -23,6 +23,15 @@
       if (again) { again = false; refresh(); }
     });
   }
+  // "I'm going" on a citizen's call for help.
+  panel.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest("button[data-help]") : null;
+    if (!b) { return; }
+    b.disabled = true;
+    fetch("/api/v1/help/" + encodeURIComponent(b.dataset.help) + "/resolve", {
+      method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": document.body.dataset.csrf || "" }
+    }).catch(function () {}).then(refresh);
+  });
   // Many events in a burst (a busy hour) give one refresh per second at most.
   var timer = null;
   function soon() {
@@ -34,7 +43,8 @@
     conn.classList.toggle("off", !on);
   }
   var KINDS = ["ticket_issued", "ticket_called", "ticket_recalled", "ticket_started", "ticket_transferred",
-    "ticket_completed", "ticket_no_show", "counter_state", "day_rollover", "resync"];
+    "ticket_completed", "ticket_no_show", "counter_state", "day_rollover", "help_requested", "help_resolved",
+    "resync"];
   function connect() {
     var es = new EventSource("/api/v1/events");
     KINDS.forEach(function (k) { es.addEventListener(k, soon); });

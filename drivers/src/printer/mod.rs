@@ -3,6 +3,7 @@
 //! queue ticket rendered to a 1-bit raster ([`ticket`], [`Bitmap`]).
 
 pub mod bitmap;
+pub mod checklist;
 pub mod device;
 pub mod escpos;
 pub mod status;
@@ -11,6 +12,7 @@ pub mod ticket;
 pub mod uri;
 
 pub use bitmap::{Bitmap, Halftone};
+pub use checklist::{render_checklist, ChecklistItem, ChecklistPrint};
 pub use device::{Printer, PrinterError, PrinterOptions};
 pub use status::PrinterStatus;
 pub use ticket::{

@@ -80,22 +80,22 @@ pub enum TicketError {
     Qr(String),
 }
 
-/// Sizes in dots for a paper width.
-struct Metrics {
-    width: u32,
-    margin: u32,
-    content: f32,
-    header: Style,
-    body: Style,
-    small: Style,
-    caption: Style,
-    number: Style,
-    service: Style,
-    gap: u32,
+/// Sizes in dots for a paper width (shared with the checklist).
+pub(crate) struct Metrics {
+    pub(crate) width: u32,
+    pub(crate) margin: u32,
+    pub(crate) content: f32,
+    pub(crate) header: Style,
+    pub(crate) body: Style,
+    pub(crate) small: Style,
+    pub(crate) caption: Style,
+    pub(crate) number: Style,
+    pub(crate) service: Style,
+    pub(crate) gap: u32,
 }
 
 impl Metrics {
-    fn for_width(width: u32) -> Self {
+    pub(crate) fn for_width(width: u32) -> Self {
         let s = width as f32 / 576.0;
         let margin = (width / 48).max(6);
         let px = |base: f32, min: f32| (base * s).max(min).round();
@@ -117,27 +117,27 @@ impl Metrics {
 }
 
 /// Draws top to bottom on a canvas that grows as needed.
-struct Cursor {
-    m: Metrics,
-    bmp: Bitmap,
-    y: u32,
+pub(crate) struct Cursor {
+    pub(crate) m: Metrics,
+    pub(crate) bmp: Bitmap,
+    pub(crate) y: u32,
 }
 
 impl Cursor {
-    fn reserve(&mut self, h: u32) {
+    pub(crate) fn reserve(&mut self, h: u32) {
         let need = self.y + h;
         if need > self.bmp.height() {
             self.bmp.grow((need - self.bmp.height()).max(256));
         }
     }
 
-    fn space(&mut self, h: u32) {
+    pub(crate) fn space(&mut self, h: u32) {
         self.reserve(h);
         self.y += h;
     }
 
     /// Wrapped, centred paragraph.
-    fn text(&mut self, style: Style, text: &str) {
+    pub(crate) fn text(&mut self, style: Style, text: &str) {
         if text.trim().is_empty() {
             return;
         }
@@ -146,7 +146,7 @@ impl Cursor {
         }
     }
 
-    fn line(&mut self, style: Style, line: &str) {
+    pub(crate) fn line(&mut self, style: Style, line: &str) {
         let lh = style.line_height().ceil() as u32;
         self.reserve(lh);
         let x = (self.m.width as f32 - style.width(line)) / 2.0;
@@ -172,7 +172,7 @@ impl Cursor {
         self.y += h + 2;
     }
 
-    fn rule(&mut self, dashed: bool) {
+    pub(crate) fn rule(&mut self, dashed: bool) {
         let thickness = 2;
         self.reserve(thickness);
         let (x0, x1) = (self.m.margin, self.m.width - self.m.margin);
@@ -184,7 +184,7 @@ impl Cursor {
         self.y += thickness;
     }
 
-    fn image(&mut self, img: &Bitmap) {
+    pub(crate) fn image(&mut self, img: &Bitmap) {
         self.reserve(img.height());
         let x = (self.m.width.saturating_sub(img.width())) / 2;
         self.bmp.blit(img, x as i64, self.y as i64);
@@ -192,7 +192,7 @@ impl Cursor {
     }
 
     /// Text in a frame, to stand out (offline notice).
-    fn boxed(&mut self, style: Style, text: &str) {
+    pub(crate) fn boxed(&mut self, style: Style, text: &str) {
         let border = 3;
         let pad = self.m.gap / 2 + 2;
         let inner = self.m.content - 2.0 * (border + pad) as f32;

@@ -1,6 +1,6 @@
 //! The event log as clients see it over Server-Sent Events.
 
-use super::{CounterView, DeviceEventData};
+use super::{CounterView, DeviceEventData, HelpRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +28,10 @@ pub enum EventBody {
     TicketTransferred(TicketTransferData),
     /// A device went offline, came back, or its printer, reader or PIN changed.
     Device(DeviceEventData),
+    /// A citizen at a kiosk asked for an officer.
+    HelpRequested(HelpRequest),
+    /// An officer acknowledged a help request.
+    HelpResolved(HelpRequest),
 }
 
 impl EventBody {
@@ -43,6 +47,8 @@ impl EventBody {
             EventBody::TicketStarted(_) => "ticket_started",
             EventBody::TicketTransferred(_) => "ticket_transferred",
             EventBody::Device(_) => "device",
+            EventBody::HelpRequested(_) => "help_requested",
+            EventBody::HelpResolved(_) => "help_resolved",
         }
     }
 

@@ -17,6 +17,7 @@ mod console;
 mod dossiers;
 mod events;
 mod fleet;
+mod help;
 mod queue;
 mod ratings;
 
@@ -24,6 +25,7 @@ pub use self::console::*;
 pub use self::dossiers::*;
 pub use self::events::*;
 pub use self::fleet::*;
+pub use self::help::*;
 pub use self::queue::*;
 pub use self::ratings::*;
 

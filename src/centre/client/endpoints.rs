@@ -88,6 +88,25 @@ impl ApiClient {
         Ok(self.call(Method::POST, &format!("/api/v1/kiosks/{kiosk_id}/heartbeat"), Some(req), true).await?.1)
     }
 
+    /// Asks for an officer at kiosk `kiosk_id`; `true` when the request is
+    /// new, `false` when one was already open (both mean "someone is coming").
+    /// Harmless to repeat (one open request per kiosk), so it is retried.
+    pub async fn request_help(&self, kiosk_id: &str) -> Result<(HelpRequest, bool), LinkError> {
+        let path = format!("/api/v1/kiosks/{}/help", encode_component(kiosk_id));
+        let (status, r) = self.call::<_, ()>(Method::POST, &path, None, true).await?;
+        Ok((r, status == StatusCode::CREATED))
+    }
+
+    /// The open help requests.
+    pub async fn help_requests(&self) -> Result<HelpList, LinkError> {
+        self.get("/api/v1/help").await
+    }
+
+    /// Acknowledges a help request.
+    pub async fn resolve_help(&self, id: u64) -> Result<HelpRequest, LinkError> {
+        Ok(self.call::<_, ()>(Method::POST, &format!("/api/v1/help/{id}/resolve"), None, true).await?.1)
+    }
+
     pub async fn kiosks(&self) -> Result<KiosksResponse, LinkError> {
         self.get("/api/v1/kiosks").await
     }

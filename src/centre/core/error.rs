@@ -44,6 +44,8 @@ pub enum CentreError {
     AmbiguousTicket,
     #[error("offline number {0} was already used that day (kiosks with overlapping offline ranges?)")]
     OfflineNumberTaken(String),
+    #[error("no help request has this id")]
+    HelpNotFound,
     #[error("the import file has {} problem(s): {}", .0.len(), .0.join("; "))]
     InvalidImport(Vec<String>),
     /// The database failed; the store's error is kept as the source, for the log.
@@ -84,6 +86,7 @@ impl CentreError {
             CentreError::AmbiguousTicket => "ambiguous_ticket",
             CentreError::OfflineNumberTaken(_) => "offline_number_taken",
             CentreError::InvalidImport(_) => "invalid_import",
+            CentreError::HelpNotFound => "help_not_found",
             CentreError::Store(_) | CentreError::Internal(_) => "store_error",
             CentreError::Unavailable => "unavailable",
             CentreError::Busy => "busy",
@@ -101,7 +104,8 @@ impl CentreError {
             CentreError::AnonymousNotAllowed | CentreError::Forbidden(_) => 403,
             CentreError::UnknownCounter(_)
             | CentreError::TicketNotFound
-            | CentreError::DossierNotFound(_) => 404,
+            | CentreError::DossierNotFound(_)
+            | CentreError::HelpNotFound => 404,
             CentreError::Closed { .. }
             | CentreError::CapReached { .. }
             | CentreError::CounterPaused(_)

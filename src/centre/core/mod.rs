@@ -28,6 +28,7 @@ mod dossiers;
 mod error;
 mod feed;
 mod fleet;
+mod help;
 mod officers;
 mod queue;
 mod ratings;

@@ -56,6 +56,10 @@ impl LocalLink {
         Ok(())
     }
 
+    pub(super) async fn request_help(&self) -> Result<(HelpRequest, bool), LinkError> {
+        Ok(self.centre.request_help(&self.kiosk_id).await?)
+    }
+
     pub(super) async fn dossier(&self, code: &str) -> Result<DossierView, LinkError> {
         Ok(self.centre.dossier(code).await?)
     }

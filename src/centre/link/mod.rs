@@ -182,6 +182,16 @@ impl KioskLink {
         }
     }
 
+    /// Asks for an officer at this kiosk; `true` when the request is new.
+    /// No outbox: a call for help that arrives an hour later helps nobody, so
+    /// offline this fails and the kiosk says so.
+    pub async fn request_help(&self) -> Result<(HelpRequest, bool), LinkError> {
+        match self {
+            KioskLink::Remote(r) => r.request_help().await,
+            KioskLink::Local(l) => l.request_help().await,
+        }
+    }
+
     /// Whether there is any service to issue numbers for: configured in the
     /// built-in centre, or known to a remote kiosk (the centre's last list, or
     /// its own configuration before the centre ever answered).

@@ -158,6 +158,22 @@ impl RemoteLink {
         }
     }
 
+    pub(super) async fn request_help(&self) -> Result<(HelpRequest, bool), LinkError> {
+        let state = &self.state;
+        match state.client.request_help(&state.kiosk_id).await {
+            Ok(r) => {
+                state.set_online();
+                Ok(r)
+            }
+            Err(e) => {
+                if e.is_connectivity() {
+                    state.set_offline(&e);
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// This kiosk's queued rating under `key`, if any.
     async fn queued_rating(&self, key: String) -> Result<Option<RatingRequest>, LinkError> {
         let item = self.state.db(move |c| outbox::by_key(c, &key)).await?;

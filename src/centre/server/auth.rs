@@ -223,7 +223,9 @@ pub(crate) fn route_rule<'a>(
         "/api/v1/state" | "/api/v1/events" | "/api/v1/counters" => (Action::ReadQueue, Scope::Any),
         // The kiosk id and offline number are in the body: the handler checks them.
         "/api/v1/tickets" => (Action::IssueTicket, Scope::Any),
-        "/api/v1/kiosks/{id}/heartbeat" => (Action::KioskReport, kiosk()?),
+        "/api/v1/kiosks/{id}/heartbeat" | "/api/v1/kiosks/{id}/help" => (Action::KioskReport, kiosk()?),
+        "/api/v1/help" => (Action::ReadQueue, Scope::Any),
+        "/api/v1/help/{hid}/resolve" => (Action::AnswerHelp, Scope::Any),
         "/api/v1/kiosks" | "/api/v1/devices" => (Action::ReadKiosks, Scope::Any),
         "/api/v1/dossiers/{code}" => (Action::LookupDossier, Scope::Any),
         "/api/v1/ratings/context" => (Action::RatingContext, Scope::Any),

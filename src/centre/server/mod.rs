@@ -15,6 +15,7 @@ mod counters;
 mod dossiers;
 mod events;
 mod harden;
+mod help;
 mod kiosks;
 mod limits;
 pub mod listener;
@@ -227,6 +228,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(counters::routes())
         .merge(events::routes())
         .merge(kiosks::routes())
+        .merge(help::routes())
         .merge(limited(dossiers::routes(), Kind::Dossier))
         .merge(limited(ratings::routes(), Kind::Rating))
         .merge(ratings::report_routes())

@@ -102,3 +102,21 @@ fn versions_compare_numerically() {
     assert!(CatalogVersion::parse("2026..1").is_none());
     assert!(CatalogVersion::parse("v1").is_none());
 }
+
+#[test]
+fn documents_are_required_conditional_or_shown_only() {
+    // Must hold (issue 14, point 5): a document whose name states its case is
+    // conditional; nothing to hand in reads "show only", never "bring nothing".
+    let doc = |name: &str, originals, copies| Document { name: name.into(), form: None, originals, copies };
+    let birth = doc("Tờ khai đăng ký khai sinh theo mẫu", 1, 0);
+    assert_eq!(birth.need(), DocumentNeed::Required);
+    assert_eq!(birth.hand_in(false), "Nộp 1 bản chính");
+    assert_eq!(birth.hand_in(true), "Hand in 1 original");
+    let abandoned = doc("Biên bản xác nhận việc trẻ bị bỏ rơi (trường hợp trẻ bị bỏ rơi)", 1, 0);
+    assert_eq!(abandoned.need(), DocumentNeed::Conditional);
+    let shown = doc("Giấy chứng sinh", 0, 0);
+    assert_eq!(shown.need(), DocumentNeed::ShowOnly);
+    assert_eq!(shown.hand_in(false), "Chỉ xuất trình, không nộp");
+    assert_eq!(doc("Sổ hộ khẩu", 1, 2).hand_in(true), "Hand in 1 original, 2 copies");
+    assert_eq!(DocumentNeed::Conditional.label_vi(), "Trong một số trường hợp");
+}

@@ -2,7 +2,10 @@
 //! waiting list), rendered from [`ConsoleView`].
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page_lang, page_response, render, signed_in_page, Chrome, LangQuery};
+use super::{
+    asset_url, duration, open_help, page_lang, page_response, render, signed_in_page, Chrome, HelpItem,
+    LangQuery,
+};
 use crate::centre::api::{ConsoleView, CounterState};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::format_time;
@@ -114,6 +117,7 @@ pub(super) fn panel_view(v: &ConsoleView, lang: Lang) -> PanelView {
 struct ConsolePanel {
     t: &'static Texts,
     p: PanelView,
+    help: Vec<HelpItem>,
 }
 
 #[derive(Template)]
@@ -133,8 +137,8 @@ struct ConsolePage {
     counters: Vec<u32>,
 }
 
-fn panel_html(v: &ConsoleView, lang: Lang) -> Result<String, HttpError> {
-    render(&ConsolePanel { t: lang.texts(), p: panel_view(v, lang) })
+fn panel_html(v: &ConsoleView, help: Vec<HelpItem>, lang: Lang) -> Result<String, HttpError> {
+    render(&ConsolePanel { t: lang.texts(), p: panel_view(v, lang), help })
 }
 
 pub(super) async fn page(
@@ -151,8 +155,12 @@ pub(super) async fn page(
         Ok(v) => v,
         Err(e) => return HttpError::from(e).into_response(),
     };
+    let help = match open_help(&st).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
     let c = Chrome::new(lang);
-    let body = panel_html(&v, lang).and_then(|panel| {
+    let body = panel_html(&v, help, lang).and_then(|panel| {
         render(&ConsolePage {
             t: c.t,
             lang: c.lang,
@@ -189,7 +197,11 @@ pub(super) async fn panel(State(st): State<AppState>, headers: HeaderMap) -> Res
         return HttpError::new(StatusCode::FORBIDDEN, "forbidden", "this session has no counter")
             .into_response();
     };
-    match st.centre.console(counter).await.map_err(HttpError::from).and_then(|v| panel_html(&v, lang)) {
+    let view = match st.centre.console(counter).await {
+        Ok(v) => v,
+        Err(e) => return HttpError::from(e).into_response(),
+    };
+    match open_help(&st).await.and_then(|help| panel_html(&view, help, lang)) {
         Ok(b) => super::html(StatusCode::OK, b),
         Err(e) => e.into_response(),
     }

@@ -3,7 +3,10 @@
 //! indices), and the devices' last heartbeats. The chart is SVG drawn here.
 
 use super::texts::{Lang, Texts};
-use super::{asset_url, duration, page_lang, page_response, render, signed_in_page, Chrome, LangQuery};
+use super::{
+    asset_url, duration, open_help, page_lang, page_response, render, signed_in_page, Chrome, HelpItem,
+    LangQuery,
+};
 use crate::centre::api::{DayReport, HourCount, KioskView, RatingTallyView, ReportRow, SummaryGroup};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::{format_date, format_time_date, service_day};
@@ -262,6 +265,7 @@ async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Resul
 struct DashboardPanel {
     t: &'static Texts,
     r: ReportView,
+    help: Vec<HelpItem>,
 }
 
 #[derive(Template)]
@@ -291,7 +295,8 @@ struct ReportPage {
 
 async fn panel_html(st: &AppState, lang: Lang) -> Result<String, HttpError> {
     let r = report_view(st, lang, None).await?;
-    render(&DashboardPanel { t: lang.texts(), r })
+    let help = open_help(st).await?;
+    render(&DashboardPanel { t: lang.texts(), r, help })
 }
 
 pub(super) async fn page(

@@ -149,6 +149,30 @@ pub(super) fn page_response(status: StatusCode, body: String, lang_cookie: Optio
     r
 }
 
+/// An open help request as the console and the dashboard list it.
+pub(super) struct HelpItem {
+    pub id: u64,
+    pub kiosk: String,
+    /// Local time of the call, `HH:MM`.
+    pub since: String,
+}
+
+/// The open help requests (shown on top of the console and the dashboard).
+pub(super) async fn open_help(st: &AppState) -> Result<Vec<HelpItem>, HttpError> {
+    Ok(st
+        .centre
+        .open_help()
+        .await?
+        .open
+        .into_iter()
+        .map(|r| HelpItem {
+            id: r.id,
+            kiosk: r.kiosk_id,
+            since: crate::domain::localtime::format_time(r.requested_at),
+        })
+        .collect())
+}
+
 /// Common fields of every full page.
 pub(super) struct Chrome {
     pub t: &'static Texts,
