@@ -64,6 +64,7 @@ const DOSSIERS: &[Op] = &[("GET", "/api/v1/dossiers/{code}")];
 const RATINGS: &[Op] =
     &[("GET", "/api/v1/ratings/context"), ("POST", "/api/v1/ratings"), ("GET", "/api/v1/ratings/summary")];
 const CATALOG: &[Op] = &[("GET", "/api/v1/catalog")];
+const COUNTER_RATING: &[Op] = &[("POST", "/api/v1/counters/{n}/rating")];
 const HELP: &[Op] = &[
     ("POST", "/api/v1/kiosks/{kiosk_id}/help"),
     ("GET", "/api/v1/help"),
@@ -79,6 +80,7 @@ const ALL_GROUPS: &[&[Op]] = &[
     DOSSIERS,
     RATINGS,
     CATALOG,
+    COUNTER_RATING,
     HELP,
     common::CONSOLE_OPS,
     common::OFFICER_OPS,
@@ -795,4 +797,61 @@ async fn counter_cli_prints_one_clear_line() {
     assert_eq!(lines[3], "Quầy 3 chưa có số nào đang phục vụ");
     assert_eq!(lines[4], "Không kết nối được trung tâm tại http://127.0.0.1:9");
     c.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_counter_rating() {
+    // What must hold: a counter device rates, from its counter's screen, the
+    // ticket just served at that counter, once (the same key again: 200 with
+    // the same rating; another key: 409 already_rated); a ticket still at the
+    // desk or a no-show: 409 ticket_not_served; one served at another counter,
+    // or a counter not the device's own: 403; kiosk and display tokens: 403;
+    // an unknown number: 404. The rating is kept with its counter.
+    let k = Contract::start(COUNTER_RATING).await;
+    let doc = "/api/v1/counters/{n}/rating";
+    let a1 = k.issue(&issue_body("HT", "cr-1")).await;
+    let a2 = k.issue(&issue_body("HT", "cr-2")).await;
+    let b1 = k.issue(&issue_body("CT", "cr-3")).await;
+    let rate = |n: u32, number: String, key: &'static str, level: u8, token: &'static str| {
+        let k = &k;
+        async move {
+            let body = json!({"ticket_number": number, "level": level, "idempotency_key": key}).to_string();
+            k.call("POST", &format!("/api/v1/counters/{n}/rating"), doc, Some(token), Some(&body)).await
+        }
+    };
+    k.c.centre.call_next(1).await.unwrap();
+    let (s, _, b) = rate(1, a1.number.clone(), "c-0", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "ticket_not_served"), "still at the desk");
+    k.c.centre.complete(1).await.unwrap();
+    let (s, _, b) = rate(1, a1.number.clone(), "c-1", 3, COUNTER_TOKEN).await;
+    assert_eq!(s, 201, "{b}");
+    let receipt: RatingReceipt = serde_json::from_str(&b).unwrap();
+    assert_eq!((receipt.counter, receipt.ticket_number.as_deref()), (Some(1), Some(a1.number.as_str())));
+    let (s, _, b) = rate(1, a1.number.clone(), "c-1", 3, COUNTER_TOKEN).await;
+    assert_eq!(s, 200, "replay: {b}");
+    let (s, _, b) = rate(1, a1.number.clone(), "c-2", 1, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "already_rated"), "one rating per ticket");
+
+    k.c.centre.call_next(3).await.unwrap();
+    k.c.centre.complete(3).await.unwrap();
+    let (s, _, b) = rate(1, b1.number.clone(), "c-3", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "served at counter 3: {b}");
+    let (s, _, b) = rate(3, b1.number.clone(), "c-4", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "counter 3 is not this device's");
+    for token in [KIOSK_TOKEN, DISPLAY_TOKEN] {
+        let (s, _, b) = rate(3, b1.number.clone(), "c-5", 3, token).await;
+        assert_eq!((s, error_code(&b).as_str()), (403, "forbidden"), "{b}");
+    }
+    let (s, _, b) = rate(3, b1.number.clone(), "c-6", 2, TOKEN).await;
+    assert_eq!(s, 201, "the admin may: {b}");
+
+    k.c.centre.call_next(2).await.unwrap();
+    k.c.centre.no_show(2).await.unwrap();
+    let (s, _, b) = rate(2, a2.number.clone(), "c-7", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "ticket_not_served"), "a no-show");
+    let (s, _, b) = rate(1, "Z-404".into(), "c-8", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
+    let (s, _, b) = rate(1, "not a number".into(), "c-9", 3, COUNTER_TOKEN).await;
+    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    k.finish().await;
 }

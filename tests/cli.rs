@@ -44,7 +44,28 @@ fn snapshot_writes_every_screen_in_both_languages() {
             let img = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
             assert_eq!(img.dimensions(), (1920, 1080), "{}", path.display());
         }
+        // The counter screen's states at its default 1024x600.
+        for screen in motcua_kiosk::snapshot::COUNTER_SCREENS {
+            let path = out.join(format!("{screen}.{lang}.png"));
+            let img = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
+            assert_eq!(img.dimensions(), (1024, 600), "{}", path.display());
+            assert!(more_colours_than(&img, 4), "{} looks blank", path.display());
+        }
     }
+}
+
+#[test]
+fn counter_screen_snapshots_in_portrait() {
+    // What must hold: the counter screen renders turned (600x1024) too.
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .args(["snapshot", "--screen", "counter-rating", "--lang", "en", "--size", "600x1024", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = image::open(dir.path().join("counter-rating.en.600x1024.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (600, 1024));
 }
 
 /// Whether more than `n` colours appear among every 7th pixel; stops as soon

@@ -493,6 +493,10 @@ fn calls(ui: &DisplayWindow) -> Vec<(String, i32, bool)> {
     ui.global::<Board>().get_calls().iter().map(|r| (r.ticket.to_string(), r.counter, r.highlight)).collect()
 }
 
+fn tile_state(ui: &DisplayWindow, n: i32) -> String {
+    ui.global::<Board>().get_counters().iter().find(|c| c.number == n).unwrap().state.to_string()
+}
+
 fn latest_ticket(ui: &DisplayWindow) -> String {
     ui.global::<Board>().get_latest_ticket().to_string()
 }
@@ -521,11 +525,17 @@ async fn the_board_window_keeps_the_newest_call_highlighted_until_a_newer_one() 
     call(&kiosk, 1).await;
     pump_until(&poster, &app, "A-001", |ui| latest_ticket(ui) == "A-001");
     assert_eq!(highlighted(&app.ui), [1]);
+    // The banner flashes for a few seconds on a new call; the tile says called.
+    assert_eq!(app.ui.global::<Board>().get_flash_left(), motcua_kiosk::app::counter::FLASH_HALF_SECONDS);
+    app.ui.global::<Board>().set_flash_left(0);
+    assert_eq!(tile_state(&app.ui, 1), "called");
+    assert_eq!(tile_state(&app.ui, 2), "idle", "open, no one at the desk (always_open)");
     assert_eq!(app.ui.global::<Board>().get_latest_counter(), 1);
     assert_eq!(calls(&app.ui), [("A-001".to_string(), 1, true)]);
 
     call(&kiosk, 3).await;
     pump_until(&poster, &app, "B-001", |ui| latest_ticket(ui) == "B-001");
+    app.ui.global::<Board>().set_flash_left(0);
     assert_eq!(highlighted(&app.ui), [3]);
     assert_eq!(tile(&app.ui, 1), Tile { number: 1, ticket: "A-001".into(), highlight: false });
 
@@ -540,10 +550,13 @@ async fn the_board_window_keeps_the_newest_call_highlighted_until_a_newer_one() 
     poster.pump();
     assert_eq!(highlighted(&app.ui), [3]);
     assert_eq!(tile(&app.ui, 3).ticket, "B-001");
+    assert_eq!(tile_state(&app.ui, 3), "idle", "served: the desk is free, the number stays");
+    assert_eq!(app.ui.global::<Board>().get_flash_left(), 0, "a completion does not flash");
     assert_eq!(latest_ticket(&app.ui), "B-001");
 
     act(&kiosk, 1, CounterCommand::Recall).await;
     pump_until(&poster, &app, "the recall", |ui| latest_ticket(ui) == "A-001");
+    assert_eq!(app.ui.global::<Board>().get_flash_left(), motcua_kiosk::app::counter::FLASH_HALF_SECONDS);
     assert_eq!(highlighted(&app.ui), [1]);
     assert_eq!(calls(&app.ui), [("A-001".to_string(), 1, true), ("B-001".to_string(), 3, false)]);
 

@@ -86,6 +86,13 @@ fn operations() -> Vec<(&'static str, &'static str, String, Option<String>, Acti
             None,
             Action::CounterAction,
         ),
+        (
+            "POST",
+            "/api/v1/counters/{n}/rating",
+            "/api/v1/counters/1/rating".into(),
+            Some(json!({"ticket_number": "A-404", "level": 3, "idempotency_key": "cr-x"}).to_string()),
+            Action::RateAtCounter,
+        ),
         ("GET", "/api/v1/state", "/api/v1/state".into(), None, Action::ReadQueue),
         (
             "POST",

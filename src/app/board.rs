@@ -1,6 +1,7 @@
 //! The display board role: shows a [`BoardState`] through the `Board` global.
 
 use crate::domain::board::{grid_columns, BoardState, ServiceNames};
+use crate::domain::counter_screen::{slot_shows, OpeningHours};
 use crate::domain::localtime::{format_time, service_day};
 use crate::ui::{Board, CallRow, CounterCard, DisplayWindow, WaitingRow};
 use chrono::{DateTime, Utc};
@@ -15,6 +16,8 @@ pub struct BoardView<'a> {
     /// `None` when connected; the instant the stream was lost otherwise.
     pub disconnected_since: Option<DateTime<Utc>>,
     pub now: DateTime<Utc>,
+    /// Opening hours (a closed counter is told from an idle one).
+    pub hours: &'a OpeningHours,
     pub page: usize,
     pub size: (f32, f32),
 }
@@ -33,6 +36,7 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
             service: slot.service.as_deref().map(name).unwrap_or_default().into(),
             highlight: v.state.is_highlighted_counter(*n),
             paused: slot.paused,
+            state: slot_shows(slot, v.hours, v.now).key().into(),
         })
         .collect();
     let pages = page_count(v.state);
@@ -58,7 +62,8 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
         })
         .collect();
     b.set_calls(ModelRc::new(VecModel::from(calls)));
-    let waiting: Vec<WaitingRow> = v
+    // Sorted by the letter on the ticket: that is what a citizen looks for.
+    let mut waiting: Vec<WaitingRow> = v
         .names
         .iter()
         .filter(|(code, _)| v.state.filter.services.is_empty() || v.state.filter.services.contains(code))
@@ -68,6 +73,7 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
             waiting: *v.state.waiting.get(code).unwrap_or(&0) as i32,
         })
         .collect();
+    waiting.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     b.set_waiting(ModelRc::new(VecModel::from(waiting)));
     match &v.state.latest {
         Some(c) => {
@@ -91,6 +97,11 @@ pub fn show_clock(ui: &DisplayWindow, now: DateTime<Utc>) -> String {
     b.set_clock_time(time.as_str().into());
     b.set_clock_date(super::i18n::long_date(crate::config::Language::Vi, service_day(now)).into());
     time
+}
+
+/// Counters closed at `now` (the tick redraws when this changes).
+pub fn closed_counters(state: &BoardState, hours: &OpeningHours, now: DateTime<Utc>) -> Vec<u32> {
+    state.counters.iter().filter(|(_, s)| hours.counter_closed(&s.services, now)).map(|(n, _)| *n).collect()
 }
 
 /// Pages the counter tiles need.

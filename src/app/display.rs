@@ -10,14 +10,16 @@
 //! otherwise nothing is redrawn.
 
 use super::audio::Announcer;
-use super::board::{page_count, show, show_clock, BoardView};
+use super::board::{closed_counters, page_count, show, show_clock, BoardView};
 use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
 use super::poster::Poster;
 use crate::centre::ApiClient;
 use crate::config::Config;
 use crate::domain::announce::Announcement;
+use crate::domain::board::Call;
 use crate::domain::board::{BoardFilter, BoardState, ServiceNames};
 use crate::domain::clock::Clock;
+use crate::domain::counter_screen::OpeningHours;
 use crate::ui::{Board, DisplayWindow};
 use chrono::{DateTime, Utc};
 use slint::ComponentHandle;
@@ -29,6 +31,12 @@ struct Model {
     board: BoardState,
     disconnected_since: Option<DateTime<Utc>>,
     names: Arc<ServiceNames>,
+    hours: Arc<OpeningHours>,
+    /// The newest call drawn last; `None` before the first drawing (which
+    /// never flashes: the board was switched on, nothing was called).
+    drawn_latest: Option<Option<Call>>,
+    /// Counters drawn as closed (the tick redraws when the hours change it).
+    closed: Vec<u32>,
     page: usize,
     /// A redraw is posted and has not run yet.
     redraw_posted: bool,
@@ -67,10 +75,18 @@ fn draw(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>) {
             names: &m.names,
             disconnected_since: m.disconnected_since,
             now,
+            hours: &m.hours,
             page: m.page,
             size: m.size,
         },
     );
+    m.closed = closed_counters(&m.board, &m.hours, now);
+    // A new call (or a recall) flashes the banner for a few seconds.
+    let latest = m.board.latest.clone();
+    if m.drawn_latest.as_ref().is_some_and(|prev| *prev != latest) && latest.is_some() {
+        ui.global::<crate::ui::Board>().set_flash_left(super::counter::FLASH_HALF_SECONDS);
+    }
+    m.drawn_latest = Some(latest);
     m.clock_text = super::board::show_clock(ui, now);
     m.draws += 1;
 }
@@ -81,10 +97,12 @@ fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every:
         let mut m = lock(model);
         m.ticks += 1;
         let local = crate::domain::localtime::format_time(now);
+        let mut redraw = logical_size(ui) != m.size;
         if local != m.clock_text {
             m.clock_text = show_clock(ui, now);
+            // Opening hours begin or end on the minute.
+            redraw |= closed_counters(&m.board, &m.hours, now) != m.closed;
         }
-        let mut redraw = logical_size(ui) != m.size;
         if page_count(&m.board) > 1 && m.ticks.is_multiple_of(page_every.max(1)) {
             m.page += 1;
             redraw = true;
@@ -112,6 +130,9 @@ impl FeedObserver for UiObserver {
         m.disconnected_since = v.disconnected_since;
         if !Arc::ptr_eq(&m.names, v.names) {
             m.names = v.names.clone();
+        }
+        if !Arc::ptr_eq(&m.hours, v.hours) {
+            m.hours = v.hours.clone();
         }
         if m.redraw_posted {
             return;
@@ -153,6 +174,9 @@ impl DisplayApp {
             board: BoardState::new(filter, cfg.display.recent_calls as usize),
             disconnected_since: None,
             names: Arc::default(),
+            hours: Arc::default(),
+            drawn_latest: None,
+            closed: Vec::new(),
             page: 0,
             redraw_posted: false,
             clock_text: String::new(),

@@ -31,10 +31,13 @@ use crate::centre::api::{CentreEvent, CounterState, EventBody, FeedItem, StateSn
 use crate::centre::{ApiClient, LinkError};
 use crate::config::Config;
 use crate::domain::announce::Announcement;
-use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Effect, ServiceNames};
+use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Desk, Effect, ServiceNames};
 use crate::domain::clock::Clock;
+use crate::domain::counter_screen::OpeningHours;
 use crate::domain::localtime::{day_start_utc, service_day};
+use crate::domain::queue_rules::Schedule;
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,6 +86,12 @@ pub struct FeedView<'a> {
     pub names: &'a Arc<ServiceNames>,
     /// The centre's service day, once known.
     pub service_day: Option<NaiveDate>,
+    /// Opening hours of the services (closed vs idle counters).
+    pub hours: &'a Arc<OpeningHours>,
+    /// Service code → English name (screens in English).
+    pub names_en: &'a Arc<BTreeMap<String, String>>,
+    /// The centre's clock minus this device's (from the last snapshot).
+    pub skew: chrono::Duration,
 }
 
 /// Receives the board after every change, on the feed's task: keep it short
@@ -148,23 +157,48 @@ pub fn board_event(ev: &CentreEvent, today: Option<NaiveDate>) -> Option<BoardEv
             service: d.service.clone(),
             at: d.called_at,
         },
-        EventBody::TicketCompleted(d) | EventBody::TicketNoShow(d) => {
-            BoardEvent::Finished { id, counter: d.counter }
-        }
+        EventBody::TicketCompleted(d) | EventBody::TicketNoShow(d) => BoardEvent::Finished {
+            id,
+            counter: d.counter,
+            ticket: d.number.clone(),
+            service: d.service.clone(),
+            served: matches!(ev.body, EventBody::TicketCompleted(_)),
+            at: ev.at,
+        },
         EventBody::CounterState(v) => BoardEvent::CounterState {
             id,
             counter: v.number,
             services: v.services.clone(),
             paused: v.state == CounterState::Paused,
+            desk: desk(v),
         },
         EventBody::DayRollover(d) => BoardEvent::DayRollover { id, day: d.day },
         // The ticket waits again in `service`; its old counter's state follows.
         EventBody::TicketTransferred(d) => {
             BoardEvent::Waiting { id, service: d.service.clone(), waiting: d.waiting }
         }
-        EventBody::TicketStarted(_) => return None,
+        EventBody::TicketStarted(d) => {
+            BoardEvent::Started { id, counter: d.counter, ticket: d.number.clone() }
+        }
         EventBody::Device(_) | EventBody::HelpRequested(_) | EventBody::HelpResolved(_) => return None,
     })
+}
+
+/// The ticket at a counter's desk, as the centre reports it.
+fn desk(v: &crate::centre::api::CounterView) -> Option<Desk> {
+    v.current.as_ref().map(|c| Desk {
+        ticket: c.number.clone(),
+        service: c.service.clone(),
+        started: c.started_at.is_some(),
+    })
+}
+
+/// Opening hours from the centre's service list.
+pub fn opening_hours(s: &crate::centre::api::ServicesResponse) -> OpeningHours {
+    OpeningHours {
+        always_open: s.always_open,
+        services: s.services.iter().map(|x| (x.code.clone(), Schedule::new(&x.hours, &x.days))).collect(),
+    }
 }
 
 /// The board for a state snapshot: the counters (those the filter keeps), the
@@ -190,6 +224,7 @@ pub fn board_from_snapshot(s: &StateSnapshot, filter: BoardFilter, max_recent: u
             counter: c.number,
             services: c.services.clone(),
             paused: c.state == CounterState::Paused,
+            desk: desk(c),
         });
         // A ticket at the desk called before the recent list begins.
         if let (Some(cur), Some(slot)) = (&c.current, b.counters.get_mut(&c.number)) {
@@ -256,6 +291,8 @@ struct Feed {
     observer: Arc<dyn FeedObserver>,
     board: BoardState,
     names: Arc<ServiceNames>,
+    hours: Arc<OpeningHours>,
+    names_en: Arc<BTreeMap<String, String>>,
     day: Option<NaiveDate>,
     /// Centre clock minus this board's clock (from the last snapshot).
     skew: chrono::Duration,
@@ -278,6 +315,8 @@ impl Feed {
             observer,
             board,
             names: Arc::default(),
+            hours: Arc::default(),
+            names_en: Arc::default(),
             day: None,
             skew: chrono::Duration::zero(),
             need_resync: true,
@@ -295,6 +334,9 @@ impl Feed {
             disconnected_since: self.disconnected_since,
             names: &self.names,
             service_day: self.day,
+            hours: &self.hours,
+            names_en: &self.names_en,
+            skew: self.skew,
         });
     }
 
@@ -429,6 +471,9 @@ impl Feed {
         let services = self.client.services().await?;
         self.skew = state.server_time - self.clock.now();
         self.board = board_from_snapshot(&state, self.opts.filter.clone(), self.opts.max_recent);
+        self.hours = Arc::new(opening_hours(&services));
+        self.names_en =
+            Arc::new(services.services.iter().map(|s| (s.code.clone(), s.name_en.clone())).collect());
         self.names = Arc::new(
             services.services.into_iter().map(|s| (s.code, (s.name_vi, s.prefix))).collect::<ServiceNames>(),
         );
@@ -620,12 +665,35 @@ mod tests {
         ));
         let done = TicketDoneData { number: "A-023".into(), service: "HT".into(), counter: 5 };
         assert_eq!(
-            board_event(&ev(9, EventBody::TicketNoShow(done)), None),
-            Some(BoardEvent::Finished { id: 9, counter: 5 })
+            board_event(&ev(9, EventBody::TicketNoShow(done.clone())), None),
+            Some(BoardEvent::Finished {
+                id: 9,
+                counter: 5,
+                ticket: "A-023".into(),
+                service: "HT".into(),
+                served: false,
+                at: t(4, 0)
+            })
+        );
+        assert!(matches!(
+            board_event(&ev(14, EventBody::TicketCompleted(done)), None),
+            Some(BoardEvent::Finished { served: true, .. })
+        ));
+        let start =
+            TicketStartData { number: "A-023".into(), service: "HT".into(), counter: 5, started_at: t(4, 0) };
+        assert_eq!(
+            board_event(&ev(15, EventBody::TicketStarted(start)), None),
+            Some(BoardEvent::Started { id: 15, counter: 5, ticket: "A-023".into() })
         );
         assert_eq!(
             board_event(&ev(10, EventBody::CounterState(counter(2, "HT", CounterState::Paused, None))), None),
-            Some(BoardEvent::CounterState { id: 10, counter: 2, services: vec!["HT".into()], paused: true })
+            Some(BoardEvent::CounterState {
+                id: 10,
+                counter: 2,
+                services: vec!["HT".into()],
+                paused: true,
+                desk: None
+            })
         );
         let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let issued = |at| TicketIssuedData {

@@ -8,6 +8,7 @@ pub mod audio;
 pub mod backend;
 pub mod board;
 pub mod context;
+pub mod counter;
 pub mod display;
 pub mod display_feed;
 pub mod dossier;

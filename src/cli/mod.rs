@@ -40,6 +40,8 @@ pub struct Cli {
 pub enum Role {
     Kiosk,
     Display,
+    /// The small screen at one counter (`[counter]` in the config).
+    Counter,
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +164,14 @@ pub enum Command {
     BenchFirstFrame {
         #[arg(long)]
         data_dir: PathBuf,
+    },
+    /// Benchmark helper: build the counter screen, take a sample board, render
+    /// the first frame headless, print `FIRST_FRAME_DONE` and the peak RSS, exit.
+    #[command(hide = true)]
+    BenchCounterFrame {
+        /// WIDTHxHEIGHT.
+        #[arg(long, default_value = "1024x600")]
+        size: String,
     },
 }
 
@@ -396,6 +406,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::snapshot::first_frame(&cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::BenchCounterFrame { size } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            let size =
+                config::parse_size(&size).ok_or_else(|| anyhow::anyhow!("--size must be WIDTHxHEIGHT"))?;
+            crate::snapshot::counter_first_frame(&cfg, size)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Doctor { role, json } => {
             let report = crate::doctor::run(config::resolve_path(cli.config.as_deref()).as_deref(), role);
             print!("{}", if json { report.to_json() + "\n" } else { report.to_table() });
@@ -521,6 +538,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 crate::snapshot::KIOSK_SCREENS
                     .iter()
                     .chain(crate::snapshot::DISPLAY_SCREENS)
+                    .chain(crate::snapshot::COUNTER_SCREENS)
                     .map(|s| s.to_string())
                     .collect()
             } else {

@@ -33,6 +33,7 @@ pub fn run(cfg: Config, role: Role, windowed: bool) -> anyhow::Result<()> {
     match role {
         Role::Kiosk => run_kiosk(cfg, mode),
         Role::Display => run_display(cfg, mode),
+        Role::Counter => run_counter(cfg, mode),
     }
 }
 
@@ -157,6 +158,35 @@ fn run_display(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
     tracing::info!(%url, "display board following the centre");
     app.connect(rt.handle(), client, FeedOptions::from_config(&cfg), Poster::event_loop(), announcer);
     app.ui.run().map_err(|e| anyhow::anyhow!("the display window failed: {e}"))?;
+    app.disconnect();
+    drop(app);
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(())
+}
+
+fn run_counter(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
+    use crate::app::counter::CounterApp;
+    use crate::app::display_feed::FeedOptions;
+    if cfg.counter.number == 0 {
+        anyhow::bail!("the counter screen needs its counter: set counter.number (e.g. 3) in the config");
+    }
+    let url = display_centre_url(&cfg)?;
+    let client = crate::centre::ApiClient::for_url(&cfg, &url).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let ui = crate::ui::CounterWindow::new()
+        .map_err(|e| anyhow::anyhow!("cannot open the counter screen window: {e}"))?;
+    if let Some((w, h)) = crate::config::parse_size(&cfg.counter.window_size) {
+        ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+    }
+    let _service = appliance::install(
+        &ui,
+        mode,
+        ServiceLink::from_env(format!("counter {} screen on screen", cfg.counter.number)),
+    );
+    let mut app = CounterApp::new(ui, &cfg, crate::domain::clock::system());
+    tracing::info!(%url, counter = cfg.counter.number, "counter screen following the centre");
+    app.connect(rt.handle(), client, FeedOptions::from_config(&cfg), Poster::event_loop());
+    app.ui.run().map_err(|e| anyhow::anyhow!("the counter screen window failed: {e}"))?;
     app.disconnect();
     drop(app);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));

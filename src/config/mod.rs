@@ -34,6 +34,7 @@ pub struct Config {
     pub scanner: ScannerConfig,
     pub printer: PrinterConfig,
     pub display: DisplayConfig,
+    pub counter: CounterScreenConfig,
     pub queue: QueueConfig,
     pub rating: RatingConfig,
     pub dossier: DossierConfig,

@@ -246,6 +246,37 @@ impl Default for DisplayConfig {
     }
 }
 
+/// The screen at one counter (`run --role counter`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CounterScreenConfig {
+    /// The counter this screen belongs to (required for the role; 0 = not set).
+    pub number: u32,
+    pub language: Language,
+    /// `WIDTHxHEIGHT`: 800x480, 1024x600, 1280x800, or the same turned (portrait).
+    pub window_size: String,
+    /// After "Hoàn thành", ask the citizen to rate that ticket (the device's
+    /// token must be a `counter` device of this counter).
+    pub rating: bool,
+    /// Seconds the rating question waits for a tap.
+    pub rating_secs: u32,
+    /// Seconds the thanks stay.
+    pub thanks_secs: u32,
+}
+
+impl Default for CounterScreenConfig {
+    fn default() -> Self {
+        Self {
+            number: 0,
+            language: Language::Vi,
+            window_size: "1024x600".into(),
+            rating: false,
+            rating_secs: 30,
+            thanks_secs: 5,
+        }
+    }
+}
+
 /// One queue service of the built-in centre.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]

@@ -84,13 +84,17 @@ fn known_keys() -> Vec<String> {
 fn suggest_key(unknown: &str) -> Option<String> {
     let keys = known_keys();
     let leaf = unknown.rsplit('.').next().unwrap_or(unknown);
+    let section = unknown.split('.').next().unwrap_or("");
+    // Among equally close keys, the one in the same section (`kiosk.languag`
+    // means `kiosk.language`, not `counter.language`).
     keys.into_iter()
         .map(|k| {
             let kl = k.rsplit('.').next().unwrap_or(&k).to_string();
-            (edit_distance(leaf, &kl), k)
+            let other_section = k.split('.').next() != Some(section);
+            ((edit_distance(leaf, &kl), other_section), k)
         })
-        .filter(|(d, _)| *d <= 3)
-        .min_by_key(|(d, _)| *d)
+        .filter(|((d, _), _)| *d <= 3)
+        .min_by_key(|(rank, _)| *rank)
         .map(|(_, k)| k)
 }
 
@@ -243,6 +247,15 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     }
     if !(0.5..=3.0).contains(&c.display.scale) {
         out.push(issue("display.scale", "must be 0.5-3.0", "1.0; 1.3 for a hall deeper than 8 m"));
+    }
+    if parse_size(&c.counter.window_size).is_none() {
+        out.push(issue("counter.window_size", "is not WIDTHxHEIGHT", "\"1024x600\""));
+    }
+    if !(5..=300).contains(&c.counter.rating_secs) {
+        out.push(issue("counter.rating_secs", "must be 5-300", "30"));
+    }
+    if !(1..=60).contains(&c.counter.thanks_secs) {
+        out.push(issue("counter.thanks_secs", "must be 1-60", "5"));
     }
     if !(3..=120).contains(&c.display.page_secs) {
         out.push(issue("display.page_secs", "must be 3-120", "10"));

@@ -54,7 +54,10 @@ impl Role {
             ),
             Role::Display => matches!(action, ReadServices | ReadQueue),
             Role::Counter => {
-                matches!(action, ReadServices | ReadQueue | CounterAction | SeeCitizen | AnswerHelp)
+                matches!(
+                    action,
+                    ReadServices | ReadQueue | CounterAction | SeeCitizen | RateAtCounter | AnswerHelp
+                )
             }
         }
     }
@@ -89,6 +92,10 @@ pub enum Action {
     CounterAction,
     /// See the citizen's identity on the ticket at a counter (scope: the counter).
     SeeCitizen,
+    /// Store the citizen's rating of the ticket just served, given on the
+    /// counter's own screen (scope: the counter). Never an officer's session:
+    /// officers do not rate their own service.
+    RateAtCounter,
     /// Every kiosk's last heartbeat (the fleet).
     ReadKiosks,
     /// Reports for officials (rating summaries).
@@ -100,7 +107,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadServices,
         Action::ReadQueue,
         Action::IssueTicket,
@@ -111,6 +118,7 @@ impl Action {
         Action::DownloadCatalog,
         Action::CounterAction,
         Action::SeeCitizen,
+        Action::RateAtCounter,
         Action::ReadKiosks,
         Action::Reports,
         Action::ManageDevices,
@@ -130,6 +138,7 @@ impl Action {
             Action::DownloadCatalog => "download the procedure catalog",
             Action::CounterAction => "act at counters",
             Action::SeeCitizen => "see citizens' identity",
+            Action::RateAtCounter => "send ratings from a counter screen",
             Action::ReadKiosks => "read the kiosks' health",
             Action::Reports => "read reports",
             Action::ManageDevices => "manage devices",
@@ -317,7 +326,7 @@ mod tests {
                 ],
             ),
             (Role::Display, &[ReadServices, ReadQueue]),
-            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, AnswerHelp]),
+            (Role::Counter, &[ReadServices, ReadQueue, CounterAction, SeeCitizen, RateAtCounter, AnswerHelp]),
             (Role::Admin, &Action::ALL),
         ];
         for (role, allowed) in table {
@@ -354,6 +363,10 @@ mod tests {
         assert!(!s.allows(Action::CounterAction, Scope::Counter(Some(4))));
         assert!(!s.allows(Action::CounterAction, Scope::Counter(None)));
         assert!(s.allows(Action::ReadQueue, Scope::Any));
+        assert!(
+            !s.allows(Action::RateAtCounter, Scope::Counter(Some(3))),
+            "an officer does not rate their own service"
+        );
         for a in
             [Action::IssueTicket, Action::Rate, Action::Reports, Action::ReadKiosks, Action::ManageDevices]
         {
@@ -376,6 +389,8 @@ mod tests {
         assert!(c.check(Action::SeeCitizen, Scope::Counter(Some(1))).is_ok());
         assert!(c.check(Action::CounterAction, Scope::Counter(Some(3))).is_err());
         assert!(c.check(Action::CounterAction, Scope::Counter(None)).is_err());
+        assert!(c.check(Action::RateAtCounter, Scope::Counter(Some(2))).is_ok());
+        assert!(c.check(Action::RateAtCounter, Scope::Counter(Some(3))).is_err());
         assert!(c.check(Action::IssueTicket, Scope::Any).is_err());
         let a = dev(Role::Admin);
         assert!(a.check(Action::CounterAction, Scope::Counter(Some(99))).is_ok());

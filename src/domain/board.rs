@@ -1,8 +1,9 @@
 //! What a display board shows, as a pure reducer over queue events.
 //!
-//! Highlight rule: the newest call stays highlighted — no one-second flash —
-//! until a newer call (or a recall) replaces it; a recall re-highlights the
-//! recalled ticket. The counter tile keeps showing its last called number until
+//! Highlight rule: the newest call stays highlighted until a newer call (or a
+//! recall) replaces it; a recall re-highlights the recalled ticket. (The
+//! board's banner also flashes for a few seconds on each new call: that is
+//! the window's, see `app/display.rs`.) The counter tile keeps showing its last called number until
 //! that counter calls again, so a citizen who looks up late still finds it.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,6 +29,17 @@ pub enum BoardEvent {
     Finished {
         id: u64,
         counter: u32,
+        ticket: String,
+        service: String,
+        /// Served (`ticket_completed`), not a no-show.
+        served: bool,
+        at: DateTime<Utc>,
+    },
+    /// The officer started serving the ticket at the desk (`ticket_started`).
+    Started {
+        id: u64,
+        counter: u32,
+        ticket: String,
     },
     CounterState {
         id: u64,
@@ -35,6 +47,8 @@ pub enum BoardEvent {
         /// Codes of the services the counter serves (empty: unknown).
         services: Vec<String>,
         paused: bool,
+        /// The ticket at the desk now, as the centre says (none: the desk is free).
+        desk: Option<Desk>,
     },
     Waiting {
         id: u64,
@@ -53,6 +67,7 @@ impl BoardEvent {
             BoardEvent::Called { id, .. }
             | BoardEvent::Recalled { id, .. }
             | BoardEvent::Finished { id, .. }
+            | BoardEvent::Started { id, .. }
             | BoardEvent::CounterState { id, .. }
             | BoardEvent::Waiting { id, .. }
             | BoardEvent::DayRollover { id, .. } => *id,
@@ -62,9 +77,37 @@ impl BoardEvent {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CounterSlot {
+    /// The last ticket called here (kept after it was served, see the module comment).
     pub ticket: Option<String>,
     pub service: Option<String>,
     pub paused: bool,
+    /// `ticket` is at the desk now (called, not yet served or no-show).
+    pub at_desk: bool,
+    /// The officer started serving it ("Đang phục vụ").
+    pub started: bool,
+    /// Services the counter serves (from the centre; empty: unknown).
+    pub services: Vec<String>,
+    /// The last ticket finished here (the counter screen asks it for a rating).
+    pub finished: Option<Finished>,
+}
+
+/// A ticket at a counter's desk, from the centre's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desk {
+    pub ticket: String,
+    pub service: String,
+    pub started: bool,
+}
+
+/// A ticket a counter finished with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// The event's id: a new finish is a new id.
+    pub id: u64,
+    pub ticket: String,
+    pub service: String,
+    pub served: bool,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +213,8 @@ impl BoardState {
                 slot.ticket = Some(ticket.clone());
                 slot.service = Some(service.clone());
                 slot.paused = false;
+                slot.at_desk = true;
+                slot.started = false;
                 let call = Call { ticket: ticket.clone(), counter: *counter, at: *at };
                 // A recall moves the ticket back to the top instead of listing it twice.
                 self.recent.retain(|c| !(c.ticket == *ticket && c.counter == *counter));
@@ -178,10 +223,50 @@ impl BoardState {
                 self.latest = Some(call);
                 Some(Effect::Announce { ticket: ticket.clone(), counter: *counter })
             }
-            BoardEvent::Finished { .. } => None,
-            BoardEvent::CounterState { counter, services, paused, .. } => {
+            BoardEvent::Finished { id, counter, ticket, service, served, at } => {
+                if let Some(slot) = self.counters.get_mut(counter) {
+                    if slot.ticket.as_deref() == Some(ticket.as_str()) {
+                        slot.at_desk = false;
+                        slot.started = false;
+                    }
+                    slot.finished = Some(Finished {
+                        id: *id,
+                        ticket: ticket.clone(),
+                        service: service.clone(),
+                        served: *served,
+                        at: *at,
+                    });
+                }
+                None
+            }
+            BoardEvent::Started { counter, ticket, .. } => {
+                if let Some(slot) = self.counters.get_mut(counter) {
+                    if slot.ticket.as_deref() == Some(ticket.as_str()) {
+                        slot.at_desk = true;
+                        slot.started = true;
+                    }
+                }
+                None
+            }
+            BoardEvent::CounterState { counter, services, paused, desk, .. } => {
                 if self.filter.shows_counter_serving(*counter, services) {
-                    self.counters.entry(*counter).or_default().paused = *paused;
+                    let slot = self.counters.entry(*counter).or_default();
+                    slot.paused = *paused;
+                    if !services.is_empty() {
+                        slot.services = services.clone();
+                    }
+                    match desk {
+                        Some(d) if self.filter.shows_service(&d.service) => {
+                            slot.ticket = Some(d.ticket.clone());
+                            slot.service = Some(d.service.clone());
+                            slot.at_desk = true;
+                            slot.started = d.started;
+                        }
+                        _ => {
+                            slot.at_desk = false;
+                            slot.started = false;
+                        }
+                    }
                 }
                 None
             }
@@ -196,6 +281,9 @@ impl BoardState {
                 for slot in self.counters.values_mut() {
                     slot.ticket = None;
                     slot.service = None;
+                    slot.at_desk = false;
+                    slot.started = false;
+                    slot.finished = None;
                 }
                 self.recent.clear();
                 self.latest = None;
@@ -238,6 +326,17 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, 30, 2, m, 0).unwrap()
     }
 
+    fn done(id: u64, ticket: &str, counter: u32, served: bool) -> BoardEvent {
+        BoardEvent::Finished {
+            id,
+            counter,
+            ticket: ticket.into(),
+            service: "HT".into(),
+            served,
+            at: t(id as u32),
+        }
+    }
+
     fn call(id: u64, ticket: &str, counter: u32) -> BoardEvent {
         BoardEvent::Called { id, ticket: ticket.into(), counter, service: "HT".into(), at: t(id as u32) }
     }
@@ -252,8 +351,49 @@ mod tests {
         // Counter 1 still shows its number.
         assert_eq!(b.counters[&1].ticket.as_deref(), Some("A-001"));
         // Finishing does not clear anything.
-        b.apply(&BoardEvent::Finished { id: 3, counter: 3 });
+        b.apply(&done(3, "B-001", 3, true));
         assert!(b.is_highlighted_counter(3));
+        assert!(!b.counters[&3].at_desk, "the desk is free");
+        assert_eq!(b.counters[&3].ticket.as_deref(), Some("B-001"), "the tile keeps the number");
+    }
+
+    #[test]
+    fn a_counter_follows_its_ticket_from_call_to_start_to_finish() {
+        // Must hold: called = at the desk, not started; ticket_started marks it
+        // started; the finish frees the desk and is remembered (for the counter
+        // screen's rating) with whether the citizen was served; a counter_state
+        // with no desk frees it too (a transfer).
+        let mut b = BoardState::new(BoardFilter::default(), 8);
+        b.apply(&call(1, "A-001", 2));
+        assert!(b.counters[&2].at_desk && !b.counters[&2].started);
+        b.apply(&BoardEvent::Started { id: 2, counter: 2, ticket: "A-001".into() });
+        assert!(b.counters[&2].started);
+        b.apply(&done(3, "A-001", 2, true));
+        let s = &b.counters[&2];
+        assert!(!s.at_desk && !s.started);
+        assert_eq!(
+            s.finished.as_ref().map(|f| (f.id, f.ticket.as_str(), f.served)),
+            Some((3, "A-001", true))
+        );
+        b.apply(&call(4, "A-002", 2));
+        b.apply(&BoardEvent::CounterState {
+            id: 5,
+            counter: 2,
+            services: vec!["HT".into()],
+            paused: false,
+            desk: None,
+        });
+        assert!(!b.counters[&2].at_desk);
+        assert_eq!(b.counters[&2].services, ["HT"]);
+        b.apply(&BoardEvent::CounterState {
+            id: 6,
+            counter: 2,
+            services: vec![],
+            paused: false,
+            desk: Some(Desk { ticket: "A-007".into(), service: "HT".into(), started: true }),
+        });
+        assert!(b.counters[&2].at_desk && b.counters[&2].started);
+        assert_eq!(b.counters[&2].ticket.as_deref(), Some("A-007"));
     }
 
     #[test]
@@ -310,9 +450,15 @@ mod tests {
         let (ht, ct) = (vec!["HT".to_string()], vec!["CT".to_string()]);
         b.set_counters_serving([(1, ht.as_slice()), (2, ht.as_slice()), (3, ct.as_slice())]);
         assert_eq!(b.counters.keys().copied().collect::<Vec<_>>(), [1, 2]);
-        b.apply(&BoardEvent::CounterState { id: 1, counter: 3, services: ct.clone(), paused: true });
+        b.apply(&BoardEvent::CounterState {
+            id: 1,
+            counter: 3,
+            services: ct.clone(),
+            paused: true,
+            desk: None,
+        });
         assert!(!b.counters.contains_key(&3), "a CT counter does not appear on an HT board");
-        b.apply(&BoardEvent::CounterState { id: 2, counter: 2, services: ht, paused: true });
+        b.apply(&BoardEvent::CounterState { id: 2, counter: 2, services: ht, paused: true, desk: None });
         assert!(b.counters[&2].paused);
     }
 

@@ -7,6 +7,7 @@ pub mod board;
 pub mod catalog_rules;
 pub mod citizen_id;
 pub mod clock;
+pub mod counter_screen;
 pub mod dossier;
 pub mod figures;
 pub mod fleet;

@@ -19,7 +19,9 @@ pub(super) fn run_display(
     last: &Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>,
 ) -> anyhow::Result<Vec<PathBuf>> {
     use crate::app::board::{show, BoardView};
-    use crate::domain::board::{BoardEvent, BoardFilter, BoardState, ServiceNames};
+    use crate::domain::board::{BoardEvent, BoardFilter, BoardState, Desk, ServiceNames};
+    use crate::domain::counter_screen::OpeningHours;
+    use crate::domain::queue_rules::Schedule;
     let size = opts.size.unwrap_or((1920, 1080));
     let (w, h) = size;
     let ui = crate::ui::DisplayWindow::new()?;
@@ -42,11 +44,31 @@ pub(super) fn run_display(
         };
         state.set_counters(counters.iter().copied());
         let mut id = 0;
+        // The services of each counter (closed vs idle follows their hours).
+        let service_of = |c: &u32| {
+            cfg.queue
+                .services
+                .iter()
+                .find(|s| s.counters.contains(c))
+                .unwrap_or(&cfg.queue.services[0])
+                .code
+                .clone()
+        };
+        for c in &counters {
+            id += 1;
+            state.apply(&BoardEvent::CounterState {
+                id,
+                counter: *c,
+                services: vec![if many && *c > 24 { "ZZ".to_string() } else { service_of(c) }],
+                paused: false,
+                desk: None,
+            });
+        }
         for (i, c) in counters.iter().enumerate() {
             let svc =
                 cfg.queue.services.iter().find(|s| s.counters.contains(c)).unwrap_or(&cfg.queue.services[0]);
-            if i % 4 == 3 {
-                continue; // some counters have not called yet
+            if i % 4 == 3 || (many && *c > 24) {
+                continue; // some counters have not called yet, some are closed
             }
             id += 1;
             state.apply(&BoardEvent::Called {
@@ -65,10 +87,36 @@ pub(super) fn run_display(
                 waiting: (i as u32 * 5 + 3) % 17,
             });
         }
-        if !many {
+        // Counter 8 paused; a few others finished with their citizen (idle).
+        id += 1;
+        state.apply(&BoardEvent::CounterState {
+            id,
+            counter: 8,
+            services: Vec::new(),
+            paused: true,
+            desk: None,
+        });
+        for c in counters.iter().filter(|c| **c % 5 == 2) {
             id += 1;
-            state.apply(&BoardEvent::CounterState { id, counter: 8, services: Vec::new(), paused: true });
+            let desk = None::<Desk>;
+            state.apply(&BoardEvent::CounterState {
+                id,
+                counter: *c,
+                services: Vec::new(),
+                paused: false,
+                desk,
+            });
         }
+        // Service LD (counter 9) keeps afternoon hours only, and "ZZ" (counters
+        // 25-30 of the big board) is never open: closed tiles.
+        let hours = OpeningHours {
+            always_open: false,
+            services: [
+                ("LD".to_string(), Schedule::new(&["13:30-17:00".into()], &[1, 2, 3, 4, 5, 6, 7])),
+                ("ZZ".to_string(), Schedule::new(&[], &[])),
+            ]
+            .into(),
+        };
         let disconnected = screen.as_str() == "display-disconnected";
         ui.global::<crate::ui::Board>().set_notice(
             if disconnected {
@@ -83,6 +131,7 @@ pub(super) fn run_display(
             names: &names,
             disconnected_since: disconnected.then(|| now - chrono::Duration::minutes(7)),
             now,
+            hours: &hours,
             page: 0,
             size: (w as f32, h as f32),
         };

@@ -5,9 +5,11 @@
 //! rendering, and the start-up and page-change measurements.
 
 mod board;
+mod counter_shots;
 mod kiosk;
 
 pub use self::board::DISPLAY_SCREENS;
+pub use self::counter_shots::{first_frame as counter_first_frame, COUNTER_SCREENS};
 pub use self::kiosk::{sample_dossier_code, KIOSK_SCREENS};
 
 use crate::app::kiosk::{theme_variant, KioskApp};
@@ -57,6 +59,17 @@ pub fn sample_now() -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
+/// `counter-STATE.LANG.png` at 1024x600, else `counter-STATE.LANG.WxH.png`.
+pub fn file_name_counter(screen: &str, lang: Language, size: (u32, u32)) -> String {
+    let mut name = format!("{screen}.{}", lang.code());
+    if size != (1024, 600) {
+        name.push_str(&format!(".{}x{}", size.0, size.1));
+    }
+    name + ".png"
+}
+
+type HeadlessWindow = Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>;
+
 pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVariant) -> String {
     if DISPLAY_SCREENS.contains(&screen) {
         let mut name = screen.to_string();
@@ -80,11 +93,15 @@ pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVar
 /// headless Slint platform, so call it once per process before any UI exists.
 pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>> {
     for s in &opts.screens {
-        if !KIOSK_SCREENS.contains(&s.as_str()) && !DISPLAY_SCREENS.contains(&s.as_str()) {
+        if !KIOSK_SCREENS.contains(&s.as_str())
+            && !DISPLAY_SCREENS.contains(&s.as_str())
+            && !COUNTER_SCREENS.contains(&s.as_str())
+        {
             anyhow::bail!(
-                "unknown screen `{s}`; screens are: all, {}, {}",
+                "unknown screen `{s}`; screens are: all, {}, {}, {}",
                 KIOSK_SCREENS.join(", "),
-                DISPLAY_SCREENS.join(", ")
+                DISPLAY_SCREENS.join(", "),
+                COUNTER_SCREENS.join(", ")
             );
         }
     }
@@ -102,6 +119,11 @@ pub fn run(cfg: &Config, opts: &SnapshotOptions) -> anyhow::Result<Vec<PathBuf>>
     }
     if !display.is_empty() {
         written.extend(board::run_display(cfg, opts, &display, &last)?);
+    }
+    let counter: Vec<&String> =
+        opts.screens.iter().filter(|s| COUNTER_SCREENS.contains(&s.as_str())).collect();
+    if !counter.is_empty() {
+        written.extend(counter_shots::run(cfg, opts, &counter, &last)?);
     }
     Ok(written)
 }

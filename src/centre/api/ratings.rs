@@ -141,3 +141,14 @@ pub struct RatingSummary {
     pub total: RatingTallyView,
     pub groups: Vec<RatingTallyView>,
 }
+
+/// `POST /api/v1/counters/{n}/rating`: the citizen rates, on the counter's own
+/// screen, the ticket just served at that counter (a `counter` device of that
+/// counter only; no check code: the screen saw the ticket served).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterRatingRequest {
+    pub ticket_number: String,
+    pub level: RatingLevel,
+    /// The same key again returns the same rating (200).
+    pub idempotency_key: String,
+}

@@ -151,6 +151,18 @@ impl ApiClient {
         Ok(self.rate_created(req).await?.0)
     }
 
+    /// The citizen's rating of the ticket just served at counter `n` (a
+    /// counter device's token); `true` when the centre stored it now.
+    pub async fn rate_at_counter(
+        &self,
+        n: u32,
+        req: &CounterRatingRequest,
+    ) -> Result<(RatingReceipt, bool), LinkError> {
+        let (status, r) =
+            self.call(Method::POST, &format!("/api/v1/counters/{n}/rating"), Some(req), true).await?;
+        Ok((r, status == StatusCode::CREATED))
+    }
+
     /// Rating tallies for officials (JSON).
     pub async fn rating_summary(
         &self,

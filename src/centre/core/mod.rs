@@ -22,6 +22,7 @@ use tokio::sync::broadcast;
 
 mod console;
 mod counter;
+mod counter_rating;
 mod devices;
 mod dossiers;
 mod error;

@@ -157,7 +157,7 @@ impl Centre {
 /// Who served the ticket: the officer signed in at the console who called
 /// it; for a counter driven without a console (CLI, device token, nobody
 /// signed in), the name `queue.counter_officers` gives that counter.
-fn served_by(setup: &Setup, t: &TicketRow) -> Option<String> {
+pub(super) fn served_by(setup: &Setup, t: &TicketRow) -> Option<String> {
     t.officer_name.clone().or_else(|| t.counter.and_then(|n| setup.officers.get(&n).cloned()))
 }
 
@@ -230,7 +230,7 @@ fn validate_rating(req: &RatingRequest) -> Result<Option<IndexScores>, CentreErr
     req.indices.as_deref().map(IndexScores::partial).transpose().map_err(CentreError::BadRequest)
 }
 
-fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError> {
+pub(super) fn receipt(c: &Connection, row: &RatingRow) -> Result<RatingReceipt, CentreError> {
     let ticket = match row.ticket_id {
         Some(id) => q::ticket_by_id(c, id)?,
         None => None,

@@ -234,6 +234,8 @@ pub(crate) fn route_rule<'a>(
         "/api/v1/catalog" => (Action::DownloadCatalog, Scope::Any),
         // The console shows the citizen at the desk.
         "/api/v1/counters/{n}/console" => (Action::SeeCitizen, counter()),
+        // The counter's own screen, for the ticket just served there.
+        "/api/v1/counters/{n}/rating" => (Action::RateAtCounter, counter()),
         r if r.starts_with("/api/v1/counters/{n}/") => (Action::CounterAction, counter()),
         _ => return None,
     })

@@ -6,12 +6,14 @@
 
 use super::{counter_number, ApiJson, AppState, HttpError};
 use crate::centre::api::{
-    ConsoleView, CounterActionResponse, CounterCommand, CountersResponse, PauseRequest, TransferRequest,
+    ConsoleView, CounterActionResponse, CounterCommand, CounterRatingRequest, CountersResponse, PauseRequest,
+    RatingReceipt, TransferRequest,
 };
 use crate::centre::core::SessionInfo;
 use crate::domain::access::{Action, Principal, Scope};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 
@@ -27,6 +29,21 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/v1/counters/{n}/complete", post(complete))
         .route("/api/v1/counters/{n}/pause", post(pause))
         .route("/api/v1/counters/{n}/resume", post(resume))
+        .route("/api/v1/counters/{n}/rating", post(rate))
+}
+
+/// The citizen's rating on the counter's screen (`auth.rs`: a counter device
+/// of counter `n`): 201 new, 200 the same key again.
+async fn rate(
+    State(st): State<AppState>,
+    caller: Principal,
+    Path(n): Path<String>,
+    ApiJson(req): ApiJson<CounterRatingRequest>,
+) -> Result<Response, HttpError> {
+    let n = counter_number(&n)?;
+    let out = st.centre.rate_at_counter(n, caller.id().to_string(), req).await?;
+    let status = if out.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json::<RatingReceipt>(out.receipt)).into_response())
 }
 
 async fn list(State(st): State<AppState>) -> Result<Json<CountersResponse>, HttpError> {
