@@ -24,7 +24,7 @@ impl PinLockout {
     /// How long the pad stays locked after `failures` wrong PINs (`None`
     /// unless a round was just completed).
     pub fn lock_for(failures: u32) -> Option<Duration> {
-        if failures == 0 || failures % ROUND != 0 {
+        if failures == 0 || !failures.is_multiple_of(ROUND) {
             return None;
         }
         let round = (failures / ROUND) as usize;
