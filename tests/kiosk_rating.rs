@@ -6,7 +6,7 @@
 mod common;
 
 use common::kiosk::*;
-use motcua_kiosk::centre::api::{IssueTicketRequest, IssuedTicket, RatingTallyView, SummaryGroup};
+use motcua_kiosk::centre::api::{IssuedTicket, RatingTallyView, SummaryGroup};
 use motcua_kiosk::centre::Centre;
 use motcua_kiosk::ui::{Nav, Page, RatingAdapter, Session};
 use slint::{ComponentHandle, Model};
@@ -16,20 +16,7 @@ const MORE: &str = "Trả lời thêm 9 câu hỏi (không bắt buộc)";
 /// A ticket issued, called and completed at counter 1 (so it can be rated).
 fn serve(h: &Harness, centre: &Centre, key: &str) -> IssuedTicket {
     h.rt.block_on(async {
-        let t = centre
-            .issue(IssueTicketRequest {
-                service: "HT".into(),
-                priority: None,
-                citizen: None,
-                idempotency_key: key.into(),
-                kiosk_id: "kiosk-01".into(),
-                issued_at: None,
-                offline_number: None,
-                tracking_code: None,
-            })
-            .await
-            .unwrap()
-            .ticket;
+        let t = centre.issue(common::ticket_request("HT", key)).await.unwrap().ticket;
         centre.call_next(1).await.unwrap();
         centre.complete(1).await.unwrap();
         t
