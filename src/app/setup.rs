@@ -5,6 +5,7 @@ use super::backend::Issuing;
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use super::printing::{Printer, PrinterCheck};
+use super::procedures::Procedures;
 use super::scan::Scan;
 use super::setup_pin::{locked_message, store_hash_of, PinAnswer, PinGuard};
 use super::setup_settings::Settings;
@@ -33,10 +34,16 @@ pub struct Setup {
     /// The devices the diagnostics page and the heartbeat report on.
     printer: Arc<Printer>,
     scan: Arc<Scan>,
+    procedures: Arc<Procedures>,
 }
 
 impl Setup {
-    pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>, scan: Arc<Scan>) -> Arc<Self> {
+    pub fn new(
+        ctx: Arc<KioskContext>,
+        printer: Arc<Printer>,
+        scan: Arc<Scan>,
+        procedures: Arc<Procedures>,
+    ) -> Arc<Self> {
         let guard = PinGuard::new(&ctx.cfg);
         let settings = Settings::new(ctx.clone());
         Arc::new(Setup {
@@ -47,6 +54,7 @@ impl Setup {
             settings,
             printer,
             scan,
+            procedures,
         })
     }
 
@@ -61,6 +69,9 @@ impl Setup {
         }
         if self.scan.reader_problem() {
             alerts.push("reader_disconnected".to_string());
+        }
+        if let Some(a) = self.procedures.alert() {
+            alerts.push(a.to_string());
         }
         alerts
     }

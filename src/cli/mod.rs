@@ -57,7 +57,8 @@ pub enum Command {
     },
     /// Render screens headless to PNG (no display server needed).
     Snapshot {
-        /// A screen name, or `all`.
+        /// A screen name, several separated by commas, `failures` (the failure
+        /// states, docs/screenshots/README.md) or `all`.
         #[arg(long, default_value = "all")]
         screen: String,
         #[arg(long, value_name = "DIR")]
@@ -541,8 +542,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     .chain(crate::snapshot::COUNTER_SCREENS)
                     .map(|s| s.to_string())
                     .collect()
+            } else if screen == "failures" {
+                crate::snapshot::FAILURE_SCREENS.iter().map(|s| s.to_string()).collect()
             } else {
-                vec![screen]
+                screen.split(',').map(|s| s.trim().to_string()).collect()
             };
             let opts = crate::snapshot::SnapshotOptions { screens, out, langs, size, theme };
             for p in crate::snapshot::run(&cfg, &opts)? {

@@ -422,6 +422,10 @@ pub struct CatalogConfig {
     /// first. Search uses them, with the kiosk's own lookup and ticket counts,
     /// to decide between equally good matches.
     pub popular: Vec<String>,
+    /// Days after the catalog's facts were last checked (or it was imported)
+    /// when the kiosk adds a caution to the procedure pages and raises the
+    /// `catalog_outdated` alert; 0: never.
+    pub max_age_days: u32,
 }
 
 impl Default for CatalogConfig {
@@ -432,6 +436,9 @@ impl Default for CatalogConfig {
             "1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873",
             "2.000635",
         ];
-        Self { popular: popular.iter().map(|c| c.to_string()).collect() }
+        Self {
+            popular: popular.iter().map(|c| c.to_string()).collect(),
+            max_age_days: crate::domain::catalog_age::DEFAULT_MAX_AGE_DAYS,
+        }
     }
 }
