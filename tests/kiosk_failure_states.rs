@@ -9,7 +9,7 @@ use common::kiosk::*;
 use motcua_kiosk::config::{Config, Language};
 use motcua_kiosk::snapshot::{outdated_catalog, special_kiosk, stage_kiosk, FAILURE_SCREENS};
 use motcua_kiosk::ui::{Nav, Page, ProcedureAdapter};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, Model};
 use std::sync::Arc;
 
 /// Why `text` must not reach a citizen in any language: addresses, OS

@@ -96,7 +96,12 @@ fn sizes_in(file: &str, scale: &HashMap<String, (f64, bool)>, large: f64) -> (Ve
             }
         }
     }
-    // `Text { … }` blocks (to the matching brace) without a font-size at their own level.
+    (sizes, bare_texts(&src))
+}
+
+/// Lines of the `Text { … }` blocks (to the matching brace) without a
+/// font-size at their own level.
+fn bare_texts(src: &str) -> Vec<usize> {
     let mut bare = Vec::new();
     let bytes = src.as_bytes();
     for (i, _) in src.match_indices("Text {") {
@@ -122,7 +127,7 @@ fn sizes_in(file: &str, scale: &HashMap<String, (f64, bool)>, large: f64) -> (Ve
             bare.push(src[..i].lines().count());
         }
     }
-    (sizes, bare)
+    bare
 }
 
 /// Components each widget file exports.
@@ -212,7 +217,13 @@ fn the_reader_resolves_what_the_ui_writes() {
     let scale = type_scale();
     assert_eq!(resolve("Theme.font.small", &scale, 1.25), Some((26.0, 32.5)));
     assert_eq!(resolve("min(Theme.font.title, root.tile-width / 11)", &scale, 1.25), Some((40.0, 50.0)));
-    assert_eq!(resolve("root.width < 900px ? Theme.font.body : Theme.font.title", &scale, 1.25), Some((28.0, 35.0)));
+    assert_eq!(
+        resolve("root.width < 900px ? Theme.font.body : Theme.font.title", &scale, 1.25),
+        Some((28.0, 35.0))
+    );
     assert_eq!(resolve("12px", &scale, 1.25), Some((12.0, 12.0)));
     assert_eq!(resolve("Theme.font.huge", &scale, 1.25), Some((200.0, 200.0)));
+    // A Text without a font-size (Slint's 12 px default) is found, nested or not.
+    let src = "A {\n  Text { text: \"a\"; font-size: Theme.font.body; }\n  Text {\n    text: \"b\";\n    Rectangle { font-size: 1px; }\n  }\n  VText { }\n}";
+    assert_eq!(bare_texts(src), vec![3]);
 }

@@ -14,7 +14,9 @@ pub enum CatalogState {
     /// No catalog could be opened (not even the bundled one).
     Missing,
     /// Checked on `as_of`, older than the limit.
-    Outdated { as_of: NaiveDate },
+    Outdated {
+        as_of: NaiveDate,
+    },
     Current,
 }
 

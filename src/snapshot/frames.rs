@@ -50,7 +50,10 @@ pub fn kiosk_frames(
         let nav = app.ui.global::<Nav>();
         // The take-a-number list and the ticket need their data once.
         nav.invoke_go(Page::TakeNumber);
-        anyhow::ensure!(app.wait_idle(std::time::Duration::from_secs(10)), "the sample backend did not answer");
+        anyhow::ensure!(
+            app.wait_idle(std::time::Duration::from_secs(10)),
+            "the sample backend did not answer"
+        );
         let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
         let mut page_change = Vec::new();
         let mut keystroke = Vec::new();

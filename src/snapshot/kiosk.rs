@@ -173,9 +173,9 @@ pub fn special_kiosk(
                 .with_availability("CT", Availability::CapReached { next_open: Some(monday_0730) }),
         ),
         // Their own kiosk: the shared one keeps its catalog for the next screens.
-        "procedures-catalog-missing" | "procedures-catalog-outdated" | "procedure-detail-catalog-outdated" => {
-            Arc::new(sample(&cfg))
-        }
+        "procedures-catalog-missing"
+        | "procedures-catalog-outdated"
+        | "procedure-detail-catalog-outdated" => Arc::new(sample(&cfg)),
         "ticket-no-printer" => {
             cfg.printer.uri.clear();
             Arc::new(sample(&cfg))

@@ -10,19 +10,18 @@ mod frames;
 mod kiosk;
 
 pub use self::board::DISPLAY_SCREENS;
-pub use self::frames::{kiosk_frames, FrameTimes};
 pub use self::counter_shots::{first_frame as counter_first_frame, COUNTER_SCREENS};
+pub use self::frames::{kiosk_frames, FrameTimes};
 pub use self::kiosk::{
-    outdated_catalog, sample_dossier_code, special_kiosk, stage as stage_kiosk, FAILURE_SCREENS, KIOSK_SCREENS,
-    OUTDATED_CATALOG_DAY,
+    outdated_catalog, sample_dossier_code, special_kiosk, stage as stage_kiosk, FAILURE_SCREENS,
+    KIOSK_SCREENS, OUTDATED_CATALOG_DAY,
 };
 
 use crate::app::kiosk::{theme_variant, KioskApp};
 use crate::app::poster::Poster;
-use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, Language, ThemeVariant};
 use crate::domain::clock::{self, MockClock};
-use crate::ui::{KioskWindow, Nav, Page, Theme};
+use crate::ui::{KioskWindow, Theme};
 use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
