@@ -727,7 +727,7 @@ async fn summary_json_and_csv_match_the_ratings_given() {
         lines[4][..11],
         ["counter", "all", "Tổng cộng", "6", "3", "2", "1", "2.33", "83.33", "3", "11.33"]
     );
-    assert_eq!(lines[1][18], "1.50", "mean of index 8 (convenience) at counter 1");
+    assert_eq!(lines[1][18], "1.50", "mean of index 8 (feedback handling) at counter 1");
 
     for (q, what) in [
         ("group=floor", "group"),
