@@ -309,12 +309,13 @@ impl Deadline {
         let plural = |n: u32| if n == 1 { "" } else { "s" };
         match self {
             Deadline::Closed => String::new(),
-            Deadline::Paused { for_payment: false } => "The processing time is paused while the dossier waits \
-                 for your papers; the appointment is set again once you bring them."
-                .into(),
-            Deadline::Paused { for_payment: true } => "The processing time is paused while the dossier waits \
-                 for your payment; the appointment is set again once you pay."
-                .into(),
+            Deadline::Paused { for_payment: false } => {
+                "The processing time is paused until you bring the papers; the appointment is set again then."
+                    .into()
+            }
+            Deadline::Paused { for_payment: true } => {
+                "The processing time is paused until you pay; the appointment is set again then.".into()
+            }
             Deadline::Due => format!("The result is due now (appointment {date})"),
             Deadline::OnTime { working_days_left: n } => {
                 format!("On time: {n} working day{} left until the appointment on {date}", plural(n))
