@@ -18,7 +18,8 @@ fn weekday_vi(d: NaiveDate) -> &'static str {
 }
 
 pub fn show(cfg: &Config, year: i32, json: bool) -> anyhow::Result<()> {
-    let (Some(first), Some(last)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+    let (Some(first), Some(last)) =
+        (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
     else {
         anyhow::bail!("{year} is not a year the calendar can show");
     };

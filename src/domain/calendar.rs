@@ -97,12 +97,9 @@ pub fn check<S: AsRef<str>>(holidays: &[S], make_up: &[S]) -> Vec<CalendarProble
                 format!("`{s}` is not a date YYYY-MM-DD"),
                 "\"2026-09-02\"",
             )),
-            Some(d) if !seen_h.insert(d) => out.push(problem(
-                CalendarList::Holidays,
-                i,
-                format!("{d} is listed twice"),
-                "each day once",
-            )),
+            Some(d) if !seen_h.insert(d) => {
+                out.push(problem(CalendarList::Holidays, i, format!("{d} is listed twice"), "each day once"))
+            }
             Some(_) => {}
         }
     }
@@ -252,7 +249,8 @@ impl WorkCalendar {
 
     /// Working days of a year (for the calendar listing).
     pub fn working_days_in_year(&self, year: i32) -> u32 {
-        let (Some(first), Some(last)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
+        let (Some(first), Some(last)) =
+            (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31))
         else {
             return 0;
         };

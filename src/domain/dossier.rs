@@ -205,9 +205,8 @@ pub struct Pause {
 /// The pauses in a dossier's history (local day and status of each entry,
 /// oldest first; entries without a status do not change it).
 pub fn pauses(history: &[(NaiveDate, Option<DossierStatus>)]) -> Vec<Pause> {
-    let waiting = |s: DossierStatus| {
-        matches!(s, DossierStatus::SupplementRequested | DossierStatus::PaymentRequested)
-    };
+    let waiting =
+        |s: DossierStatus| matches!(s, DossierStatus::SupplementRequested | DossierStatus::PaymentRequested);
     let mut out: Vec<Pause> = Vec::new();
     let mut open: Option<NaiveDate> = None;
     for (day, status) in history {
@@ -233,10 +232,8 @@ pub fn pauses(history: &[(NaiveDate, Option<DossierStatus>)]) -> Vec<Pause> {
 /// moves the appointment by 2 working days). A pause still open is shown as
 /// [`Deadline::Paused`] instead.
 pub fn appointment_after_pauses(appointment: NaiveDate, pauses: &[Pause], cal: &WorkCalendar) -> NaiveDate {
-    let paused: u32 = pauses
-        .iter()
-        .filter_map(|p| p.until.map(|until| cal.working_days_between(p.from, until)))
-        .sum();
+    let paused: u32 =
+        pauses.iter().filter_map(|p| p.until.map(|until| cal.working_days_between(p.from, until))).sum();
     cal.add_working_days(appointment, paused)
 }
 
@@ -288,12 +285,16 @@ impl Deadline {
         let date = crate::domain::localtime::format_date(appointment);
         match self {
             Deadline::Closed => String::new(),
-            Deadline::Paused { for_payment: false } => "Thời hạn giải quyết tạm dừng trong khi chờ bạn bổ sung \
+            Deadline::Paused { for_payment: false } => {
+                "Thời hạn giải quyết tạm dừng trong khi chờ bạn bổ sung \
                  giấy tờ; ngày hẹn trả được tính lại sau khi bạn bổ sung."
-                .into(),
-            Deadline::Paused { for_payment: true } => "Thời hạn giải quyết tạm dừng trong khi chờ bạn nộp phí, \
+                    .into()
+            }
+            Deadline::Paused { for_payment: true } => {
+                "Thời hạn giải quyết tạm dừng trong khi chờ bạn nộp phí, \
                  lệ phí; ngày hẹn trả được tính lại sau khi bạn nộp."
-                .into(),
+                    .into()
+            }
             Deadline::Due => format!("Đã đến ngày hẹn trả kết quả ({date})"),
             Deadline::OnTime { working_days_left } => {
                 format!("Đúng hạn: còn {working_days_left} ngày làm việc đến ngày hẹn trả {date}")

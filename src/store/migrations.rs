@@ -258,7 +258,8 @@ CREATE TABLE events (
         }
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), LATEST);
-        let mut st = store.conn().prepare("SELECT indices, indices_before_v9 FROM ratings ORDER BY id").unwrap();
+        let mut st =
+            store.conn().prepare("SELECT indices, indices_before_v9 FROM ratings ORDER BY id").unwrap();
         let rows: Vec<(Option<String>, Option<String>)> =
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
         let s = |x: &str| Some(x.to_string());

@@ -4,7 +4,9 @@
 use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::citizen_id::mask_name;
-use crate::domain::dossier::{appointment_after_pauses, next_step, pauses, Deadline, NextStepFacts, WorkCalendar};
+use crate::domain::dossier::{
+    appointment_after_pauses, next_step, pauses, Deadline, NextStepFacts, WorkCalendar,
+};
 use crate::domain::localtime::{service_day, vn_offset};
 use crate::domain::scan::DossierCode;
 use crate::domain::time_limit::TimeLimit;
