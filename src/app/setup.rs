@@ -39,6 +39,7 @@ impl Setup {
     pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>, scan: Arc<Scan>) -> Arc<Self> {
         let guard = PinGuard::new(&ctx.cfg);
         let settings = Settings::new(ctx.clone());
+        scan.set_provisioning(settings.provisioning.clone());
         Arc::new(Setup {
             ctx,
             pin: Mutex::default(),
@@ -241,6 +242,7 @@ impl Setup {
     /// Locks the page again: the typed digits are dropped (the wrong attempts count on).
     fn lock(&self, ui: &KioskWindow) {
         self.pin().typed.clear();
+        self.settings.provisioning.clear(ui);
         self.settings.close();
         clear_screen(ui);
     }
@@ -308,6 +310,7 @@ impl Feature for Setup {
         s.on_refresh_ports(handler!(ui, &self, |ui, this| this.settings.refresh_ports(&ui)));
         s.on_save(handler!(ui, &self, |ui, this| this.settings.save(&ui)));
         s.on_discard(handler!(ui, &self, |ui, this| this.settings.discard(&ui)));
+        s.on_provision(handler!(ui, &self, |ui, this| this.settings.provisioning.submit_typed(&ui)));
     }
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
@@ -318,6 +321,7 @@ impl Feature for Setup {
 
     fn end_session(&self, ui: &KioskWindow) {
         *self.pin() = PinEntry::default();
+        self.settings.provisioning.clear(ui);
         self.settings.close();
         clear_screen(ui);
     }

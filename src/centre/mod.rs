@@ -13,6 +13,7 @@ pub mod api;
 pub mod client;
 pub mod core;
 pub mod devices;
+pub mod provision;
 pub mod link;
 pub mod server;
 pub mod sse;

@@ -6,7 +6,7 @@
 //! `v1_database_made_by_hand_migrates_to_the_fresh_schema` keeps a frozen copy of
 //! version 1 and fails if the shipped SQL drifts.
 
-use super::{devices, dossiers, help, kiosks, officers, outbox, queue, ratings, StoreError};
+use super::{devices, dossiers, help, kiosks, officers, outbox, provision, queue, ratings, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -25,10 +25,11 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "centre: devices, unique printed numbers", sql: devices::SCHEMA_V6 },
     Migration { version: 7, name: "centre: officers, sessions, transfers", sql: officers::SCHEMA_V7 },
     Migration { version: 8, name: "centre: help requests from kiosks", sql: help::SCHEMA_V8 },
+    Migration { version: 9, name: "centre: one-time provisioning codes", sql: provision::SCHEMA_V9 },
 ];
 
 /// The schema version this program writes.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 9;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
