@@ -8,6 +8,7 @@
 use super::context::KioskContext;
 use super::i18n::pick;
 use super::setup_form::{printer_choices, reader_choices, Draft};
+use super::setup_pin_change::PinChange;
 use super::setup_provision::Provisioning;
 use crate::config::edit::{self, EditError};
 use crate::config::{Config, Language};
@@ -36,6 +37,8 @@ pub struct Settings {
     test_reader: Mutex<Option<SerialReader>>,
     /// The "Cấp phép" page (its typed fields use the same keyboard).
     pub provisioning: Arc<Provisioning>,
+    /// The PIN change being typed (shown as dots only).
+    pin_change: Mutex<PinChange>,
 }
 
 fn label_of(lang: Language, key: &str) -> &'static str {
@@ -51,6 +54,9 @@ fn label_of(lang: Language, key: &str) -> &'static str {
         "printer.uri" => {
             pick(lang, "Máy in, ví dụ tcp://192.168.1.50:9100", "Printer, e.g. tcp://192.168.1.50:9100")
         }
+        "pin.old" => pick(lang, "Mã PIN hiện tại", "Current PIN"),
+        "pin.new" => pick(lang, "Mã PIN mới (4–8 chữ số)", "New PIN (4–8 digits)"),
+        "pin.again" => pick(lang, "Nhập lại mã PIN mới", "The new PIN again"),
         "provision.code" => pick(lang, "Mã cấp phép, ví dụ 7K3M-9Q2X-RT5V", "Provisioning code, e.g. 7K3M-9Q2X-RT5V"),
         "provision.url" => pick(
             lang,
@@ -101,7 +107,13 @@ pub fn describe_frame(lang: Language, kind: &ScanKind, raw_len: usize, took: Dur
 impl Settings {
     pub fn new(ctx: Arc<KioskContext>) -> Settings {
         let provisioning = Provisioning::new(ctx.clone());
-        Settings { ctx, state: Mutex::default(), test_reader: Mutex::default(), provisioning }
+        Settings {
+            ctx,
+            state: Mutex::default(),
+            test_reader: Mutex::default(),
+            provisioning,
+            pin_change: Mutex::default(),
+        }
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -132,12 +144,28 @@ impl Settings {
         a.set_scan_report("".into());
         self.refresh_ports(ui);
         self.provisioning.clear(ui);
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
+        a.set_pin_change_report("".into());
+        self.show(ui);
+    }
+
+    /// The PIN change as typed.
+    pub fn pin_change(&self) -> PinChange {
+        self.pin_change.lock().expect("pin change lock").clone()
+    }
+
+    /// Forgets the PIN change typed so far.
+    pub fn clear_pin_change(&self, ui: &KioskWindow) {
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
+        let a = ui.global::<SetupAdapter>();
+        a.set_pin_change_report("".into());
         self.show(ui);
     }
 
     /// The page was locked or left: the draft and the test reader go.
     pub fn close(&self) {
         *self.st() = State::default();
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
         *self.test_reader.lock().expect("test reader lock") = None;
     }
 
@@ -158,7 +186,14 @@ impl Settings {
         a.set_dirty(!d.changes(base).is_empty());
         a.set_editing(st.editing.clone().unwrap_or_default().into());
         a.set_edit_label(st.editing.as_deref().map_or("", |k| label_of(self.ctx.lang(), k)).into());
-        a.set_edit_text(st.edit_text.as_str().into());
+        // A PIN being typed shows as dots, like on the PIN pad.
+        let secret = st.editing.as_deref().is_some_and(|k| k.starts_with("pin."));
+        let shown = if secret { "•".repeat(st.edit_text.chars().count()) } else { st.edit_text.clone() };
+        a.set_edit_text(shown.into());
+        let pc = self.pin_change.lock().expect("pin change lock");
+        a.set_pin_old_dots(pc.dots("pin.old").into());
+        a.set_pin_new_dots(pc.dots("pin.new").into());
+        a.set_pin_again_dots(pc.dots("pin.again").into());
     }
 
     pub fn refresh_ports(&self, ui: &KioskWindow) {
@@ -189,7 +224,10 @@ impl Settings {
     pub fn edit(&self, ui: &KioskWindow, key: &str) {
         {
             let mut st = self.st();
-            let text = if key.starts_with("provision.") {
+            let text = if key.starts_with("pin.") {
+                // Typed again from empty: a PIN is never shown to edit.
+                String::new()
+            } else if key.starts_with("provision.") {
                 self.provisioning.get(key)
             } else {
                 st.draft.as_ref().map(|d| d.get(key)).unwrap_or_default()
@@ -219,7 +257,7 @@ impl Settings {
         let typed_provision = {
             let mut st = self.st();
             match st.editing.clone() {
-                Some(key) if key.starts_with("provision.") => {
+                Some(key) if key.starts_with("provision.") || key.starts_with("pin.") => {
                     st.editing = None;
                     Some((key, std::mem::take(&mut st.edit_text)))
                 }
@@ -227,7 +265,9 @@ impl Settings {
             }
         };
         if let Some((key, text)) = typed_provision {
-            if accept {
+            if accept && key.starts_with("pin.") {
+                self.pin_change.lock().expect("pin change lock").set(&key, &text);
+            } else if accept {
                 self.provisioning.set(ui, &key, &text);
             }
             self.show(ui);

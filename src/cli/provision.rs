@@ -3,7 +3,7 @@
 //! type. The device scans it in its setup pages and is online in seconds.
 
 use crate::centre::devices::Rules;
-use crate::centre::provision::{self, NewCode, DEFAULT_RANGE_SIZE, DEFAULT_VALID_HOURS};
+use crate::centre::provision::{self, NewCode, DEFAULT_RANGE_SIZE};
 use crate::config::Config;
 use crate::domain::access::{parse_range, Role};
 use crate::domain::localtime::format_time_date;
