@@ -189,7 +189,10 @@ fn the_provision_command_prints_a_qr_writes_a_png_and_a_short_code() {
     let all = [db, wal].concat();
     assert!(!common::holds(&all, code.normalised()) && !common::holds(&all, &code.grouped()));
     // A second device with a wildcard listen and no --url is refused with the fix.
-    std::fs::write(&cfg_path, format!("[data]\ndir = \"{}\"\n[centre]\nlisten = \"0.0.0.0:8700\"\n", dir.path().display())).unwrap();
+    std::fs::write(&cfg_path, format!(
+            "[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\nlisten = \"0.0.0.0:8700\"\ntracking_base_url = \"http://10.0.0.5:8700/t/\"\n",
+            dir.path().display()
+        )).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua-kiosk"))
         .args(["--config", cfg_path.to_str().unwrap(), "provision", "--device", "kiosk-04", "--role", "kiosk"])
         .output()

@@ -112,7 +112,7 @@ pub fn kiosk_from_file() -> (Harness, tempfile::TempDir, PathBuf) {
 
 pub fn unlock(h: &Harness) {
     h.app.ui.global::<motcua_kiosk::ui::Nav>().invoke_go(motcua_kiosk::ui::Page::Setup);
-    common::kiosk::frame();
+    super::kiosk::frame();
     type_on_keypad(h, "902614");
     tap(h, "Xác nhận");
     assert!(h.app.ui.global::<SetupAdapter>().get_unlocked(), "setup unlocked");

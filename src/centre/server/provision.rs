@@ -1,7 +1,8 @@
 //! `POST /api/v1/provision`: a new device redeems its one-time code. No
 //! token (the code is the credential), so wrong codes are counted per client
 //! address like wrong sign-ins: after 5 within 5 minutes the address gets
-//! 429 `too_many_attempts` until the 5 minutes are over.
+//! 429 `too_many_attempts` until 5 minutes after the first; a redeemed code
+//! starts the count again.
 
 use super::{AppState, ApiJson, HttpError};
 use crate::centre::api::{OfflineRange, ProvisionRequest, Provisioned};
