@@ -37,7 +37,11 @@ fn main() {
         let cfg = motcua_kiosk::config::load(Some(&path)).unwrap();
         let link = {
             let _g = site.rt.enter();
-            common::remote_link(&cfg, &motcua_kiosk::store::kiosk_db_path(&cfg.data_dir()), site.clock.clone())
+            common::remote_link(
+                &cfg,
+                &motcua_kiosk::store::kiosk_db_path(&cfg.data_dir()),
+                site.clock.clone(),
+            )
         };
         while link.status().mode != LinkMode::Online {
             assert!(t0.elapsed() < Duration::from_secs(10), "not online: {:?}", link.status());

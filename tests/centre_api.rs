@@ -902,7 +902,12 @@ async fn contract_provision() {
     tokio::time::sleep(Duration::from_millis(5)).await;
     let (s, _, b) = k.call("POST", p, p, None, Some(&body(&expired, "display"))).await;
     assert_eq!((s, error_code(&b).as_str()), (410, "provision_code_expired"));
-    for bad in [r#"{"code": "x"}"#.to_string(), body("ABCD", "kiosk"), body(&display, "admin"), r#"{"code":"1","role":"kiosk","x":1}"#.into()] {
+    for bad in [
+        r#"{"code": "x"}"#.to_string(),
+        body("ABCD", "kiosk"),
+        body(&display, "admin"),
+        r#"{"code":"1","role":"kiosk","x":1}"#.into(),
+    ] {
         let (s, _, b) = k.call("POST", p, p, None, Some(&bad)).await;
         assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "{bad}");
     }

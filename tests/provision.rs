@@ -41,7 +41,10 @@ fn a_scanned_provisioning_qr_rewrites_the_config_and_the_kiosk_goes_online_once(
 
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("# Kiosk by the entrance — tech: Minh, 0905 000 111\n[kiosk]\nid = \"kiosk-03\"  # set by provisioning\nsetup_pin = "), "{text}");
-    assert!(text.contains(&format!("[centre]\n# the centre in the back office\nurl = \"{}\"\n", site.c().url)), "{text}");
+    assert!(
+        text.contains(&format!("[centre]\n# the centre in the back office\nurl = \"{}\"\n", site.c().url)),
+        "{text}"
+    );
     assert!(text.contains("[offline]\nrange_start = 900\nrange_end = 924\n"), "{text}");
     let cfg = motcua_kiosk::config::load(Some(&path)).unwrap();
     assert_eq!(cfg.centre.token.len(), 64);
@@ -57,7 +60,9 @@ fn a_scanned_provisioning_qr_rewrites_the_config_and_the_kiosk_goes_online_once(
         assert!(Instant::now() < deadline, "the provisioned kiosk never came online: {:?}", link.status());
         std::thread::sleep(Duration::from_millis(20));
     }
-    site.rt.block_on(link.heartbeat(&DeviceHealth::default())).expect("heartbeat accepted with the new token");
+    site.rt
+        .block_on(link.heartbeat(&DeviceHealth::default()))
+        .expect("heartbeat accepted with the new token");
     let fleet = site.rt.block_on(site.c().client().devices()).unwrap();
     assert!(fleet.devices.iter().any(|d| d.id == "kiosk-03" && d.online), "{:?}", fleet.devices);
 
@@ -108,7 +113,13 @@ fn a_typed_expired_code_is_refused_plainly() {
 
 fn redeem(site: &Site, from: &str, code: &str, role: &str) -> (u16, String) {
     let body = serde_json::to_string(&ProvisionRequest { code: code.into(), role: role.into() }).unwrap();
-    let (s, _, b) = site.rt.block_on(raw_from(from, "POST", &format!("{}/api/v1/provision", site.c().url), None, Some(&body)));
+    let (s, _, b) = site.rt.block_on(raw_from(
+        from,
+        "POST",
+        &format!("{}/api/v1/provision", site.c().url),
+        None,
+        Some(&body),
+    ));
     (s, b)
 }
 
@@ -147,7 +158,13 @@ fn two_provisioned_kiosks_get_ranges_apart_and_wrong_codes_lock_the_address_out(
     }
     let e = site.code("kiosk-e", Role::Kiosk, 3_600_000);
     let body = serde_json::to_string(&ProvisionRequest { code: e.grouped(), role: "kiosk".into() }).unwrap();
-    let (s, h, b) = site.rt.block_on(raw_from("127.0.0.3", "POST", &format!("{}/api/v1/provision", site.c().url), None, Some(&body)));
+    let (s, h, b) = site.rt.block_on(raw_from(
+        "127.0.0.3",
+        "POST",
+        &format!("{}/api/v1/provision", site.c().url),
+        None,
+        Some(&body),
+    ));
     assert_eq!((s, common::error_code(&b).as_str()), (429, "too_many_attempts"));
     assert!(h.get("retry-after").is_some());
     let (s, _) = redeem(&site, "127.0.0.4", &e.grouped(), "kiosk");
@@ -164,12 +181,23 @@ fn the_provision_command_prints_a_qr_writes_a_png_and_a_short_code() {
     let cfg_path = dir.path().join("centre.toml");
     std::fs::write(
         &cfg_path,
-        format!("[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\nlisten = \"127.0.0.1:8700\"\n", dir.path().display()),
+        format!(
+            "[data]\ndir = \"{}\"\n[centre]\ntoken = \"{TOKEN}\"\nlisten = \"127.0.0.1:8700\"\n",
+            dir.path().display()
+        ),
     )
     .unwrap();
     let png = dir.path().join("kiosk-03.png");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua-kiosk"))
-        .args(["--config", cfg_path.to_str().unwrap(), "provision", "--device", "kiosk-03", "--role", "kiosk"])
+        .args([
+            "--config",
+            cfg_path.to_str().unwrap(),
+            "provision",
+            "--device",
+            "kiosk-03",
+            "--role",
+            "kiosk",
+        ])
         .args(["--url", "http://10.0.0.5:8700", "--valid", "2h", "--png", png.to_str().unwrap()])
         .output()
         .unwrap();
@@ -194,7 +222,15 @@ fn the_provision_command_prints_a_qr_writes_a_png_and_a_short_code() {
             dir.path().display()
         )).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua-kiosk"))
-        .args(["--config", cfg_path.to_str().unwrap(), "provision", "--device", "kiosk-04", "--role", "kiosk"])
+        .args([
+            "--config",
+            cfg_path.to_str().unwrap(),
+            "provision",
+            "--device",
+            "kiosk-04",
+            "--role",
+            "kiosk",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

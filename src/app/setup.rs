@@ -297,7 +297,9 @@ impl Setup {
                     }
                     Err(e) => {
                         a.set_pin_change_ok(false);
-                        a.set_pin_change_report(format!("{} {e}", pick(lang, "Chưa đổi:", "Not changed:")).into());
+                        a.set_pin_change_report(
+                            format!("{} {e}", pick(lang, "Chưa đổi:", "Not changed:")).into(),
+                        );
                     }
                 }
             },

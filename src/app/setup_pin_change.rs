@@ -62,7 +62,10 @@ pub fn problem(c: &PinChange, demo: bool) -> Option<(&'static str, &'static str)
         return Some(("Mã PIN mới phải gồm 4–8 chữ số.", "The new PIN must be 4–8 digits."));
     }
     if c.new != c.again {
-        return Some(("Hai lần nhập mã PIN mới không giống nhau.", "The new PIN was typed differently twice."));
+        return Some((
+            "Hai lần nhập mã PIN mới không giống nhau.",
+            "The new PIN was typed differently twice.",
+        ));
     }
     if !demo && pin::is_weak(&c.new) {
         return Some((

@@ -245,7 +245,12 @@ async fn redeem_and_save(cfg: &Config, path: &std::path::Path, payload: Provisio
         &trust,
     ) {
         Ok(c) => c,
-        Err(e) => return refused(format!("Địa chỉ trung tâm không dùng được: {e}"), format!("Unusable centre address: {e}")),
+        Err(e) => {
+            return refused(
+                format!("Địa chỉ trung tâm không dùng được: {e}"),
+                format!("Unusable centre address: {e}"),
+            )
+        }
     };
     let req = ProvisionRequest { code: payload.code.grouped(), role: "kiosk".into() };
     let r = match client.provision(&req).await {

@@ -57,7 +57,9 @@ fn label_of(lang: Language, key: &str) -> &'static str {
         "pin.old" => pick(lang, "Mã PIN hiện tại", "Current PIN"),
         "pin.new" => pick(lang, "Mã PIN mới (4–8 chữ số)", "New PIN (4–8 digits)"),
         "pin.again" => pick(lang, "Nhập lại mã PIN mới", "The new PIN again"),
-        "provision.code" => pick(lang, "Mã cấp phép, ví dụ 7K3M-9Q2X-RT5V", "Provisioning code, e.g. 7K3M-9Q2X-RT5V"),
+        "provision.code" => {
+            pick(lang, "Mã cấp phép, ví dụ 7K3M-9Q2X-RT5V", "Provisioning code, e.g. 7K3M-9Q2X-RT5V")
+        }
         "provision.url" => pick(
             lang,
             "Địa chỉ trung tâm, ví dụ https://10.0.0.5:8700",

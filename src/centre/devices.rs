@@ -55,15 +55,24 @@ impl Rules {
     }
 }
 
+/// A kiosk's id and its offline range.
+pub type KioskRange = (String, (u32, u32));
+
 /// The offline ranges of every kiosk but `except` (active in the table, or
 /// in the config file), each with its id.
-pub fn taken_ranges(c: &Connection, rules: &Rules, except: &str) -> Result<Vec<(String, (u32, u32))>, StoreError> {
+pub fn taken_ranges(c: &Connection, rules: &Rules, except: &str) -> Result<Vec<KioskRange>, StoreError> {
     let centre = rules.centre_range;
     Ok(table::active(c)?
         .into_iter()
         .filter(|o| o.role == Role::Kiosk && o.id != except)
         .map(|o| (o.id, o.offline_range.unwrap_or(centre)))
-        .chain(rules.configured.iter().filter(|d| d.id != except).filter_map(|d| d.offline_range.map(|r| (d.id.clone(), r))))
+        .chain(
+            rules
+                .configured
+                .iter()
+                .filter(|d| d.id != except)
+                .filter_map(|d| d.offline_range.map(|r| (d.id.clone(), r))),
+        )
         .collect())
 }
 

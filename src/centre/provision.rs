@@ -106,7 +106,8 @@ fn hash_of(code: &ProvisionCode) -> String {
 /// Ranges a new kiosk must stay apart from: every kiosk's (table and config
 /// file) and those asked for by other codes still pending.
 fn taken(c: &Connection, rules: &Rules, device_id: &str, now: i64) -> Result<Vec<(u32, u32)>, StoreError> {
-    let mut out: Vec<(u32, u32)> = devices::taken_ranges(c, rules, device_id)?.into_iter().map(|(_, r)| r).collect();
+    let mut out: Vec<(u32, u32)> =
+        devices::taken_ranges(c, rules, device_id)?.into_iter().map(|(_, r)| r).collect();
     out.extend(
         table::pending(c, now)?
             .into_iter()
@@ -136,7 +137,11 @@ pub fn create(
         role: new.role,
         counters: new.counters.clone(),
         // The check of a range the centre allocates happens when it is allocated.
-        offline_range: if new.role == Role::Kiosk { Some(new.offline_range.unwrap_or(rules.centre_range)) } else { None },
+        offline_range: if new.role == Role::Kiosk {
+            Some(new.offline_range.unwrap_or(rules.centre_range))
+        } else {
+            None
+        },
     };
     let range_check = if new.offline_range.is_some() || new.role != Role::Kiosk {
         devices::check(c, rules, &device)
@@ -231,7 +236,12 @@ pub fn redeem(
         }
         _ => None,
     };
-    let device = NewDevice { id: row.device_id.clone(), role: row.role, counters: row.counters.clone(), offline_range };
+    let device = NewDevice {
+        id: row.device_id.clone(),
+        role: row.role,
+        counters: row.counters.clone(),
+        offline_range,
+    };
     let token = devices::add_with(c, rules, &device, now).map_err(|e| match e {
         DeviceError::Invalid(m) => ProvisionError::Conflict(m),
         DeviceError::Store(s) => ProvisionError::Store(s),
@@ -295,7 +305,10 @@ mod tests {
         let s = Store::open(dir.path().join("c.sqlite3")).unwrap();
         let c = s.conn();
         create(c, &rules(), &kiosk("kiosk-03"), &code(1), 0).unwrap();
-        assert!(matches!(redeem(c, &rules(), &code(1), Role::Kiosk, 3_600_000), Err(ProvisionError::Expired)));
+        assert!(matches!(
+            redeem(c, &rules(), &code(1), Role::Kiosk, 3_600_000),
+            Err(ProvisionError::Expired)
+        ));
         assert!(matches!(redeem(c, &rules(), &code(9), Role::Kiosk, 1), Err(ProvisionError::Unknown)));
         let display = NewCode { role: Role::Display, ..kiosk("display-1") };
         create(c, &rules(), &display, &code(3), 0).unwrap();

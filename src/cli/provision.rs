@@ -90,9 +90,8 @@ pub fn qr_text(code: &QrCode) -> String {
     let n = code.width() as i64;
     let colors = code.to_colors();
     let quiet = 2;
-    let light = |x: i64, y: i64| {
-        x < 0 || y < 0 || x >= n || y >= n || colors[(y * n + x) as usize] == Color::Light
-    };
+    let light =
+        |x: i64, y: i64| x < 0 || y < 0 || x >= n || y >= n || colors[(y * n + x) as usize] == Color::Light;
     let mut out = String::new();
     let mut y = -quiet;
     while y < n + quiet {
@@ -133,8 +132,9 @@ pub fn run(cfg: &Config, a: &ProvisionArgs) -> anyhow::Result<()> {
         Some(r @ (Role::Kiosk | Role::Display | Role::Counter)) => r,
         _ => anyhow::bail!("--role must be kiosk, display or counter, not `{}`", a.role),
     };
-    let valid_ms = parse_validity(&a.valid)
-        .ok_or_else(|| anyhow::anyhow!("--valid must be a number and s, m, h or d (e.g. 24h), not `{}`", a.valid))?;
+    let valid_ms = parse_validity(&a.valid).ok_or_else(|| {
+        anyhow::anyhow!("--valid must be a number and s, m, h or d (e.g. 24h), not `{}`", a.valid)
+    })?;
     let offline_range = match a.offline_range.as_deref() {
         None => None,
         Some(r) => Some(parse_range(r).ok_or_else(|| {
@@ -165,8 +165,8 @@ pub fn run(cfg: &Config, a: &ProvisionArgs) -> anyhow::Result<()> {
     SystemRandom::new().fill(&mut bytes).map_err(|_| anyhow::anyhow!("the OS random generator failed"))?;
     let code = ProvisionCode::from_random(bytes);
     let path = store::centre_db_path(&cfg.data_dir());
-    let db =
-        Store::open(&path).with_context(|| format!("cannot open the centre's database {}", path.display()))?;
+    let db = Store::open(&path)
+        .with_context(|| format!("cannot open the centre's database {}", path.display()))?;
     let now = to_ms(chrono::Utc::now());
     provision::create(db.conn(), &Rules::of(cfg), &new, &code, now)?;
     let payload = ProvisionPayload { code: code.clone(), url: url.clone(), pin };
@@ -178,7 +178,9 @@ pub fn run(cfg: &Config, a: &ProvisionArgs) -> anyhow::Result<()> {
     let until = format_time_date(from_ms(now + valid_ms), " ");
     let what = match (role, offline_range) {
         (Role::Kiosk, Some((x, y))) => format!(", số ngoại tuyến / offline numbers {x}-{y}"),
-        (Role::Kiosk, None) => format!(", {} số ngoại tuyến do trung tâm cấp / offline numbers allocated", a.offline_size),
+        (Role::Kiosk, None) => {
+            format!(", {} số ngoại tuyến do trung tâm cấp / offline numbers allocated", a.offline_size)
+        }
         (Role::Counter, _) => format!(
             ", quầy / counter {}",
             a.counters.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
@@ -187,7 +189,9 @@ pub fn run(cfg: &Config, a: &ProvisionArgs) -> anyhow::Result<()> {
     };
     println!("Mã cấp phép cho `{}` ({role}{what}): dùng một lần, hết hạn lúc {until}.", a.device);
     println!("Provisioning code for `{}` ({role}): single use, valid until {until}.", a.device);
-    println!("Quét bằng đầu đọc của thiết bị trong Cài đặt kỹ thuật > Cấp phép / Scan it in Setup > Provision:");
+    println!(
+        "Quét bằng đầu đọc của thiết bị trong Cài đặt kỹ thuật > Cấp phép / Scan it in Setup > Provision:"
+    );
     println!();
     print!("{}", qr_text(&qr));
     println!();

@@ -102,7 +102,8 @@ impl ProvisionCode {
         if symbols.len() != CODE_LEN {
             return Err(CodeError::Length);
         }
-        let values: Vec<u32> = symbols.iter().map(|c| value_of(*c)).collect::<Option<_>>().ok_or(CodeError::Symbol)?;
+        let values: Vec<u32> =
+            symbols.iter().map(|c| value_of(*c)).collect::<Option<_>>().ok_or(CodeError::Symbol)?;
         if check_value(&values[..DATA_LEN]) != values[DATA_LEN] {
             return Err(CodeError::Check);
         }
@@ -133,7 +134,10 @@ pub struct ProvisionPayload {
 /// The address only: the code is a secret.
 impl fmt::Debug for ProvisionPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProvisionPayload").field("url", &self.url).field("pinned", &self.pin.is_some()).finish()
+        f.debug_struct("ProvisionPayload")
+            .field("url", &self.url)
+            .field("pinned", &self.pin.is_some())
+            .finish()
     }
 }
 
@@ -234,7 +238,9 @@ mod tests {
         // Must hold: changing one symbol, or swapping two different
         // neighbours (but 0 and Z, Luhn's blind spot), always fails the check.
         for seed in 0..40u8 {
-            let c = ProvisionCode::from_random(std::array::from_fn(|i| seed.wrapping_mul(31).wrapping_add((i as u8).wrapping_mul(57))));
+            let c = ProvisionCode::from_random(std::array::from_fn(|i| {
+                seed.wrapping_mul(31).wrapping_add((i as u8).wrapping_mul(57))
+            }));
             let s: Vec<char> = c.normalised().chars().collect();
             for i in 0..CODE_LEN {
                 for &a in ALPHABET {
@@ -272,7 +278,16 @@ mod tests {
         let text = p.to_text();
         assert!(text.starts_with("MOTCUA-PROVISION:1;code="), "{text}");
         assert_eq!(ProvisionPayload::parse(&text), Some(p.clone()));
-        assert_eq!(ProvisionPayload::parse(&text.to_uppercase().replace("MOTCUA-PROVISION:1;CODE", "MOTCUA-PROVISION:1;code").replace(";URL=HTTPS", ";url=https").replace(";PIN=SHA256", ";pin=sha256")), Some(p.clone()));
+        assert_eq!(
+            ProvisionPayload::parse(
+                &text
+                    .to_uppercase()
+                    .replace("MOTCUA-PROVISION:1;CODE", "MOTCUA-PROVISION:1;code")
+                    .replace(";URL=HTTPS", ";url=https")
+                    .replace(";PIN=SHA256", ";pin=sha256")
+            ),
+            Some(p.clone())
+        );
         let plain = ProvisionPayload { pin: None, url: "http://127.0.0.1:8700".into(), ..p.clone() };
         assert_eq!(ProvisionPayload::parse(&format!("{}/", plain.to_text())), Some(plain));
         let g = p.code.grouped();
@@ -282,7 +297,7 @@ mod tests {
             format!("MOTCUA-PROVISION:1;code={g};url=http://a;x=1"),
             format!("MOTCUA-PROVISION:1;code={g};url=http://a;url=http://b"),
             format!("MOTCUA-PROVISION:1;code={g};url=http://a;pin=sha256:abc"),
-            format!("MOTCUA-PROVISION:1;url=http://a"),
+            "MOTCUA-PROVISION:1;url=http://a".to_string(),
             format!("MOTCUA-PROVISION:2;code={g};url=http://a"),
         ] {
             assert_eq!(ProvisionPayload::parse(&bad), None, "{bad}");

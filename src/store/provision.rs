@@ -76,18 +76,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<CodeRow> {
 
 pub fn insert(c: &Connection, row: &CodeRow) -> Result<(), StoreError> {
     let counters = row.counters.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-    c.prepare_cached(&format!("INSERT INTO provision_codes ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"))?
-        .execute(params![
-            row.code_sha256,
-            row.device_id,
-            row.role.key(),
-            counters,
-            row.offline_range.map(|r| r.0),
-            row.offline_range.map(|r| r.1),
-            row.range_size,
-            row.created_at,
-            row.expires_at,
-        ])?;
+    c.prepare_cached(&format!(
+        "INSERT INTO provision_codes ({COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)"
+    ))?
+    .execute(params![
+        row.code_sha256,
+        row.device_id,
+        row.role.key(),
+        counters,
+        row.offline_range.map(|r| r.0),
+        row.offline_range.map(|r| r.1),
+        row.range_size,
+        row.created_at,
+        row.expires_at,
+    ])?;
     Ok(())
 }
 

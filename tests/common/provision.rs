@@ -103,7 +103,8 @@ pub fn kiosk_from_file() -> (Harness, tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.toml");
     let pin = motcua_kiosk::config::pin::hash("902614");
-    let body = format!("{FILE}\n[data]\ndir = \"{}\"\n", dir.path().join("data").display()).replace("SETUP_PIN", &pin);
+    let body = format!("{FILE}\n[data]\ndir = \"{}\"\n", dir.path().join("data").display())
+        .replace("SETUP_PIN", &pin);
     std::fs::write(&path, body).unwrap();
     let cfg = motcua_kiosk::config::load(Some(&path)).unwrap();
     let h = kiosk_on(cfg.clone(), sample_backend(&cfg), runtime());
@@ -140,4 +141,3 @@ pub fn scan(h: &Harness, master: &mut serialport::TTYPort, text: &str) -> String
     master.write_all(format!("]Q1{text}\r\n").as_bytes()).unwrap();
     outcome(h)
 }
-

@@ -1,11 +1,11 @@
 //! The devices table as the server's authentication reads it.
 
 use super::{Centre, CentreError};
-use crate::store::devices::{self, DeviceRow};
 use crate::centre::devices::Rules;
 use crate::centre::provision::{self, ProvisionError, Redeemed};
 use crate::domain::access::Role;
 use crate::domain::provision::ProvisionCode;
+use crate::store::devices::{self, DeviceRow};
 use crate::store::to_ms;
 
 impl Centre {

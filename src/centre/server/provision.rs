@@ -4,7 +4,7 @@
 //! 429 `too_many_attempts` until 5 minutes after the first; a redeemed code
 //! starts the count again.
 
-use super::{AppState, ApiJson, HttpError};
+use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{OfflineRange, ProvisionRequest, Provisioned};
 use crate::centre::devices::Rules;
 use crate::centre::provision::ProvisionError;
