@@ -63,8 +63,16 @@ fn a_scanned_provisioning_qr_rewrites_the_config_and_the_kiosk_goes_online_once(
     site.rt
         .block_on(link.heartbeat(&DeviceHealth::default()))
         .expect("heartbeat accepted with the new token");
-    let fleet = site.rt.block_on(site.c().client().devices()).unwrap();
-    assert!(fleet.devices.iter().any(|d| d.id == "kiosk-03" && d.online), "{:?}", fleet.devices);
+    // The fleet view records the device's request off the request path: poll.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let fleet = site.rt.block_on(site.c().client().devices()).unwrap();
+        if fleet.devices.iter().any(|d| d.id == "kiosk-03" && d.online) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "kiosk-03 not online in the fleet: {:?}", fleet.devices);
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     let before = std::fs::read_to_string(&path).unwrap();
     let again = scan(&h, &mut master, &site.payload(&code));
