@@ -6,8 +6,8 @@ use super::StoreError;
 use crate::domain::access::Role;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-/// Version 9: provisioning codes.
-pub const SCHEMA_V9: &str = r#"
+/// Version 10: provisioning codes.
+pub const SCHEMA_V10: &str = r#"
 CREATE TABLE provision_codes (
     code_sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(code_sha256) = 64),
     device_id TEXT NOT NULL,
