@@ -160,7 +160,7 @@ impl SmallDisk {
     fn mount(dir: PathBuf) -> Option<SmallDisk> {
         std::fs::create_dir_all(&dir).ok()?;
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
             .arg(&dir)
             .stderr(Stdio::null())
             .status()
@@ -312,9 +312,9 @@ async fn day() -> bool {
             FaultKind::CentreKill { down } => {
                 kills += 1;
                 println!("# {now} centre kill -9 ({} min down)", down.num_minutes());
-                drop(centre);
+                tokio::task::block_in_place(|| drop(centre));
                 line.sleep_until(f.at + down).await;
-                centre = spawn_centre(&db, port, n_kiosks, &line).0;
+                centre = tokio::task::block_in_place(|| spawn_centre(&db, port, n_kiosks, &line).0);
             }
             FaultKind::Partition { kiosk, fault, length } => {
                 println!(
