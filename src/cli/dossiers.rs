@@ -57,6 +57,8 @@ pub fn list(cfg: &Config) -> anyhow::Result<()> {
     for d in &all {
         let late = if d.deadline.overdue {
             format!("  trễ hạn {} ngày làm việc", d.deadline.working_days_late)
+        } else if d.deadline.paused {
+            "  tạm dừng tính thời hạn (chờ công dân)".to_string()
         } else {
             String::new()
         };

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod calendar;
 pub mod catalog;
 pub mod centre;
 pub mod devices;
@@ -107,6 +108,12 @@ pub enum Command {
     Dossiers {
         #[command(subcommand)]
         action: DossierAction,
+    },
+    /// The working-day calendar deadlines are counted with (`dossier.holidays`,
+    /// `dossier.make_up_working_days`).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
     },
     /// Officer accounts for the counter console (PIN read from standard input).
     Officers {
@@ -255,6 +262,18 @@ pub enum DossierAction {
     },
     /// List every dossier: code, status, appointment, lateness.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarAction {
+    /// The days off and make-up working days of a year, and its working days per month.
+    Show {
+        /// The year, e.g. 2026.
+        year: i32,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -462,6 +481,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 CatalogAction::Show { code, json, lang } => catalog::show(&cfg, &code, json, &lang)?,
                 CatalogAction::Export { out } => catalog::export(&cfg, out.as_deref())?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { action: CalendarAction::Show { year, json } } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            calendar::show(&cfg, year, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Dossiers { action } => {

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod announce;
 pub mod board;
+pub mod calendar;
 pub mod catalog_rules;
 pub mod citizen_id;
 pub mod clock;

@@ -447,7 +447,7 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
 /// The code of the sample dossier that waits for papers (as the sample
 /// backend and the built-in centre create it for the snapshot day).
 pub fn sample_dossier_code(cfg: &Config) -> String {
-    let cal = crate::domain::dossier::WorkCalendar::from_strings(&cfg.dossier.holidays);
+    let cal = cfg.dossier.calendar();
     let records =
         crate::centre::core::sample_records(&cal, crate::domain::localtime::service_day(sample_now()));
     records
