@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex};
 /// A ticket a kiosk handed to a citizen.
 #[derive(Debug, Clone)]
 pub struct Printed {
-    pub kiosk: usize,
     pub number: String,
     pub day: NaiveDate,
     pub tracking: String,
@@ -166,7 +165,6 @@ pub async fn run_kiosk(world: Arc<World>, k: usize) {
                     world.raters.lock().unwrap().insert(t.tracking_code.clone(), (k, level));
                 }
                 world.printed.lock().unwrap().push(Printed {
-                    kiosk: k,
                     number: t.number,
                     day: t.service_day,
                     tracking: t.tracking_code,

@@ -176,7 +176,6 @@ pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
 }
 
 fn figures(world: &World, db: &Connection, extra: &Extra, printed: &[crate::actors::Printed]) {
-    let speed = world.line.speed;
     let day = the_day().to_string();
     println!(
         "BENCH day_tickets_centre {} tickets",
@@ -236,7 +235,6 @@ fn figures(world: &World, db: &Connection, extra: &Extra, printed: &[crate::acto
     }
     let offline: u64 = world.kiosks.iter().map(|k| k.offline_ms.load(Ordering::Relaxed)).sum();
     println!("BENCH day_kiosk_time_offline {:.0} min", offline as f64 / 60_000.0);
-    let _ = speed;
     let refused: HashMap<String, u32> = world.refused.lock().unwrap().clone().into_iter().collect();
     println!("# kiosk refusals by code: {refused:?}");
 }

@@ -49,11 +49,6 @@ impl Timeline {
         self.wall0_ms + ((t - self.day_start).num_milliseconds() as f64 / self.speed) as i64
     }
 
-    /// Real time for a simulated duration.
-    pub fn real(&self, d: Duration) -> std::time::Duration {
-        std::time::Duration::from_millis((d.num_milliseconds().max(0) as f64 / self.speed) as u64)
-    }
-
     /// Sleeps until the simulated instant `t` (at once if it has passed).
     pub async fn sleep_until(&self, t: DateTime<Utc>) {
         let ms = self.wall_of(t) - wall_ms();
@@ -62,7 +57,7 @@ impl Timeline {
         }
     }
 
-    pub fn to_env(&self) -> String {
+    pub fn to_env(self) -> String {
         format!(
             "{}\t{}\t{}\t{}\t{}",
             self.wall0_ms,

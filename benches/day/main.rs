@@ -23,7 +23,7 @@
 //! invariant and `BENCH` figures; exits 1 on any violation.
 
 #[path = "../../tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod common;
 
 mod actors;
@@ -403,7 +403,8 @@ async fn day() -> bool {
         sync_ms.push((what, ms));
     }
     println!("# {kills} centre kills");
-    finish(world, tasks, centre, &db, plan, sync_ms, *display_off.lock().unwrap(), started).await
+    let off = *display_off.lock().unwrap();
+    finish(world, tasks, centre, &db, plan, sync_ms, off, started).await
 }
 
 #[allow(clippy::too_many_arguments)]

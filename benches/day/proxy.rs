@@ -96,6 +96,8 @@ impl Drop for FaultProxy {
 }
 
 /// Closes with a TCP reset, as a refused or dead peer does.
+/// (Deprecated in tokio because a non-zero linger blocks on drop; zero does not.)
+#[allow(deprecated)]
 fn reset(s: TcpStream) {
     let _ = s.set_linger(Some(std::time::Duration::ZERO));
     drop(s);

@@ -112,7 +112,7 @@ fn status_over_tcp_from_a_fuzzed_printer() {
                 a
             });
         tx.send(answers.clone()).unwrap();
-        let mut p = Printer::connect(&format!("tcp://127.0.0.1:{port}"), opts.clone()).unwrap();
+        let mut p = Printer::connect(&format!("tcp://127.0.0.1:{port}"), opts).unwrap();
         let started = std::time::Instant::now();
         match (p.status(), model(&answers)) {
             (Ok(s), Some(want)) => {
