@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod hardware;
 pub mod officers;
 pub mod pin;
+pub mod provision;
 pub mod run;
 
 #[derive(Parser, Debug)]
@@ -104,6 +105,9 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<DevicesAction>,
     },
+    /// A one-time code for a new device (run where the centre runs): a QR
+    /// to scan in the device's setup, a PNG, and a short code to type.
+    Provision(provision::ProvisionArgs),
     /// Dossiers of the built-in centre (status lookup at the kiosk).
     Dossiers {
         #[command(subcommand)]
@@ -469,6 +473,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(DevicesAction::List { json: j }) => devices::list(&cfg, json || j)?,
                 None => devices::list(&cfg, json)?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Provision(a) => {
+            provision::run(&load_config(cli.config.as_deref())?, &a)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalog { action } => {

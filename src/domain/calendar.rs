@@ -272,8 +272,11 @@ impl WorkCalendar {
 ///   taken the next working day);
 /// - 30 Apr (Thu) and 1 May (Fri).
 ///
-/// Whether 24 Nov (Ngày Văn hóa Việt Nam) is a day off in 2026 was not
-/// confirmed by a notice: not listed. Weekend days inside the breaks are not
+/// 24 Nov (Ngày Văn hóa Việt Nam, a Tuesday in 2026) is not listed: the
+/// Politburo's Resolution 80-NQ/TW (January 2026) made it a paid day off in
+/// principle and the Government's Resolution 30/NQ-CP (February 2026) asked
+/// for Bộ luật Lao động art. 112 to be amended, but no amendment in force for
+/// 2026 was found; a centre that was closed that day adds "2026-11-24". Weekend days inside the breaks are not
 /// listed (they are days off anyway). Check each year's notice and set
 /// `dossier.holidays` and `dossier.make_up_working_days`.
 pub const DEFAULT_HOLIDAYS_2026: [&str; 13] = [

@@ -16,6 +16,7 @@ pub mod localtime;
 pub mod pin_lockout;
 pub mod procedure;
 pub mod provenance;
+pub mod provision;
 pub mod queue_rules;
 pub mod rating;
 pub mod scan;

@@ -46,6 +46,7 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "setup-devices",
     "setup-screen",
     "setup-keyboard",
+    "setup-provision",
     "idle-warning",
     // Priority is confirmed before a priority ticket prints (issue 14).
     "take-number-priority",
@@ -390,13 +391,14 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             // snapshot must not count wrong attempts in the data directory.
             app.unlock_setup();
         }
-        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" => {
+        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" | "setup-provision" => {
             nav.invoke_go(Page::Setup);
             app.unlock_setup();
             let s = ui.global::<SetupAdapter>();
             s.set_tab(match screen {
                 "setup-centre" | "setup-keyboard" => 1,
                 "setup-devices" => 2,
+                "setup-provision" => 4,
                 _ => 3,
             });
             if screen == "setup-devices" {
@@ -424,6 +426,21 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                 );
                 s.set_scan_report(line.into());
                 s.invoke_choose("printer.uri".into(), "tcp://192.168.1.50:9100".into());
+            }
+            if screen == "setup-provision" {
+                // A typed code refused: what a technician sees with an old code.
+                s.set_provision_code("7K3M-9Q2X-RT5V".into());
+                s.set_provision_url("https://10.0.0.5:8700".into());
+                s.set_provision_ok(false);
+                let lang = Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default();
+                s.set_provision_report(
+                    crate::app::i18n::pick(
+                        lang,
+                        "Mã cấp phép này đã hết hạn. Hãy tạo mã mới trên máy trung tâm.",
+                        "This provisioning code has expired. Make a new one on the centre.",
+                    )
+                    .into(),
+                );
             }
             if screen == "setup-keyboard" {
                 s.invoke_edit("centre.url".into());

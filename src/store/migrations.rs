@@ -6,7 +6,7 @@
 //! `v1_database_made_by_hand_migrates_to_the_fresh_schema` keeps a frozen copy of
 //! version 1 and fails if the shipped SQL drifts.
 
-use super::{devices, dossiers, help, kiosks, officers, outbox, queue, ratings, StoreError};
+use super::{devices, dossiers, help, kiosks, officers, outbox, provision, queue, ratings, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -30,10 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "centre: rating indices 8 and 9 corrected (old answers kept aside)",
         sql: ratings::SCHEMA_V9,
     },
+    Migration { version: 10, name: "centre: one-time provisioning codes", sql: provision::SCHEMA_V10 },
 ];
 
 /// The schema version this program writes.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
