@@ -5,7 +5,7 @@
 mod common;
 
 use common::kiosk::{settle, tap, type_on_keypad};
-use common::provision::{kiosk_from_file, outcome, scan, unlock, Site};
+use common::provision::{kiosk_from_file, outcome, pick_reader, scan, unlock, Site};
 use common::{raw_from, TOKEN};
 use motcua_kiosk::centre::api::{ProvisionRequest, Provisioned};
 use motcua_kiosk::centre::link::{DeviceHealth, LinkMode};
@@ -28,12 +28,7 @@ fn a_scanned_provisioning_qr_rewrites_the_config_and_the_kiosk_goes_online_once(
     let (mut master, slave) = serialport::TTYPort::pair().expect("pty pair");
     let (h, _dir, path) = kiosk_from_file();
     unlock(&h);
-    tap(&h, "Thiết bị");
-    h.app
-        .ui
-        .global::<SetupAdapter>()
-        .invoke_choose("scanner.ports".into(), serialport::SerialPort::name(&slave).unwrap().into());
-    std::thread::sleep(Duration::from_millis(200));
+    pick_reader(&h, &serialport::SerialPort::name(&slave).unwrap());
     let r = scan(&h, &mut master, &site.payload(&code));
     assert!(r.contains("Đã cấp phép") && r.contains("kiosk-03") && r.contains("900–924"), "{r}");
     assert!(!r.contains(code.normalised()) && !r.contains(&code.grouped()), "the code on screen: {r}");

@@ -119,6 +119,19 @@ pub fn unlock(h: &Harness) {
     assert!(h.app.ui.global::<SetupAdapter>().get_unlocked(), "setup unlocked");
 }
 
+/// Picks `port` as the reader on the setup page and waits until the live
+/// test has opened it (a frame written before would be lost).
+pub fn pick_reader(h: &Harness, port: &str) {
+    tap(h, "Thiết bị");
+    let a = h.app.ui.global::<SetupAdapter>();
+    a.invoke_choose("scanner.ports".into(), port.into());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !a.get_scan_report().contains("Đã mở") {
+        assert!(Instant::now() < deadline, "the reader was not opened: {}", a.get_scan_report());
+        h.app.pump_wait(Duration::from_millis(20));
+    }
+}
+
 /// Waits until the page has the outcome of a redemption.
 pub fn outcome(h: &Harness) -> String {
     let a = h.app.ui.global::<SetupAdapter>();
