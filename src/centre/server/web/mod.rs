@@ -16,23 +16,24 @@ mod dashboard;
 pub mod texts;
 
 use self::texts::{Lang, Texts};
-use super::officer::{self, LoginGuard};
+use super::officer::{self, LoginGuard, SignInGuard};
 use super::{AppState, HttpError};
 use crate::centre::api::SignInRequest;
 use crate::centre::core::SessionInfo;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 /// What the web pages keep between requests.
 #[derive(Default)]
 pub struct WebState {
-    pub logins: LoginGuard,
+    pub logins: SignInGuard,
     /// Wrong provisioning codes, per client address (`provision.rs`).
     pub provisions: LoginGuard,
     /// Add `Secure` to cookies (the centre serves HTTPS).
@@ -286,7 +287,12 @@ fn home_of(s: &SessionInfo) -> &'static str {
     }
 }
 
-async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(st): State<AppState>,
+    peer: Option<ConnectInfo<SocketAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let (lang, _) = page_lang(&headers, &LangQuery::default());
     let t = lang.texts();
     let counter = f.counter.trim().parse::<u32>().ok();
@@ -302,7 +308,7 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): F
         pin: Some(f.pin).filter(|p| !p.is_empty()),
         counter,
     };
-    match officer::open_session(&st, &auth_headers, req).await {
+    match officer::open_session(&st, &auth_headers, peer.map(|p| p.0.ip()), req).await {
         Ok((token, s)) => {
             let mut r = Redirect::to(home_of(&s)).into_response();
             r.headers_mut()
