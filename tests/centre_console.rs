@@ -539,7 +539,7 @@ async fn contract_day_report_and_who_served() {
             None,
         )
         .await;
-    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    assert_eq!((s, error_code(&b).as_str()), (404, "day_not_started"));
     let (s, _, _) = a
         .call(
             "GET",
