@@ -70,7 +70,9 @@ const HELP: &[Op] = &[
     ("GET", "/api/v1/help"),
     ("POST", "/api/v1/help/{id}/resolve"),
 ];
+const PROVISION: &[Op] = &[("POST", "/api/v1/provision")];
 const ALL_GROUPS: &[&[Op]] = &[
+    PROVISION,
     HEALTH_AND_SERVICES,
     TICKETS,
     TRACKING,
@@ -853,5 +855,72 @@ async fn contract_counter_rating() {
     assert_eq!((s, error_code(&b).as_str()), (404, "ticket_not_found"));
     let (s, _, b) = rate(1, "not a number".into(), "c-9", 3, COUNTER_TOKEN).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    k.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_provision() {
+    // Public (the code is the credential): 200 once, then 409 used; 404
+    // unknown, 410 expired, 409 for another role, 400 for a malformed body
+    // or code, 429 after the 5th wrong code from one address.
+    use motcua_kiosk::centre::provision::{create, NewCode};
+    use motcua_kiosk::domain::access::Role;
+    use motcua_kiosk::domain::provision::ProvisionCode;
+    let k = Contract::start(PROVISION).await;
+    let cfg = common::config(k._dir.path());
+    let make = |n: u8, role: Role, valid_ms: i64| {
+        let code = ProvisionCode::from_random([n; 11]);
+        let db = motcua_kiosk::store::Store::open(&k.c.db).unwrap();
+        let new = NewCode {
+            device_id: format!("dev-{n}"),
+            role,
+            counters: if role == Role::Counter { vec![1] } else { vec![] },
+            offline_range: None,
+            range_size: 25,
+            valid_ms,
+        };
+        let now = motcua_kiosk::store::to_ms(chrono::Utc::now());
+        create(db.conn(), &motcua_kiosk::centre::devices::Rules::of(&cfg), &new, &code, now).unwrap();
+        code.grouped()
+    };
+    let p = "/api/v1/provision";
+    let body = |code: &str, role: &str| json!({"code": code, "role": role}).to_string();
+    let display = make(1, Role::Display, 3_600_000);
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&display, "counter"))).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "provision_role_mismatch"));
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&display, "display"))).await;
+    assert_eq!(s, 200, "{b}");
+    let got: Provisioned = serde_json::from_str(&b).unwrap();
+    assert_eq!((got.device_id.as_str(), got.role.as_str(), got.token.len()), ("dev-1", "display", 64));
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&display, "display"))).await;
+    assert_eq!((s, error_code(&b).as_str()), (409, "provision_code_used"));
+    let counter = make(2, Role::Counter, 3_600_000);
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&counter, "counter"))).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(serde_json::from_str::<Provisioned>(&b).unwrap().counters, [1]);
+    let expired = make(3, Role::Display, 1);
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&expired, "display"))).await;
+    assert_eq!((s, error_code(&b).as_str()), (410, "provision_code_expired"));
+    for bad in [
+        r#"{"code": "x"}"#.to_string(),
+        body("ABCD", "kiosk"),
+        body(&display, "admin"),
+        r#"{"code":"1","role":"kiosk","x":1}"#.into(),
+    ] {
+        let (s, _, b) = k.call("POST", p, p, None, Some(&bad)).await;
+        assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"), "{bad}");
+    }
+    // Wrong codes since the last success: expired, "ABCD"; the 5th locks the address out.
+    let unknown = ProvisionCode::from_random([9; 11]).grouped();
+    let (s, _, b) = k.call("POST", p, p, None, Some(&body(&unknown, "kiosk"))).await;
+    assert_eq!((s, error_code(&b).as_str()), (404, "provision_code_unknown"));
+    for _ in 0..2 {
+        let (s, _, _) = k.call("POST", p, p, None, Some(&body(&unknown, "kiosk"))).await;
+        assert_eq!(s, 404);
+    }
+    let (s, h, b) = k.call("POST", p, p, None, Some(&body(&unknown, "kiosk"))).await;
+    assert_eq!((s, error_code(&b).as_str()), (429, "too_many_attempts"));
+    assert!(h.get("retry-after").is_some());
     k.finish().await;
 }

@@ -115,6 +115,41 @@ fn config_check_names_the_bad_key() {
 }
 
 #[test]
+fn calendar_show_counts_make_up_saturdays_and_config_check_refuses_an_impossible_day() {
+    // What must hold: `calendar show 2026` prints the defaults of the 2026 notices
+    // (Fri 2 Jan off, Sat 10 Jan and Sat 22 Aug worked; 261 weekdays − 13 + 2 = 250
+    // working days); a make-up day on a weekday and a day in both lists are refused by
+    // `config check` and by `calendar show`, each naming its key.
+    let out = bin().args(["calendar", "show", "2026", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["working_days"], 250);
+    assert_eq!(v["make_up_working_days"], serde_json::json!(["2026-01-10", "2026-08-22"]));
+    assert!(v["holidays"].as_array().unwrap().contains(&serde_json::json!("2026-01-02")));
+    // January: 22 weekdays − 1 and 2 Jan + Sat 10 Jan = 21.
+    assert_eq!(v["working_days_by_month"][0], 21);
+    let text = bin().args(["calendar", "show", "2026"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Thứ Bảy 10/01/2026") && text.contains("Thứ Sáu 02/01/2026"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("centre.toml");
+    std::fs::write(
+        &path,
+        "[dossier]\nholidays = [\"2026-08-22\"]\nmake_up_working_days = [\"2026-01-13\", \"2026-08-22\"]\n",
+    )
+    .unwrap();
+    let out = bin().args(["config", "check", "--config"]).arg(&path).output().unwrap();
+    assert!(!out.status.success(), "an impossible calendar must fail the check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("dossier.make_up_working_days[0]") && text.contains("Tuesday"), "{text}");
+    assert!(text.contains("dossier.make_up_working_days[1]") && text.contains("both"), "{text}");
+    let out = bin().args(["calendar", "show", "2026", "--config"]).arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dossier.make_up_working_days[0]"));
+}
+
+#[test]
 fn config_from_environment_variable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kiosk.toml");

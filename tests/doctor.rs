@@ -324,3 +324,26 @@ fn a_listen_address_taken_by_another_program_fails() {
     let c = only_failure(code, &report, "centre_listen");
     assert!(c["detail"].as_str().unwrap().contains("another program"), "{c}");
 }
+
+#[test]
+fn a_counter_screen_without_its_counter_or_with_one_the_centre_lacks_fails() {
+    // Must hold: counter.number 0 fails `start` (the counter screen refuses
+    // to run without it); a counter the centre does not serve fails
+    // `counter_number` with a fix; counter 1 passes.
+    let b = Bench::new();
+    let mut cfg = b.cfg.clone();
+    cfg.centre.token = common::COUNTER_TOKEN.into();
+    cfg.counter.number = 0;
+    let (code, report) = b.doctor("counter", &cfg, &[]);
+    let c = only_failure(code, &report, "start");
+    assert!(c["detail"].as_str().unwrap().contains("counter.number"), "{c}");
+    cfg.counter.number = 97;
+    let (code, report) = b.doctor("counter", &cfg, &[]);
+    let c = only_failure(code, &report, "counter_number");
+    assert!(c["detail"].as_str().unwrap().contains("no counter 97"), "{c}");
+    cfg.counter.number = 1;
+    let (code, report) = b.doctor("counter", &cfg, &[]);
+    assert_eq!(with_status(&report, "fail"), Vec::<String>::new(), "{report:#}");
+    assert!(with_status(&report, "pass").contains(&"counter_number".to_string()), "{report:#}");
+    assert_eq!(code, 0);
+}

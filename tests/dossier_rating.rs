@@ -79,7 +79,7 @@ async fn every_status_reads_back_with_labels_next_step_and_only_the_masked_name(
     // code's dossier with that status and its Vietnamese/English labels, a
     // next step of the right kind (papers and counter for 5, the fee for 6,
     // the pickup counter for 9), the timeline oldest first, and the applicant
-    // masked — the full name never leaves the centre.
+    // masked — the full name never leaves the centre; 5 and 6 pause the clock.
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
     let clock = MockClock::new(local(2026, 3, 3, 10, 0, 0));
@@ -121,7 +121,14 @@ async fn every_status_reads_back_with_labels_next_step_and_only_the_masked_name(
             DossierStatus::Returned => NextStepKind::Done,
         };
         assert_eq!(v.next_step.kind, expected, "{status:?}");
-        if status.is_open() {
+        let waiting = matches!(status, DossierStatus::SupplementRequested | DossierStatus::PaymentRequested);
+        assert_eq!(v.deadline.paused, waiting, "{status:?}: the clock stops only while the citizen must act");
+        if waiting {
+            // Clock paused: neither "on time: N days left" nor late.
+            assert_eq!(v.deadline.working_days_left, None, "{status:?}");
+            assert!(v.deadline.note_vi.contains("tạm dừng"), "{}", v.deadline.note_vi);
+            assert!(!v.deadline.note_vi.contains("Đúng hạn"), "{}", v.deadline.note_vi);
+        } else if status.is_open() {
             assert_eq!(v.deadline.working_days_left, Some(6), "Tue 3/3 to Wed 11/3 is six working days");
             assert!(v.deadline.note_vi.contains("còn 6 ngày làm việc"), "{}", v.deadline.note_vi);
         } else {
@@ -199,6 +206,44 @@ async fn overdue_counts_working_days_across_a_weekend_and_a_holiday() {
     let v = c2.dossier(&due_fri.code).await.unwrap();
     assert_eq!((v.deadline.overdue, v.deadline.working_days_late), (true, 2));
     close(c2).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_for_papers_in_the_history_moves_the_due_date_and_a_make_up_saturday_counts() {
+    // What must hold: a dossier that waited for the citizen's papers (status 5
+    // from Mon 24/8 to Wed 26/8, back to 4) is due 2 working days (Tue 25, Wed 26)
+    // after its appointment Fri 28/8 — Mon 31/8, 1/9 and 2/9 are holidays, so it is
+    // due Fri 4/9, and on Thu 3/9 it has 1 working day left; the same dossier without
+    // the wait is 1 working day late on Thu 3/9. The make-up Saturday 22/8 is a working day: due
+    // Fri 21/8, seen Mon 24/8, is 2 working days late, not 1.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path());
+    let clock = MockClock::new(local(2026, 9, 3, 9, 0, 0));
+    let c = TestCentre::start(&cfg, &dir.path().join("c.sqlite3"), Arc::new(clock.clone()), 0).await;
+    let step = |day: u32, status: DossierStatus| DossierHistoryRecord {
+        at: local(2026, 8, day, 10, 0, 0),
+        agency: "Công an phường Hải Châu".into(),
+        action: "Cập nhật".into(),
+        status: Some(status),
+    };
+    let mut waited = record(1, DossierStatus::Processing, d(2026, 8, 19), d(2026, 8, 28));
+    waited.history.push(step(24, DossierStatus::SupplementRequested));
+    waited.history.push(step(26, DossierStatus::Processing));
+    let plain = record(2, DossierStatus::Processing, d(2026, 8, 19), d(2026, 8, 28));
+    let before_make_up = record(3, DossierStatus::Processing, d(2026, 8, 12), d(2026, 8, 21));
+    c.centre.import_dossiers(vec![waited.clone(), plain.clone(), before_make_up.clone()]).await.unwrap();
+    let client = c.client();
+    let v = client.dossier(&waited.code).await.unwrap();
+    assert_eq!(v.deadline.due, Some(d(2026, 9, 4)), "{:?}", v.deadline);
+    assert_eq!((v.deadline.overdue, v.deadline.working_days_left), (false, Some(1)));
+    assert!(v.deadline.note_vi.contains("04/09/2026"), "{}", v.deadline.note_vi);
+    assert_eq!(v.appointment, d(2026, 8, 28), "the receipt's date is still shown as given");
+    let p = client.dossier(&plain.code).await.unwrap();
+    assert_eq!((p.deadline.overdue, p.deadline.working_days_late), (true, 1));
+    clock.set(local(2026, 8, 24, 9, 0, 0));
+    let m = client.dossier(&before_make_up.code).await.unwrap();
+    assert_eq!((m.deadline.overdue, m.deadline.working_days_late), (true, 2), "Sat 22/8 was worked");
+    c.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -727,7 +772,7 @@ async fn summary_json_and_csv_match_the_ratings_given() {
         lines[4][..11],
         ["counter", "all", "Tổng cộng", "6", "3", "2", "1", "2.33", "83.33", "3", "11.33"]
     );
-    assert_eq!(lines[1][18], "1.50", "mean of index 8 (convenience) at counter 1");
+    assert_eq!(lines[1][18], "1.50", "mean of index 8 (feedback handling) at counter 1");
 
     for (q, what) in [
         ("group=floor", "group"),

@@ -94,11 +94,10 @@ fn dossier_typed_on_the_keypad_shows_status_and_timeline_and_is_gone_at_home() {
     assert_eq!(d.get_received(), "24/11/2026 09:15");
     assert_eq!(d.get_appointment(), "03/12/2026");
     assert!(!d.get_overdue());
-    // Sunday 29/11 → Thursday 3/12: Mon, Tue, Wed, Thu.
-    // The citizen must act: said plainly (what and where), and no
-    // reassuring "on time: 4 working days left" beside it.
+    // The citizen must act: said plainly (what and where); the clock is
+    // paused, so no reassuring "on time: 4 working days left" beside it.
     assert_eq!(d.get_action_title(), "Bạn cần bổ sung giấy tờ");
-    assert_eq!(d.get_overdue_note(), "");
+    assert!(d.get_overdue_note().starts_with("Thời hạn giải quyết tạm dừng"), "{}", d.get_overdue_note());
     assert_eq!(d.get_next_step(), "Mang bổ sung: Giấy tờ chứng minh chỗ ở hợp pháp (bản sao) đến quầy số 5.");
     assert!(
         !shown_texts(ui).iter().any(|t| t.contains("Đúng hạn")),
@@ -169,8 +168,46 @@ fn any_letter_of_a_real_code_can_be_typed_and_the_lookup_reaches_the_centre() {
         "{}",
         d.get_next_step()
     );
-    assert_eq!(d.get_overdue_note(), "");
+    assert!(d.get_overdue_note().contains("chờ bạn nộp phí"), "{}", d.get_overdue_note());
+    assert!(!d.get_overdue_note().contains("Đúng hạn"));
     assert_eq!(ui.global::<Nav>().get_page(), Page::Dossier);
+}
+
+#[test]
+fn a_dossier_waiting_for_papers_long_past_its_appointment_is_paused_not_late() {
+    // Must hold (issue 15): status 5 stops the clock. A dossier whose appointment
+    // passed weeks ago while it waited for the citizen's papers is not "late" on
+    // the centre's API nor on the kiosk (no red, no "Trễ hạn", no "Đúng hạn: còn
+    // N ngày"); the kiosk says the time is paused and what to bring where.
+    let dir = tempfile::tempdir().unwrap();
+    let (h, centre) = kiosk_with_centre(dir.path());
+    let code = "000.00.06.H56-261102-0007";
+    let mut r = record(code, DossierStatus::SupplementRequested);
+    r.received_at = motcua_kiosk::snapshot::sample_now() - chrono::Duration::days(30);
+    r.appointment = chrono::NaiveDate::from_ymd_opt(2026, 11, 11).unwrap();
+    r.missing_documents = vec!["Giấy xác nhận nơi cư trú".into()];
+    r.fee_vnd = None;
+    h.rt.block_on(centre.import_dossiers(vec![r])).unwrap();
+    let api = h.rt.block_on(centre.dossier(code)).unwrap();
+    assert!(api.deadline.paused && !api.deadline.overdue, "{:?}", api.deadline);
+    assert_eq!((api.deadline.working_days_late, api.deadline.working_days_left), (0, None));
+    assert_eq!(api.next_step.kind, motcua_kiosk::domain::dossier::NextStepKind::BringDocuments);
+
+    let ui = &h.app.ui;
+    let d = ui.global::<DossierAdapter>();
+    tap(&h, "Tra cứu hồ sơ");
+    d.invoke_lookup(code.into());
+    settle(&h);
+    assert!(d.get_found(), "error: {}", d.get_error());
+    assert!(!d.get_overdue(), "not shown late");
+    assert_eq!(d.get_action_title(), "Bạn cần bổ sung giấy tờ");
+    assert_eq!(d.get_next_step(), "Mang bổ sung: Giấy xác nhận nơi cư trú đến quầy số 3.");
+    assert!(d.get_overdue_note().contains("tạm dừng"), "{}", d.get_overdue_note());
+    let texts = shown_texts(ui);
+    assert!(!texts.iter().any(|t| t.contains("Trễ hạn") || t.contains("Đúng hạn")), "{texts:?}");
+    h.app.set_language(motcua_kiosk::config::Language::En);
+    assert!(d.get_overdue_note().contains("paused"), "{}", d.get_overdue_note());
+    assert_eq!(d.get_next_step(), "Please bring: Giấy xác nhận nơi cư trú to counter 3.");
 }
 
 #[test]

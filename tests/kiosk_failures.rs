@@ -121,6 +121,12 @@ fn centre_lost_mid_day_shows_no_stale_figures_and_offline_lookups_fail_plainly()
     r.invoke_submit();
     settle(&h);
     assert_eq!(r.get_state(), "thanks", "{}", r.get_message());
+    // Said plainly that it is kept, so nobody rates twice thinking it was lost.
+    assert!(
+        shown_texts(ui).iter().any(|t| t.contains("sẽ tự gửi về trung tâm khi có kết nối")),
+        "{}",
+        r.get_message()
+    );
     assert_plain_vietnamese(&h, "rating queued offline");
     assert!(h.app.wait_idle(std::time::Duration::from_secs(5)));
 }

@@ -306,3 +306,46 @@ fn a_reader_picked_in_setup_shows_the_last_frame_masked_with_its_timing() {
         "a test scan is not a visit"
     );
 }
+
+#[test]
+fn the_pin_is_changed_on_the_setup_page_with_the_rules_of_pin_set() {
+    // What must hold: on the screen page the technician types the current
+    // PIN and the new one twice on the keyboard (shown as dots only). A wrong
+    // current PIN is refused and counts as a wrong attempt; a guessable new
+    // PIN is refused; a good change is written as an Argon2id hash (comments
+    // kept), the old PIN no longer verifies, and the kiosk restarts to use it.
+    let (h, _dir, path) = kiosk_from_file(FILE);
+    unlock(&h, "902614");
+    tap(&h, "Màn hình");
+    let a = h.app.ui.global::<SetupAdapter>();
+    let fill = |old: &str, new: &str, again: &str| {
+        for (button, pin) in
+            [("Nhập mã PIN hiện tại", old), ("Nhập mã PIN mới", new), ("Nhập lại mã PIN mới", again)]
+        {
+            tap(&h, button);
+            type_keys(&h, pin);
+            assert_eq!(a.get_edit_text().as_str(), "•".repeat(pin.len()), "the PIN is never shown");
+            tap(&h, "Xong");
+        }
+    };
+    fill("111111", "480273", "480273");
+    assert_eq!(a.get_pin_new_dots().as_str(), "••••••");
+    tap(&h, "Đổi mã PIN");
+    settle(&h);
+    assert!(a.get_pin_change_report().contains("không đúng"), "{}", a.get_pin_change_report());
+    assert_eq!(h.app.health_source()().pin_failures, 1, "a wrong current PIN counts");
+    fill("902614", "123456", "123456");
+    tap(&h, "Đổi mã PIN");
+    assert!(a.get_pin_change_report().contains("dễ đoán"), "{}", a.get_pin_change_report());
+    fill("902614", "480273", "480273");
+    tap(&h, "Đổi mã PIN");
+    settle(&h);
+    assert!(a.get_pin_change_report().contains("Đã đổi mã PIN"), "{}", a.get_pin_change_report());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# Kiosk at the main entrance (tech: Minh, 0905 000 111)\n"), "{text}");
+    let saved = motcua_kiosk::config::load(Some(&path)).unwrap();
+    assert!(motcua_kiosk::config::pin::verify("480273", &saved.kiosk.setup_pin));
+    assert!(!motcua_kiosk::config::pin::verify("902614", &saved.kiosk.setup_pin));
+    assert!(h.app.restart_requested());
+    assert_eq!(h.app.health_source()().pin_failures, 0, "a new PIN starts the count again");
+}

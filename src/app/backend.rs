@@ -130,6 +130,8 @@ pub struct DossierDetails {
     pub status_vi: String,
     pub status_en: String,
     pub overdue: bool,
+    /// Waiting for the citizen (status 5/6): the clock is paused.
+    pub paused: bool,
     pub deadline_vi: String,
     pub deadline_en: String,
     pub next_step_vi: String,

@@ -113,11 +113,15 @@ fn show(ui: &KioskWindow, lang: Language, v: &DossierDetails) {
     d.set_appointment(format_date(v.appointment).into());
     d.set_status(pick(lang, &v.status_vi, &v.status_en).into());
     d.set_status_code(i32::from(v.status_code));
-    d.set_overdue(v.overdue);
     let action = action_title(v.status_code);
-    // While the citizen must act, "on time: N days left" would reassure
-    // wrongly (the dossier waits for them); an overdue note still shows.
-    let note = if action.is_some() && !v.overdue { "" } else { pick(lang, &v.deadline_vi, &v.deadline_en) };
+    // While the citizen must act (status 5/6) the clock is paused: never
+    // "late" and never "on time: N days left" (an older centre may still send
+    // those); the centre's paused note says the date is set again afterwards.
+    d.set_overdue(v.overdue && action.is_none());
+    let note = match (action.is_some(), v.paused) {
+        (false, _) | (true, true) => pick(lang, &v.deadline_vi, &v.deadline_en),
+        (true, false) => "",
+    };
     d.set_overdue_note(note.into());
     d.set_action_title(action.map(|(vi, en)| pick(lang, vi, en)).unwrap_or_default().into());
     d.set_next_step(pick(lang, &v.next_step_vi, &v.next_step_en).into());

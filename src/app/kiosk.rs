@@ -47,7 +47,7 @@ impl Features {
         let voice = Arc::new(Voice::from_config(&ctx.cfg));
         let queue = Queue::new(ctx.clone(), scan.clone(), printer.clone(), voice.clone());
         let procedures = Procedures::new(ctx.clone(), printer.clone());
-        let setup = Setup::new(ctx.clone(), printer.clone(), scan.clone());
+        let setup = Setup::new(ctx.clone(), printer.clone(), scan.clone(), procedures.clone());
         Features { idle, scan, printer, queue, procedures, setup, voice }
     }
 

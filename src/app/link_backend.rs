@@ -83,6 +83,7 @@ pub fn dossier_details(d: crate::centre::api::DossierView) -> DossierDetails {
         status_vi: d.status.label_vi,
         status_en: d.status.label_en,
         overdue: d.deadline.overdue,
+        paused: d.deadline.paused,
         deadline_vi: d.deadline.note_vi,
         deadline_en: d.deadline.note_en,
         next_step_vi: d.next_step.text_vi,

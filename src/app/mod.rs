@@ -29,5 +29,7 @@ pub mod scan;
 pub mod setup;
 pub mod setup_form;
 pub mod setup_pin;
+pub mod setup_pin_change;
+pub mod setup_provision;
 pub mod setup_settings;
 pub mod voice;

@@ -11,6 +11,7 @@ use crate::catalog::usage::{self, UsageKind};
 use crate::catalog::view::{field_label, view, ViewLang};
 use crate::catalog::Catalog;
 use crate::config::Language;
+use crate::domain::catalog_age::{self, CatalogState};
 use crate::domain::procedure::{Level, Procedure};
 use crate::ui::{
     DocumentRow, FieldRow, KioskWindow, MethodRow, Nav, Page, ProcedureAdapter, ProcedureRow, QueueAdapter,
@@ -43,6 +44,10 @@ pub struct Procedures {
     /// The checklist print whose outcome is awaited (0: none; a late outcome
     /// after the citizen moved on is dropped).
     printing: Mutex<u64>,
+    /// The first load has ended (before it, no catalog is not yet a fault).
+    loaded: std::sync::atomic::AtomicBool,
+    /// The last day the centre confirmed the installed catalog is its newest.
+    confirmed_on: Mutex<Option<chrono::NaiveDate>>,
 }
 
 fn view_lang(lang: Language) -> ViewLang {
@@ -66,7 +71,14 @@ fn row(lang: Language, p: &Procedure) -> ProcedureRow {
 
 impl Procedures {
     pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>) -> Arc<Self> {
-        Arc::new(Procedures { ctx, catalog: Arc::default(), printer, printing: Mutex::new(0) })
+        Arc::new(Procedures {
+            ctx,
+            catalog: Arc::default(),
+            printer,
+            printing: Mutex::new(0),
+            loaded: Default::default(),
+            confirmed_on: Mutex::new(None),
+        })
     }
 
     /// Opens the catalog (installing the bundled one on first run) in the
@@ -96,24 +108,82 @@ impl Procedures {
             }
         };
         let this = self.clone();
-        self.ctx.spawn_blocking(ui, work, move |ui, loaded| {
-            if loaded {
-                this.refresh(ui);
-            }
+        self.ctx.spawn_blocking(ui, work, move |ui, _| {
+            this.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
+            this.refresh(ui);
         });
+    }
+
+    /// The centre has just said the installed catalog is its newest.
+    fn confirmed(&self) {
+        let today = crate::domain::localtime::service_day(self.ctx.now());
+        *self.confirmed_on.lock().expect("confirmed lock") = Some(today);
     }
 
     /// Uses an already loaded catalog (snapshots, tests).
     pub fn set_catalog(&self, ui: &KioskWindow, catalog: Arc<Catalog>) {
         apply_popularity(&catalog, &self.ctx.cfg.data_dir(), &self.ctx.cfg.catalog.popular);
         *self.catalog.lock().expect("catalog lock") = Some(catalog);
+        self.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
         self.refresh(ui);
     }
 
     /// Forgets the catalog (snapshots and tests of a kiosk that has none).
     pub fn clear_catalog(&self, ui: &KioskWindow) {
         *self.catalog.lock().expect("catalog lock") = None;
+        self.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
         self.refresh(ui);
+    }
+
+    /// Missing, outdated or current, today. Before the first load has ended
+    /// the catalog counts as current (a starting kiosk is not at fault).
+    pub fn catalog_state(&self) -> CatalogState {
+        let loaded = self.loaded.load(std::sync::atomic::Ordering::SeqCst);
+        let cat = self.catalog();
+        if !loaded && cat.is_none() {
+            return CatalogState::Current;
+        }
+        let confirmed = *self.confirmed_on.lock().expect("confirmed lock");
+        // Confirmed by the centre as its newest: current as of that day.
+        let as_of = cat.as_ref().and_then(|c| c.as_of()).max(confirmed);
+        catalog_age::state(
+            cat.is_some(),
+            as_of,
+            crate::domain::localtime::service_day(self.ctx.now()),
+            self.ctx.cfg.catalog.max_age_days,
+        )
+    }
+
+    /// The technician's alert for the catalog, if any.
+    pub fn alert(&self) -> Option<&'static str> {
+        match self.catalog_state() {
+            CatalogState::Missing => Some("catalog_missing"),
+            CatalogState::Outdated { .. } => Some("catalog_outdated"),
+            CatalogState::Current => None,
+        }
+    }
+
+    /// The calm line the procedure pages show about the catalog ("" when current).
+    fn catalog_notice(&self, lang: Language) -> (&'static str, String) {
+        if self.catalog().is_none() {
+            // Also while the first load runs: the page has nothing to search.
+            return ("missing", missing_note(lang).into());
+        }
+        match self.catalog_state() {
+            CatalogState::Current => ("", String::new()),
+            CatalogState::Missing => ("missing", missing_note(lang).into()),
+            CatalogState::Outdated { as_of } => {
+                let d = crate::domain::localtime::format_date(as_of);
+                ("outdated", match lang {
+                    Language::Vi => format!(
+                        "Thông tin thủ tục trên máy này được cập nhật lần cuối ngày {d}, có thể đã thay đổi. Trước khi chuẩn bị giấy tờ, mời bạn hỏi lại cán bộ tại quầy."
+                    ),
+                    Language::En => format!(
+                        "The procedure information on this kiosk was last updated on {d} and may have changed. Before you gather your papers, please check with an officer at a counter."
+                    ),
+                })
+            }
+        }
     }
 
     fn catalog(&self) -> Option<Arc<Catalog>> {
@@ -137,18 +207,15 @@ impl Procedures {
     fn refresh(&self, ui: &KioskWindow) {
         let lang = self.ctx.lang();
         let a = ui.global::<ProcedureAdapter>();
+        let (state, notice) = self.catalog_notice(lang);
+        a.set_catalog_state(state.into());
+        a.set_catalog_notice(notice.into());
         let Some(cat) = self.catalog() else {
-            // No catalog could be opened (not even the bundled one): say so and what to do.
+            // No catalog could be opened (not even the bundled one): the page
+            // says so and offers a number instead of an empty search.
             a.set_fields(model(Vec::new()));
             a.set_results(model(Vec::new()));
-            a.set_result_note(
-                crate::app::i18n::pick(
-                    lang,
-                    "Máy này chưa có danh sách thủ tục. Mời bạn hỏi tại bàn hướng dẫn; bạn vẫn lấy số được bình thường.",
-                    "This kiosk has no list of procedures yet. Please ask at the information desk; you can still take a number.",
-                )
-                .into(),
-            );
+            a.set_result_note(missing_note(lang).into());
             return;
         };
         let query = a.get_query().to_string();
@@ -342,6 +409,15 @@ impl Procedures {
     }
 }
 
+/// What the procedure pages say when the kiosk has no catalog.
+fn missing_note(lang: Language) -> &'static str {
+    pick(
+        lang,
+        "Máy này chưa có danh sách thủ tục. Mời bạn hỏi tại bàn hướng dẫn; bạn vẫn lấy số được bình thường.",
+        "This kiosk has no list of procedures yet. Please ask at the information desk; you can still take a number.",
+    )
+}
+
 /// What the detail page says once the checklist print ended.
 fn checklist_outcome(lang: Language, result: &Result<(), PrintFailure>) -> String {
     match (result, lang) {
@@ -426,6 +502,7 @@ pub async fn sync_catalog_once(
 ) -> Result<Option<String>, String> {
     let installed = procedures.catalog().map(|c| c.version().to_string());
     let Some(bytes) = client.catalog(installed.as_deref()).await.map_err(|e| e.to_string())? else {
+        procedures.confirmed(); // the centre has nothing newer
         return Ok(None);
     };
     let dir = procedures.ctx.cfg.data_dir();
@@ -433,6 +510,7 @@ pub async fn sync_catalog_once(
     let offered = crate::catalog::store::parse_catalog(&bytes).map_err(|e| e.to_string())?.version;
     if let Some(v) = &installed {
         if !crate::catalog::store::needs_update(v, &offered) {
+            procedures.confirmed();
             return Ok(None);
         }
     }
@@ -448,6 +526,8 @@ pub async fn sync_catalog_once(
     let cfg = &procedures.ctx.cfg;
     apply_popularity(&loaded, &cfg.data_dir(), &cfg.catalog.popular);
     *procedures.catalog.lock().expect("catalog lock") = Some(Arc::new(loaded));
+    procedures.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
+    procedures.confirmed();
     Ok(Some(version))
 }
 

@@ -33,7 +33,10 @@ pub enum Stage {
     },
     Choose,
     Indices,
-    Thanks,
+    /// Sent; `queued`: kept in the outbox while the centre is away.
+    Thanks {
+        queued: bool,
+    },
     Already,
     Error {
         vi: String,
@@ -48,7 +51,7 @@ impl Stage {
             Stage::AskCheck { .. } => "ask-check",
             Stage::Choose => "choose",
             Stage::Indices => "indices",
-            Stage::Thanks => "thanks",
+            Stage::Thanks { .. } => "thanks",
             Stage::Already => "already",
             Stage::Error { .. } => "error",
         }
@@ -256,7 +259,7 @@ impl Rating {
                 }
                 s.busy = false;
                 s.stage = match &result {
-                    Ok(VoteOutcome::Thanks { .. }) => Stage::Thanks,
+                    Ok(VoteOutcome::Thanks { queued }) => Stage::Thanks { queued: *queued },
                     Ok(VoteOutcome::AlreadyRated) => Stage::Already,
                     Err(e) => send_error(e),
                 };
@@ -303,6 +306,13 @@ impl Rating {
                 )
                 .to_string(),
                 Stage::Error { vi, en } => pick(lang, vi, en).to_string(),
+                // Offline: said plainly, so nobody rates twice thinking it was lost.
+                Stage::Thanks { queued: true } => pick(
+                    lang,
+                    "Đánh giá của bạn đã được lưu trên máy và sẽ tự gửi về trung tâm khi có kết nối.",
+                    "Your rating is saved on this kiosk and will be sent to the centre when the connection is back.",
+                )
+                .to_string(),
                 _ => String::new(),
             }
             .into(),

@@ -58,7 +58,7 @@ impl SampleBackend {
                 live: true,
             })
             .collect();
-        let calendar = WorkCalendar::from_strings(&cfg.dossier.holidays);
+        let calendar = cfg.dossier.calendar();
         let dossiers = crate::centre::core::sample_records(&calendar, service_day(now));
         Self {
             services,

@@ -22,11 +22,24 @@ pub struct Scan {
     citizen: Mutex<Option<CitizenRef>>,
     /// Barcode readers by port: connected or not (heartbeat).
     readers: Mutex<BTreeMap<String, bool>>,
+    /// Where a provisioning QR scanned on the setup pages goes.
+    provisioning: Mutex<Option<Arc<super::setup_provision::Provisioning>>>,
 }
 
 impl Scan {
     pub fn new(ctx: Arc<KioskContext>, idle: Arc<Idle>) -> Arc<Self> {
-        Arc::new(Scan { ctx, idle, citizen: Mutex::new(None), readers: Mutex::default() })
+        Arc::new(Scan {
+            ctx,
+            idle,
+            citizen: Mutex::new(None),
+            readers: Mutex::default(),
+            provisioning: Mutex::default(),
+        })
+    }
+
+    /// The setup pages' provisioning (set once, when setup is built).
+    pub fn set_provisioning(&self, p: Arc<super::setup_provision::Provisioning>) {
+        *self.provisioning.lock().expect("provisioning lock") = Some(p);
     }
 
     /// The citizen identified in this session, if any (goes with their ticket).
@@ -103,8 +116,16 @@ impl Scan {
                 self.readers.lock().expect("readers lock").insert(port, false);
             }
             ReaderEvent::Frame { .. } if self.setup_open(ui) => {
-                // The technician's live test: shown on the setup page, not acted on.
+                // The technician's live test: shown on the setup page, not
+                // acted on — but for a provisioning QR, the reason to scan here.
                 let today = service_day(self.ctx.now());
+                if let Some(p) = super::setup_settings::provisioning_frame(&ev, today) {
+                    let prov = self.provisioning.lock().expect("provisioning lock").clone();
+                    if let Some(prov) = prov {
+                        prov.scanned(ui, p);
+                    }
+                    return;
+                }
                 if let Some(r) = super::setup_settings::reader_report(self.ctx.lang(), &ev, today) {
                     ui.global::<crate::ui::SetupAdapter>().set_scan_report(r.into());
                 }

@@ -5,12 +5,14 @@ use super::backend::Issuing;
 use super::context::{handler, Feature, KioskContext};
 use super::i18n::pick;
 use super::printing::{Printer, PrinterCheck};
+use super::procedures::Procedures;
 use super::scan::Scan;
 use super::setup_pin::{locked_message, store_hash_of, PinAnswer, PinGuard};
+use super::setup_pin_change::problem;
 use super::setup_settings::Settings;
 use crate::centre::link::DeviceHealth;
 use crate::centre::tls::LinkSecurity;
-use crate::config::pin;
+use crate::config::{edit, pin};
 use crate::ui::{DiagRow, KioskWindow, Page, SetupAdapter};
 use slint::{ComponentHandle, ModelRc, VecModel};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +27,7 @@ struct PinEntry {
 pub struct Setup {
     ctx: Arc<KioskContext>,
     pin: Mutex<PinEntry>,
-    guard: PinGuard,
+    guard: Arc<PinGuard>,
     /// The clear PIN of an old config was replaced by its hash (once).
     rehashed: AtomicBool,
     /// The settings pages' draft.
@@ -33,12 +35,19 @@ pub struct Setup {
     /// The devices the diagnostics page and the heartbeat report on.
     printer: Arc<Printer>,
     scan: Arc<Scan>,
+    procedures: Arc<Procedures>,
 }
 
 impl Setup {
-    pub fn new(ctx: Arc<KioskContext>, printer: Arc<Printer>, scan: Arc<Scan>) -> Arc<Self> {
-        let guard = PinGuard::new(&ctx.cfg);
+    pub fn new(
+        ctx: Arc<KioskContext>,
+        printer: Arc<Printer>,
+        scan: Arc<Scan>,
+        procedures: Arc<Procedures>,
+    ) -> Arc<Self> {
+        let guard = Arc::new(PinGuard::new(&ctx.cfg));
         let settings = Settings::new(ctx.clone());
+        scan.set_provisioning(settings.provisioning.clone());
         Arc::new(Setup {
             ctx,
             pin: Mutex::default(),
@@ -47,6 +56,7 @@ impl Setup {
             settings,
             printer,
             scan,
+            procedures,
         })
     }
 
@@ -61,6 +71,9 @@ impl Setup {
         }
         if self.scan.reader_problem() {
             alerts.push("reader_disconnected".to_string());
+        }
+        if let Some(a) = self.procedures.alert() {
+            alerts.push(a.to_string());
         }
         alerts
     }
@@ -238,9 +251,82 @@ impl Setup {
         });
     }
 
+    /// "Đổi mã PIN": the current PIN checked by the guard (a wrong one
+    /// counts), the new one stored as its hash, then a restart to use it.
+    fn change_pin(&self, ui: &KioskWindow) {
+        let a = ui.global::<SetupAdapter>();
+        let lang = self.ctx.lang();
+        let now = self.ctx.now();
+        let report = |ok: bool, text: &str| {
+            a.set_pin_change_ok(ok);
+            a.set_pin_change_report(text.into());
+        };
+        let c = self.settings.pin_change();
+        if let Some((vi, en)) = problem(&c, self.ctx.cfg.demo) {
+            return report(false, pick(lang, vi, en));
+        }
+        let Some(path) = self.ctx.cfg.source.clone() else {
+            return report(
+                false,
+                pick(
+                    lang,
+                    "Máy đang chạy không có tệp cấu hình (chế độ thử): không đổi được mã PIN.",
+                    "This kiosk runs without a config file (demo): the PIN cannot be changed.",
+                ),
+            );
+        };
+        match self.guard.submit(&c.old, &self.ctx.cfg.kiosk.setup_pin, now) {
+            PinAnswer::Right => {}
+            PinAnswer::Wrong => {
+                return report(false, pick(lang, "Mã PIN hiện tại không đúng.", "The current PIN is wrong."))
+            }
+            PinAnswer::Locked(until) => return report(false, &locked_message(lang, now, until)),
+        }
+        report(true, pick(lang, "Đang lưu mã PIN mới…", "Saving the new PIN…"));
+        let new = c.new;
+        let ctx = self.ctx.clone();
+        let guard_reset = self.guard_handle();
+        self.ctx.spawn_blocking(
+            ui,
+            move || edit::edit_file(&path, &[edit::Change::new("kiosk.setup_pin", pin::hash(&new))]),
+            move |ui, result| {
+                let a = ui.global::<SetupAdapter>();
+                match result {
+                    Ok(_) => {
+                        guard_reset();
+                        a.set_pin_change_ok(true);
+                        a.set_pin_change_report(
+                            pick(
+                                lang,
+                                "Đã đổi mã PIN. Máy khởi động lại để dùng mã mới…",
+                                "PIN changed. Restarting to use it…",
+                            )
+                            .into(),
+                        );
+                        tracing::info!("setup: the setup PIN was changed on the kiosk; restarting");
+                        ctx.request_restart();
+                    }
+                    Err(e) => {
+                        a.set_pin_change_ok(false);
+                        a.set_pin_change_report(
+                            format!("{} {e}", pick(lang, "Chưa đổi:", "Not changed:")).into(),
+                        );
+                    }
+                }
+            },
+        );
+    }
+
+    /// Resets the wrong-attempt count (after a new PIN is stored).
+    fn guard_handle(&self) -> impl FnOnce() + Send + 'static {
+        let guard = self.guard.clone();
+        move || guard.reset()
+    }
+
     /// Locks the page again: the typed digits are dropped (the wrong attempts count on).
     fn lock(&self, ui: &KioskWindow) {
         self.pin().typed.clear();
+        self.settings.provisioning.clear(ui);
         self.settings.close();
         clear_screen(ui);
     }
@@ -308,6 +394,8 @@ impl Feature for Setup {
         s.on_refresh_ports(handler!(ui, &self, |ui, this| this.settings.refresh_ports(&ui)));
         s.on_save(handler!(ui, &self, |ui, this| this.settings.save(&ui)));
         s.on_discard(handler!(ui, &self, |ui, this| this.settings.discard(&ui)));
+        s.on_provision(handler!(ui, &self, |ui, this| this.settings.provisioning.submit_typed(&ui)));
+        s.on_change_pin(handler!(ui, &self, |ui, this| this.change_pin(&ui)));
     }
 
     fn navigated(&self, ui: &KioskWindow, page: Page) {
@@ -318,6 +406,7 @@ impl Feature for Setup {
 
     fn end_session(&self, ui: &KioskWindow) {
         *self.pin() = PinEntry::default();
+        self.settings.provisioning.clear(ui);
         self.settings.close();
         clear_screen(ui);
     }

@@ -8,6 +8,8 @@
 use super::context::KioskContext;
 use super::i18n::pick;
 use super::setup_form::{printer_choices, reader_choices, Draft};
+use super::setup_pin_change::PinChange;
+use super::setup_provision::Provisioning;
 use crate::config::edit::{self, EditError};
 use crate::config::{Config, Language};
 use crate::domain::localtime::service_day;
@@ -33,6 +35,10 @@ pub struct Settings {
     state: Mutex<State>,
     /// A reader opened for the live test on a port the kiosk does not read yet.
     test_reader: Mutex<Option<SerialReader>>,
+    /// The "Cấp phép" page (its typed fields use the same keyboard).
+    pub provisioning: Arc<Provisioning>,
+    /// The PIN change being typed (shown as dots only).
+    pin_change: Mutex<PinChange>,
 }
 
 fn label_of(lang: Language, key: &str) -> &'static str {
@@ -48,6 +54,17 @@ fn label_of(lang: Language, key: &str) -> &'static str {
         "printer.uri" => {
             pick(lang, "Máy in, ví dụ tcp://192.168.1.50:9100", "Printer, e.g. tcp://192.168.1.50:9100")
         }
+        "pin.old" => pick(lang, "Mã PIN hiện tại", "Current PIN"),
+        "pin.new" => pick(lang, "Mã PIN mới (4–8 chữ số)", "New PIN (4–8 digits)"),
+        "pin.again" => pick(lang, "Nhập lại mã PIN mới", "The new PIN again"),
+        "provision.code" => {
+            pick(lang, "Mã cấp phép, ví dụ 7K3M-9Q2X-RT5V", "Provisioning code, e.g. 7K3M-9Q2X-RT5V")
+        }
+        "provision.url" => pick(
+            lang,
+            "Địa chỉ trung tâm, ví dụ https://10.0.0.5:8700",
+            "Centre address, e.g. https://10.0.0.5:8700",
+        ),
         _ => "",
     }
 }
@@ -76,6 +93,10 @@ pub fn describe_frame(lang: Language, kind: &ScanKind, raw_len: usize, took: Dur
             format!("{}: {}", pick(lang, "Giấy hẹn", "Dossier receipt"), code.as_str())
         }
         ScanKind::TicketTracking(_) => pick(lang, "Vé số thứ tự", "Queue ticket").into(),
+        // The code is a secret: its kind and centre only.
+        ScanKind::Provisioning(p) => {
+            format!("{}: {}", pick(lang, "Mã cấp phép thiết bị", "Device provisioning code"), p.url)
+        }
         ScanKind::Unknown => pick(lang, "Mã khác", "Other code").into(),
     };
     let ms = took.as_secs_f64() * 1000.0;
@@ -87,7 +108,14 @@ pub fn describe_frame(lang: Language, kind: &ScanKind, raw_len: usize, took: Dur
 
 impl Settings {
     pub fn new(ctx: Arc<KioskContext>) -> Settings {
-        Settings { ctx, state: Mutex::default(), test_reader: Mutex::default() }
+        let provisioning = Provisioning::new(ctx.clone());
+        Settings {
+            ctx,
+            state: Mutex::default(),
+            test_reader: Mutex::default(),
+            provisioning,
+            pin_change: Mutex::default(),
+        }
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -117,12 +145,29 @@ impl Settings {
         a.set_connection_report("".into());
         a.set_scan_report("".into());
         self.refresh_ports(ui);
+        self.provisioning.clear(ui);
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
+        a.set_pin_change_report("".into());
+        self.show(ui);
+    }
+
+    /// The PIN change as typed.
+    pub fn pin_change(&self) -> PinChange {
+        self.pin_change.lock().expect("pin change lock").clone()
+    }
+
+    /// Forgets the PIN change typed so far.
+    pub fn clear_pin_change(&self, ui: &KioskWindow) {
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
+        let a = ui.global::<SetupAdapter>();
+        a.set_pin_change_report("".into());
         self.show(ui);
     }
 
     /// The page was locked or left: the draft and the test reader go.
     pub fn close(&self) {
         *self.st() = State::default();
+        *self.pin_change.lock().expect("pin change lock") = PinChange::default();
         *self.test_reader.lock().expect("test reader lock") = None;
     }
 
@@ -143,7 +188,14 @@ impl Settings {
         a.set_dirty(!d.changes(base).is_empty());
         a.set_editing(st.editing.clone().unwrap_or_default().into());
         a.set_edit_label(st.editing.as_deref().map_or("", |k| label_of(self.ctx.lang(), k)).into());
-        a.set_edit_text(st.edit_text.as_str().into());
+        // A PIN being typed shows as dots, like on the PIN pad.
+        let secret = st.editing.as_deref().is_some_and(|k| k.starts_with("pin."));
+        let shown = if secret { "•".repeat(st.edit_text.chars().count()) } else { st.edit_text.clone() };
+        a.set_edit_text(shown.into());
+        let pc = self.pin_change.lock().expect("pin change lock");
+        a.set_pin_old_dots(pc.dots("pin.old").into());
+        a.set_pin_new_dots(pc.dots("pin.new").into());
+        a.set_pin_again_dots(pc.dots("pin.again").into());
     }
 
     pub fn refresh_ports(&self, ui: &KioskWindow) {
@@ -174,7 +226,14 @@ impl Settings {
     pub fn edit(&self, ui: &KioskWindow, key: &str) {
         {
             let mut st = self.st();
-            let text = st.draft.as_ref().map(|d| d.get(key)).unwrap_or_default();
+            let text = if key.starts_with("pin.") {
+                // Typed again from empty: a PIN is never shown to edit.
+                String::new()
+            } else if key.starts_with("provision.") {
+                self.provisioning.get(key)
+            } else {
+                st.draft.as_ref().map(|d| d.get(key)).unwrap_or_default()
+            };
             st.editing = Some(key.to_string());
             st.edit_text = text;
         }
@@ -197,6 +256,25 @@ impl Settings {
     }
 
     pub fn edit_done(&self, ui: &KioskWindow, accept: bool) {
+        let typed_provision = {
+            let mut st = self.st();
+            match st.editing.clone() {
+                Some(key) if key.starts_with("provision.") || key.starts_with("pin.") => {
+                    st.editing = None;
+                    Some((key, std::mem::take(&mut st.edit_text)))
+                }
+                _ => None,
+            }
+        };
+        if let Some((key, text)) = typed_provision {
+            if accept && key.starts_with("pin.") {
+                self.pin_change.lock().expect("pin change lock").set(&key, &text);
+            } else if accept {
+                self.provisioning.set(ui, &key, &text);
+            }
+            self.show(ui);
+            return;
+        }
         let refused = {
             let mut st = self.st();
             let (key, text) = (st.editing.take(), std::mem::take(&mut st.edit_text));
@@ -295,10 +373,16 @@ impl Settings {
         }
         let (weak, poster, lang, today) =
             (ui.as_weak(), self.ctx.poster.clone(), self.ctx.lang(), service_day(self.ctx.now()));
+        let provisioning = self.provisioning.clone();
         std::thread::Builder::new()
             .name("reader-test".into())
             .spawn(move || {
                 for ev in rx {
+                    if let Some(p) = provisioning_frame(&ev, today) {
+                        let prov = provisioning.clone();
+                        poster.post_to(&weak, move |ui: &KioskWindow| prov.scanned(ui, p));
+                        continue;
+                    }
                     if let Some(report) = reader_report(lang, &ev, today) {
                         poster.post_to(&weak, move |ui: &KioskWindow| {
                             ui.global::<SetupAdapter>().set_scan_report(report.into())
@@ -371,6 +455,20 @@ impl Settings {
                 }
             },
         );
+    }
+}
+
+/// The provisioning payload a reader frame carries, if it is one.
+pub fn provisioning_frame(
+    ev: &ReaderEvent,
+    today: chrono::NaiveDate,
+) -> Option<crate::domain::provision::ProvisionPayload> {
+    match ev {
+        ReaderEvent::Frame { text, symbology, .. } => match classify(text, symbology.as_deref(), today) {
+            ScanKind::Provisioning(p) => Some(p),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -150,6 +150,15 @@ impl Catalog {
         &self.info.version
     }
 
+    /// The day its facts were last checked (see [`crate::domain::catalog_age::as_of`]).
+    pub fn as_of(&self) -> Option<chrono::NaiveDate> {
+        let newest = self.procedures.iter().filter_map(Procedure::last_checked).max();
+        let imported = chrono::DateTime::parse_from_rfc3339(&self.info.imported_at)
+            .ok()
+            .map(|t| crate::domain::localtime::service_day(t.with_timezone(&chrono::Utc)));
+        crate::domain::catalog_age::as_of(newest, imported)
+    }
+
     pub fn len(&self) -> usize {
         self.procedures.len()
     }

@@ -7,7 +7,7 @@
 use crate::centre::server::auth::configured_devices;
 use crate::centre::tokens::{new_token, token_hash_hex};
 use crate::config::Config;
-use crate::domain::access::{ranges_overlap, Role};
+use crate::domain::access::{ranges_overlap, Device, Role};
 use crate::store::devices::{self as table, DeviceRow};
 use crate::store::StoreError;
 use rusqlite::Connection;
@@ -36,8 +36,48 @@ fn invalid(m: impl Into<String>) -> DeviceError {
     DeviceError::Invalid(m.into())
 }
 
+/// What the checks need besides the table: the config file's devices, the
+/// centre's offline range, and the counters its services are served at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub configured: Vec<Device>,
+    pub centre_range: (u32, u32),
+    pub served: Vec<u32>,
+}
+
+impl Rules {
+    pub fn of(cfg: &Config) -> Rules {
+        Rules {
+            configured: configured_devices(cfg).iter().map(|c| c.device().clone()).collect(),
+            centre_range: (cfg.offline.range_start, cfg.offline.range_end),
+            served: cfg.queue.services.iter().flat_map(|s| s.counters.iter().copied()).collect(),
+        }
+    }
+}
+
+/// A kiosk's id and its offline range.
+pub type KioskRange = (String, (u32, u32));
+
+/// The offline ranges of every kiosk but `except` (active in the table, or
+/// in the config file), each with its id.
+pub fn taken_ranges(c: &Connection, rules: &Rules, except: &str) -> Result<Vec<KioskRange>, StoreError> {
+    let centre = rules.centre_range;
+    Ok(table::active(c)?
+        .into_iter()
+        .filter(|o| o.role == Role::Kiosk && o.id != except)
+        .map(|o| (o.id, o.offline_range.unwrap_or(centre)))
+        .chain(
+            rules
+                .configured
+                .iter()
+                .filter(|d| d.id != except)
+                .filter_map(|d| d.offline_range.map(|r| (d.id.clone(), r))),
+        )
+        .collect())
+}
+
 /// Checks a new device against the config and the devices already there.
-fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError> {
+pub fn check(c: &Connection, rules: &Rules, d: &NewDevice) -> Result<(), DeviceError> {
     if d.id.trim() != d.id
         || d.id.is_empty()
         || d.id.chars().count() > 64
@@ -45,8 +85,7 @@ fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError>
     {
         return Err(invalid("the device id must be 1-64 printable characters without spaces around it"));
     }
-    let configured = configured_devices(cfg);
-    if configured.iter().any(|c| c.device().id == d.id) {
+    if rules.configured.iter().any(|c| c.id == d.id) {
         return Err(invalid(format!(
             "device `{}` is declared in the config file ([[centre.devices]])",
             d.id
@@ -63,9 +102,7 @@ fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError>
             if d.counters.is_empty() {
                 return Err(invalid("a counter device needs --counters (e.g. --counters 1,2)"));
             }
-            let served: Vec<u32> =
-                cfg.queue.services.iter().flat_map(|s| s.counters.iter().copied()).collect();
-            if let Some(n) = d.counters.iter().find(|n| !served.contains(n)) {
+            if let Some(n) = d.counters.iter().find(|n| !rules.served.contains(n)) {
                 return Err(invalid(format!(
                     "no service is served at counter {n} (queue.services[].counters)"
                 )));
@@ -76,7 +113,7 @@ fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError>
     }
     match (d.role, d.offline_range) {
         (Role::Kiosk, range) => {
-            let centre = (cfg.offline.range_start, cfg.offline.range_end);
+            let centre = rules.centre_range;
             let r = range.unwrap_or(centre);
             if r.0 < centre.0 || r.1 > centre.1 {
                 return Err(invalid(format!(
@@ -84,16 +121,7 @@ fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError>
                     r.0, r.1, centre.0, centre.1
                 )));
             }
-            let others = table::active(c)?
-                .into_iter()
-                .filter(|o| o.role == Role::Kiosk && o.id != d.id)
-                .map(|o| (o.id, o.offline_range.unwrap_or(centre)))
-                .chain(
-                    configured
-                        .iter()
-                        .filter_map(|c| c.device().offline_range.map(|r| (c.device().id.clone(), r))),
-                );
-            for (id, o) in others {
+            for (id, o) in taken_ranges(c, rules, &d.id)? {
                 if ranges_overlap(o, r) {
                     return Err(invalid(format!(
                         "--range {}-{} overlaps kiosk `{id}`'s range {}-{}: give each kiosk its own part",
@@ -111,7 +139,12 @@ fn check(c: &Connection, cfg: &Config, d: &NewDevice) -> Result<(), DeviceError>
 /// Adds a device (or gives a revoked one a new token) and returns its token:
 /// the only time it exists outside the device's own config.
 pub fn add(c: &Connection, cfg: &Config, d: &NewDevice, now: i64) -> Result<String, DeviceError> {
-    check(c, cfg, d)?;
+    add_with(c, &Rules::of(cfg), d, now)
+}
+
+/// [`add`] with the rules already gathered (the centre's provisioning endpoint).
+pub fn add_with(c: &Connection, rules: &Rules, d: &NewDevice, now: i64) -> Result<String, DeviceError> {
+    check(c, rules, d)?;
     let token = new_token();
     let row = DeviceRow {
         id: d.id.clone(),

@@ -14,6 +14,7 @@ pub mod client;
 pub mod core;
 pub mod devices;
 pub mod link;
+pub mod provision;
 pub mod server;
 pub mod sse;
 pub mod tls;

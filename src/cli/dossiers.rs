@@ -15,16 +15,21 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// names the JSON path), then every value (all problems at once).
 pub fn read_import_file(path: &Path) -> anyhow::Result<DossierImportFile> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut de = serde_json::Deserializer::from_str(&text);
+    parse_import(&text, &path.display().to_string())
+}
+
+/// [`read_import_file`] on text already read; `name` (the file) starts every error.
+pub fn parse_import(text: &str, name: &str) -> anyhow::Result<DossierImportFile> {
+    let mut de = serde_json::Deserializer::from_str(text);
     let file: DossierImportFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let at = e.path().to_string();
         let inner = e.into_inner();
         // serde_json's message ends with "at line L column C".
-        anyhow::anyhow!("{}: {}: {inner}", path.display(), if at == "." { "(file)".to_string() } else { at })
+        anyhow::anyhow!("{name}: {}: {inner}", if at == "." { "(file)".to_string() } else { at })
     })?;
     let problems = validate_records(&file.dossiers);
     if !problems.is_empty() {
-        let lines: Vec<String> = problems.iter().map(|p| format!("{}: {p}", path.display())).collect();
+        let lines: Vec<String> = problems.iter().map(|p| format!("{name}: {p}")).collect();
         anyhow::bail!("{} problem(s), nothing imported:\n{}", problems.len(), lines.join("\n"));
     }
     Ok(file)
@@ -52,6 +57,8 @@ pub fn list(cfg: &Config) -> anyhow::Result<()> {
     for d in &all {
         let late = if d.deadline.overdue {
             format!("  trễ hạn {} ngày làm việc", d.deadline.working_days_late)
+        } else if d.deadline.paused {
+            "  tạm dừng tính thời hạn (chờ công dân)".to_string()
         } else {
             String::new()
         };

@@ -101,6 +101,8 @@ fn kind_fields(kind: &ScanKind, text: &str) -> Value {
             "seq": code.seq(),
         }),
         ScanKind::TicketTracking(code) => json!({ "tracking_code": code }),
+        // The one-time code is a secret: never printed.
+        ScanKind::Provisioning(p) => json!({ "centre_url": p.url, "pinned": p.pin.is_some() }),
         // Not parsed, so not known to be personal: a short preview helps set up readers.
         ScanKind::Unknown => json!({ "preview": text.chars().take(20).collect::<String>() }),
     }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub mod calendar;
 pub mod catalog;
 pub mod centre;
 pub mod devices;
@@ -12,6 +13,7 @@ pub mod dossiers;
 pub mod hardware;
 pub mod officers;
 pub mod pin;
+pub mod provision;
 pub mod run;
 
 #[derive(Parser, Debug)]
@@ -57,7 +59,8 @@ pub enum Command {
     },
     /// Render screens headless to PNG (no display server needed).
     Snapshot {
-        /// A screen name, or `all`.
+        /// A screen name, several separated by commas, `failures` (the failure
+        /// states, docs/screenshots/README.md) or `all`.
         #[arg(long, default_value = "all")]
         screen: String,
         #[arg(long, value_name = "DIR")]
@@ -103,10 +106,19 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<DevicesAction>,
     },
+    /// A one-time code for a new device (run where the centre runs): a QR
+    /// to scan in the device's setup, a PNG, and a short code to type.
+    Provision(provision::ProvisionArgs),
     /// Dossiers of the built-in centre (status lookup at the kiosk).
     Dossiers {
         #[command(subcommand)]
         action: DossierAction,
+    },
+    /// The working-day calendar deadlines are counted with (`dossier.holidays`,
+    /// `dossier.make_up_working_days`).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
     },
     /// Officer accounts for the counter console (PIN read from standard input).
     Officers {
@@ -255,6 +267,18 @@ pub enum DossierAction {
     },
     /// List every dossier: code, status, appointment, lateness.
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalendarAction {
+    /// The days off and make-up working days of a year, and its working days per month.
+    Show {
+        /// The year, e.g. 2026.
+        year: i32,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -452,6 +476,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Provision(a) => {
+            provision::run(&load_config(cli.config.as_deref())?, &a)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Catalog { action } => {
             let cfg = load_config(cli.config.as_deref())?;
             match action {
@@ -462,6 +490,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 CatalogAction::Show { code, json, lang } => catalog::show(&cfg, &code, json, &lang)?,
                 CatalogAction::Export { out } => catalog::export(&cfg, out.as_deref())?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { action: CalendarAction::Show { year, json } } => {
+            let cfg = load_config(cli.config.as_deref())?;
+            calendar::show(&cfg, year, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Dossiers { action } => {
@@ -541,8 +574,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     .chain(crate::snapshot::COUNTER_SCREENS)
                     .map(|s| s.to_string())
                     .collect()
+            } else if screen == "failures" {
+                crate::snapshot::FAILURE_SCREENS.iter().map(|s| s.to_string()).collect()
             } else {
-                vec![screen]
+                screen.split(',').map(|s| s.trim().to_string()).collect()
             };
             let opts = crate::snapshot::SnapshotOptions { screens, out, langs, size, theme };
             for p in crate::snapshot::run(&cfg, &opts)? {

@@ -398,18 +398,35 @@ impl Default for RatingConfig {
 #[serde(default)]
 pub struct DossierConfig {
     /// Public holidays (`YYYY-MM-DD`) that are not working days when counting
-    /// how late a dossier is; weekends never are.
+    /// deadlines and how late a dossier is; weekends never are, except the
+    /// make-up working days below. Defaults: the 2026 notices.
     pub holidays: Vec<String>,
+    /// Make-up working days (ngày làm bù, `YYYY-MM-DD`): a Saturday or Sunday
+    /// worked in exchange for a weekday off, which counts as a working day
+    /// (2026: Sat 10 Jan for Fri 2 Jan, Sat 22 Aug for Mon 31 Aug).
+    pub make_up_working_days: Vec<String>,
     /// The built-in centre creates a few sample dossiers (dates relative to the
     /// day it first starts) for demonstrations (on in demo mode, off by
     /// default); `false` removes them.
     pub sample_data: bool,
 }
 
+impl DossierConfig {
+    /// The working-day calendar of these lists (entries the config check
+    /// refuses are left out).
+    pub fn calendar(&self) -> crate::domain::calendar::WorkCalendar {
+        crate::domain::calendar::WorkCalendar::from_config(&self.holidays, &self.make_up_working_days)
+    }
+}
+
 impl Default for DossierConfig {
     fn default() -> Self {
         Self {
-            holidays: crate::domain::dossier::DEFAULT_HOLIDAYS_2026.iter().map(|d| d.to_string()).collect(),
+            holidays: crate::domain::calendar::DEFAULT_HOLIDAYS_2026.iter().map(|d| d.to_string()).collect(),
+            make_up_working_days: crate::domain::calendar::DEFAULT_MAKE_UP_DAYS_2026
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
             sample_data: false,
         }
     }
@@ -422,6 +439,10 @@ pub struct CatalogConfig {
     /// first. Search uses them, with the kiosk's own lookup and ticket counts,
     /// to decide between equally good matches.
     pub popular: Vec<String>,
+    /// Days after the catalog's facts were last checked (or it was imported)
+    /// when the kiosk adds a caution to the procedure pages and raises the
+    /// `catalog_outdated` alert; 0: never.
+    pub max_age_days: u32,
 }
 
 impl Default for CatalogConfig {
@@ -432,6 +453,9 @@ impl Default for CatalogConfig {
             "1.001193", "2.000815", "1.004222", "1.004194", "1.000894", "1.000656", "2.000884", "1.004873",
             "2.000635",
         ];
-        Self { popular: popular.iter().map(|c| c.to_string()).collect() }
+        Self {
+            popular: popular.iter().map(|c| c.to_string()).collect(),
+            max_age_days: crate::domain::catalog_age::DEFAULT_MAX_AGE_DAYS,
+        }
     }
 }

@@ -346,14 +346,8 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
     if !super::security::is_loopback_listen(&ce.listen) {
         out.extend(super::security::lan_serving_issues(c));
     }
-    for (i, d) in c.dossier.holidays.iter().enumerate() {
-        if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-            out.push(issue(
-                &format!("dossier.holidays[{i}]"),
-                format!("`{d}` is not a date YYYY-MM-DD"),
-                "\"2026-09-02\"",
-            ));
-        }
+    for p in crate::domain::calendar::check(&c.dossier.holidays, &c.dossier.make_up_working_days) {
+        out.push(issue(&p.path(), p.message.clone(), p.hint));
     }
     super::net::validate(&c.tls, &c.limits, &mut out);
     out

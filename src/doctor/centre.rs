@@ -63,6 +63,9 @@ async fn remote(cfg: &Config, url: &str, target: Target) -> Vec<Check> {
         format!("{url} answered in {} ms (centre {})", rtt.as_millis(), health.version),
     ));
     checks.push(token(&client, target).await);
+    if target == Target::Counter && cfg.counter.number > 0 {
+        checks.push(counter_number(&client, cfg.counter.number).await);
+    }
     checks.push(tls(url, true));
     checks.push(clock(health.server_time, sent, rtt));
     checks
@@ -88,6 +91,24 @@ async fn token(client: &ApiClient, target: Target) -> Check {
             "issue the device a token for its role",
         ),
         Err(e) => Check::warn("centre_token", format!("not confirmed: {e}"), "run doctor again"),
+    }
+}
+
+/// The centre has this screen's counter (a service is served there).
+async fn counter_number(client: &ApiClient, n: u32) -> Check {
+    match client.counters().await {
+        Ok(r) if r.counters.iter().any(|c| c.number == n) => {
+            Check::pass("counter_number", format!("the centre serves counter {n}"))
+        }
+        Ok(r) => Check::fail(
+            "counter_number",
+            format!(
+                "the centre has no counter {n} (its counters: {})",
+                r.counters.iter().map(|c| c.number.to_string()).collect::<Vec<_>>().join(", ")
+            ),
+            "set counter.number to one of the centre's counters (queue.services[].counters at the centre)",
+        ),
+        Err(e) => Check::skip("counter_number", format!("not checked: {e}")),
     }
 }
 

@@ -133,6 +133,10 @@ pub fn start(cfg: &Config, target: Target) -> Check {
         Target::Centre => {
             cfg.centre.listen.parse().ok().and_then(|a| crate::config::security::serving_refusal(cfg, a))
         }
+        // `run --role counter` refuses to start without its counter.
+        Target::Counter if cfg.counter.number == 0 => {
+            Some("counter.number is 0: the counter screen does not know its counter".to_string())
+        }
         Target::Display | Target::Counter => None,
     };
     match refusal {

@@ -59,7 +59,7 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
     /// Stable id: `config`, `config_mode`, `start`, `data_dir`, `database`, `disk`, `centre_reachable`,
-    /// `centre_token`, `centre_tls`, `clock_skew`, `centre_listen`, `reader`,
+    /// `centre_token`, `counter_number`, `centre_tls`, `clock_skew`, `centre_listen`, `reader`,
     /// `printer`, `audio`, `screen`, `touch`.
     pub check: &'static str,
     /// What was checked when there are several (a port, a database file).

@@ -4,9 +4,8 @@
 //!
 //! Pure: dates come in as local (UTC+7) calendar days.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Status codes of the national public-service portal (DVCQG), 1 to 10.
 /// "Overdue" is not a status: see [`Deadline`].
@@ -177,91 +176,16 @@ impl<'de> Deserialize<'de> for Channel {
     }
 }
 
-/// Working days: Monday to Friday, except the configured public holidays.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WorkCalendar {
-    holidays: BTreeSet<NaiveDate>,
-}
-
-impl WorkCalendar {
-    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>) -> Self {
-        Self { holidays: holidays.into_iter().collect() }
-    }
-
-    /// From `YYYY-MM-DD` strings (the config); unparsable entries are skipped
-    /// (the config check reports them).
-    pub fn from_strings<S: AsRef<str>>(days: &[S]) -> Self {
-        Self::new(days.iter().filter_map(|d| NaiveDate::parse_from_str(d.as_ref(), "%Y-%m-%d").ok()))
-    }
-
-    pub fn is_working_day(&self, d: NaiveDate) -> bool {
-        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
-    }
-
-    /// Working days in `(from, to]`; 0 when `to <= from`.
-    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
-        let mut n = 0;
-        let mut d = from;
-        while d < to {
-            d += Duration::days(1);
-            if self.is_working_day(d) {
-                n += 1;
-            }
-        }
-        n
-    }
-
-    /// The day `n` working days after `from` (`n = 0`: `from` itself).
-    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
-        let mut d = from;
-        let mut left = n;
-        while left > 0 {
-            d += Duration::days(1);
-            if self.is_working_day(d) {
-                left -= 1;
-            }
-        }
-        d
-    }
-
-    /// The day `n` working days before `from`.
-    pub fn sub_working_days(&self, from: NaiveDate, n: u32) -> NaiveDate {
-        let mut d = from;
-        let mut left = n;
-        while left > 0 {
-            d -= Duration::days(1);
-            if self.is_working_day(d) {
-                left -= 1;
-            }
-        }
-        d
-    }
-}
-
-/// Vietnamese public holidays of 2026 that fall on working days, for civil
-/// servants (what one-stop centres follow): New Year 1/1; Tết Bính Ngọ 16-20/2
-/// (the 9 days 14-22/2 include two weekends); Hùng Kings' day 26/4 is a Sunday,
-/// so Monday 27/4 is off instead; 30/4 and 1/5; National Day 1-2/9. Check each
-/// year against the Ministry of Home Affairs notice and set `dossier.holidays`.
-pub const DEFAULT_HOLIDAYS_2026: [&str; 11] = [
-    "2026-01-01",
-    "2026-02-16",
-    "2026-02-17",
-    "2026-02-18",
-    "2026-02-19",
-    "2026-02-20",
-    "2026-04-27",
-    "2026-04-30",
-    "2026-05-01",
-    "2026-09-01",
-    "2026-09-02",
-];
+pub use crate::domain::calendar::{WorkCalendar, DEFAULT_HOLIDAYS_2026, DEFAULT_MAKE_UP_DAYS_2026};
 
 /// Where a dossier stands against its appointment date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deadline {
     /// Finished, withdrawn, stopped or refused: the appointment no longer binds.
     Closed,
+    /// Waiting for the citizen (status 5: papers to supplement, 6: a fee to
+    /// pay): the clock is paused, the dossier is neither late nor "on time".
+    Paused { for_payment: bool },
     /// Open, `working_days_left` (at least 1) working days until the appointment.
     OnTime { working_days_left: u32 },
     /// Open and due now: the appointment is today, or passed with no working day since.
@@ -270,18 +194,64 @@ pub enum Deadline {
     Overdue { working_days: u32 },
 }
 
+/// A period the dossier waited for the citizen: from the day it entered
+/// status 5 or 6 to the day it left it (`None`: still waiting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    pub from: NaiveDate,
+    pub until: Option<NaiveDate>,
+}
+
+/// The pauses in a dossier's history (local day and status of each entry,
+/// oldest first; entries without a status do not change it).
+pub fn pauses(history: &[(NaiveDate, Option<DossierStatus>)]) -> Vec<Pause> {
+    let waiting =
+        |s: DossierStatus| matches!(s, DossierStatus::SupplementRequested | DossierStatus::PaymentRequested);
+    let mut out: Vec<Pause> = Vec::new();
+    let mut open: Option<NaiveDate> = None;
+    for (day, status) in history {
+        let Some(s) = status else { continue };
+        match (open, waiting(*s)) {
+            (None, true) => open = Some(*day),
+            (Some(from), false) => {
+                out.push(Pause { from, until: Some(*day) });
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        out.push(Pause { from, until: None });
+    }
+    out
+}
+
+/// The appointment moved later by the working days of the finished pauses:
+/// the days after the request up to and including the day the citizen
+/// answered do not count against the agency (a pause from Monday to Wednesday
+/// moves the appointment by 2 working days). A pause still open is shown as
+/// [`Deadline::Paused`] instead.
+pub fn appointment_after_pauses(appointment: NaiveDate, pauses: &[Pause], cal: &WorkCalendar) -> NaiveDate {
+    let paused: u32 =
+        pauses.iter().filter_map(|p| p.until.map(|until| cal.working_days_between(p.from, until))).sum();
+    cal.add_working_days(appointment, paused)
+}
+
 impl Deadline {
     /// A day past the appointment only counts once it is a working day: a
     /// dossier due on Friday is not late on Saturday, and is 1 working day late
-    /// on Monday.
+    /// on Monday. Statuses 5 and 6 pause the clock.
     pub fn evaluate(
         status: DossierStatus,
         appointment: NaiveDate,
         today: NaiveDate,
         cal: &WorkCalendar,
     ) -> Self {
-        if !status.is_open() {
-            return Deadline::Closed;
+        match status {
+            DossierStatus::SupplementRequested => return Deadline::Paused { for_payment: false },
+            DossierStatus::PaymentRequested => return Deadline::Paused { for_payment: true },
+            s if !s.is_open() => return Deadline::Closed,
+            _ => {}
         }
         if today <= appointment {
             return match cal.working_days_between(today, appointment) {
@@ -299,6 +269,10 @@ impl Deadline {
         matches!(self, Deadline::Overdue { .. })
     }
 
+    pub fn is_paused(self) -> bool {
+        matches!(self, Deadline::Paused { .. })
+    }
+
     pub fn working_days_late(self) -> u32 {
         match self {
             Deadline::Overdue { working_days } => working_days,
@@ -311,6 +285,16 @@ impl Deadline {
         let date = crate::domain::localtime::format_date(appointment);
         match self {
             Deadline::Closed => String::new(),
+            Deadline::Paused { for_payment: false } => {
+                "Thời hạn giải quyết tạm dừng trong khi chờ bạn bổ sung \
+                 giấy tờ; ngày hẹn trả được tính lại sau khi bạn bổ sung."
+                    .into()
+            }
+            Deadline::Paused { for_payment: true } => {
+                "Thời hạn giải quyết tạm dừng trong khi chờ bạn nộp phí, \
+                 lệ phí; ngày hẹn trả được tính lại sau khi bạn nộp."
+                    .into()
+            }
             Deadline::Due => format!("Đã đến ngày hẹn trả kết quả ({date})"),
             Deadline::OnTime { working_days_left } => {
                 format!("Đúng hạn: còn {working_days_left} ngày làm việc đến ngày hẹn trả {date}")
@@ -326,6 +310,13 @@ impl Deadline {
         let plural = |n: u32| if n == 1 { "" } else { "s" };
         match self {
             Deadline::Closed => String::new(),
+            Deadline::Paused { for_payment: false } => {
+                "The processing time is paused until you bring the papers; the appointment is set again then."
+                    .into()
+            }
+            Deadline::Paused { for_payment: true } => {
+                "The processing time is paused until you pay; the appointment is set again then.".into()
+            }
             Deadline::Due => format!("The result is due now (appointment {date})"),
             Deadline::OnTime { working_days_left: n } => {
                 format!("On time: {n} working day{} left until the appointment on {date}", plural(n))

@@ -4,6 +4,8 @@
 pub mod access;
 pub mod announce;
 pub mod board;
+pub mod calendar;
+pub mod catalog_age;
 pub mod catalog_rules;
 pub mod citizen_id;
 pub mod clock;
@@ -15,6 +17,7 @@ pub mod localtime;
 pub mod pin_lockout;
 pub mod procedure;
 pub mod provenance;
+pub mod provision;
 pub mod queue_rules;
 pub mod rating;
 pub mod scan;

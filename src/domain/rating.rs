@@ -3,7 +3,7 @@
 //! 2/1/0 (at most 18), and the tallies officials read.
 //!
 //! The index wording is shortened for a touch screen; the scores and what they
-//! measure follow the circular.
+//! measure follow the circular (sources at [`INDICES`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -81,40 +81,60 @@ pub struct IndexDef {
     pub answers_en: [&'static str; 3],
 }
 
-/// The nine indices of Circular 01/2018/TT-VPCP, in the circular's order.
+/// The nine indices of the evaluation of how a procedure was handled (Decree
+/// 61/2018/NĐ-CP and Circular 01/2018/TT-VPCP), in the official order. The
+/// names follow the provincial evaluation table ("Bảng đánh giá việc giải
+/// quyết thủ tục hành chính", Thanh Hóa, read 2026-12-02), shortened for a
+/// touch screen:
+/// 1. Tổng thời gian giải quyết thủ tục hành chính so với quy định của pháp luật;
+/// 2. Thời gian thực hiện của từng cơ quan, đơn vị tham gia giải quyết (kể cả đơn vị phối hợp);
+/// 3. Số lần phải liên hệ với nơi tiếp nhận hồ sơ để hoàn thiện hồ sơ (kể cả trực tuyến);
+/// 4. Số lượng cơ quan, đơn vị, tổ chức phải liên hệ để hoàn thiện hồ sơ (kể cả trực tuyến);
+/// 5. Thực hiện tổ chức tiếp nhận hồ sơ, giải quyết, trả kết quả tại Bộ phận Một cửa;
+/// 6. Công khai các thủ tục hành chính;
+/// 7. Thái độ của cán bộ, công chức, viên chức khi hướng dẫn lập hồ sơ, tiếp nhận hồ sơ và giải quyết;
+/// 8. Tiếp thu, giải trình đối với các ý kiến phản ánh, kiến nghị của tổ chức, cá nhân;
+/// 9. Tiến độ và chất lượng cung cấp dịch vụ công trực tuyến của cơ quan có thẩm quyền.
+///
+/// Each is scored 2/1/0 (the table's "điểm chuẩn" is 2 per index, 18 in all).
+/// Convenience and overall satisfaction are not indices: the overall level is
+/// the separate three-level question ([`RatingLevel`]). Keys 1-7 are those of
+/// earlier versions; 8 and 9 got new keys because they measure something else
+/// than the wrongly listed "convenience" and "overall" (stored answers to those
+/// were moved aside by migration 9, see `store::ratings::SCHEMA_V9`).
 pub const INDICES: [IndexDef; 9] = [
     IndexDef {
         key: "total_time",
-        question_vi: "Tổng thời gian giải quyết so với thời gian hẹn trả",
-        question_en: "Total processing time against the appointment",
-        answers_vi: ["Sớm hơn hẹn", "Đúng hẹn", "Trễ hẹn"],
+        question_vi: "Tổng thời gian giải quyết so với quy định",
+        question_en: "Total processing time against the legal limit",
+        answers_vi: ["Sớm hơn quy định", "Đúng quy định", "Trễ hơn quy định"],
         answers_en: ["Earlier", "On time", "Late"],
     },
     IndexDef {
         key: "agency_time",
         question_vi: "Thời gian giải quyết tại từng cơ quan, đơn vị",
-        question_en: "Time taken at each agency",
+        question_en: "Time taken at each agency involved",
         answers_vi: ["Sớm hơn quy định", "Đúng quy định", "Trễ hơn quy định"],
         answers_en: ["Earlier", "As required", "Late"],
     },
     IndexDef {
         key: "visits",
-        question_vi: "Số lần phải đi lại để hoàn thiện hồ sơ",
-        question_en: "Extra visits to complete the dossier",
+        question_vi: "Số lần phải liên hệ nơi tiếp nhận để hoàn thiện hồ sơ",
+        question_en: "Times you had to contact the desk to complete the dossier",
         answers_vi: ["Không lần nào", "1 lần", "Nhiều hơn 1 lần"],
         answers_en: ["None", "Once", "More than once"],
     },
     IndexDef {
         key: "agencies",
-        question_vi: "Số cơ quan, đơn vị phải liên hệ",
-        question_en: "Agencies you had to contact",
+        question_vi: "Số cơ quan, đơn vị phải liên hệ để hoàn thiện hồ sơ",
+        question_en: "Agencies you had to contact to complete the dossier",
         answers_vi: ["Chỉ Bộ phận một cửa", "Thêm 1 cơ quan", "Nhiều cơ quan"],
         answers_en: ["Only the one-stop desk", "One more agency", "Several agencies"],
     },
     IndexDef {
         key: "one_stop",
-        question_vi: "Tiếp nhận và trả kết quả tại Bộ phận một cửa",
-        question_en: "Reception and return at the one-stop desk",
+        question_vi: "Tiếp nhận, giải quyết, trả kết quả tại Bộ phận một cửa",
+        question_en: "Reception, handling and return at the one-stop desk",
         answers_vi: ["Đúng quy định", "Còn thiếu sót", "Không đúng quy định"],
         answers_en: ["As required", "With shortcomings", "Not as required"],
     },
@@ -127,26 +147,30 @@ pub const INDICES: [IndexDef; 9] = [
     },
     IndexDef {
         key: "attitude",
-        question_vi: "Thái độ của cán bộ, công chức",
-        question_en: "Officers' attitude",
+        question_vi: "Thái độ của cán bộ khi hướng dẫn, tiếp nhận, giải quyết",
+        question_en: "Officers' attitude when guiding, receiving and handling",
         answers_vi: ["Tận tình, không phiền hà", "Có lúc gây phiền hà", "Nhũng nhiễu, gây phiền hà"],
         answers_en: ["Helpful, no trouble", "Some trouble", "Harassment"],
     },
     IndexDef {
-        key: "convenience",
-        question_vi: "Mức độ thuận tiện",
-        question_en: "Convenience",
-        answers_vi: ["Rất thuận tiện", "Thuận tiện", "Không thuận tiện"],
-        answers_en: ["Very convenient", "Convenient", "Inconvenient"],
+        key: "feedback_handling",
+        question_vi: "Tiếp thu, giải trình ý kiến phản ánh, kiến nghị",
+        question_en: "Receiving and answering your feedback and petitions",
+        answers_vi: ["Được tiếp thu, giải trình đầy đủ", "Giải trình chưa đầy đủ", "Không được tiếp thu"],
+        answers_en: ["Heard and answered in full", "Answered only in part", "Not heard"],
     },
     IndexDef {
-        key: "overall",
-        question_vi: "Mức độ hài lòng chung",
-        question_en: "Overall satisfaction",
-        answers_vi: ["Rất hài lòng", "Hài lòng", "Không hài lòng"],
-        answers_en: ["Very satisfied", "Satisfied", "Not satisfied"],
+        key: "online_service",
+        question_vi: "Tiến độ và chất lượng dịch vụ công trực tuyến",
+        question_en: "Progress and quality of the online public service",
+        answers_vi: ["Đúng tiến độ, chất lượng tốt", "Còn chậm hoặc còn lỗi", "Không đáp ứng"],
+        answers_en: ["On schedule, good quality", "Slow or with errors", "Not adequate"],
     },
 ];
+
+/// Keys of earlier versions that named a different question at the same
+/// position (8 and 9 were "convenience" and "overall", which are not indices).
+pub const RETIRED_KEYS: [(usize, &str); 2] = [(7, "convenience"), (8, "overall")];
 
 /// Highest total of the nine indices.
 pub const MAX_INDEX_SCORE: u32 = 18;
@@ -338,6 +362,23 @@ mod tests {
         assert_eq!(mixed.to_digits(), "210210210");
         assert_eq!(IndexScores::from_digits("210210210"), Some(mixed));
         assert_eq!(IndexScores::from_digits("21021021x"), None);
+    }
+
+    #[test]
+    fn indices_eight_and_nine_are_feedback_and_the_online_service() {
+        // Must hold: index 8 is receiving and answering feedback (tiếp thu, giải trình),
+        // 9 the online public service; convenience and overall satisfaction are not
+        // indices; keys are unique and the retired keys are not reused.
+        assert_eq!(INDICES[7].question_vi, "Tiếp thu, giải trình ý kiến phản ánh, kiến nghị");
+        assert_eq!(INDICES[8].question_vi, "Tiến độ và chất lượng dịch vụ công trực tuyến");
+        assert_eq!((INDICES[7].key, INDICES[8].key), ("feedback_handling", "online_service"));
+        let keys: std::collections::HashSet<&str> = INDICES.iter().map(|i| i.key).collect();
+        assert_eq!(keys.len(), 9);
+        for (pos, old) in RETIRED_KEYS {
+            assert!(!keys.contains(old) && INDICES[pos].key != old);
+        }
+        assert!(INDICES.iter().all(|i| !i.question_vi.to_lowercase().contains("hài lòng")
+            && !i.question_vi.to_lowercase().contains("thuận tiện")));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 use unicode_normalization::UnicodeNormalization;
 
 use super::citizen_id::{CitizenId, CitizenIdError};
+use super::provision::ProvisionPayload;
 
 /// Path of the ticket tracking page in the QR printed on tickets:
 /// `http://HOST:8700/t/<tracking code>`.
@@ -100,6 +101,9 @@ pub enum ScanKind {
     DossierReceipt(DossierCode),
     /// The QR of one of our tickets: the tracking code.
     TicketTracking(String),
+    /// A device provisioning QR (`motcua-kiosk provision`): holds a one-time
+    /// secret, so it is never logged or shown in clear; used only on the setup pages.
+    Provisioning(ProvisionPayload),
     Unknown,
 }
 
@@ -112,6 +116,7 @@ impl ScanKind {
             Self::HealthInsuranceCard => "health_insurance_card",
             Self::DossierReceipt(_) => "dossier_receipt",
             Self::TicketTracking(_) => "ticket_tracking",
+            Self::Provisioning(_) => "provisioning",
             Self::Unknown => "unknown",
         }
     }
@@ -123,6 +128,9 @@ impl ScanKind {
             Self::HealthInsuranceCard => {
                 Some("Đây là thẻ Bảo hiểm y tế. Vui lòng quét mã QR trên thẻ Căn cước (CCCD) của bạn.")
             }
+            Self::Provisioning(_) => Some(
+                "Đây là mã cấp phép thiết bị, chỉ dùng trong trang Cài đặt kỹ thuật. Vui lòng quét thẻ Căn cước, giấy tiếp nhận hồ sơ hoặc phiếu số thứ tự.",
+            ),
             Self::Unknown => Some(
                 "Không nhận ra mã này. Vui lòng quét mã QR trên thẻ Căn cước, giấy tiếp nhận hồ sơ hoặc phiếu số thứ tự.",
             ),
@@ -137,6 +145,9 @@ impl ScanKind {
             Self::HealthInsuranceCard => {
                 Some("This is a health insurance card. Please scan the QR code on your citizen ID card.")
             }
+            Self::Provisioning(_) => Some(
+                "This is a device provisioning code, used only on the technician's setup pages. Please scan your ID card, dossier receipt or queue ticket.",
+            ),
             Self::Unknown => Some(
                 "This code is not recognised. Please scan the QR code of your ID card, dossier receipt or queue ticket.",
             ),
@@ -154,10 +165,15 @@ pub fn classify(text: &str, symbology: Option<&str>, today: NaiveDate) -> ScanKi
     if text.is_empty() {
         return ScanKind::Unknown;
     }
+    let two_d = symbology.is_none_or(|s| matches!(s.as_bytes().get(1), Some(b'Q' | b'd' | b'L' | b'z')));
+    if two_d {
+        if let Some(p) = ProvisionPayload::parse(&text) {
+            return ScanKind::Provisioning(p);
+        }
+    }
     if let Some(code) = tracking_code(&text) {
         return ScanKind::TicketTracking(code);
     }
-    let two_d = symbology.is_none_or(|s| matches!(s.as_bytes().get(1), Some(b'Q' | b'd' | b'L' | b'z')));
     if two_d && text.contains('|') {
         let fields: Vec<&str> = text.split('|').map(str::trim).collect();
         if looks_like_health_insurance(&fields) {
@@ -355,6 +371,28 @@ mod tests {
         ] {
             assert_eq!(classify(url, None, today()), ScanKind::Unknown, "{url}");
         }
+    }
+
+    #[test]
+    fn a_provisioning_qr_is_its_own_kind_and_never_shows_its_code() {
+        // Must hold: the payload `provision` prints is recognised from a QR
+        // (or an unknown symbology), not from a 1D code; its Debug output
+        // and its name hold no code; on a citizen page it is refused politely.
+        use crate::domain::provision::{ProvisionCode, ProvisionPayload};
+        let p = ProvisionPayload {
+            code: ProvisionCode::from_random([7; 11]),
+            url: "http://10.0.0.5:8700".into(),
+            pin: None,
+        };
+        let text = p.to_text();
+        let k = classify(&text, Some("]Q1"), today());
+        assert_eq!(k, ScanKind::Provisioning(p.clone()));
+        assert_eq!(classify(&text, None, today()).name(), "provisioning");
+        assert_ne!(classify(&text, Some("]C0"), today()).name(), "provisioning");
+        let shown = format!("{k:?} {}", k.name());
+        assert!(!shown.contains(&p.code.grouped()) && !shown.contains(p.code.normalised()), "{shown}");
+        assert!(k.refusal_vi().unwrap().contains("Cài đặt kỹ thuật"));
+        assert!(k.refusal_en().unwrap().contains("setup"));
     }
 
     #[test]

@@ -296,4 +296,28 @@ mod tests {
         assert_eq!(TimeLimit::calendar_days(1).due(mon, &cal, CLOSE).date(), d(2026, 9, 3));
         assert_eq!(TimeLimit::calendar_days(4).due(mon, &cal, CLOSE).date(), d(2026, 9, 4));
     }
+
+    #[test]
+    fn limits_across_tet_and_a_make_up_saturday_follow_the_2026_calendar() {
+        // Must hold: with the 2026 calendar, 3 working days from Thu 12 Feb skip the
+        // nine days of Tết (Fri 13, Mon 23, Tue 24); 5 calendar days end on a Tết
+        // holiday and move to the first working day after it; 30 calendar days end on a
+        // Saturday and move to Monday; 1 working day from Fri 9 Jan is the make-up
+        // Saturday 10 Jan, and a same-day dossier received after the cutoff on
+        // Fri 9 Jan is due on that Saturday.
+        let cal = WorkCalendar::default_2026();
+        let thu = at(d(2026, 2, 12), 9, 0);
+        assert_eq!(TimeLimit::working_days(3).due(thu, &cal, CLOSE), at(d(2026, 2, 24), 17, 0));
+        assert_eq!(TimeLimit::calendar_days(5).due(thu, &cal, CLOSE), at(d(2026, 2, 23), 17, 0));
+        assert_eq!(TimeLimit::calendar_days(30).due(thu, &cal, CLOSE), at(d(2026, 3, 16), 17, 0));
+        let fri = d(2026, 1, 9);
+        assert_eq!(TimeLimit::working_days(1).due(at(fri, 9, 0), &cal, CLOSE), at(d(2026, 1, 10), 17, 0));
+        assert_eq!(
+            TimeLimit::same_day(Some("15:00")).due(at(fri, 16, 0), &cal, CLOSE),
+            at(d(2026, 1, 10), 17, 0)
+        );
+        // Without the make-up day (a centre that removed it) the same limit is Monday.
+        let plain = WorkCalendar::from_strings(&crate::domain::calendar::DEFAULT_HOLIDAYS_2026);
+        assert_eq!(TimeLimit::working_days(1).due(at(fri, 9, 0), &plain, CLOSE), at(d(2026, 1, 12), 17, 0));
+    }
 }

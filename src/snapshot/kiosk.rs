@@ -46,6 +46,7 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "setup-devices",
     "setup-screen",
     "setup-keyboard",
+    "setup-provision",
     "idle-warning",
     // Priority is confirmed before a priority ticket prints (issue 14).
     "take-number-priority",
@@ -63,12 +64,41 @@ pub const KIOSK_SCREENS: &[&str] = &[
     "ticket-no-printer",
     "home-reader-disconnected",
     "procedures-catalog-missing",
+    "procedures-catalog-outdated",
+    "procedure-detail-catalog-outdated",
     "dossier-unreachable",
     "rating-queued",
     "take-number-closed",
     "take-number-cap",
     // A call for help sent, and not sent (offline).
     "home-help",
+    "home-help-offline",
+];
+
+/// The failure states of issue 18 among [`KIOSK_SCREENS`]: each is rendered,
+/// listed in docs/screenshots/README.md, and checked for technical text by
+/// tests/kiosk_failure_states.rs through [`special_kiosk`] and [`stage`].
+pub const FAILURE_SCREENS: &[&str] = &[
+    "home-first-boot",
+    "take-number-first-boot",
+    "ticket-first-boot",
+    "home-offline",
+    "take-number-offline",
+    "ticket-offline",
+    "home-unavailable",
+    "take-number-unavailable",
+    "ticket-paper-out",
+    "ticket-printer-offline",
+    "ticket-cover-open",
+    "ticket-no-printer",
+    "home-reader-disconnected",
+    "procedures-catalog-missing",
+    "procedures-catalog-outdated",
+    "procedure-detail-catalog-outdated",
+    "dossier-unreachable",
+    "rating-queued",
+    "take-number-closed",
+    "take-number-cap",
     "home-help-offline",
 ];
 
@@ -118,7 +148,7 @@ pub(super) fn run_kiosk(
 /// The kiosk a failure state needs: its config, its backend, and the data
 /// directory to remove afterwards. `None`: the shared sample kiosk will do.
 #[allow(clippy::type_complexity)]
-fn special_kiosk(
+pub fn special_kiosk(
     cfg: &Config,
     screen: &str,
     rt: &tokio::runtime::Runtime,
@@ -143,6 +173,10 @@ fn special_kiosk(
                 .with_availability("HT", Availability::CapReached { next_open: Some(monday_0730) })
                 .with_availability("CT", Availability::CapReached { next_open: Some(monday_0730) }),
         ),
+        // Their own kiosk: the shared one keeps its catalog for the next screens.
+        "procedures-catalog-missing"
+        | "procedures-catalog-outdated"
+        | "procedure-detail-catalog-outdated" => Arc::new(sample(&cfg)),
         "ticket-no-printer" => {
             cfg.printer.uri.clear();
             Arc::new(sample(&cfg))
@@ -218,7 +252,7 @@ fn special_kiosk(
 
 /// Puts the kiosk into the state a screen shows, through the same adapters
 /// and controllers the running kiosk uses.
-fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
+pub fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
     let ui = &app.ui;
     let nav = ui.global::<Nav>();
     let drain = || {
@@ -314,6 +348,13 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             app.clear_catalog();
             nav.invoke_go(Page::Procedures);
         }
+        "procedures-catalog-outdated" | "procedure-detail-catalog-outdated" => {
+            app.set_catalog(Arc::new(outdated_catalog()?));
+            nav.invoke_go(Page::Procedures);
+            if screen == "procedure-detail-catalog-outdated" {
+                ui.global::<crate::ui::ProcedureAdapter>().invoke_open("1.001193".into());
+            }
+        }
         "rating-queued" => {
             app.tick_now();
             nav.invoke_go(Page::Rating);
@@ -390,13 +431,14 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
             // snapshot must not count wrong attempts in the data directory.
             app.unlock_setup();
         }
-        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" => {
+        "setup-centre" | "setup-devices" | "setup-screen" | "setup-keyboard" | "setup-provision" => {
             nav.invoke_go(Page::Setup);
             app.unlock_setup();
             let s = ui.global::<SetupAdapter>();
             s.set_tab(match screen {
                 "setup-centre" | "setup-keyboard" => 1,
                 "setup-devices" => 2,
+                "setup-provision" => 4,
                 _ => 3,
             });
             if screen == "setup-devices" {
@@ -425,6 +467,21 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
                 s.set_scan_report(line.into());
                 s.invoke_choose("printer.uri".into(), "tcp://192.168.1.50:9100".into());
             }
+            if screen == "setup-provision" {
+                // A typed code refused: what a technician sees with an old code.
+                s.set_provision_code("7K3M-9Q2X-RT5V".into());
+                s.set_provision_url("https://10.0.0.5:8700".into());
+                s.set_provision_ok(false);
+                let lang = Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default();
+                s.set_provision_report(
+                    crate::app::i18n::pick(
+                        lang,
+                        "Mã cấp phép này đã hết hạn. Hãy tạo mã mới trên máy trung tâm.",
+                        "This provisioning code has expired. Make a new one on the centre.",
+                    )
+                    .into(),
+                );
+            }
             if screen == "setup-keyboard" {
                 s.invoke_edit("centre.url".into());
                 for k in ["h", "t", "t", "p", "s", ":", "/", "/", "1", "0", ".", "0", ".", "0", ".", "5"] {
@@ -444,10 +501,28 @@ fn stage(app: &KioskApp, cfg: &Config, screen: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The day the outdated catalog's facts were last checked: more than
+/// `catalog.max_age_days` (180) before the sample day.
+pub const OUTDATED_CATALOG_DAY: &str = "2026-03-02";
+
+/// The bundled catalog as a kiosk would hold it had nobody checked or
+/// updated it since [`OUTDATED_CATALOG_DAY`] (snapshots, tests).
+pub fn outdated_catalog() -> anyhow::Result<crate::catalog::Catalog> {
+    let mut file = crate::catalog::parse_catalog(crate::catalog::BUNDLED_JSON.as_bytes())
+        .map_err(|e| anyhow::anyhow!("bundled catalog: {e}"))?;
+    for p in &mut file.procedures {
+        for s in &mut p.sources {
+            s.checked = OUTDATED_CATALOG_DAY.into();
+        }
+    }
+    crate::catalog::Catalog::from_file(file, crate::catalog::BUNDLED_SOURCE)
+        .map_err(|e| anyhow::anyhow!("outdated catalog: {e}"))
+}
+
 /// The code of the sample dossier that waits for papers (as the sample
 /// backend and the built-in centre create it for the snapshot day).
 pub fn sample_dossier_code(cfg: &Config) -> String {
-    let cal = crate::domain::dossier::WorkCalendar::from_strings(&cfg.dossier.holidays);
+    let cal = cfg.dossier.calendar();
     let records =
         crate::centre::core::sample_records(&cal, crate::domain::localtime::service_day(sample_now()));
     records

@@ -6,18 +6,22 @@
 
 mod board;
 mod counter_shots;
+mod frames;
 mod kiosk;
 
 pub use self::board::DISPLAY_SCREENS;
 pub use self::counter_shots::{first_frame as counter_first_frame, COUNTER_SCREENS};
-pub use self::kiosk::{sample_dossier_code, KIOSK_SCREENS};
+pub use self::frames::{kiosk_frames, FrameTimes};
+pub use self::kiosk::{
+    outdated_catalog, sample_dossier_code, special_kiosk, stage as stage_kiosk, FAILURE_SCREENS,
+    KIOSK_SCREENS, OUTDATED_CATALOG_DAY,
+};
 
 use crate::app::kiosk::{theme_variant, KioskApp};
 use crate::app::poster::Poster;
-use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, Language, ThemeVariant};
 use crate::domain::clock::{self, MockClock};
-use crate::ui::{KioskWindow, Nav, Page, Theme};
+use crate::ui::{KioskWindow, Theme};
 use chrono::TimeZone;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
@@ -209,39 +213,4 @@ pub fn first_frame(cfg: &Config) -> anyhow::Result<()> {
     println!("FIRST_FRAME_DONE");
     println!("PEAK_RSS_KIB {}", peak_rss_kib().unwrap_or(0));
     Ok(())
-}
-
-/// Page change → frame rendered, as the kiosk's software renderer does it:
-/// for `rounds` rounds over the citizen pages, the time from setting the page
-/// to the full frame (1080x1920 or `size`) being in the buffer. Returns the
-/// milliseconds of every change. Installs the headless platform (once per process).
-pub fn page_change_frames(cfg: &Config, size: (u32, u32), rounds: usize) -> anyhow::Result<Vec<f64>> {
-    let last = Rc::new(RefCell::new(None));
-    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
-        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    let mut cfg = cfg.clone();
-    cfg.printer.uri = UNREACHABLE_PRINTER.into();
-    let backend = Arc::new(SampleBackend::new(&cfg, sample_now()));
-    let (app, window) = kiosk_app(&cfg, backend, &rt, &last, size, cfg.kiosk.theme)?;
-    let (w, h) = size;
-    let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-    let nav = app.ui.global::<Nav>();
-    // The take-a-number list and the ticket need their data once.
-    nav.invoke_go(Page::TakeNumber);
-    anyhow::ensure!(app.wait_idle(std::time::Duration::from_secs(10)), "the sample backend did not answer");
-    let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
-    let mut times = Vec::new();
-    for _ in 0..rounds {
-        for p in pages {
-            let t0 = std::time::Instant::now();
-            nav.set_page(p);
-            slint::platform::update_timers_and_animations();
-            window.draw_if_needed(|r| {
-                r.render(&mut buffer, w as usize);
-            });
-            times.push(t0.elapsed().as_secs_f64() * 1e3);
-        }
-    }
-    Ok(times)
 }

@@ -6,7 +6,7 @@
 //! `v1_database_made_by_hand_migrates_to_the_fresh_schema` keeps a frozen copy of
 //! version 1 and fails if the shipped SQL drifts.
 
-use super::{devices, dossiers, help, kiosks, officers, outbox, queue, ratings, StoreError};
+use super::{devices, dossiers, help, kiosks, officers, outbox, provision, queue, ratings, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 
@@ -25,10 +25,16 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 6, name: "centre: devices, unique printed numbers", sql: devices::SCHEMA_V6 },
     Migration { version: 7, name: "centre: officers, sessions, transfers", sql: officers::SCHEMA_V7 },
     Migration { version: 8, name: "centre: help requests from kiosks", sql: help::SCHEMA_V8 },
+    Migration {
+        version: 9,
+        name: "centre: rating indices 8 and 9 corrected (old answers kept aside)",
+        sql: ratings::SCHEMA_V9,
+    },
+    Migration { version: 10, name: "centre: one-time provisioning codes", sql: provision::SCHEMA_V10 },
 ];
 
 /// The schema version this program writes.
-pub const LATEST: i64 = 8;
+pub const LATEST: i64 = 10;
 
 pub fn user_version(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
@@ -220,5 +226,59 @@ CREATE TABLE events (
         assert!(matches!(err, StoreError::Migration { version: 2, .. }), "{err:?}");
         let c = Connection::open(&path).unwrap();
         assert_eq!(user_version(&c).unwrap(), 1);
+    }
+
+    #[test]
+    fn ratings_of_version_8_keep_indices_1_to_7_and_set_the_old_8_and_9_aside() {
+        // What must hold: after migration 9, answers to the retired questions 8
+        // ("convenience") and 9 ("overall") are no longer counted as answers to the
+        // new indices 8 and 9; they are kept whole in indices_before_v9; indices
+        // 1-7 are untouched; a rating that answered only 8-9 has no indices; a
+        // rating without 8-9 answers or without indices is not touched.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.sqlite3");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            let tx = c.transaction().unwrap();
+            for m in MIGRATIONS.iter().filter(|m| m.version <= 8) {
+                tx.execute_batch(m.sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 8).unwrap();
+            tx.commit().unwrap();
+            for (i, ix) in [Some("221102210"), Some("2-0----21"), Some("-------12"), Some("1111111--"), None]
+                .into_iter()
+                .enumerate()
+            {
+                c.execute(
+                    "INSERT INTO ratings (day, level, indices, rated_at, received_at, kiosk_id, idempotency_key)
+                     VALUES ('2026-11-30', 3, ?1, 1, 1, 'kiosk-01', ?2)",
+                    rusqlite::params![ix, format!("k-{i}")],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), LATEST);
+        let mut st =
+            store.conn().prepare("SELECT indices, indices_before_v9 FROM ratings ORDER BY id").unwrap();
+        let rows: Vec<(Option<String>, Option<String>)> =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            rows,
+            vec![
+                (s("2211022--"), s("221102210")),
+                (s("2-0------"), s("2-0----21")),
+                (None, s("-------12")),
+                (s("1111111--"), None),
+                (None, None),
+            ]
+        );
+        // Every migrated value is still a valid stored form.
+        for (ix, _) in &rows {
+            if let Some(ix) = ix {
+                assert!(crate::domain::rating::IndexScores::from_digits(ix).is_some(), "{ix}");
+            }
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod officers;
 pub mod outbox;
 pub mod pin_lockout;
+pub mod provision;
 pub mod queue;
 pub mod ratings;
 

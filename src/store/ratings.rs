@@ -27,6 +27,25 @@ CREATE TABLE ratings (
 CREATE INDEX ratings_by_day ON ratings (day);
 "#;
 
+/// Version 9: indices 8 and 9 were "convenience" and "overall satisfaction"
+/// until this version, which are not indices of the official evaluation (8 is
+/// receiving and answering feedback, 9 the online public service). Answers
+/// given to the old questions must not be counted as answers to the new ones:
+/// the whole old string is kept in `indices_before_v9` (nothing is lost), and
+/// positions 8 and 9 of `indices` become unanswered (`-`); a rating that had
+/// answered only those two has no indices any more. Positions 1-7 kept their
+/// meaning and stay.
+pub const SCHEMA_V9: &str = r#"
+ALTER TABLE ratings ADD COLUMN indices_before_v9 TEXT;
+UPDATE ratings SET indices_before_v9 = indices
+    WHERE indices IS NOT NULL AND substr(indices, 8, 2) <> '--';
+UPDATE ratings SET indices = CASE
+        WHEN substr(indices, 1, 7) = '-------' THEN NULL
+        ELSE substr(indices, 1, 7) || '--'
+    END
+    WHERE indices_before_v9 IS NOT NULL;
+"#;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RatingRow {
     pub id: i64,

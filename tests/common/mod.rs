@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod kiosk;
 pub mod openapi;
+pub mod provision;
 pub mod proxy;
 
 use chrono::{DateTime, TimeZone, Utc};

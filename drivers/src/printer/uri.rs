@@ -48,6 +48,8 @@ pub enum UriError {
     MissingHost,
     #[error("bad TCP port '{0}': a number from 1 to 65535 (printers listen on 9100)")]
     BadPort(String),
+    #[error("printer host '{0}' is not a host name or address (an IPv6 address goes in brackets: tcp://[fe80::1]:9100)")]
+    BadHost(String),
 }
 
 impl PrinterUri {
@@ -154,6 +156,10 @@ fn parse_query(q: Option<&str>) -> Vec<(&str, &str)> {
 fn split_host_port(s: &str) -> Result<(String, u16), UriError> {
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
         let (h, after) = rest.split_once(']').ok_or(UriError::MissingHost)?;
+        // In brackets only an IPv6 address (it has colons), as it is written back.
+        if !h.is_empty() && (!h.contains(':') || h.contains('[')) {
+            return Err(UriError::BadHost(h.to_owned()));
+        }
         match after.strip_prefix(':') {
             Some(p) => (h, Some(p)),
             None if after.is_empty() => (h, None),
@@ -167,6 +173,11 @@ fn split_host_port(s: &str) -> Result<(String, u16), UriError> {
     };
     if host.is_empty() || host.contains('/') {
         return Err(UriError::MissingHost);
+    }
+    // Without brackets a colon or bracket would be read back differently
+    // (found by the fuzz harness: `tcp://a::b]:9100`).
+    if !s.starts_with('[') && host.contains([':', '[', ']']) {
+        return Err(UriError::BadHost(host.to_owned()));
     }
     let port = match port {
         None => DEFAULT_TCP_PORT,
@@ -238,7 +249,7 @@ mod tests {
     #[test]
     fn bad_addresses_say_what_is_wrong() {
         // Must hold: each mistake gets its own error, and messages carry a usable hint.
-        let cases: [(&str, UriError); 10] = [
+        let cases: [(&str, UriError); 14] = [
             ("", UriError::Empty),
             ("/dev/usb/lp0", UriError::MissingScheme("/dev/usb/lp0".into())),
             ("usb:///dev/usb/lp0", UriError::UnknownScheme("usb".into())),
@@ -252,6 +263,11 @@ mod tests {
             ),
             ("tcp://:9100", UriError::MissingHost),
             ("tcp://host:99999", UriError::BadPort("99999".into())),
+            // Regression (fuzz): an unbracketed host with colons wrote back as an address that does not parse.
+            ("tcp://true0::retry:1]:9100", UriError::BadHost("true0::retry:1]".into())),
+            ("tcp://fe80::1", UriError::BadHost("fe80:".into())),
+            ("tcp://[[x]:9100", UriError::BadHost("[x".into())),
+            ("tcp://[printer]:9100", UriError::BadHost("printer".into())),
         ];
         for (s, want) in cases {
             assert_eq!(PrinterUri::parse(s), Err(want), "{s}");

@@ -14,7 +14,9 @@ pub struct DossierStatusView {
 }
 
 /// The dossier against its appointment date, in working days (weekends and
-/// `dossier.holidays` do not count).
+/// `dossier.holidays` do not count, `dossier.make_up_working_days` do). While
+/// the dossier waits for the citizen (status 5 or 6) the clock is paused:
+/// `paused`, never overdue, no days left; finished waits move the date (`due`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineView {
     pub overdue: bool,
@@ -26,6 +28,14 @@ pub struct DeadlineView {
     /// One line for the citizen; empty for closed dossiers.
     pub note_vi: String,
     pub note_en: String,
+    /// Waiting for the citizen (status 5 or 6): the clock is paused.
+    #[serde(default)]
+    pub paused: bool,
+    /// The appointment moved later by the working days the dossier waited for
+    /// the citizen earlier (from the history); what `overdue` and the days are
+    /// counted against. Older centres leave it out.
+    #[serde(default)]
+    pub due: Option<NaiveDate>,
 }
 
 /// What the citizen must do next.

@@ -18,6 +18,7 @@ mod dossiers;
 mod events;
 mod fleet;
 mod help;
+mod provision;
 mod queue;
 mod ratings;
 
@@ -26,6 +27,7 @@ pub use self::dossiers::*;
 pub use self::events::*;
 pub use self::fleet::*;
 pub use self::help::*;
+pub use self::provision::*;
 pub use self::queue::*;
 pub use self::ratings::*;
 

@@ -33,6 +33,13 @@ impl ApiClient {
         Ok(Some(buf))
     }
 
+    /// `POST /api/v1/provision`: redeems a one-time code (a client without
+    /// a token). Not retried: a second try of a code that went through is
+    /// refused as used.
+    pub async fn provision(&self, req: &ProvisionRequest) -> Result<Provisioned, LinkError> {
+        Ok(self.call(Method::POST, "/api/v1/provision", Some(req), false).await?.1)
+    }
+
     pub async fn health(&self) -> Result<Health, LinkError> {
         self.get("/api/v1/health").await
     }

@@ -142,8 +142,11 @@ impl ApiClient {
         path: &str,
         body: Option<&B>,
     ) -> Result<(StatusCode, Vec<u8>), reqwest::Error> {
-        let mut rb =
-            self.http.request(method.clone(), format!("{}{}", self.base, path)).bearer_auth(&*self.token);
+        let mut rb = self.http.request(method.clone(), format!("{}{}", self.base, path));
+        // A device being provisioned has no token yet.
+        if !self.token.is_empty() {
+            rb = rb.bearer_auth(&*self.token);
+        }
         if let Some(b) = body {
             rb = rb.json(b);
         }

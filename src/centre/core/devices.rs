@@ -1,6 +1,10 @@
 //! The devices table as the server's authentication reads it.
 
 use super::{Centre, CentreError};
+use crate::centre::devices::Rules;
+use crate::centre::provision::{self, ProvisionError, Redeemed};
+use crate::domain::access::Role;
+use crate::domain::provision::ProvisionCode;
 use crate::store::devices::{self, DeviceRow};
 use crate::store::to_ms;
 
@@ -18,6 +22,31 @@ impl Centre {
     /// Records that a device made a request now.
     pub async fn touch_device(&self, id: String) -> Result<(), CentreError> {
         self.write(move |w, now| Ok(devices::touch(w.c(), &id, to_ms(now))?)).await
+    }
+
+    /// The counters the configured services are served at.
+    pub fn served_counters(&self) -> Vec<u32> {
+        self.engine.setup.counters.keys().copied().collect()
+    }
+
+    /// Redeems a provisioning code in one transaction (see
+    /// [`provision::redeem`](crate::centre::provision::redeem)); the outer
+    /// error is the database's, the inner one the code's.
+    pub async fn redeem_provision(
+        &self,
+        code: ProvisionCode,
+        role: Role,
+        rules: Rules,
+    ) -> Result<Result<Redeemed, ProvisionError>, CentreError> {
+        self.write(move |w, now| match provision::redeem(w.c(), &rules, &code, role, to_ms(now)) {
+            Err(ProvisionError::Store(e)) => Err(e.into()),
+            Ok(r) => {
+                tracing::info!(device = %r.device_id, role = %r.role, range = ?r.offline_range, "device provisioned");
+                Ok(Ok(r))
+            }
+            Err(e) => Ok(Err(e)),
+        })
+        .await
     }
 
     /// The centre's reserved offline range (`offline.range_start..=range_end`):

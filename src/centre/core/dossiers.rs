@@ -4,9 +4,12 @@
 use super::{Centre, CentreError, Setup};
 use crate::centre::api::*;
 use crate::domain::citizen_id::mask_name;
-use crate::domain::dossier::{next_step, Deadline, NextStepFacts, WorkCalendar};
+use crate::domain::dossier::{
+    appointment_after_pauses, next_step, pauses, Deadline, NextStepFacts, WorkCalendar,
+};
 use crate::domain::localtime::{service_day, vn_offset};
 use crate::domain::scan::DossierCode;
+use crate::domain::time_limit::TimeLimit;
 use crate::store::dossiers::{self as d, DossierRow, HistoryRow};
 use crate::store::{from_ms, to_ms, StoreError};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
@@ -199,7 +202,14 @@ fn dossier_view(
     let channel = Channel::from_code(row.channel).ok_or_else(|| corrupt("channel"))?;
     let missing: Vec<String> =
         serde_json::from_str(&row.missing_documents).map_err(|_| corrupt("missing_documents"))?;
-    let deadline = Deadline::evaluate(status, row.appointment, today, calendar);
+    // Finished waits for the citizen (status 5/6 in the history) do not count
+    // against the agency; a wait still open pauses the clock (Deadline::Paused).
+    let steps: Vec<(NaiveDate, Option<DossierStatus>)> = history
+        .iter()
+        .map(|h| (service_day(from_ms(h.at)), h.status.and_then(DossierStatus::from_code)))
+        .collect();
+    let due = appointment_after_pauses(row.appointment, &pauses(&steps), calendar);
+    let deadline = Deadline::evaluate(status, due, today, calendar);
     let fee_vnd = row.fee_vnd.and_then(|f| u64::try_from(f).ok());
     let step = next_step(
         status,
@@ -208,7 +218,7 @@ fn dossier_view(
             fee_vnd,
             counter: row.counter,
             channel: Some(channel),
-            appointment: Some(row.appointment),
+            appointment: Some(due),
             overdue: deadline.is_overdue(),
         },
     );
@@ -237,8 +247,10 @@ fn dossier_view(
                 Deadline::Due => Some(0),
                 _ => None,
             },
-            note_vi: deadline.note_vi(row.appointment),
-            note_en: deadline.note_en(row.appointment),
+            note_vi: deadline.note_vi(due),
+            note_en: deadline.note_en(due),
+            paused: deadline.is_paused(),
+            due: Some(due),
         },
         next_step: NextStepView {
             kind: step.kind,
@@ -317,6 +329,12 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
         status: Some(status),
     };
     let one_stop = "Bộ phận một cửa";
+    // Appointments as the receipt gives them: reception + the procedure's limit
+    // in its unit (working or calendar days), counted with the calendar.
+    let close = chrono::NaiveTime::from_hms_opt(17, 0, 0).expect("valid time");
+    let due = |day: NaiveDate, h: u32, m: u32, limit: TimeLimit| {
+        limit.due(day.and_hms_opt(h, m, 0).expect("valid time"), cal, close).date()
+    };
     // Due on a Friday at least three days ago (a weekend lies between it and
     // today), and at least one working day ago (holidays may fill the gap).
     let mut due_friday = today - Duration::days(3);
@@ -363,7 +381,7 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
             applicant: "Trần Thị Bích".into(),
             channel: Channel::InPerson,
             received_at: local(papers_received, 9, 15),
-            appointment: cal.add_working_days(papers_received, 7),
+            appointment: due(papers_received, 9, 15, TimeLimit::working_days(7)),
             status: DossierStatus::SupplementRequested,
             missing_documents: vec!["Giấy tờ, tài liệu chứng minh chỗ ở hợp pháp (bản sao)".into()],
             fee_vnd: None,
@@ -386,7 +404,8 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
             applicant: "Lê Minh Châu".into(),
             channel: Channel::InPerson,
             received_at: local(ready_received, 10, 5),
-            appointment: cal.add_working_days(ready_received, 5),
+            // Kết hôn needing verification: at most 5 working days.
+            appointment: due(ready_received, 10, 5, TimeLimit::working_days(5)),
             status: DossierStatus::Completed,
             missing_documents: vec![],
             fee_vnd: None,
@@ -415,7 +434,7 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
             applicant: "Phạm Thị Dung".into(),
             channel: Channel::Online,
             received_at: local(fee_received, 14, 0),
-            appointment: cal.add_working_days(fee_received, 20),
+            appointment: due(fee_received, 14, 0, TimeLimit::calendar_days(30)),
             status: DossierStatus::PaymentRequested,
             missing_documents: vec![],
             fee_vnd: Some(400_000),
@@ -443,7 +462,7 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
             applicant: "Hoàng Văn Em".into(),
             channel: Channel::InPerson,
             received_at: local(today, 8, 5),
-            appointment: cal.add_working_days(today, 3),
+            appointment: due(today, 8, 5, TimeLimit::working_days(3)),
             status: DossierStatus::Accepted,
             missing_documents: vec![],
             fee_vnd: None,
@@ -458,7 +477,7 @@ pub fn sample_records(cal: &WorkCalendar, today: NaiveDate) -> Vec<DossierRecord
             applicant: "Võ Thị Giang".into(),
             channel: Channel::Post,
             received_at: local(returned_received, 9, 30),
-            appointment: cal.add_working_days(returned_received, 15),
+            appointment: due(returned_received, 9, 30, TimeLimit::calendar_days(15)),
             status: DossierStatus::Returned,
             missing_documents: vec![],
             fee_vnd: None,

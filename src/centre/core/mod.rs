@@ -42,7 +42,9 @@ pub use self::counter::{ActingOfficer, Actor};
 pub use self::dossiers::{record_view, sample_records, validate_records};
 pub use self::error::CentreError;
 pub use self::fleet::{fleet_from_store, SWEEP_EVERY};
-pub use self::officers::{token_hash, NewOfficer, SessionInfo, SignIn, SESSION_HOURS};
+pub use self::officers::{
+    token_hash, validate_login, validate_pin, NewOfficer, SessionInfo, SignIn, SESSION_HOURS,
+};
 pub use self::queue::IssueOutcome;
 pub use self::ratings::{summary_csv, RateOutcome};
 pub use self::views::counter_message;
@@ -51,6 +53,30 @@ pub use self::writer::{WriterStats, EVENT_RETENTION_DAYS};
 use self::feed::BROADCAST_CAPACITY;
 use self::setup::Setup;
 use self::writer::{Job, Writer};
+
+/// The checks the centre runs on a ticket or rating body before it touches
+/// the database, callable without a centre: the fuzz harnesses (tests/fuzz)
+/// run them on millions of bodies, which the HTTP path (an fsync per
+/// accepted body) could not.
+#[derive(Debug)]
+pub struct RequestChecks(Setup);
+
+impl RequestChecks {
+    pub fn new(cfg: &Config) -> Self {
+        RequestChecks(Setup::new(cfg))
+    }
+
+    /// `POST /api/v1/tickets` (a birth date is checked against a fixed
+    /// range, not today, so the same body gets the same answer any day).
+    pub fn issue(&self, req: &crate::centre::api::IssueTicketRequest) -> Result<(), CentreError> {
+        queue::validate_issue(&self.0, req)
+    }
+
+    /// `POST /api/v1/ratings`.
+    pub fn rating(&self, req: &crate::centre::api::RatingRequest) -> Result<(), CentreError> {
+        ratings::validate_rating(req).map(|_| ())
+    }
+}
 
 /// Handle to a running centre. Cheap to clone; the centre stops (its writer
 /// thread ends and the database closes) when the last handle is dropped.

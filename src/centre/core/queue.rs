@@ -279,7 +279,7 @@ pub(super) fn validate_kiosk_id(id: &str) -> Result<(), CentreError> {
     Ok(())
 }
 
-fn validate_issue(setup: &Setup, req: &IssueTicketRequest) -> Result<(), CentreError> {
+pub(super) fn validate_issue(setup: &Setup, req: &IssueTicketRequest) -> Result<(), CentreError> {
     let bad = |m: &str| Err(CentreError::BadRequest(m.to_string()));
     let k = &req.idempotency_key;
     if k.is_empty() || k.len() > MAX_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {

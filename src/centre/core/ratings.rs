@@ -204,7 +204,7 @@ fn find_ticket(
     }
 }
 
-fn validate_rating(req: &RatingRequest) -> Result<Option<IndexScores>, CentreError> {
+pub(super) fn validate_rating(req: &RatingRequest) -> Result<Option<IndexScores>, CentreError> {
     let k = &req.idempotency_key;
     if k.is_empty() || k.len() > MAX_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(CentreError::BadRequest("idempotency_key must be 1-128 visible ASCII characters".into()));

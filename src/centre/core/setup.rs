@@ -57,7 +57,7 @@ impl Setup {
             always_open: cfg.queue.always_open,
             offline_range: (cfg.offline.range_start, cfg.offline.range_end),
             tracking_base_url: cfg.centre.tracking_base_url.clone(),
-            calendar: WorkCalendar::from_strings(&cfg.dossier.holidays),
+            calendar: cfg.dossier.calendar(),
             officers: cfg
                 .queue
                 .counter_officers

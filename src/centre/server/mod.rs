@@ -20,6 +20,7 @@ mod kiosks;
 mod limits;
 pub mod listener;
 pub mod officer;
+mod provision;
 mod ratings;
 mod reports;
 mod services;
@@ -65,6 +66,8 @@ pub struct ServerOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Live figures of the accept loop.
     pub conn_stats: Arc<listener::ConnStats>,
+    /// The `sha256:` pin of the certificate served (given to provisioned devices).
+    pub tls_pin: Option<String>,
 }
 
 impl ServerOptions {
@@ -77,6 +80,11 @@ impl ServerOptions {
             limits: cfg.limits.clone(),
             tls: None,
             conn_stats: Arc::default(),
+            tls_pin: cfg
+                .tls
+                .serves_https()
+                .then(|| crate::centre::tls::pin_of_file(Path::new(&cfg.tls.cert)).ok())
+                .flatten(),
         }
     }
 }
@@ -92,6 +100,8 @@ pub(crate) struct AppState {
     /// The officer console and dashboard (`web`, `officer`).
     pub web: Arc<web::WebState>,
     pub(crate) limits: Arc<Limits>,
+    /// See [`ServerOptions::tls_pin`].
+    pub tls_pin: Option<Arc<str>>,
 }
 
 /// An API error response.
@@ -274,6 +284,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(limited(tickets::public_routes(), Kind::Public))
         .merge(harden::routes())
         .merge(officer::routes())
+        .merge(provision::routes())
         .merge(web::routes())
         .merge(protected)
         .fallback(not_found)
@@ -332,6 +343,7 @@ pub async fn serve_centre(
         catalog_dir: opts.catalog_dir.map(Arc::new),
         web: Arc::new(web::WebState::default()),
         limits: Arc::new(Limits::new(&opts.limits)),
+        tls_pin: opts.tls_pin.map(Into::into),
     };
     let app = router(state);
     let ticker = tokio::spawn(midnight_ticker(centre.clone()));

@@ -125,3 +125,54 @@ fn money_uses_dots_for_thousands() {
     assert_eq!(format_vnd(1_234_567), "1.234.567 đ");
     assert_eq!(format_vnd_en(1_234_567), "1,234,567 VND");
 }
+
+#[test]
+fn waiting_for_the_citizen_pauses_the_clock() {
+    // Must hold: a status-5 or status-6 dossier long past its appointment is neither
+    // overdue nor "on time"; its note says the time is paused and gives no day count.
+    let cal = WorkCalendar::default_2026();
+    let appointment = d(2026, 3, 2);
+    for (status, for_payment) in
+        [(DossierStatus::SupplementRequested, false), (DossierStatus::PaymentRequested, true)]
+    {
+        for today in [d(2026, 2, 25), appointment, d(2026, 4, 20)] {
+            let dl = Deadline::evaluate(status, appointment, today, &cal);
+            assert_eq!(dl, Deadline::Paused { for_payment }, "{status:?} {today}");
+            assert!(!dl.is_overdue() && dl.is_paused());
+            assert_eq!(dl.working_days_late(), 0);
+            let (vi, en) = (dl.note_vi(appointment), dl.note_en(appointment));
+            assert!(vi.contains("tạm dừng") && !vi.contains("Đúng hạn") && !vi.contains("Trễ hạn"), "{vi}");
+            assert!(en.contains("paused") && !en.contains("On time") && !en.contains("Overdue"), "{en}");
+        }
+    }
+}
+
+#[test]
+fn finished_pauses_move_the_appointment_by_their_working_days() {
+    // Must hold: the history's 5/6 periods become pauses (an open one last); a
+    // pause from Monday to Wednesday moves the appointment by 2 working days; a pause
+    // over Tết moves it only by the working days in it; an open pause moves nothing.
+    use DossierStatus::*;
+    let cal = WorkCalendar::default_2026();
+    let h = [
+        (d(2026, 3, 2), Some(Accepted)),
+        (d(2026, 3, 9), Some(SupplementRequested)),
+        (d(2026, 3, 10), None),
+        (d(2026, 3, 11), Some(Processing)),
+        (d(2026, 3, 16), Some(PaymentRequested)),
+    ];
+    let p = pauses(&h);
+    assert_eq!(
+        p,
+        vec![
+            Pause { from: d(2026, 3, 9), until: Some(d(2026, 3, 11)) },
+            Pause { from: d(2026, 3, 16), until: None }
+        ]
+    );
+    // Due Fri 13 Mar; +2 working days = Tue 17 Mar.
+    assert_eq!(appointment_after_pauses(d(2026, 3, 13), &p, &cal), d(2026, 3, 17));
+    // Asked on Fri 13 Feb, answered Tue 24 Feb: Mon 23 and Tue 24 count, Tết does not.
+    let tet = [Pause { from: d(2026, 2, 13), until: Some(d(2026, 2, 24)) }];
+    assert_eq!(appointment_after_pauses(d(2026, 2, 26), &tet, &cal), d(2026, 3, 2));
+    assert_eq!(appointment_after_pauses(d(2026, 2, 26), &p[1..], &cal), d(2026, 2, 26));
+}

@@ -33,6 +33,8 @@ use std::sync::LazyLock;
 #[derive(Default)]
 pub struct WebState {
     pub logins: LoginGuard,
+    /// Wrong provisioning codes, per client address (`provision.rs`).
+    pub provisions: LoginGuard,
     /// Add `Secure` to cookies (the centre serves HTTPS).
     pub secure_cookies: bool,
 }

@@ -1,0 +1,240 @@
+//! The end of the day: invariants (one line each, a violation fails the
+//! run) and figures (`BENCH <name> <value> <unit>`), from what the actors
+//! recorded and the centre's database.
+
+use crate::actors::World;
+use crate::plan::{the_day, SERVICES};
+use rusqlite::Connection;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+
+pub struct Checks {
+    pub failed: Vec<String>,
+}
+
+impl Checks {
+    fn check(&mut self, name: &str, ok: bool, detail: String) {
+        println!(
+            "INVARIANT {} {name}{}",
+            if ok { "ok  " } else { "FAIL" },
+            if detail.is_empty() { String::new() } else { format!(" ({detail})") }
+        );
+        if !ok {
+            self.failed.push(name.to_string());
+        }
+    }
+}
+
+fn count(c: &Connection, sql: &str) -> i64 {
+    c.query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+pub struct Extra {
+    /// Outboxes empty within the time allowed after the last fault healed.
+    pub outboxes_drained: Vec<(String, bool)>,
+    /// call-next after midnight found nobody waiting.
+    pub queue_empty_after_midnight: bool,
+    /// Waiting (or called) tickets of the day just before midnight.
+    pub open_before_midnight: i64,
+    pub expired_at_rollover: Option<u32>,
+    /// Display d was off from/to (wall ms).
+    pub display_off: Option<(usize, i64, i64)>,
+    pub sync_ms: Vec<(String, i64)>,
+}
+
+pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
+    let mut ch = Checks { failed: Vec::new() };
+    let printed = world.printed.lock().unwrap().clone();
+
+    // 1. Every number a kiosk printed exists exactly once at the centre (same ticket).
+    let mut missing = Vec::new();
+    let mut st = db
+        .prepare("SELECT COUNT(*), MAX(tracking_code) FROM tickets WHERE day = ?1 AND number = ?2")
+        .unwrap();
+    for p in &printed {
+        let (n, code): (i64, Option<String>) =
+            st.query_row((p.day.to_string(), &p.number), |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        if n != 1 || code.as_deref() != Some(p.tracking.as_str()) {
+            missing.push(format!("{} {} x{n}", p.day, p.number));
+        }
+    }
+    ch.check(
+        "every printed number exists exactly once at the centre",
+        missing.is_empty(),
+        format!(
+            "{} printed; {}",
+            printed.len(),
+            missing.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ),
+    );
+
+    // 2. No number called twice (first calls in the event log, and what the counters got).
+    let twice = count(
+        db,
+        "SELECT COUNT(*) FROM (SELECT json_extract(data, '$.number') n, date(at / 1000 + 25200, 'unixepoch') d FROM events \
+         WHERE kind = 'ticket_called' AND json_extract(data, '$.calls') = 1 GROUP BY n, d HAVING COUNT(*) > 1)",
+    );
+    let calls = world.calls.lock().unwrap().clone();
+    let distinct: HashSet<(chrono::NaiveDate, String)> = calls.iter().map(|c| (c.1, c.2.clone())).collect();
+    ch.check(
+        "no number called twice",
+        twice == 0 && distinct.len() == calls.len(),
+        format!(
+            "{} calls; {twice} numbers first-called twice in the log; {} repeated to counters",
+            calls.len(),
+            calls.len() - distinct.len()
+        ),
+    );
+
+    // 3. No two tickets share a number.
+    let dupes =
+        count(db, "SELECT COUNT(*) FROM (SELECT 1 FROM tickets GROUP BY day, number HAVING COUNT(*) > 1)");
+    ch.check("no two tickets share a number", dupes == 0, format!("{dupes} shared"));
+
+    // 4. Every call reached every display, in order, exactly once.
+    let mut st = db.prepare("SELECT id FROM events WHERE kind = 'ticket_called' ORDER BY id").unwrap();
+    let logged: Vec<u64> =
+        st.query_map([], |r| r.get::<_, i64>(0)).unwrap().map(|r| r.unwrap() as u64).collect();
+    let mut bad = Vec::new();
+    for (d, log) in world.displays.iter().enumerate() {
+        let log = log.lock().unwrap();
+        let got: Vec<u64> = log.calls.iter().map(|c| c.0).collect();
+        if got != logged || log.resyncs > 0 {
+            bad.push(format!("display {d}: {} of {} (resyncs {})", got.len(), logged.len(), log.resyncs));
+        }
+    }
+    ch.check(
+        "every call reached every display in order exactly once",
+        bad.is_empty(),
+        format!("{} calls x {} displays; {}", logged.len(), world.displays.len(), bad.join(", ")),
+    );
+
+    // 5. Every rating exactly once.
+    let keys = world.ratings.lock().unwrap().clone();
+    let mut st = db.prepare("SELECT COUNT(*) FROM ratings WHERE idempotency_key = ?1").unwrap();
+    let not_once: Vec<&String> =
+        keys.iter().filter(|k| st.query_row([k], |r| r.get::<_, i64>(0)).unwrap() != 1).collect();
+    let stored = count(db, "SELECT COUNT(*) FROM ratings");
+    ch.check(
+        "every rating exactly once",
+        not_once.is_empty() && stored == keys.len() as i64,
+        format!("{} given, {stored} stored; refused {:?}", keys.len(), world.ratings_refused.lock().unwrap()),
+    );
+
+    // 6. Every outbox empty after the last fault healed.
+    let full: Vec<&str> = extra.outboxes_drained.iter().filter(|o| !o.1).map(|o| o.0.as_str()).collect();
+    ch.check("every outbox empty after the last fault healed", full.is_empty(), full.join(", "));
+
+    // 7. Waiting tickets expired cleanly at rollover.
+    let day = the_day().to_string();
+    let open = count(
+        db,
+        &format!("SELECT COUNT(*) FROM tickets WHERE day = '{day}' AND status IN ('waiting', 'called')"),
+    );
+    let pii = count(
+        db,
+        "SELECT COUNT(*) FROM tickets WHERE status IN ('served', 'no_show', 'expired') AND \
+         (citizen_id_number IS NOT NULL OR citizen_full_name IS NOT NULL OR citizen_birth_date IS NOT NULL)",
+    );
+    ch.check(
+        "waiting tickets expired cleanly at rollover",
+        open == 0 && extra.queue_empty_after_midnight && extra.expired_at_rollover.is_some() && pii == 0,
+        format!(
+            "{} open before midnight, {:?} expired by the rollover, {open} still open, {pii} finished tickets with identity, queue empty after: {}",
+            extra.open_before_midnight, extra.expired_at_rollover, extra.queue_empty_after_midnight
+        ),
+    );
+
+    // 8. The centre never answered a non-idempotent request twice: each
+    // ticket key made one ticket, each call-next key at most one call.
+    let key_dupes = count(
+        db,
+        "SELECT COUNT(*) FROM (SELECT 1 FROM tickets GROUP BY idempotency_key HAVING COUNT(*) > 1)",
+    );
+    let first_calls = count(
+        db,
+        "SELECT COUNT(*) FROM events WHERE kind = 'ticket_called' AND json_extract(data, '$.calls') = 1",
+    );
+    ch.check(
+        "the centre never acted twice on one request",
+        key_dupes == 0 && first_calls == calls.len() as i64,
+        format!(
+            "{first_calls} first calls logged, {} call-next keys that called; counter errors {:?}",
+            calls.len(),
+            world.counter_errors.lock().unwrap()
+        ),
+    );
+    figures(world, db, extra, &printed);
+    ch
+}
+
+fn figures(world: &World, db: &Connection, extra: &Extra, printed: &[crate::actors::Printed]) {
+    let day = the_day().to_string();
+    println!(
+        "BENCH day_tickets_centre {} tickets",
+        count(db, &format!("SELECT COUNT(*) FROM tickets WHERE day = '{day}'"))
+    );
+    println!("BENCH day_tickets_printed {} tickets", printed.len());
+    println!("BENCH day_offline_tickets {} tickets", printed.iter().filter(|p| p.offline).count());
+    println!("BENCH day_kiosk_refusals {} taps", world.refused.lock().unwrap().values().sum::<u32>());
+    println!("BENCH day_taps_cut_by_kiosk_kill {} taps", world.interrupted.load(Ordering::SeqCst));
+    let printed_codes: HashSet<&str> = printed.iter().map(|p| p.tracking.as_str()).collect();
+    let mut st = db.prepare(&format!("SELECT tracking_code FROM tickets WHERE day = '{day}'")).unwrap();
+    let orphans = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .filter(|c| !printed_codes.contains(c.as_ref().unwrap().as_str()))
+        .count();
+    println!("BENCH day_tickets_never_printed {orphans} tickets");
+    println!(
+        "BENCH day_served {} tickets",
+        count(db, &format!("SELECT COUNT(*) FROM tickets WHERE day = '{day}' AND status = 'served'"))
+    );
+    println!("BENCH day_ratings {} ratings", world.ratings.lock().unwrap().len());
+    println!("BENCH day_dossier_lookups_ok {} lookups", world.dossiers_ok.load(Ordering::Relaxed));
+    println!("BENCH day_dossier_lookups_failed {} lookups", world.dossiers_failed.load(Ordering::Relaxed));
+    // Waits (issue to first call), simulated minutes, per service.
+    for (code, ..) in SERVICES {
+        let mut st = db
+            .prepare("SELECT (first_called_at - issued_at) / 60000.0 FROM tickets WHERE day = ?1 AND service = ?2 AND first_called_at IS NOT NULL")
+            .unwrap();
+        let mut w: Vec<f64> = st.query_map((&day, code), |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        w.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!("BENCH day_wait_{code}_p50 {:.1} min", pct(&w, 0.5));
+        println!("BENCH day_wait_{code}_p95 {:.1} min", pct(&w, 0.95));
+    }
+    // Display lag: emitted (sim instant → wall) to received, real ms.
+    let mut worst = 0i64;
+    let mut catch_up = 0i64;
+    for (d, log) in world.displays.iter().enumerate() {
+        for (_, got, at) in &log.lock().unwrap().calls {
+            let lag = got - world.line.wall_of(*at);
+            match extra.display_off {
+                Some((off, from, to))
+                    if off == d
+                        && world.line.wall_of(*at) <= to
+                        && world.line.wall_of(*at) >= from - 1000 =>
+                {
+                    catch_up = catch_up.max(got - to)
+                }
+                _ => worst = worst.max(lag),
+            }
+        }
+    }
+    println!("BENCH day_display_lag_worst {worst} ms");
+    println!("BENCH day_display_catch_up_after_disconnect {catch_up} ms");
+    for (what, ms) in &extra.sync_ms {
+        println!("BENCH day_sync_after_{what} {ms} ms");
+    }
+    let offline: u64 = world.kiosks.iter().map(|k| k.offline_ms.load(Ordering::Relaxed)).sum();
+    println!("BENCH day_kiosk_time_offline {:.0} min", offline as f64 / 60_000.0);
+    let refused: HashMap<String, u32> = world.refused.lock().unwrap().clone().into_iter().collect();
+    println!("# kiosk refusals by code: {refused:?}");
+}

@@ -1,0 +1,85 @@
+//! Input → frame rendered on the kiosk, as its software renderer does it
+//! (issue 14): a page change, and a keystroke on the procedure search page.
+//! Each is timed from the input to the whole frame being in the buffer.
+
+use super::{kiosk_app, sample_now, HeadlessPlatform, UNREACHABLE_PRINTER};
+use crate::app::sample_backend::SampleBackend;
+use crate::config::{Config, ThemeVariant};
+use crate::ui::{Nav, Page, ProcedureAdapter};
+use slint::{ComponentHandle, Rgb8Pixel};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Milliseconds per input, in the order they were made.
+pub struct FrameTimes {
+    pub size: (u32, u32),
+    pub theme: ThemeVariant,
+    pub page_change: Vec<f64>,
+    pub keystroke: Vec<f64>,
+}
+
+/// For each size and theme, `rounds` rounds of: the citizen pages in turn
+/// (home, take a number, procedures, dossier, rating, home), then "khai sinh"
+/// typed on the search page's keyboard and erased key by key. Installs the
+/// headless platform (once per process).
+pub fn kiosk_frames(
+    cfg: &Config,
+    variants: &[((u32, u32), ThemeVariant)],
+    rounds: usize,
+) -> anyhow::Result<Vec<FrameTimes>> {
+    let last = Rc::new(RefCell::new(None));
+    slint::platform::set_platform(Box::new(HeadlessPlatform { last: last.clone() }))
+        .map_err(|e| anyhow::anyhow!("cannot install the headless renderer: {e}"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let mut cfg = cfg.clone();
+    cfg.printer.uri = UNREACHABLE_PRINTER.into();
+    let mut out = Vec::new();
+    for &(size, theme) in variants {
+        let backend = Arc::new(SampleBackend::new(&cfg, sample_now()));
+        let (app, window) = kiosk_app(&cfg, backend, &rt, &last, size, theme)?;
+        let (w, h) = size;
+        let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
+        let mut draw = || {
+            slint::platform::update_timers_and_animations();
+            window.draw_if_needed(|r| {
+                r.render(&mut buffer, w as usize);
+            });
+        };
+        let nav = app.ui.global::<Nav>();
+        // The take-a-number list and the ticket need their data once.
+        nav.invoke_go(Page::TakeNumber);
+        anyhow::ensure!(
+            app.wait_idle(std::time::Duration::from_secs(10)),
+            "the sample backend did not answer"
+        );
+        let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
+        let mut page_change = Vec::new();
+        let mut keystroke = Vec::new();
+        let p = app.ui.global::<ProcedureAdapter>();
+        // "khai sinh" on the keyboard's letter keys, then erased key by key.
+        let typed = ["k", "h", "a", "i", " ", "s", "i", "n", "h"];
+        for _ in 0..rounds {
+            for page in pages {
+                let t0 = Instant::now();
+                nav.set_page(page);
+                draw();
+                page_change.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+            nav.set_page(Page::Procedures);
+            p.set_keyboard_open(true);
+            draw();
+            for k in typed.iter().copied().chain(std::iter::repeat_n("⌫", typed.len())) {
+                let t0 = Instant::now();
+                p.invoke_key(k.into());
+                draw();
+                keystroke.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+            anyhow::ensure!(p.get_query().is_empty(), "the query was not erased: {}", p.get_query());
+            p.set_keyboard_open(false);
+        }
+        out.push(FrameTimes { size, theme, page_change, keystroke });
+    }
+    Ok(out)
+}
