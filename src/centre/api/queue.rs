@@ -89,7 +89,9 @@ where
     use serde::de::Error;
     match Option::<serde_json::Value>::deserialize(d)? {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(v @ serde_json::Value::Object(_)) => serde_json::from_value(v).map(Some).map_err(D::Error::custom),
+        Some(v @ serde_json::Value::Object(_)) => {
+            serde_json::from_value(v).map(Some).map_err(D::Error::custom)
+        }
         Some(_) => Err(D::Error::custom("expected an object")),
     }
 }

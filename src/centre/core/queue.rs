@@ -261,9 +261,10 @@ impl Writer {
 /// another letter than the service's (its prefix changed while the kiosk was
 /// offline) is a conflict with the centre's setup.
 fn parse_offline_number(printed: &str, prefix: char) -> Result<TicketNumber, CentreError> {
-    let n = TicketNumber::parse(printed).filter(|n| n.seq > 0 && printed.trim() == printed).ok_or_else(|| {
-        CentreError::BadRequest(format!("offline_number `{printed}` must look like {prefix}-901"))
-    })?;
+    let n =
+        TicketNumber::parse(printed).filter(|n| n.seq > 0 && printed.trim() == printed).ok_or_else(|| {
+            CentreError::BadRequest(format!("offline_number `{printed}` must look like {prefix}-901"))
+        })?;
     if n.prefix != prefix {
         return Err(CentreError::OfflineNumberMismatch(printed.to_string()));
     }

@@ -180,7 +180,11 @@ where
         };
         // serde reads a struct from an array too; every body here is an object.
         if !value.is_object() {
-            return Err(HttpError::new(StatusCode::BAD_REQUEST, "bad_request", "the body must be a JSON object"));
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the body must be a JSON object",
+            ));
         }
         integral_floats_to_integers(&mut value);
         serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {

@@ -149,7 +149,9 @@ fn check_sign_in_shape(req: &SignInRequest) -> Result<(), HttpError> {
     });
     let pin_ok = req.pin.as_deref().is_none_or(|p| (6..=64).contains(&p.chars().count()));
     if !login_ok || !pin_ok {
-        return Err(HttpError::bad_request("login must be 2-32 letters, digits, `.`, `_` or `-`; pin 6-64 characters"));
+        return Err(HttpError::bad_request(
+            "login must be 2-32 letters, digits, `.`, `_` or `-`; pin 6-64 characters",
+        ));
     }
     Ok(())
 }
