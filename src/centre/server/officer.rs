@@ -14,7 +14,8 @@ use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{OfficerSession, SignInRequest};
 use crate::centre::core::{SessionInfo, SignIn, SESSION_HOURS};
 use crate::domain::access::{Principal, Role};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -26,6 +27,18 @@ use std::time::{Duration, Instant};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "motcua_session";
+/// The client's address, as the listener recorded it (none when a router is
+/// driven without one).
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
 /// Failed sign-ins before a key (a login from one address) is locked for [`LOCK_FOR`].
 const MAX_FAILURES: u32 = 5;
 /// Failed sign-ins for one login from all addresses together before the login
@@ -276,11 +289,11 @@ pub(crate) async fn open_session(
 
 async fn sign_in(
     State(st): State<AppState>,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Response, HttpError> {
-    let (token, s) = open_session(&st, &headers, peer.map(|p| p.0.ip()), req).await?;
+    let (token, s) = open_session(&st, &headers, peer, req).await?;
     let cookie = session_cookie(Some(&token), st.web.secure_cookies);
     Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json::<OfficerSession>(s.view()))
         .into_response())

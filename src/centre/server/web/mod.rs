@@ -21,13 +21,12 @@ use super::{AppState, HttpError};
 use crate::centre::api::SignInRequest;
 use crate::centre::core::SessionInfo;
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 /// What the web pages keep between requests.
@@ -289,7 +288,7 @@ fn home_of(s: &SessionInfo) -> &'static str {
 
 async fn login_submit(
     State(st): State<AppState>,
-    peer: Option<ConnectInfo<SocketAddr>>,
+    officer::Peer(peer): officer::Peer,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -308,7 +307,7 @@ async fn login_submit(
         pin: Some(f.pin).filter(|p| !p.is_empty()),
         counter,
     };
-    match officer::open_session(&st, &auth_headers, peer.map(|p| p.0.ip()), req).await {
+    match officer::open_session(&st, &auth_headers, peer, req).await {
         Ok((token, s)) => {
             let mut r = Redirect::to(home_of(&s)).into_response();
             r.headers_mut()
