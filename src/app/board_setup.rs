@@ -392,3 +392,27 @@ fn fill(ui: &DisplayWindow, st: &State) {
     );
     a.set_dirty(st.draft != st.base);
 }
+
+/// The setup as `snapshot` shows it: the PIN pad (three digits typed), or
+/// the settings with counters 3-4 and one service picked and a test call played.
+pub fn show_sample(ui: &DisplayWindow, cfg: &Config, unlocked: bool) {
+    let base = DisplayDraft::of(cfg);
+    let mut draft = base.clone();
+    draft.toggle_counter(Some(3));
+    draft.toggle_counter(Some(4));
+    draft.toggle_service(Some("CT"));
+    let mut choices = Choices::of_config(cfg).keeping(&draft);
+    choices.from_centre = true;
+    let st = State { cfg: cfg.clone(), typed: String::new(), base, draft, choices, asking: false };
+    fill(ui, &st);
+    let a = ui.global::<BoardSetup>();
+    a.set_state(if unlocked { "open" } else { "pin" }.into());
+    a.set_pin_length(if unlocked { 0 } else { 3 });
+    let call = st.draft.sample_call(&st.choices);
+    let played = test_call::TestCall::Played {
+        command: cfg.display.audio_command.clone(),
+        length: std::time::Duration::from_millis(3400),
+    };
+    a.set_test_ok(unlocked);
+    a.set_test_report(if unlocked { played.report(cfg.kiosk.language, &call).into() } else { "".into() });
+}
