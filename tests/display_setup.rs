@@ -125,7 +125,8 @@ fn chips(b: &TestBoard) -> (Vec<String>, Vec<String>) {
     )
 }
 
-const BOARD: &str = "# Board above counters 1-4 (hall A; tech: Minh)\n[kiosk]\nsetup_pin = \"{PIN}\"\nlanguage = \"vi\"\n\n\
+const BOARD: &str =
+    "# Board above counters 1-4 (hall A; tech: Minh)\n[kiosk]\nsetup_pin = \"{PIN}\"\nlanguage = \"vi\"\n\n\
 [centre]\nurl = \"{URL}\"   # the centre on the LAN\n\n[display]\n# this board's counters\ncounters = []\n\
 services = []\nvolume = 80  # loud hall\nchime = true\n\n[data]\ndir = \"{DIR}\"\n";
 
@@ -267,7 +268,10 @@ async fn the_test_call_plays_the_chime_and_the_words_through_the_audio_command()
     assert_eq!(setup(&b).get_state(), "pin", "held 3 s");
     tap(&b, "Đóng cài đặt");
     unlock(&b);
-    assert_eq!(setup(&b).get_choices_note(), "Không hỏi được trung tâm: danh sách lấy từ tệp cấu hình ([queue]).");
+    assert_eq!(
+        setup(&b).get_choices_note(),
+        "Không hỏi được trung tâm: danh sách lấy từ tệp cấu hình ([queue])."
+    );
     tap(&b, "Giảm âm lượng");
     tap(&b, "Giảm âm lượng");
     tap(&b, "Miền Nam (lẻ, ngàn)");
@@ -293,8 +297,7 @@ async fn the_test_call_plays_the_chime_and_the_words_through_the_audio_command()
 }
 
 fn on_path(cmd: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(cmd).is_file()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -305,7 +308,8 @@ async fn a_missing_player_gives_a_plain_message_and_does_not_hang() {
     // install; with audio_command = "none" the page says the board is silent.
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-player");
-    let (_, cfg) = board_file(dir.path(), &STANDALONE.replace("{PLAYER}", &format!("{} -", missing.display())));
+    let (_, cfg) =
+        board_file(dir.path(), &STANDALONE.replace("{PLAYER}", &format!("{} -", missing.display())));
     let b = board(&cfg, None);
     unlock(&b);
     let started = Instant::now();
