@@ -291,6 +291,19 @@ pub fn render_call(call: &Announcement, s: &AudioSettings) -> Playback {
     Playback { call: call.clone(), words, chime: s.chime, pcm: Pcm { rate: RATE, samples } }
 }
 
+/// The call audio of a board from its `[display]` settings: `None` when it
+/// makes no sound (`audio_command = "none"`, chime and voice off, volume 0).
+pub fn announcer_for(d: &crate::config::DisplayConfig) -> Option<Arc<Announcer>> {
+    let settings = AudioSettings::from_config(d);
+    match CommandSink::from_config(&d.audio_command) {
+        Some(sink) if settings.audible() => Some(Arc::new(Announcer::start(settings, Box::new(sink)))),
+        _ => {
+            tracing::info!("call audio is off (display.audio_command, chime, voice or volume)");
+            None
+        }
+    }
+}
+
 /// Where the sound goes. `play` returns when the sound has been played.
 pub trait AudioSink: Send + 'static {
     fn play(&mut self, p: &Playback) -> Result<(), AudioError>;
