@@ -299,6 +299,9 @@ async fn the_manager_dashboard_is_live_and_prints() {
         .await
         .unwrap();
 
+    // A board that has fetched its state is seen (the fleet lists it, online).
+    c.display_client().state().await.unwrap();
+
     let b = Browser::start_sized(1366, 1900).await;
     // An officer without the manager right cannot open the dashboard.
     sign_in(&b, &c.url, "lan", Some(1)).await;
@@ -310,7 +313,18 @@ async fn the_manager_dashboard_is_live_and_prints() {
     assert_eq!(b.text("#tile-issued").await, "6");
     assert_eq!(b.text("#tile-served").await, "1");
     assert!(b.exists("#chart rect.bar-issued").await, "the SVG chart is drawn");
-    b.wait_text("#devices", "out_of_paper").await;
+    // Every device of the fleet, in the manager's words: the kiosk out of
+    // paper flagged, the board online, the counter screen never seen.
+    b.wait_text("#devices", "HẾT GIẤY").await;
+    let row = |id: &str| {
+        format!("return Array.from(document.querySelectorAll('#devices tbody tr')).filter(r => r.textContent.includes('{id}')).map(r => r.className + ' | ' + r.textContent).join('');")
+    };
+    let kiosk = b.js(&row("kiosk-01")).await.as_str().unwrap().to_string();
+    assert!(kiosk.starts_with("bad |") && kiosk.contains("Ki-ốt") && kiosk.contains("Trực tuyến"), "{kiosk}");
+    let board = b.js(&row("display-1")).await.as_str().unwrap().to_string();
+    assert!(board.starts_with("ok |") && board.contains("Bảng gọi số") && board.contains("Trực tuyến"), "{board}");
+    let screen = b.js(&row("counter-1")).await.as_str().unwrap().to_string();
+    assert!(screen.contains("Màn hình quầy") && screen.contains("Chưa thấy"), "{screen}");
     b.wait_for(
         "the event stream",
         "!document.querySelector('#conn').classList.contains('off')",

@@ -44,7 +44,7 @@
   }
   var KINDS = ["ticket_issued", "ticket_called", "ticket_recalled", "ticket_started", "ticket_transferred",
     "ticket_completed", "ticket_no_show", "counter_state", "day_rollover", "help_requested", "help_resolved",
-    "resync"];
+    "device", "resync"];
   function connect() {
     var es = new EventSource("/api/v1/events");
     KINDS.forEach(function (k) { es.addEventListener(k, soon); });

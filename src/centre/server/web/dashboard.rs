@@ -1,13 +1,14 @@
 //! The manager dashboard, its live panel, and the printable daily report:
 //! the day report, the ratings (today and 30 days, three levels and the nine
-//! indices), and the devices' last heartbeats. The chart is SVG drawn here.
+//! indices), and the fleet (every device, [`super::fleet`]). The chart is SVG drawn here.
 
+use super::fleet::{device_view, DeviceView};
 use super::texts::{Lang, Texts};
 use super::{
     asset_url, duration, open_help, page_lang, page_response, render, signed_in_page, Chrome, HelpItem,
     LangQuery,
 };
-use crate::centre::api::{DayReport, HourCount, KioskView, RatingTallyView, ReportRow, SummaryGroup};
+use crate::centre::api::{DayReport, HourCount, RatingTallyView, ReportRow, SummaryGroup};
 use crate::centre::server::{AppState, HttpError};
 use crate::domain::localtime::{format_date, format_time_date, service_day};
 use crate::domain::rating::INDICES;
@@ -68,16 +69,6 @@ pub(super) struct Chart {
     pub bars: Vec<Bar>,
     /// (y, value) of the horizontal grid lines.
     pub grid: Vec<(u32, u32)>,
-}
-
-pub(super) struct DeviceView {
-    pub id: String,
-    pub online: bool,
-    pub printer: String,
-    pub reader: bool,
-    pub outbox: u32,
-    pub last_seen: String,
-    pub version: String,
 }
 
 pub(super) struct ReportView {
@@ -209,7 +200,7 @@ async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Resul
     let month =
         st.centre.rating_summary(Some(r.day - Duration::days(29)), Some(r.day), SummaryGroup::Day).await?;
     let today = st.centre.rating_summary(Some(r.day), Some(r.day), SummaryGroup::Day).await?;
-    let kiosks: Vec<KioskView> = st.centre.kiosks().await?.kiosks;
+    let fleet = st.centre.fleet(st.auth.configured()).await?.devices;
     let services = r.services.iter().map(|s| row_view(s, s.label.clone())).collect();
     let counters = r.counters.iter().map(|c| row_view(c, format!("{} {}", t.counter_n, c.key))).collect();
     let tot = &r.total;
@@ -245,18 +236,7 @@ async fn report_view(st: &AppState, lang: Lang, day: Option<NaiveDate>) -> Resul
         chart: chart(&r.hours),
         rating_lines: rating_cells(t, &today.total, &month.total),
         index_lines: index_cells(lang, &today.total, &month.total),
-        devices: kiosks
-            .into_iter()
-            .map(|k| DeviceView {
-                id: k.kiosk_id,
-                online: k.online,
-                printer: k.printer_status,
-                reader: k.scanner_connected,
-                outbox: k.outbox_len,
-                last_seen: format_time_date(k.last_seen, " "),
-                version: k.app_version,
-            })
-            .collect(),
+        devices: fleet.into_iter().map(|d| device_view(lang, d)).collect(),
     })
 }
 

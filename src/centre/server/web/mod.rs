@@ -13,6 +13,7 @@
 
 mod console;
 mod dashboard;
+mod fleet;
 pub mod texts;
 
 use self::texts::{Lang, Texts};
