@@ -322,7 +322,10 @@ async fn the_manager_dashboard_is_live_and_prints() {
     let kiosk = b.js(&row("kiosk-01")).await.as_str().unwrap().to_string();
     assert!(kiosk.starts_with("bad |") && kiosk.contains("Ki-ốt") && kiosk.contains("Trực tuyến"), "{kiosk}");
     let board = b.js(&row("display-1")).await.as_str().unwrap().to_string();
-    assert!(board.starts_with("ok |") && board.contains("Bảng gọi số") && board.contains("Trực tuyến"), "{board}");
+    assert!(
+        board.starts_with("ok |") && board.contains("Bảng gọi số") && board.contains("Trực tuyến"),
+        "{board}"
+    );
     let screen = b.js(&row("counter-1")).await.as_str().unwrap().to_string();
     assert!(screen.contains("Màn hình quầy") && screen.contains("Chưa thấy"), "{screen}");
     b.wait_for(

@@ -95,7 +95,11 @@ pub(super) fn device_view(lang: Lang, d: DeviceStatus) -> DeviceView {
     };
     let mut notes = Vec::new();
     if let Some(until) = d.pin_locked_until {
-        notes.push(format!("{} {}", pick(lang, "PIN bị khóa đến", "PIN locked until"), format_time_date(until, " ")));
+        notes.push(format!(
+            "{} {}",
+            pick(lang, "PIN bị khóa đến", "PIN locked until"),
+            format_time_date(until, " ")
+        ));
     } else if let Some(n) = d.pin_failures.filter(|n| *n > 0) {
         notes.push(format!("{n} {}", pick(lang, "lần nhập sai PIN", "wrong PIN attempts")));
     }
@@ -149,7 +153,10 @@ mod tests {
     #[test]
     fn a_board_is_listed_in_words_and_a_kiosk_out_of_paper_is_flagged() {
         let board = device_view(Lang::Vi, status("display"));
-        assert_eq!((board.role, board.state, board.class, board.printer.as_str()), ("Bảng gọi số", "Trực tuyến", "ok", "—"));
+        assert_eq!(
+            (board.role, board.state, board.class, board.printer.as_str()),
+            ("Bảng gọi số", "Trực tuyến", "ok", "—")
+        );
         let mut k = status("kiosk");
         k.printer_status = Some("out_of_paper".into());
         k.alerts = vec!["printer_out_of_paper".into(), "weird_code".into()];
