@@ -97,11 +97,12 @@ impl Prompt {
                 "In vé ưu tiên? Bấm In vé, hoặc Chọn lại.",
                 "Print a priority ticket? Tap Print ticket, or Change.",
             ),
-            Prompt::Ticket => ("Mời bạn nhận vé in ở khe bên dưới.", "Please take your printed ticket below."),
-            Prompt::Wait => (
-                "Mời bạn ngồi chờ và theo dõi màn hình gọi số.",
-                "Please take a seat and watch the display.",
-            ),
+            Prompt::Ticket => {
+                ("Mời bạn nhận vé in ở khe bên dưới.", "Please take your printed ticket below.")
+            }
+            Prompt::Wait => {
+                ("Mời bạn ngồi chờ và theo dõi màn hình gọi số.", "Please take a seat and watch the display.")
+            }
             Prompt::Procedures => ("Mời chọn hoặc tìm thủ tục.", "Choose or search for a procedure."),
             Prompt::ProcedureDetail => ("Mời xem giấy tờ cần mang theo.", "Here are the papers to bring."),
             Prompt::Dossier => ("Mời quét mã trên giấy biên nhận.", "Please scan the code on your receipt."),

@@ -209,8 +209,7 @@ impl Voice {
     /// A page is shown: its prompt (if any, and not said moments ago)
     /// replaces whatever prompt still waits.
     pub fn page_shown(&self, prompt: Option<Prompt>, lang: Language) {
-        let fresh =
-            prompt.filter(|p| self.guide.lock().expect("guide lock").should_say(*p, Instant::now()));
+        let fresh = prompt.filter(|p| self.guide.lock().expect("guide lock").should_say(*p, Instant::now()));
         self.queue(|p| p.prompt(fresh.map(|f| (f, lang))));
     }
 
@@ -243,7 +242,13 @@ fn render(s: Spoken, gain: f32) -> Playback {
             tracing::debug!(prompt = p.text(lang), "the kiosk says");
             let samples = clip(p, lang).iter().map(|x| scale(f32::from(*x) / 32768.0)).collect();
             let call = Announcement { ticket: String::new(), counter: 0 };
-            Playback { call, words: Vec::new(), chime: false, prompt: Some((p, lang)), pcm: Pcm { rate: RATE, samples } }
+            Playback {
+                call,
+                words: Vec::new(),
+                chime: false,
+                prompt: Some((p, lang)),
+                pcm: Pcm { rate: RATE, samples },
+            }
         }
     }
 }

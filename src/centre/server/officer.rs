@@ -104,7 +104,10 @@ pub struct SignInGuard {
 
 impl Default for SignInGuard {
     fn default() -> Self {
-        SignInGuard { from_address: LoginGuard::new(MAX_FAILURES), login: LoginGuard::new(MAX_LOGIN_FAILURES) }
+        SignInGuard {
+            from_address: LoginGuard::new(MAX_FAILURES),
+            login: LoginGuard::new(MAX_LOGIN_FAILURES),
+        }
     }
 }
 
