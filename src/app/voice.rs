@@ -78,7 +78,7 @@ impl Pending {
         self.prompt = p.map(|(p, l)| Spoken::Prompt(p, l));
     }
 
-    pub fn next(&mut self) -> Option<Spoken> {
+    pub fn pop(&mut self) -> Option<Spoken> {
         self.tickets.pop_front().or_else(|| self.prompt.take())
     }
 
@@ -156,7 +156,7 @@ impl Voice {
                         if st.closed {
                             return;
                         }
-                        if let Some(s) = st.pending.next() {
+                        if let Some(s) = st.pending.pop() {
                             st.playing = true;
                             break s;
                         }
@@ -323,14 +323,14 @@ mod tests {
         for prompt in [Prompt::Services, Prompt::Procedures, Prompt::Dossier] {
             p.prompt(Some((prompt, Language::Vi)));
         }
-        assert_eq!(p.next(), Some(Spoken::Prompt(Prompt::Dossier, Language::Vi)));
-        assert_eq!(p.next(), None);
+        assert_eq!(p.pop(), Some(Spoken::Prompt(Prompt::Dossier, Language::Vi)));
+        assert_eq!(p.pop(), None);
         p.prompt(Some((Prompt::Services, Language::Vi)));
         let call = Announcement { ticket: "A-001".into(), counter: 1 };
         p.ticket(call.clone(), vec![Word::MoiSo]);
         p.prompt(Some((Prompt::Ticket, Language::En)));
-        assert_eq!(p.next(), Some(Spoken::Ticket(call, vec![Word::MoiSo])));
-        assert_eq!(p.next(), Some(Spoken::Prompt(Prompt::Ticket, Language::En)));
+        assert_eq!(p.pop(), Some(Spoken::Ticket(call, vec![Word::MoiSo])));
+        assert_eq!(p.pop(), Some(Spoken::Prompt(Prompt::Ticket, Language::En)));
         assert!(p.is_empty());
         p.prompt(Some((Prompt::Rating, Language::Vi)));
         p.prompt(None);
