@@ -8,6 +8,8 @@
 //! [`CommandSink`] falls back to `paplay`, then `pw-play -`, and otherwise says
 //! once, clearly, that calls are shown but not heard.
 
+use super::prompts::Prompt;
+use crate::config::Language;
 use crate::domain::announce::{
     call_text, call_words_in, AnnounceQueue, Announcement, Queued, VoiceRegion, Word,
 };
@@ -270,6 +272,8 @@ pub struct Playback {
     /// The words read (empty with the voice off).
     pub words: Vec<Word>,
     pub chime: bool,
+    /// A kiosk prompt (`None` for a call or a ticket number).
+    pub prompt: Option<(Prompt, Language)>,
     pub pcm: Pcm,
 }
 
@@ -288,7 +292,7 @@ pub fn render_call(call: &Announcement, s: &AudioSettings) -> Playback {
     }
     let gain = f32::from(s.volume.min(100)) / 100.0;
     let samples = mix.iter().map(|x| (x * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16).collect();
-    Playback { call: call.clone(), words, chime: s.chime, pcm: Pcm { rate: RATE, samples } }
+    Playback { call: call.clone(), words, chime: s.chime, prompt: None, pcm: Pcm { rate: RATE, samples } }
 }
 
 /// The call audio of a board from its `[display]` settings: `None` when it
@@ -441,6 +445,7 @@ pub struct Played {
     pub call: Announcement,
     pub words: Vec<Word>,
     pub chime: bool,
+    pub prompt: Option<(Prompt, Language)>,
     pub samples: usize,
     pub started: Instant,
     pub ended: Instant,
@@ -472,6 +477,7 @@ impl AudioSink for RecordingSink {
             call: p.call.clone(),
             words: p.words.clone(),
             chime: p.chime,
+            prompt: p.prompt,
             samples: p.pcm.samples.len(),
             started,
             ended: Instant::now(),

@@ -23,6 +23,7 @@ pub mod link_backend;
 pub mod poster;
 pub mod printing;
 pub mod procedures;
+pub mod prompts;
 pub mod qr;
 pub mod queue;
 pub mod rating;
