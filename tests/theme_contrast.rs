@@ -143,7 +143,7 @@ const KIOSK: &[Pair] = &[
     ("primary", "surface-alt", Boundary, "special keyboard keys"),
     ("on-primary", "primary", Boundary, "language and text size buttons on the top bar"),
     ("text-muted", "surface", Boundary, "\"show only\" document tag edge"),
-    ("accent", "surface", Boundary, "conditional tags, idle banner edge"),
+    ("accent", "surface", Boundary, "conditional tags, idle banner edge, ticket tile badge"),
     ("warning", "surface", Boundary, "offline notice edge, warning icons"),
     ("danger", "surface", Boundary, "problem notice edge"),
     ("success", "surface", Boundary, "identified badge, rating face"),
@@ -152,7 +152,7 @@ const KIOSK: &[Pair] = &[
     ("danger", "background", Boundary, "status dot: not issuing"),
     ("on-primary", "tile-dossier", Boundary, "dossier tile icon"),
     ("on-primary", "tile-rating", Boundary, "rating tile icon"),
-    ("on-primary", "accent", Boundary, "help tile icon"),
+    ("on-primary", "accent", Boundary, "\"Lấy số thứ tự\" tile icon"),
     ("tile-dossier", "surface", Boundary, "dossier tile badge"),
     ("tile-rating", "surface", Boundary, "rating tile badge"),
 ];
@@ -198,39 +198,59 @@ const COUNTER: &[Pair] = &[
     ("rate-edge", "navy", Boundary, "rating buttons' outline (their fills are ~2:1 on navy)"),
 ];
 
-/// Checks and prints (markdown) one palette's pairs; returns the failures.
-fn check(theme: &str, p: &HashMap<String, String>, pairs: &[Pair]) -> Vec<String> {
+/// One measured pair: (foreground hex, background hex, ratio).
+type Measured = (String, String, f64);
+
+/// Measures `pairs` in palette `p`; adds what falls short of its target to `failures`.
+fn measure(theme: &str, p: &HashMap<String, String>, pairs: &[Pair], failures: &mut Vec<String>) -> Vec<Measured> {
     let get = |name: &str| -> String {
         match name.split_once('/') {
             Some((top, under)) => over(&p[top], &p[under]),
             None => p.get(name).unwrap_or_else(|| panic!("{theme}: no colour {name}")).clone(),
         }
     };
-    let mut failures = Vec::new();
-    println!("\n{theme}:\n\n| where | foreground | background | ratio | target |\n|---|---|---|---|---|");
-    for &(fg, bg, target, place) in pairs {
-        let (f, b) = (get(fg), get(bg));
-        let c = contrast(&f, &b);
-        let mark = if c < target.min() { " **below**" } else { "" };
-        println!(
-            "| {place} | {fg} `{f}` | {bg} `{b}` | {c:.1}:1{mark} | {} {}:1 |",
-            target.name(),
-            target.min()
-        );
-        if c < target.min() {
-            failures.push(format!("{theme}: {place}: {fg} on {bg} is {c:.2}:1 < {}:1", target.min()));
-        }
+    pairs
+        .iter()
+        .map(|&(fg, bg, target, place)| {
+            let (f, b) = (get(fg), get(bg));
+            let c = contrast(&f, &b);
+            if c < target.min() {
+                failures.push(format!("{theme}: {place}: {fg} on {bg} is {c:.2}:1 < {}:1", target.min()));
+            }
+            (f, b, c)
+        })
+        .collect()
+}
+
+fn cell((f, b, c): &Measured, target: Target) -> String {
+    let mark = if *c < target.min() { " **below**" } else { "" };
+    format!("{c:.1}:1{mark} (`{f}` on `{b}`)")
+}
+
+/// Prints (markdown) one table: a row per pair, a ratio column per palette.
+fn table(title: &str, columns: &[&str], pairs: &[Pair], measured: &[Vec<Measured>]) {
+    println!("\n{title}:\n");
+    println!("| where | foreground on background | {} | target |", columns.join(" | "));
+    println!("|---|---|{}---|", "---|".repeat(columns.len()));
+    for (i, &(fg, bg, target, place)) in pairs.iter().enumerate() {
+        let cells: Vec<String> = measured.iter().map(|m| cell(&m[i], target)).collect();
+        println!("| {place} | {fg} on {bg} | {} | {} {}:1 |", cells.join(" | "), target.name(), target.min());
     }
-    failures
 }
 
 #[test]
 fn every_kiosk_theme_pair_meets_wcag() {
     // Must hold: every pair in both kiosk palettes meets its target.
     let mut failures = Vec::new();
-    for (theme, p) in kiosk_palettes() {
-        failures.extend(check(&format!("kiosk {theme}"), &p, KIOSK));
+    let palettes = kiosk_palettes();
+    let mut measured = Vec::new();
+    let mut names = Vec::new();
+    // Normal first in the table.
+    for (theme, p) in palettes.iter().rev() {
+        measured.push(measure(&format!("kiosk {theme}"), p, KIOSK, &mut failures));
+        names.push(*theme);
     }
+    table("Kiosk (ui/theme.slint)", &names, KIOSK, &measured);
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -238,8 +258,11 @@ fn every_kiosk_theme_pair_meets_wcag() {
 fn every_board_and_counter_pair_meets_wcag() {
     // Must hold: the board's and counter screen's pairs meet their targets,
     // the newest call 7:1.
-    let mut failures = check("display board", &global_palette("display.slint", "Colors"), BOARD);
-    failures.extend(check("counter screen", &global_palette("counter.slint", "Palette"), COUNTER));
+    let mut failures = Vec::new();
+    let board = measure("display board", &global_palette("display.slint", "Colors"), BOARD, &mut failures);
+    table("Display board (ui/display.slint)", &["ratio"], BOARD, &[board]);
+    let counter = measure("counter screen", &global_palette("counter.slint", "Palette"), COUNTER, &mut failures);
+    table("Counter screen (ui/counter.slint)", &["ratio"], COUNTER, &[counter]);
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
