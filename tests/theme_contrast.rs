@@ -202,7 +202,12 @@ const COUNTER: &[Pair] = &[
 type Measured = (String, String, f64);
 
 /// Measures `pairs` in palette `p`; adds what falls short of its target to `failures`.
-fn measure(theme: &str, p: &HashMap<String, String>, pairs: &[Pair], failures: &mut Vec<String>) -> Vec<Measured> {
+fn measure(
+    theme: &str,
+    p: &HashMap<String, String>,
+    pairs: &[Pair],
+    failures: &mut Vec<String>,
+) -> Vec<Measured> {
     let get = |name: &str| -> String {
         match name.split_once('/') {
             Some((top, under)) => over(&p[top], &p[under]),
@@ -261,7 +266,8 @@ fn every_board_and_counter_pair_meets_wcag() {
     let mut failures = Vec::new();
     let board = measure("display board", &global_palette("display.slint", "Colors"), BOARD, &mut failures);
     table("Display board (ui/display.slint)", &["ratio"], BOARD, &[board]);
-    let counter = measure("counter screen", &global_palette("counter.slint", "Palette"), COUNTER, &mut failures);
+    let counter =
+        measure("counter screen", &global_palette("counter.slint", "Palette"), COUNTER, &mut failures);
     table("Counter screen (ui/counter.slint)", &["ratio"], COUNTER, &[counter]);
     assert!(failures.is_empty(), "{failures:#?}");
 }
@@ -272,7 +278,9 @@ fn screens_name_colours_only_through_their_palettes() {
     // so a colour cannot reach the screen without being measured here.
     let mut files = vec!["kiosk.slint".to_string()];
     for d in ["pages", "widgets"] {
-        for e in std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(d)).unwrap() {
+        for e in
+            std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(d)).unwrap()
+        {
             let name = e.unwrap().file_name().to_string_lossy().to_string();
             if name.ends_with(".slint") {
                 files.push(format!("{d}/{name}"));
