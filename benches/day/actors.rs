@@ -24,6 +24,9 @@ pub struct Printed {
     pub day: NaiveDate,
     pub tracking: String,
     pub offline: bool,
+    pub kiosk: usize,
+    /// When it was handed out (simulated).
+    pub at: DateTime<Utc>,
 }
 
 /// One display's view: the `ticket_called` events it received, in order.
@@ -169,6 +172,8 @@ pub async fn run_kiosk(world: Arc<World>, k: usize) {
                     day: t.service_day,
                     tracking: t.tracking_code,
                     offline: t.offline,
+                    kiosk: k,
+                    at: world.line.now(),
                 });
             }
             Err(e) => count(&world.refused, e.code()),

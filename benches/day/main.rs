@@ -284,7 +284,7 @@ async fn day() -> bool {
         displays: (0..n_displays).map(|_| Mutex::default()).collect(),
         display_off: (0..n_displays).map(|_| AtomicBool::new(false)).collect(),
         stop: AtomicBool::new(false),
-        closing: at(17, 15),
+        closing: plan::last_call(),
     });
     for k in 0..n_kiosks {
         world.open_link(k);
@@ -301,9 +301,9 @@ async fn day() -> bool {
     tasks.push(tokio::spawn(watch_offline(world.clone())));
 
     // The faults, in order of time.
-    let mut sync_ms: Vec<(String, i64)> = Vec::new();
+    let mut sync: Vec<check::Heal> = Vec::new();
     let display_off: Arc<Mutex<Option<(usize, i64, i64)>>> = Arc::default();
-    let mut heals: Vec<tokio::task::JoinHandle<(String, i64)>> = Vec::new();
+    let mut heals: Vec<tokio::task::JoinHandle<check::Heal>> = Vec::new();
     let mut kills = 0;
     for f in &plan.faults {
         line.sleep_until(f.at).await;
@@ -327,34 +327,38 @@ async fn day() -> bool {
                 let (w, p, proxies) = (world.clone(), fault, proxies.clone());
                 let heal_at = f.at + length;
                 // Heal in the background and time the outbox drain.
+                let from = f.at;
                 let handle = tokio::spawn(async move {
                     w.line.sleep_until(heal_at).await;
                     proxies[kiosk].set(proxy::Fault::Pass);
                     let t0 = wall_ms();
-                    loop {
+                    let mut drained = false;
+                    while wall_ms() - t0 <= 60_000 {
                         if let Some(l) = w.link(kiosk) {
                             if l.outbox_len() == 0
                                 && l.status().mode != motcua_kiosk::centre::LinkMode::Offline
                             {
+                                drained = true;
                                 break;
                             }
                         }
-                        if wall_ms() - t0 > 60_000 {
-                            break;
-                        }
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                     }
-                    (
-                        format!("{}_{}", p.name().replace('-', "_"), kiosk_id(kiosk).replace('-', "_")),
-                        wall_ms() - t0,
-                    )
+                    check::Heal {
+                        name: format!("{}_{}", p.name().replace('-', "_"), kiosk_id(kiosk).replace('-', "_")),
+                        kiosk,
+                        from,
+                        to: heal_at,
+                        drain_ms: wall_ms() - t0,
+                        drained,
+                    }
                 });
                 heals.push(handle);
             }
             FaultKind::KioskKill { kiosk, down } => {
-                // Mid-issue: wait (at most 2 s) for a tap under way.
+                // Mid-issue: wait (at most 10 s) for a tap under way.
                 let t0 = wall_ms();
-                while !world.kiosks[kiosk].in_flight.load(Ordering::SeqCst) && wall_ms() - t0 < 2000 {
+                while !world.kiosks[kiosk].in_flight.load(Ordering::SeqCst) && wall_ms() - t0 < 10_000 {
                     tokio::time::sleep(std::time::Duration::from_micros(200)).await;
                 }
                 println!(
@@ -399,12 +403,11 @@ async fn day() -> bool {
         }
     }
     for h in heals {
-        let (what, ms) = h.await.unwrap();
-        sync_ms.push((what, ms));
+        sync.push(h.await.unwrap());
     }
     println!("# {kills} centre kills");
     let off = *display_off.lock().unwrap();
-    finish(world, tasks, centre, &db, plan, sync_ms, off, started).await
+    finish(world, tasks, centre, &db, plan, sync, off, started).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -414,7 +417,7 @@ async fn finish(
     centre: CentreProc,
     db: &Path,
     _plan: plan::Plan,
-    sync_ms: Vec<(String, i64)>,
+    sync: Vec<check::Heal>,
     display_off: Option<(usize, i64, i64)>,
     started: std::time::Instant,
 ) -> bool {
@@ -422,15 +425,16 @@ async fn finish(
     // Just before midnight: what is still open of the day.
     line.sleep_until(at(23, 58)).await;
     let store = motcua_kiosk::store::Store::open(db).unwrap();
-    let open_before: i64 = store
+    // (open tickets, of them holding an identity)
+    let open_before: (i64, i64) = store
         .conn()
         .query_row(
             &format!(
-                "SELECT COUNT(*) FROM tickets WHERE day = '{}' AND status IN ('waiting', 'called')",
+                "SELECT COUNT(*), COUNT(citizen_id_number) FROM tickets WHERE day = '{}' AND status IN ('waiting', 'called')",
                 plan::the_day()
             ),
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
     drop(store);
@@ -482,7 +486,7 @@ async fn finish(
         open_before_midnight: open_before,
         expired_at_rollover: expired,
         display_off,
-        sync_ms,
+        sync,
     };
     let checks = check::run(&world, store.conn(), &extra);
     println!("BENCH day_wall_time {:.1} s", started.elapsed().as_secs_f64());

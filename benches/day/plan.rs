@@ -34,6 +34,11 @@ const SLOTS: [(u32, u32, f64); 15] = [
     (16, 30, 0.3),
 ];
 
+/// The counters call nobody after 16:50 (the office closes at 17:00).
+pub fn last_call() -> DateTime<Utc> {
+    at(16, 50)
+}
+
 pub fn the_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 12, 1).unwrap() // a Tuesday, not a holiday
 }
@@ -97,6 +102,7 @@ pub fn plan(seed: u64, tickets: usize, kiosks: usize, displays: usize) -> Plan {
     let mut rng = fastrand::Rng::with_seed(seed);
     let total: f64 = SLOTS.iter().map(|s| s.2).sum();
     let mut arrivals = Vec::new();
+
     for (h, m, w) in SLOTS {
         let n = (tickets as f64 * w / total).round() as usize;
         for _ in 0..n {
@@ -121,6 +127,22 @@ pub fn plan(seed: u64, tickets: usize, kiosks: usize, displays: usize) -> Plan {
                 dossier: rng.f64() < 0.10,
             });
         }
+    }
+    // Latecomers: tickets taken after the counters' last call,
+    // so midnight always comes with tickets waiting, half of them carrying
+    // an identity the rollover must erase.
+    let late = (tickets / 250).max(4);
+    for i in 0..late {
+        let r = rng.usize(..SERVICES.len());
+        arrivals.push(Arrival {
+            at: last_call() + Duration::seconds(60 + rng.i64(0..420)),
+            kiosk: rng.usize(..kiosks),
+            service: SERVICES[r].0,
+            priority: false,
+            citizen: i % 2 == 0,
+            rates: None,
+            dossier: false,
+        });
     }
     arrivals.sort_by_key(|a| a.at);
     // Distinct kiosks for the partitions, the kill and the skew (when there are enough).
