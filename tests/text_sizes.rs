@@ -13,7 +13,8 @@ use std::path::Path;
 /// Nothing a citizen must read is smaller (issue 14).
 const MIN_PX: f64 = 26.0;
 /// Pages only a technician sees (behind the PIN).
-const TECHNICIAN: &[&str] = &["setup", "setup-centre", "setup-devices", "setup-screen", "setup-widgets"];
+const TECHNICIAN: &[&str] =
+    &["setup", "setup-centre", "setup-devices", "setup-provision", "setup-screen", "setup-widgets"];
 
 fn ui(rel: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(rel)).unwrap()
