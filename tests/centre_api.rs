@@ -259,7 +259,7 @@ async fn contract_issue_ticket() {
     );
     assert!(!b.contains("048095000123"), "the ticket response does not echo the ID number");
     let (s, _, b) = post(issue_body("XX", "key-3"), Some(TOKEN)).await;
-    assert_eq!((s, error_code(&b).as_str()), (400, "unknown_service"));
+    assert_eq!((s, error_code(&b).as_str()), (404, "unknown_service"));
     let (s, _, b) = post("{not json".into(), Some(TOKEN)).await;
     assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
     let (s, _, b) = post(r#"{"service":"HT"}"#.into(), Some(TOKEN)).await;

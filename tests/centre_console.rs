@@ -192,7 +192,9 @@ async fn contract_start_transfer_and_console() {
         (json!({"service": "CT", "extra": 1}), "bad_request"),
     ] {
         let (s, b) = a.act(1, "transfer", Some(body.clone())).await;
-        assert_eq!((s, error_code(&b).as_str()), (400, code), "{body}");
+        // An unknown service is a missing resource (404), as for tickets.
+        let status = if code == "unknown_service" { 404 } else { 400 };
+        assert_eq!((s, error_code(&b).as_str()), (status, code), "{body}");
     }
     let (s, b) = a.act(1, "transfer", Some(json!({"service": "CT"}))).await;
     assert_eq!(s, 200, "{b}");
@@ -539,7 +541,7 @@ async fn contract_day_report_and_who_served() {
             None,
         )
         .await;
-    assert_eq!((s, error_code(&b).as_str()), (400, "bad_request"));
+    assert_eq!((s, error_code(&b).as_str()), (404, "day_not_started"));
     let (s, _, _) = a
         .call(
             "GET",

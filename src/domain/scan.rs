@@ -29,9 +29,13 @@ pub struct DossierCode {
 }
 
 impl DossierCode {
+    /// Longest code accepted (docs/openapi.yaml says the same): a 40-character
+    /// agency with the longest counter.
+    pub const MAX_LEN: usize = 54;
+
     /// Parses exactly one code (upper-cased). The agency part is dot-separated
     /// alphanumeric segments (at least two), the date a real `yyMMdd` in 2000-2099, the
-    /// counter 4 to 6 digits.
+    /// counter 4 to 6 digits; at most [`DossierCode::MAX_LEN`] characters in all.
     pub fn parse(s: &str) -> Option<Self> {
         let s = s.trim().to_ascii_uppercase();
         let mut parts = s.rsplitn(3, '-');
@@ -44,7 +48,7 @@ impl DossierCode {
         }
         let segments: Vec<&str> = agency.split('.').collect();
         if segments.len() < 2
-            || agency.len() > 40
+            || s.len() > Self::MAX_LEN
             || segments.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric()))
         {
             return None;

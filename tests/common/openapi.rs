@@ -1,7 +1,7 @@
 //! Checks JSON responses against `docs/openapi.yaml`: the schema of the
 //! documented response for (method, path, status), resolved through `$ref`,
-//! with `type`, `required`, `properties`, `items`, `enum`, `pattern`-free
-//! formats (`date`, `date-time`), `minimum`, `oneOf`. Records which operations
+//! with `type`, `required`, `properties`, `items`, `enum`, `const`, `pattern`-free
+//! formats (`date`, `date-time`), `minimum`, `oneOf`/`anyOf` (one must match), `allOf`. Records which operations
 //! were checked so a test can demand that every documented one was.
 
 use serde_json::Value;
@@ -92,6 +92,16 @@ impl OpenApi {
             let errs: Vec<String> = alts.iter().filter_map(|s| self.validate(s, v, at).err()).collect();
             if errs.len() == alts.len() {
                 return Err(format!("{at}: matches no alternative: {}", errs.join(" | ")));
+            }
+        }
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            for s in all {
+                self.validate(s, v, at)?;
+            }
+        }
+        if let Some(c) = schema.get("const") {
+            if v != c {
+                return Err(format!("{at}: {v} is not {c}"));
             }
         }
         if let Some(types) = schema.get("type") {

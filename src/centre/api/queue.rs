@@ -79,13 +79,30 @@ impl fmt::Debug for CitizenInfo {
     }
 }
 
+/// An optional object: serde would also read a struct from an array
+/// (`["048…", "name", "2000-01-01"]`), which the contract does not allow.
+fn object_or_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v @ serde_json::Value::Object(_)) => {
+            serde_json::from_value(v).map(Some).map_err(D::Error::custom)
+        }
+        Some(_) => Err(D::Error::custom("expected an object")),
+    }
+}
+
 /// `POST /api/v1/tickets`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IssueTicketRequest {
     pub service: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<PriorityGroup>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "object_or_null")]
     pub citizen: Option<CitizenInfo>,
     /// Chosen by the kiosk per tap; the same key again returns the same ticket.
     pub idempotency_key: String,

@@ -301,12 +301,14 @@ impl Writer {
                 (outcome, Some(t.id))
             }
             CounterCommand::Pause { reason } => {
-                let reason = reason.trim();
-                if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+                if reason.trim().is_empty()
+                    || reason.chars().count() > 200
+                    || reason.chars().any(char::is_control)
+                {
                     return Err(CentreError::BadRequest("a pause needs a reason of 1-200 characters".into()));
                 }
                 row.paused = true;
-                row.pause_reason = Some(reason.to_string());
+                row.pause_reason = Some(reason.trim().to_string());
                 (CounterOutcome::Paused, None)
             }
             CounterCommand::Resume => {

@@ -44,6 +44,10 @@ pub enum CentreError {
     AmbiguousTicket,
     #[error("offline number {0} was already used that day (kiosks with overlapping offline ranges?)")]
     OfflineNumberTaken(String),
+    #[error("offline number {0} does not have the service's prefix (changed while the kiosk was offline?)")]
+    OfflineNumberMismatch(String),
+    #[error("{0} has not started yet")]
+    DayNotStarted(chrono::NaiveDate),
     #[error("no help request has this id")]
     HelpNotFound,
     #[error("the import file has {} problem(s): {}", .0.len(), .0.join("; "))]
@@ -85,6 +89,8 @@ impl CentreError {
             CentreError::AnonymousNotAllowed => "anonymous_not_allowed",
             CentreError::AmbiguousTicket => "ambiguous_ticket",
             CentreError::OfflineNumberTaken(_) => "offline_number_taken",
+            CentreError::OfflineNumberMismatch(_) => "offline_number_mismatch",
+            CentreError::DayNotStarted(_) => "day_not_started",
             CentreError::InvalidImport(_) => "invalid_import",
             CentreError::HelpNotFound => "help_not_found",
             CentreError::Store(_) | CentreError::Internal(_) => "store_error",
@@ -96,15 +102,18 @@ impl CentreError {
     /// The HTTP status of the error response.
     pub fn status(&self) -> u16 {
         match self {
-            CentreError::UnknownService(_)
-            | CentreError::BadRequest(_)
+            CentreError::BadRequest(_)
             | CentreError::MalformedDossierCode(_)
             | CentreError::InvalidImport(_) => 400,
             CentreError::BadCredentials => 401,
             CentreError::AnonymousNotAllowed | CentreError::Forbidden(_) => 403,
-            CentreError::UnknownCounter(_)
+            // An unknown service is a resource the centre does not have, like
+            // an unknown counter (and a rule the contract cannot state).
+            CentreError::UnknownService(_)
+            | CentreError::UnknownCounter(_)
             | CentreError::TicketNotFound
             | CentreError::DossierNotFound(_)
+            | CentreError::DayNotStarted(_)
             | CentreError::HelpNotFound => 404,
             CentreError::Closed { .. }
             | CentreError::CapReached { .. }
@@ -115,7 +124,8 @@ impl CentreError {
             | CentreError::AlreadyRated
             | CentreError::TicketNotServed
             | CentreError::AmbiguousTicket
-            | CentreError::OfflineNumberTaken(_) => 409,
+            | CentreError::OfflineNumberTaken(_)
+            | CentreError::OfflineNumberMismatch(_) => 409,
             CentreError::Store(_) | CentreError::Internal(_) => 500,
             CentreError::Unavailable | CentreError::Busy => 503,
         }

@@ -21,10 +21,8 @@ impl Centre {
     /// Raises a help request at `kiosk_id`; `(request, true)` when it is new
     /// (and `help_requested` was announced), `(open one, false)` otherwise.
     pub async fn request_help(&self, kiosk_id: &str) -> Result<(HelpRequest, bool), CentreError> {
-        let id = kiosk_id.trim().to_string();
-        if id.is_empty() || id.len() > crate::centre::api::MAX_KIOSK_ID_LEN {
-            return Err(CentreError::BadRequest("a kiosk id of 1-64 characters is required".into()));
-        }
+        super::queue::validate_kiosk_id(kiosk_id)?;
+        let id = kiosk_id.to_string();
         self.write(move |w, now| {
             if let Some(open) = help::open_of(w.c(), &id)? {
                 return Ok((view(open), false));

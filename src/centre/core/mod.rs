@@ -66,13 +66,10 @@ impl RequestChecks {
         RequestChecks(Setup::new(cfg))
     }
 
-    /// `POST /api/v1/tickets`, as checked on the local day `today`.
-    pub fn issue(
-        &self,
-        req: &crate::centre::api::IssueTicketRequest,
-        today: NaiveDate,
-    ) -> Result<(), CentreError> {
-        queue::validate_issue(&self.0, req, today)
+    /// `POST /api/v1/tickets` (a birth date is checked against a fixed
+    /// range, not today, so the same body gets the same answer any day).
+    pub fn issue(&self, req: &crate::centre::api::IssueTicketRequest) -> Result<(), CentreError> {
+        queue::validate_issue(&self.0, req)
     }
 
     /// `POST /api/v1/ratings`.

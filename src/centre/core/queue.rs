@@ -45,7 +45,7 @@ impl Writer {
     ) -> Result<IssueOutcome, CentreError> {
         let setup = self.setup.clone();
         let today = self.today();
-        validate_issue(&setup, &req, today)?;
+        validate_issue(&setup, &req)?;
         let svc =
             setup.service(&req.service).ok_or_else(|| CentreError::UnknownService(req.service.clone()))?;
         if let Some(existing) = q::ticket_by_key(self.c(), &req.idempotency_key)? {
@@ -257,12 +257,18 @@ impl Writer {
     }
 }
 
+/// The printed offline number: malformed is a bad request; well formed with
+/// another letter than the service's (its prefix changed while the kiosk was
+/// offline) is a conflict with the centre's setup.
 fn parse_offline_number(printed: &str, prefix: char) -> Result<TicketNumber, CentreError> {
-    TicketNumber::parse(printed).filter(|n| n.prefix == prefix && n.seq > 0).ok_or_else(|| {
-        CentreError::BadRequest(format!(
-            "offline_number `{printed}` must look like {prefix}-901 (the service's prefix)"
-        ))
-    })
+    let n =
+        TicketNumber::parse(printed).filter(|n| n.seq > 0 && printed.trim() == printed).ok_or_else(|| {
+            CentreError::BadRequest(format!("offline_number `{printed}` must look like {prefix}-901"))
+        })?;
+    if n.prefix != prefix {
+        return Err(CentreError::OfflineNumberMismatch(printed.to_string()));
+    }
+    Ok(n)
 }
 
 pub(super) fn validate_kiosk_id(id: &str) -> Result<(), CentreError> {
@@ -274,11 +280,7 @@ pub(super) fn validate_kiosk_id(id: &str) -> Result<(), CentreError> {
     Ok(())
 }
 
-pub(super) fn validate_issue(
-    setup: &Setup,
-    req: &IssueTicketRequest,
-    today: NaiveDate,
-) -> Result<(), CentreError> {
+pub(super) fn validate_issue(setup: &Setup, req: &IssueTicketRequest) -> Result<(), CentreError> {
     let bad = |m: &str| Err(CentreError::BadRequest(m.to_string()));
     let k = &req.idempotency_key;
     if k.is_empty() || k.len() > MAX_KEY_LEN || !k.bytes().all(|b| b.is_ascii_graphic()) {
@@ -304,12 +306,17 @@ pub(super) fn validate_issue(
         {
             return bad("citizen.id_number must be 9 or 12 digits");
         }
-        let name = c.full_name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        // Lengths count as sent (not trimmed): the bound docs/openapi.yaml states.
+        let name = &c.full_name;
+        if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return bad("citizen.full_name must be 1-100 characters");
         }
-        if c.birth_date > today || c.birth_date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
-            return bad("citizen.birth_date is not a plausible birth date");
+        // A fixed range the contract can state; the kiosk's card parser has
+        // already refused a birth date after the card's issue.
+        let first = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
+        let last = NaiveDate::from_ymd_opt(2099, 12, 31).expect("valid date");
+        if !(first..=last).contains(&c.birth_date) {
+            return bad("citizen.birth_date must be between 1900-01-01 and 2099-12-31");
         }
     }
     Ok(())

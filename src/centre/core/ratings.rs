@@ -16,8 +16,6 @@ use std::collections::BTreeMap;
 
 /// Longest comment kept.
 pub const MAX_COMMENT_CHARS: usize = 500;
-/// Longest period a summary covers.
-pub const MAX_SUMMARY_DAYS: i64 = 366;
 /// Days a summary covers when `from` is not given.
 pub const DEFAULT_SUMMARY_DAYS: i64 = 30;
 /// Longest a kiosk's outbox may have held a rating (a long weekend offline):
@@ -138,11 +136,9 @@ impl Centre {
             if from > to {
                 return Err(CentreError::BadRequest(format!("from ({from}) is after to ({to})")));
             }
-            if (to - from).num_days() >= MAX_SUMMARY_DAYS {
-                return Err(CentreError::BadRequest(format!(
-                    "a summary covers at most {MAX_SUMMARY_DAYS} days"
-                )));
-            }
+            // No cap on the period: the work and the answer grow with the
+            // ratings stored (a group only where there are ratings), not with
+            // the days asked for, and only managers may ask.
             summarise(c, setup, from, to, group)
         })
         .await

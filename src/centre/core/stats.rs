@@ -168,7 +168,7 @@ impl Centre {
         self.read(move |c, setup, today, now| {
             let day = day.unwrap_or(today);
             if day > today {
-                return Err(CentreError::BadRequest(format!("{day} has not started yet")));
+                return Err(CentreError::DayNotStarted(day));
             }
             let tx = c.unchecked_transaction()?;
             let tickets = q::tickets_of_day(&tx, day)?;

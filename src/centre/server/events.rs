@@ -29,8 +29,13 @@ struct EventsQuery {
     last_event_id: Option<String>,
 }
 
+/// An event id as docs/openapi.yaml states it: 1 to 19 digits (always a u64).
 fn parse_id(s: &str) -> Result<u64, HttpError> {
-    s.trim().parse().map_err(|_| HttpError::bad_request(format!("Last-Event-ID `{s}` is not an event id")))
+    let digits = (1..=19).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    digits
+        .then(|| s.parse().ok())
+        .flatten()
+        .ok_or_else(|| HttpError::bad_request(format!("Last-Event-ID `{s}` is not an event id")))
 }
 
 fn to_sse(item: FeedItem) -> Event {
@@ -51,10 +56,10 @@ async fn events(
     Query(q): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, HttpError> {
     let header_id = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("?").to_string());
-    let last_id = match header_id.or(q.last_event_id).filter(|s| !s.trim().is_empty()) {
-        Some(s) => Some(parse_id(&s)?),
-        None => None,
-    };
+    // Both are checked; the header wins when both are given.
+    let parse = |s: Option<String>| s.filter(|s| !s.is_empty()).map(|s| parse_id(&s)).transpose();
+    let (from_query, from_header) = (parse(q.last_event_id)?, parse(header_id)?);
+    let last_id = from_header.or(from_query);
     let Some(slot) = st.limits.open_stream(&headers) else {
         let mut e = HttpError::new(
             StatusCode::TOO_MANY_REQUESTS,

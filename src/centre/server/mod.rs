@@ -33,7 +33,7 @@ use self::limits::{Kind, Limits};
 use crate::centre::api::ApiError;
 use crate::centre::core::{Centre, CentreError};
 use crate::config::Config;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware;
@@ -149,18 +149,23 @@ impl From<CentreError> for HttpError {
 }
 
 /// `Json` with JSON error bodies for malformed requests.
+///
+/// The body is read as a JSON value first and numbers like `3.0` become
+/// integers before the typed read: the contract (docs/openapi.yaml) is JSON
+/// Schema, where `integer` is any number with a zero fractional part, so a
+/// generated client may well send `3.0` for a counter.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
-    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
     S: Send + Sync,
 {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
+        let mut value = match Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(Json(v)) => v,
             Err(rej) => {
                 let status = rej.status();
                 let code = match status {
@@ -170,9 +175,42 @@ where
                 };
                 let status =
                     if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::BAD_REQUEST } else { status };
-                Err(HttpError::new(status, code, rej.body_text()))
+                return Err(HttpError::new(status, code, rej.body_text()));
+            }
+        };
+        // serde reads a struct from an array too; every body here is an object.
+        if !value.is_object() {
+            return Err(HttpError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the body must be a JSON object",
+            ));
+        }
+        integral_floats_to_integers(&mut value);
+        serde_path_to_error::deserialize(value).map(ApiJson).map_err(|e| {
+            let message = format!("Failed to deserialize the JSON body into the target type: {e}");
+            HttpError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        })
+    }
+}
+
+/// `3.0` → `3` (and `-2.0` → `-2`) everywhere in `v`; other numbers stay.
+fn integral_floats_to_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                // Exact in both types only inside ±2^53; larger floats stay
+                // floats and fail the typed read as out of range.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if f.abs() <= EXACT {
+                    *v = if f < 0.0 { Value::from(f as i64) } else { Value::from(f as u64) };
+                }
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 

@@ -141,6 +141,21 @@ pub fn check_csrf(s: &SessionInfo, headers: &HeaderMap) -> Result<(), HttpError>
 
 /// Signs in with login and PIN, or with a device token; the outcome for
 /// both the JSON API and the HTML form.
+/// The body as docs/openapi.yaml states it, whatever the credentials: a login
+/// of 2-32 letters, digits, `.`, `_`, `-`; a PIN of 6-64 characters.
+fn check_sign_in_shape(req: &SignInRequest) -> Result<(), HttpError> {
+    let login_ok = req.login.as_deref().is_none_or(|l| {
+        (2..=32).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    });
+    let pin_ok = req.pin.as_deref().is_none_or(|p| (6..=64).contains(&p.chars().count()));
+    if !login_ok || !pin_ok {
+        return Err(HttpError::bad_request(
+            "login must be 2-32 letters, digits, `.`, `_` or `-`; pin 6-64 characters",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) async fn open_session(
     st: &AppState,
     headers: &HeaderMap,
@@ -149,6 +164,7 @@ pub(crate) async fn open_session(
     if !same_origin(headers) {
         return Err(forbidden("cross-site sign-in refused"));
     }
+    check_sign_in_shape(&req)?;
     if bearer(headers).is_some() {
         // A counter terminal's token opens a console at one of its counters;
         // an admin token opens any console or the dashboard.
