@@ -205,7 +205,7 @@ pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
     let uncertain = world.ratings_uncertain.lock().unwrap().clone();
     let mut st = db.prepare("SELECT COUNT(*) FROM ratings WHERE idempotency_key = ?1").unwrap();
     let mut stored_of = |k: &String| st.query_row([k], |r| r.get::<_, i64>(0)).unwrap();
-    let not_once = keys.iter().filter(|k| stored_of(*k) != 1).count();
+    let not_once = keys.iter().filter(|k| stored_of(k) != 1).count();
     let uncertain_counts: Vec<i64> = uncertain.iter().map(&mut stored_of).collect();
     let uncertain_stored: i64 = uncertain_counts.iter().sum();
     let stored = count(db, "SELECT COUNT(*) FROM ratings");

@@ -209,6 +209,10 @@ pub fn kiosk_child(spec: &str) {
     });
 }
 
+/// Where a kiosk's answer to a rating goes: stored (or queued), or the
+/// refusal's code.
+pub type RateAnswer = tokio::sync::oneshot::Sender<Result<(), String>>;
+
 /// A tap under way when its kiosk was killed.
 #[derive(Debug, Clone)]
 pub struct CutTap {
@@ -232,7 +236,7 @@ pub struct KioskState {
     /// Kill at the next `issuing`, this fraction of `last_issue_us` later.
     pub kill_armed: Mutex<Option<f64>>,
     /// Ratings sent and not answered: id -> (key, answer).
-    pub pending: Mutex<HashMap<u64, (String, tokio::sync::oneshot::Sender<Result<(), String>>)>>,
+    pub pending: Mutex<HashMap<u64, (String, RateAnswer)>>,
     /// Simulated milliseconds spent offline (sampled).
     pub offline_ms: AtomicU64,
     pub pid: AtomicU32,
