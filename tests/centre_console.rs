@@ -401,6 +401,21 @@ async fn contract_officer_sessions() {
     let (s, h, b) = post(json!({"login": "hoa", "pin": PIN}), With::default()).await;
     assert_eq!((s, error_code(&b).as_str()), (429, "too_many_attempts"));
     assert!(h.get("retry-after").is_some());
+    // Must hold: the lock is for that login from that address only — the
+    // officer at another machine (here 127.0.0.2, another loopback address)
+    // still signs in, so a hostile client on the hall LAN cannot lock an
+    // officer out by typing wrong PINs.
+    let other = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let r = other
+        .post(format!("{}/api/v1/officer/session", a.c.url))
+        .json(&json!({"login": "hoa", "pin": PIN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201, "another address is not locked out");
 
     // Nothing of the PIN or the session token is in the database in clear.
     let db = std::fs::read(&a.c.db).unwrap();

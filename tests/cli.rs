@@ -40,7 +40,11 @@ fn snapshot_writes_every_screen_in_both_languages() {
             assert!(more_colours_than(&img, 20), "{} looks blank", path.display());
         }
         for screen in motcua_kiosk::snapshot::DISPLAY_SCREENS {
-            let path = out.join(format!("{screen}.png"));
+            // The board is bilingual (one file); its setup is in the technician's language.
+            let l = motcua_kiosk::config::Language::parse(lang).unwrap();
+            let name = motcua_kiosk::snapshot::file_name(screen, l, (1920, 1080), Default::default());
+            assert_eq!(name.contains(&format!(".{lang}.")), screen.starts_with("display-setup"), "{name}");
+            let path = out.join(name);
             let img = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).to_rgb8();
             assert_eq!(img.dimensions(), (1920, 1080), "{}", path.display());
         }

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Regenerates the voice clips of the display board (data/voice/*.wav).
+"""Regenerates the voice clips of the display board and the kiosk (data/voice/*.wav).
 
 Each line of words.tsv is `key<TAB>text[<TAB>spelling]`; the clip `key.wav`
 is the text (or the spelling given for eSpeak, where its reading of the text
 alone is wrong) read by eSpeak NG's Vietnamese voice, resampled to 16 kHz mono 16-bit, trimmed of
-leading and trailing silence and peak-normalised. Needs only python3 and
-espeak-ng (Debian: `apt-get install espeak-ng`). Run it from anywhere:
+leading and trailing silence and peak-normalised. Each line of prompts.tsv is
+`key<TAB>voice<TAB>text[<TAB>spelling]`, a kiosk prompt made the same way with
+eSpeak's `vi` or `en` voice. Needs only python3 and espeak-ng (Debian:
+`apt-get install espeak-ng`). Run it from anywhere:
 
-    python3 data/voice/make_clips.py
+    python3 data/voice/make_clips.py            # every clip
+    python3 data/voice/make_clips.py --words    # only words.tsv
+    python3 data/voice/make_clips.py --prompts  # only prompts.tsv
 
-The Rust test `app::audio::tests::clips_match_the_vocabulary` checks that
-words.tsv is exactly the vocabulary of `domain::announce::Word`.
+The Rust tests `app::audio::tests::clips_match_the_vocabulary` and
+`app::prompts::tests::clips_match_the_prompts` check that words.tsv is exactly
+the vocabulary of `domain::announce::Word` and prompts.tsv the `Prompt`s.
 """
 import math
 import os
@@ -27,9 +32,9 @@ PEAK = 0.89  # -1 dBFS
 TAPS = 24  # half-width of the resampling filter, in input samples
 
 
-def synth(text):
+def synth(text, voice="vi"):
     with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-        subprocess.run(["espeak-ng", "-v", "vi", "-s", str(SPEED_WPM), "-w", f.name, text], check=True)
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(SPEED_WPM), "-w", f.name, text], check=True)
         with wave.open(f.name) as w:
             assert w.getnchannels() == 1 and w.getsampwidth() == 2, "espeak-ng writes 16-bit mono"
             rate = w.getframerate()
@@ -87,15 +92,30 @@ def write(path, x, rate):
         w.writeframes(data)
 
 
+def table(name):
+    with open(os.path.join(HERE, name), encoding="utf-8") as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")]
+
+
+def make(key, text, voice="vi"):
+    rate, x = synth(text, voice)
+    x = finish(trim(resample(x, rate, OUT_RATE), OUT_RATE), OUT_RATE)
+    write(os.path.join(HERE, key + ".wav"), x, OUT_RATE)
+    return len(x) * 1000 // OUT_RATE
+
+
 def main():
-    with open(os.path.join(HERE, "words.tsv"), encoding="utf-8") as f:
-        words = [line.rstrip("\n").split("\t") for line in f if line.strip() and not line.startswith("#")]
-    for row in words:
-        key, text = row[0], row[1]
-        rate, x = synth(row[2] if len(row) > 2 else text)
-        x = finish(trim(resample(x, rate, OUT_RATE), OUT_RATE), OUT_RATE)
-        write(os.path.join(HERE, key + ".wav"), x, OUT_RATE)
-        print("%-12s %-10s %4d ms" % (key, text, len(x) * 1000 // OUT_RATE), file=sys.stderr)
+    only = set(a.lstrip("-") for a in sys.argv[1:]) or {"words", "prompts"}
+    if "words" in only:
+        for row in table("words.tsv"):
+            key, text = row[0], row[1]
+            ms = make(key, row[2] if len(row) > 2 else text)
+            print("%-12s %-10s %4d ms" % (key, text, ms), file=sys.stderr)
+    if "prompts" in only:
+        for row in table("prompts.tsv"):
+            key, voice, text = row[0], row[1], row[2]
+            ms = make(key, row[3] if len(row) > 3 else text, voice)
+            print("%-20s %-2s %5d ms  %s" % (key, voice, ms, text), file=sys.stderr)
 
 
 if __name__ == "__main__":

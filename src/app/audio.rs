@@ -8,6 +8,8 @@
 //! [`CommandSink`] falls back to `paplay`, then `pw-play -`, and otherwise says
 //! once, clearly, that calls are shown but not heard.
 
+use super::prompts::Prompt;
+use crate::config::Language;
 use crate::domain::announce::{
     call_text, call_words_in, AnnounceQueue, Announcement, Queued, VoiceRegion, Word,
 };
@@ -270,6 +272,8 @@ pub struct Playback {
     /// The words read (empty with the voice off).
     pub words: Vec<Word>,
     pub chime: bool,
+    /// A kiosk prompt (`None` for a call or a ticket number).
+    pub prompt: Option<(Prompt, Language)>,
     pub pcm: Pcm,
 }
 
@@ -288,7 +292,20 @@ pub fn render_call(call: &Announcement, s: &AudioSettings) -> Playback {
     }
     let gain = f32::from(s.volume.min(100)) / 100.0;
     let samples = mix.iter().map(|x| (x * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16).collect();
-    Playback { call: call.clone(), words, chime: s.chime, pcm: Pcm { rate: RATE, samples } }
+    Playback { call: call.clone(), words, chime: s.chime, prompt: None, pcm: Pcm { rate: RATE, samples } }
+}
+
+/// The call audio of a board from its `[display]` settings: `None` when it
+/// makes no sound (`audio_command = "none"`, chime and voice off, volume 0).
+pub fn announcer_for(d: &crate::config::DisplayConfig) -> Option<Arc<Announcer>> {
+    let settings = AudioSettings::from_config(d);
+    match CommandSink::from_config(&d.audio_command) {
+        Some(sink) if settings.audible() => Some(Arc::new(Announcer::start(settings, Box::new(sink)))),
+        _ => {
+            tracing::info!("call audio is off (display.audio_command, chime, voice or volume)");
+            None
+        }
+    }
 }
 
 /// Where the sound goes. `play` returns when the sound has been played.
@@ -428,6 +445,7 @@ pub struct Played {
     pub call: Announcement,
     pub words: Vec<Word>,
     pub chime: bool,
+    pub prompt: Option<(Prompt, Language)>,
     pub samples: usize,
     pub started: Instant,
     pub ended: Instant,
@@ -459,6 +477,7 @@ impl AudioSink for RecordingSink {
             call: p.call.clone(),
             words: p.words.clone(),
             chime: p.chime,
+            prompt: p.prompt,
             samples: p.pcm.samples.len(),
             started,
             ended: Instant::now(),

@@ -150,6 +150,86 @@ impl FeedObserver for UiObserver {
     }
 }
 
+/// Where the call audio comes from.
+#[derive(Clone)]
+enum Sound {
+    /// Given by the caller (tests, a recording sink): kept as it is.
+    Fixed(Option<Arc<Announcer>>),
+    /// Made from `display.audio_command` and the sound settings (remade when they change).
+    FromConfig(Option<Arc<Announcer>>),
+}
+
+impl Sound {
+    fn announcer(&self) -> Option<Arc<Announcer>> {
+        match self {
+            Sound::Fixed(a) | Sound::FromConfig(a) => a.clone(),
+        }
+    }
+}
+
+/// What the board follows, kept so the setup can change the filter and the
+/// sound while the board runs (no restart).
+struct Link {
+    rt: tokio::runtime::Handle,
+    client: ApiClient,
+    opts: FeedOptions,
+    poster: Poster,
+    sound: Sound,
+    feed: Option<FeedHandle>,
+}
+
+/// The running board's link, shared with its setup.
+#[derive(Clone)]
+pub struct BoardHandle {
+    model: SharedModel,
+    clock: Arc<dyn Clock>,
+    ui: slint::Weak<DisplayWindow>,
+    link: Arc<Mutex<Option<Link>>>,
+}
+
+impl BoardHandle {
+    /// The centre the board follows (the setup reads its counters and services).
+    pub fn client(&self) -> Option<(tokio::runtime::Handle, ApiClient)> {
+        let link = self.link.lock().unwrap_or_else(|p| p.into_inner());
+        link.as_ref().map(|l| (l.rt.clone(), l.client.clone()))
+    }
+
+    /// Applies new `[display]` settings now: the feed starts again with the
+    /// new filter (a full resync: the board then shows only those counters
+    /// and services) and the call audio is remade from the new settings.
+    pub fn reconfigure(&self, cfg: &Config) {
+        let mut guard = self.link.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(link) = guard.as_mut() else { return };
+        let new = FeedOptions::from_config(cfg);
+        link.opts.filter = new.filter;
+        link.opts.max_recent = new.max_recent;
+        if let Sound::FromConfig(_) = link.sound {
+            link.sound = Sound::FromConfig(super::audio::announcer_for(&cfg.display));
+        }
+        // The old feed stops first: two feeds never draw the same window.
+        link.feed = None;
+        let observer = Arc::new(UiObserver {
+            model: self.model.clone(),
+            poster: link.poster.clone(),
+            ui: self.ui.clone(),
+            clock: self.clock.clone(),
+            announcer: link.sound.announcer(),
+        });
+        link.feed = Some(display_feed::spawn(
+            &link.rt,
+            link.client.clone(),
+            link.opts.clone(),
+            self.clock.clone(),
+            observer,
+        ));
+        tracing::info!(
+            counters = ?link.opts.filter.counters,
+            services = ?link.opts.filter.services,
+            "display settings applied"
+        );
+    }
+}
+
 /// The board window with its clock timer and, once connected, its feed.
 pub struct DisplayApp {
     pub ui: DisplayWindow,
@@ -157,7 +237,7 @@ pub struct DisplayApp {
     clock: Arc<dyn Clock>,
     page_every: u64,
     timer: slint::Timer,
-    feed: Option<FeedHandle>,
+    link: Arc<Mutex<Option<Link>>>,
 }
 
 impl DisplayApp {
@@ -190,7 +270,7 @@ impl DisplayApp {
             clock,
             page_every: u64::from(cfg.display.page_secs.max(1)),
             timer: slint::Timer::default(),
-            feed: None,
+            link: Arc::default(),
         };
         app.redraw();
         let (weak, model, clock, every) =
@@ -215,7 +295,8 @@ impl DisplayApp {
         })
     }
 
-    /// Follows the centre behind `client` on `rt` (replaces a previous feed).
+    /// Follows the centre behind `client` on `rt` (replaces a previous feed),
+    /// reading calls out through `announcer` (kept when the settings change).
     pub fn connect(
         &mut self,
         rt: &tokio::runtime::Handle,
@@ -224,13 +305,51 @@ impl DisplayApp {
         poster: Poster,
         announcer: Option<Arc<Announcer>>,
     ) {
-        let observer = self.observer(poster, announcer);
-        self.feed = Some(display_feed::spawn(rt, client, opts, self.clock.clone(), observer));
+        self.start(rt, client, opts, poster, Sound::Fixed(announcer));
+    }
+
+    /// [`connect`](Self::connect) with the call audio made from the config
+    /// (`display.audio_command`, chime, voice, volume), remade when the setup
+    /// changes them.
+    pub fn connect_with_sound(
+        &mut self,
+        rt: &tokio::runtime::Handle,
+        client: ApiClient,
+        opts: FeedOptions,
+        poster: Poster,
+        cfg: &Config,
+    ) {
+        self.start(rt, client, opts, poster, Sound::FromConfig(super::audio::announcer_for(&cfg.display)));
+    }
+
+    fn start(
+        &mut self,
+        rt: &tokio::runtime::Handle,
+        client: ApiClient,
+        opts: FeedOptions,
+        poster: Poster,
+        sound: Sound,
+    ) {
+        let mut guard = self.link.lock().unwrap_or_else(|p| p.into_inner());
+        *guard = None;
+        let observer = self.observer(poster.clone(), sound.announcer());
+        let feed = display_feed::spawn(rt, client.clone(), opts.clone(), self.clock.clone(), observer);
+        *guard = Some(Link { rt: rt.clone(), client, opts, poster, sound, feed: Some(feed) });
     }
 
     /// Stops following the centre (the board keeps what it shows).
     pub fn disconnect(&mut self) {
-        self.feed = None;
+        *self.link.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The handle the board's setup changes the running board through.
+    pub fn handle(&self) -> BoardHandle {
+        BoardHandle {
+            model: self.model.clone(),
+            clock: self.clock.clone(),
+            ui: self.ui.as_weak(),
+            link: self.link.clone(),
+        }
     }
 
     /// Draws the board now.

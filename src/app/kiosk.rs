@@ -52,7 +52,8 @@ impl Features {
     }
 
     /// Every feature, in the order they hear the kiosk's events (the ticket
-    /// countdown before the idle rule, as both may end the session).
+    /// countdown before the idle rule, as both may end the session; the
+    /// voice last, so it hears what the others just showed).
     fn all(&self, ctx: &Arc<KioskContext>) -> Vec<Arc<dyn Feature>> {
         vec![
             self.queue.clone(),
@@ -63,6 +64,7 @@ impl Features {
             Rating::new(ctx.clone()),
             Help::new(ctx.clone()),
             self.idle.clone(),
+            self.voice.clone(),
         ]
     }
 }
@@ -287,9 +289,15 @@ impl KioskApp {
         self.features.setup.unlock(&self.ui);
     }
 
-    /// Speaks into `sink` (tests: a recording sink), whatever `kiosk.voice` says.
+    /// Speaks into `sink` instead of the configured player (tests: a
+    /// recording sink); with `kiosk.voice` off the kiosk stays silent.
     pub fn use_voice_sink(&self, sink: Box<dyn super::audio::AudioSink>) {
         self.features.voice.use_sink(sink);
+    }
+
+    /// Waits until the voice has read everything it was given (tests); false on timeout.
+    pub fn wait_voice_idle(&self, timeout: Duration) -> bool {
+        self.features.voice.wait_idle(timeout)
     }
 
     /// Shows how a print ended on the ticket screen (snapshots of printer failures).

@@ -27,7 +27,8 @@ pub struct Queue {
     /// Who the citizen is (their identity goes with the ticket request).
     scan: Arc<Scan>,
     printer: Arc<Printer>,
-    /// Reads a new ticket's number and counter aloud (when `kiosk.voice` is on).
+    /// Reads a new ticket's number and counter aloud, and asks to confirm a
+    /// priority ticket (when `kiosk.voice` is on).
     voice: Arc<Voice>,
     /// The services as last fetched (kept across sessions).
     services: Arc<Mutex<Vec<ServiceView>>>,
@@ -132,6 +133,7 @@ impl Queue {
             .unwrap_or_else(|| code.to_string());
         *self.pending.lock().expect("pending lock") = Some(code.to_string());
         q.set_confirm_text(format!("{name} · {}", pick(lang, group.label_vi(), group.label_en())).into());
+        self.voice.say(super::prompts::Prompt::Confirm, lang);
     }
 
     fn confirm(self: &Arc<Self>, ui: &KioskWindow) {

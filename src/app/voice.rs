@@ -1,17 +1,34 @@
 //! Spoken guidance on the kiosk, with the display board's embedded offline
-//! voice (`audio.rs`, the word clips of `data/voice/`): the ticket number and
-//! its counter(s) are read aloud when the ticket appears — "Mời số A-023 đến
-//! quầy số một, hai". Those clips are the only words the kiosk has; prompts
-//! for the other pages need recorded clips, which do not exist yet.
+//! voice: the ticket number and its counter(s) read aloud when the ticket
+//! appears — "Mời số A-023 đến quầy số một, hai", from the board's word clips
+//! (`audio.rs`) — and one short prompt per page or notice, from the prompt
+//! clips (`prompts.rs`): "Chạm vào lĩnh vực để in số", "Mời bạn nhận vé in ở
+//! khe bên dưới", "Bạn còn cần thêm thời gian? …", in the session's language
+//! (Vietnamese or English; a ticket number is always read in Vietnamese, as the
+//! board will call it).
+//!
+//! The voice is a feature: it hears every page change and says that page's
+//! prompt once (not again when the citizen comes back within
+//! [`QUIET`](super::prompts::QUIET)); on its tick it notices the idle warning
+//! and the answer to a call for help; the take-number page tells it when a
+//! priority ticket awaits confirmation. Nothing piles up: at most the newest
+//! prompt waits to be read (a new page cuts the stale one), a ticket number is
+//! read before any prompt, and a session's end drops the prompt not yet read.
 //!
 //! On/off, volume and player are `kiosk.voice`, `kiosk.voice_volume` and
-//! `kiosk.audio_command` (docs/config.md). Reading happens on its own thread,
-//! one text after another; the UI never waits for the speaker.
+//! `kiosk.audio_command` (docs/config.md). Reading happens on its own thread;
+//! the UI never waits for the speaker.
 
 use super::audio::{voice, AudioSink, CommandSink, Pcm, Playback, RATE};
+use super::context::Feature;
+use super::prompts::{clip, Guide, Prompt};
+use crate::config::Language;
 use crate::domain::announce::{number_words_in, ticket_words_in, Announcement, VoiceRegion, Word};
-use std::sync::mpsc;
-use std::sync::Mutex;
+use crate::ui::{HelpAdapter, KioskWindow, Page, QueueAdapter, Session, TicketAdapter};
+use slint::{ComponentHandle, Model};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// What the kiosk says when a ticket is shown.
 pub fn ticket_words(ticket: &str, counters: &[u32], region: VoiceRegion) -> Vec<Word> {
@@ -26,14 +43,73 @@ pub fn ticket_words(ticket: &str, counters: &[u32], region: VoiceRegion) -> Vec<
     words
 }
 
-/// One text to read: what it is about, and its words.
-type Spoken = (Announcement, Vec<Word>);
+/// Ticket numbers waiting to be read at most (each is a tap and an issue).
+const MAX_TICKETS: usize = 4;
 
-/// The kiosk's voice: a reader thread fed over a channel (none when off).
+/// One thing to read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Spoken {
+    /// A ticket number and its counters.
+    Ticket(Announcement, Vec<Word>),
+    /// A page's prompt in a language.
+    Prompt(Prompt, Language),
+}
+
+/// What waits to be read: ticket numbers first, then the newest prompt only.
+#[derive(Debug, Default)]
+pub struct Pending {
+    tickets: VecDeque<Spoken>,
+    prompt: Option<Spoken>,
+}
+
+impl Pending {
+    /// A new ticket: read it next; the prompt of the page it replaces is stale.
+    pub fn ticket(&mut self, call: Announcement, words: Vec<Word>) {
+        if self.tickets.len() >= MAX_TICKETS {
+            self.tickets.pop_front();
+        }
+        self.tickets.push_back(Spoken::Ticket(call, words));
+        self.prompt = None;
+    }
+
+    /// The prompt to read after any ticket (`None`: the page says nothing);
+    /// replaces the one not yet read.
+    pub fn prompt(&mut self, p: Option<(Prompt, Language)>) {
+        self.prompt = p.map(|(p, l)| Spoken::Prompt(p, l));
+    }
+
+    pub fn pop(&mut self) -> Option<Spoken> {
+        self.tickets.pop_front().or_else(|| self.prompt.take())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tickets.is_empty() && self.prompt.is_none()
+    }
+}
+
+struct ReaderState {
+    pending: Pending,
+    playing: bool,
+    closed: bool,
+}
+
+type Reader = Arc<(Mutex<ReaderState>, Condvar)>;
+
+/// The notices the voice has already heard of (seen on its tick).
+#[derive(Default)]
+struct Seen {
+    idle_warning: bool,
+    help: String,
+}
+
+/// The kiosk's voice: a reader thread fed through [`Pending`] (none when off).
 pub struct Voice {
-    tx: Mutex<Option<mpsc::Sender<Spoken>>>,
+    reader: Mutex<Option<Reader>>,
+    on: bool,
     volume: u8,
     region: VoiceRegion,
+    guide: Mutex<Guide>,
+    seen: Mutex<Seen>,
 }
 
 impl Voice {
@@ -41,7 +117,14 @@ impl Voice {
     pub fn from_config(cfg: &crate::config::Config) -> Voice {
         let k = &cfg.kiosk;
         let region = VoiceRegion::from_key(&cfg.display.voice_region).unwrap_or_default();
-        let v = Voice { tx: Mutex::new(None), volume: k.voice_volume.min(100) as u8, region };
+        let v = Voice {
+            reader: Mutex::new(None),
+            on: k.voice,
+            volume: k.voice_volume.min(100) as u8,
+            region,
+            guide: Mutex::default(),
+            seen: Mutex::default(),
+        };
         if k.voice {
             match CommandSink::from_config(&k.audio_command) {
                 Some(sink) => v.use_sink(Box::new(sink)),
@@ -51,37 +134,172 @@ impl Voice {
         v
     }
 
-    /// Speaks into `sink` from now on (tests: a recording sink), whatever the config says.
+    /// Speaks into `sink` instead of the configured player (tests: a
+    /// recording sink); with `kiosk.voice` off the kiosk stays silent.
     pub fn use_sink(&self, mut sink: Box<dyn AudioSink>) {
-        let (tx, rx) = mpsc::channel::<Spoken>();
-        let gain = f32::from(self.volume) / 100.0;
+        if !self.on {
+            return;
+        }
+        let reader: Reader = Arc::new((
+            Mutex::new(ReaderState { pending: Pending::default(), playing: false, closed: false }),
+            Condvar::new(),
+        ));
+        let (worker, gain) = (reader.clone(), f32::from(self.volume) / 100.0);
         let spawned = std::thread::Builder::new().name("kiosk-voice".into()).spawn(move || {
-            for (call, words) in rx {
-                let samples = voice(&words)
-                    .iter()
-                    .map(|x| (x * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
-                    .collect();
-                let p = Playback { call, words, chime: false, pcm: Pcm { rate: RATE, samples } };
+            let (lock, cv) = &*worker;
+            loop {
+                let next = {
+                    let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
+                    st.playing = false;
+                    cv.notify_all();
+                    loop {
+                        if st.closed {
+                            return;
+                        }
+                        if let Some(s) = st.pending.pop() {
+                            st.playing = true;
+                            break s;
+                        }
+                        st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
+                    }
+                };
+                let p = render(next, gain);
                 if let Err(e) = sink.play(&p) {
                     tracing::debug!(error = %e, "kiosk voice not heard");
                 }
             }
         });
         match spawned {
-            Ok(_) => *self.tx.lock().expect("voice lock") = Some(tx),
+            Ok(_) => {
+                if let Some(old) = self.reader.lock().expect("voice lock").replace(reader) {
+                    old.0.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+                    old.1.notify_all();
+                }
+            }
             Err(e) => tracing::error!(error = %e, "cannot start the kiosk voice thread"),
         }
     }
 
-    /// Reads a new ticket's number and counters (returns at once).
-    pub fn ticket(&self, number: &str, counters: &[u32]) {
-        let Some(tx) = self.tx.lock().expect("voice lock").clone() else { return };
+    /// Changes what waits to be read (nothing when the voice is off or silent).
+    fn queue(&self, change: impl FnOnce(&mut Pending)) {
+        let Some(reader) = self.reader.lock().expect("voice lock").clone() else { return };
         if self.volume == 0 {
             return;
         }
+        let (lock, cv) = &*reader;
+        change(&mut lock.lock().unwrap_or_else(|p| p.into_inner()).pending);
+        cv.notify_all();
+    }
+
+    /// Reads a new ticket's number and counters (returns at once).
+    pub fn ticket(&self, number: &str, counters: &[u32]) {
         let call =
             Announcement { ticket: number.to_string(), counter: counters.first().copied().unwrap_or(0) };
-        let _ = tx.send((call, ticket_words(number, counters, self.region)));
+        let words = ticket_words(number, counters, self.region);
+        self.queue(|p| p.ticket(call, words));
+    }
+
+    /// Says `prompt` unless it was said moments ago; it replaces a prompt not yet read.
+    pub fn say(&self, prompt: Prompt, lang: Language) {
+        if self.guide.lock().expect("guide lock").should_say(prompt, Instant::now()) {
+            self.queue(|p| p.prompt(Some((prompt, lang))));
+        }
+    }
+
+    /// A page is shown: its prompt (if any, and not said moments ago)
+    /// replaces whatever prompt still waits.
+    pub fn page_shown(&self, prompt: Option<Prompt>, lang: Language) {
+        let fresh = prompt.filter(|p| self.guide.lock().expect("guide lock").should_say(*p, Instant::now()));
+        self.queue(|p| p.prompt(fresh.map(|f| (f, lang))));
+    }
+
+    /// Waits until nothing is being or waits to be read (tests); false on timeout.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let Some(reader) = self.reader.lock().expect("voice lock").clone() else { return true };
+        let (lock, cv) = &*reader;
+        let deadline = Instant::now() + timeout;
+        let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
+        while st.playing || !st.pending.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            st = cv.wait_timeout(st, left).unwrap_or_else(|p| p.into_inner()).0;
+        }
+        true
+    }
+}
+
+/// The sound of `s` at `gain`.
+fn render(s: Spoken, gain: f32) -> Playback {
+    let scale = |x: f32| (x * gain * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
+    match s {
+        Spoken::Ticket(call, words) => {
+            let samples = voice(&words).iter().map(|x| scale(*x)).collect();
+            Playback { call, words, chime: false, prompt: None, pcm: Pcm { rate: RATE, samples } }
+        }
+        Spoken::Prompt(p, lang) => {
+            tracing::debug!(prompt = p.text(lang), "the kiosk says");
+            let samples = clip(p, lang).iter().map(|x| scale(f32::from(*x) / 32768.0)).collect();
+            let call = Announcement { ticket: String::new(), counter: 0 };
+            Playback {
+                call,
+                words: Vec::new(),
+                chime: false,
+                prompt: Some((p, lang)),
+                pcm: Pcm { rate: RATE, samples },
+            }
+        }
+    }
+}
+
+fn session_lang(ui: &KioskWindow) -> Language {
+    Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default()
+}
+
+impl Feature for Voice {
+    fn wire(self: Arc<Self>, _ui: &KioskWindow) {}
+
+    fn navigated(&self, ui: &KioskWindow, page: Page) {
+        // What the page shows decides what is said: the priority question
+        // when it is asked, the printer's slot only when there is a printer.
+        let priority = ui.global::<QueueAdapter>().get_priority_options().row_count() > 0;
+        let printer = ui.global::<TicketAdapter>().get_printer_present();
+        self.page_shown(Prompt::for_page(page, priority, printer), session_lang(ui));
+    }
+
+    /// Notices what appears without a page change: the idle warning (the
+    /// voice hears the tick after the idle rule) and the answer to a call for help.
+    fn tick(&self, ui: &KioskWindow) {
+        let warning = ui.global::<Session>().get_idle_warning();
+        let help = ui.global::<HelpAdapter>().get_state().to_string();
+        let (warned, helped) = {
+            let mut seen = self.seen.lock().expect("seen lock");
+            let warned = warning && !seen.idle_warning;
+            let helped = (help != seen.help).then(|| help.clone());
+            *seen = Seen { idle_warning: warning, help };
+            (warned, helped)
+        };
+        let lang = session_lang(ui);
+        if warned {
+            self.say(Prompt::IdleWarning, lang);
+        }
+        match helped.as_deref() {
+            Some("sent") => self.say(Prompt::HelpSent, lang),
+            Some("failed") => self.say(Prompt::HelpFailed, lang),
+            _ => {}
+        }
+    }
+
+    /// The citizen left: the prompt not yet read is dropped and the next
+    /// citizen hears every prompt (a ticket number still being read is kept).
+    fn end_session(&self, ui: &KioskWindow) {
+        self.guide.lock().expect("guide lock").forget();
+        *self.seen.lock().expect("seen lock") = Seen {
+            idle_warning: ui.global::<Session>().get_idle_warning(),
+            help: ui.global::<HelpAdapter>().get_state().to_string(),
+        };
+        self.queue(|p| p.prompt(None));
     }
 }
 
@@ -95,5 +313,40 @@ mod tests {
         // Must hold: the board's call, then each further counter by its number.
         let w = ticket_words("A-023", &[1, 2], VoiceRegion::North);
         assert_eq!(spoken(&w), format!("{} hai", spoken(&call_words("A-023", 1))));
+    }
+
+    #[test]
+    fn only_the_newest_prompt_waits_and_a_ticket_comes_first() {
+        // Must hold: prompts never pile up, a ticket drops the stale prompt of
+        // the page before, and the ticket page's prompt follows the number.
+        let mut p = Pending::default();
+        for prompt in [Prompt::Services, Prompt::Procedures, Prompt::Dossier] {
+            p.prompt(Some((prompt, Language::Vi)));
+        }
+        assert_eq!(p.pop(), Some(Spoken::Prompt(Prompt::Dossier, Language::Vi)));
+        assert_eq!(p.pop(), None);
+        p.prompt(Some((Prompt::Services, Language::Vi)));
+        let call = Announcement { ticket: "A-001".into(), counter: 1 };
+        p.ticket(call.clone(), vec![Word::MoiSo]);
+        p.prompt(Some((Prompt::Ticket, Language::En)));
+        assert_eq!(p.pop(), Some(Spoken::Ticket(call, vec![Word::MoiSo])));
+        assert_eq!(p.pop(), Some(Spoken::Prompt(Prompt::Ticket, Language::En)));
+        assert!(p.is_empty());
+        p.prompt(Some((Prompt::Rating, Language::Vi)));
+        p.prompt(None);
+        assert!(p.is_empty(), "a silent page cuts the stale prompt");
+    }
+
+    #[test]
+    fn prompts_are_read_at_the_configured_volume() {
+        // Must hold: `kiosk.voice_volume` scales a prompt as it does a ticket.
+        let peak = |p: &Playback| p.pcm.samples.iter().map(|s| i32::from(s.unsigned_abs())).max().unwrap();
+        let full = render(Spoken::Prompt(Prompt::Home, Language::Vi), 1.0);
+        let quiet = render(Spoken::Prompt(Prompt::Home, Language::Vi), 0.4);
+        assert_eq!(full.prompt, Some((Prompt::Home, Language::Vi)));
+        assert_eq!(full.pcm.samples.len(), clip(Prompt::Home, Language::Vi).len());
+        assert!((peak(&quiet) - peak(&full) * 2 / 5).abs() <= 2, "{} vs {}", peak(&quiet), peak(&full));
+        let en = render(Spoken::Prompt(Prompt::Home, Language::En), 1.0);
+        assert_ne!(en.pcm.samples.len(), full.pcm.samples.len(), "the English clip");
     }
 }

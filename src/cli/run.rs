@@ -134,29 +134,23 @@ pub fn display_centre_url(cfg: &Config) -> anyhow::Result<String> {
 }
 
 fn run_display(cfg: Config, mode: WindowMode) -> anyhow::Result<()> {
-    use crate::app::audio::{Announcer, AudioSettings, CommandSink};
+    use crate::app::board_setup::BoardSetupCtl;
     use crate::app::display::DisplayApp;
     use crate::app::display_feed::FeedOptions;
     let url = display_centre_url(&cfg)?;
     let client = crate::centre::ApiClient::for_url(&cfg, &url).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    crate::app::i18n::select(cfg.kiosk.language);
     let ui = crate::ui::DisplayWindow::new()
         .map_err(|e| anyhow::anyhow!("cannot open the display window: {e}"))?;
     if let Some((w, h)) = crate::config::parse_size(&cfg.display.window_size) {
         ui.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
     }
     let _service = appliance::install(&ui, mode, ServiceLink::from_env("display board on screen".into()));
-    let settings = AudioSettings::from_config(&cfg.display);
-    let announcer = match CommandSink::from_config(&cfg.display.audio_command) {
-        Some(sink) if settings.audible() => Some(Arc::new(Announcer::start(settings, Box::new(sink)))),
-        _ => {
-            tracing::info!("call audio is off (display.audio_command, chime, voice or volume)");
-            None
-        }
-    };
     let mut app = DisplayApp::new(ui, &cfg, crate::domain::clock::system());
     tracing::info!(%url, "display board following the centre");
-    app.connect(rt.handle(), client, FeedOptions::from_config(&cfg), Poster::event_loop(), announcer);
+    app.connect_with_sound(rt.handle(), client, FeedOptions::from_config(&cfg), Poster::event_loop(), &cfg);
+    let _setup = BoardSetupCtl::wire(&app, cfg.clone(), Poster::event_loop(), crate::domain::clock::system());
     app.ui.run().map_err(|e| anyhow::anyhow!("the display window failed: {e}"))?;
     app.disconnect();
     drop(app);

@@ -267,6 +267,7 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
             "\"aplay -q -\" (alsa-utils), \"paplay\", \"pw-play -\", or \"none\" for a silent board",
         ));
     }
+    out.extend(validate_display_filter(c));
     let q = &c.queue;
     if q.services.is_empty() {
         out.push(issue("queue.services", "at least one service is needed", "see docs/config.md"));
@@ -354,6 +355,67 @@ fn validate(c: &Config) -> Vec<ConfigIssue> {
 }
 
 /// `[[centre.devices]]`: ids, roles, tokens and what each role is bound to.
+/// `display.counters` and `display.services`: real counter numbers, codes
+/// once each; and on a board that follows the centre built from this very
+/// file (`centre.url` empty, `centre.listen` on this machine), only counters
+/// and services its `[queue]` has (a typo would leave the board empty).
+fn validate_display_filter(c: &Config) -> Vec<ConfigIssue> {
+    let mut out = Vec::new();
+    let d = &c.display;
+    let mut seen = std::collections::HashSet::new();
+    for (i, n) in d.counters.iter().enumerate() {
+        if *n == 0 || !seen.insert(*n) {
+            out.push(issue(
+                &format!("display.counters[{i}]"),
+                format!("`{n}` is not a counter number, or is listed twice"),
+                "e.g. [1, 2, 3]; [] for all",
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, s) in d.services.iter().enumerate() {
+        if s.trim().is_empty() || !seen.insert(s.as_str()) {
+            out.push(issue(
+                &format!("display.services[{i}]"),
+                format!("`{s}` is empty or listed twice"),
+                "e.g. [\"HT\", \"CT\"]; [] for all",
+            ));
+        }
+    }
+    let local = c.centre.url.is_empty()
+        && c.centre
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback() || a.ip().is_unspecified());
+    if !local || c.queue.services.is_empty() {
+        return out;
+    }
+    let codes: Vec<&str> = c.queue.services.iter().map(|s| s.code.as_str()).collect();
+    for (i, s) in d.services.iter().enumerate() {
+        if !s.trim().is_empty() && !codes.contains(&s.as_str()) {
+            out.push(issue(
+                &format!("display.services[{i}]"),
+                format!("`{s}` is not a service of this centre"),
+                format!("one of {}", codes.join(", ")),
+            ));
+        }
+    }
+    let mut counters: Vec<u32> = c.queue.services.iter().flat_map(|s| s.counters.iter().copied()).collect();
+    counters.sort_unstable();
+    counters.dedup();
+    for (i, n) in d.counters.iter().enumerate() {
+        if *n != 0 && !counters.contains(n) {
+            let list: Vec<String> = counters.iter().map(u32::to_string).collect();
+            out.push(issue(
+                &format!("display.counters[{i}]"),
+                format!("counter {n} serves no service of this centre"),
+                format!("one of {}", list.join(", ")),
+            ));
+        }
+    }
+    out
+}
+
 fn validate_devices(c: &Config) -> Vec<ConfigIssue> {
     use crate::domain::access::{ranges_overlap, Role};
     let mut out = Vec::new();

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Display board screens `snapshot` can render.
-pub const DISPLAY_SCREENS: &[&str] = &["display-board", "display-many", "display-disconnected"];
+pub const DISPLAY_SCREENS: &[&str] =
+    &["display-board", "display-many", "display-disconnected", "display-setup-pin", "display-setup"];
 
 pub(super) fn run_display(
     cfg: &Config,
@@ -136,9 +137,21 @@ pub(super) fn run_display(
             size: (w as f32, h as f32),
         };
         show(&ui, &view);
-        let path = opts.out.join(file_name(screen, Language::Vi, size, ThemeVariant::Normal));
-        render(&window, w, h, &path)?;
-        written.push(path);
+        let setup = screen.as_str().strip_prefix("display-setup");
+        let langs = if setup.is_some() { opts.langs.clone() } else { vec![Language::Vi] };
+        for lang in langs {
+            if let Some(rest) = setup {
+                // The technician's language, as `run --role display` selects it.
+                crate::app::i18n::select(lang);
+                let mut c = cfg.clone();
+                c.kiosk.language = lang;
+                crate::app::board_setup::show_sample(&ui, &c, rest.is_empty());
+            }
+            let path = opts.out.join(file_name(screen, lang, size, ThemeVariant::Normal));
+            render(&window, w, h, &path)?;
+            written.push(path);
+        }
     }
+    crate::app::i18n::select(Language::Vi);
     Ok(written)
 }

@@ -77,6 +77,10 @@ type HeadlessWindow = Rc<RefCell<Option<Rc<MinimalSoftwareWindow>>>>;
 pub fn file_name(screen: &str, lang: Language, size: (u32, u32), theme: ThemeVariant) -> String {
     if DISPLAY_SCREENS.contains(&screen) {
         let mut name = screen.to_string();
+        // The board's setup is in the technician's language; the board itself is bilingual.
+        if screen.starts_with("display-setup") {
+            name.push_str(&format!(".{}", lang.code()));
+        }
         if size != (1920, 1080) {
             name.push_str(&format!(".{}x{}", size.0, size.1));
         }

@@ -14,53 +14,126 @@ use super::{ApiJson, AppState, HttpError};
 use crate::centre::api::{OfficerSession, SignInRequest};
 use crate::centre::core::{SessionInfo, SignIn, SESSION_HOURS};
 use crate::domain::access::{Principal, Role};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "motcua_session";
-/// Failed sign-ins per login before it is locked for [`LOCK_FOR`].
+/// The client's address, as the listener recorded it (none when a router is
+/// driven without one).
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+/// Failed sign-ins before a key (a login from one address) is locked for [`LOCK_FOR`].
 const MAX_FAILURES: u32 = 5;
+/// Failed sign-ins for one login from all addresses together before the login
+/// itself is locked: guessing from many machines is stopped too, while one
+/// hostile machine on the hall LAN cannot lock an officer out (its own five
+/// tries lock only itself).
+const MAX_LOGIN_FAILURES: u32 = 25;
 const LOCK_FOR: Duration = Duration::from_secs(300);
 
-/// Counts failed sign-ins per login, so a PIN cannot be guessed by trying.
-#[derive(Default)]
+/// Counts failures per key (a login and address, a login, an address), so a
+/// PIN or code cannot be guessed by trying.
 pub struct LoginGuard {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
+    max: u32,
+}
+
+impl Default for LoginGuard {
+    fn default() -> Self {
+        LoginGuard::new(MAX_FAILURES)
+    }
 }
 
 impl LoginGuard {
-    /// `Err(seconds to wait)` while the login is locked.
-    pub fn check(&self, login: &str) -> Result<(), u64> {
+    /// Locks a key after `max` failures within [`LOCK_FOR`].
+    pub fn new(max: u32) -> Self {
+        LoginGuard { failures: Mutex::default(), max }
+    }
+
+    /// `Err(seconds to wait)` while the key is locked.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(&login.to_lowercase()) {
-            Some((n, since)) if *n >= MAX_FAILURES && since.elapsed() < LOCK_FOR => {
+        match map.get(&key.to_lowercase()) {
+            Some((n, since)) if *n >= self.max && since.elapsed() < LOCK_FOR => {
                 Err((LOCK_FOR - since.elapsed()).as_secs().max(1))
             }
             _ => Ok(()),
         }
     }
 
-    pub fn failed(&self, login: &str) {
+    pub fn failed(&self, key: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 10_000 {
             map.retain(|_, (_, since)| since.elapsed() < LOCK_FOR);
         }
-        let e = map.entry(login.to_lowercase()).or_insert((0, Instant::now()));
+        let e = map.entry(key.to_lowercase()).or_insert((0, Instant::now()));
         if e.1.elapsed() >= LOCK_FOR {
             *e = (0, Instant::now());
         }
         e.0 += 1;
     }
 
-    pub fn succeeded(&self, login: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&login.to_lowercase());
+    pub fn succeeded(&self, key: &str) {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(&key.to_lowercase());
+    }
+}
+
+/// Officer sign-in failures: per login from one address (5), and per login
+/// from everywhere ([`MAX_LOGIN_FAILURES`]).
+pub struct SignInGuard {
+    from_address: LoginGuard,
+    login: LoginGuard,
+}
+
+impl Default for SignInGuard {
+    fn default() -> Self {
+        SignInGuard {
+            from_address: LoginGuard::new(MAX_FAILURES),
+            login: LoginGuard::new(MAX_LOGIN_FAILURES),
+        }
+    }
+}
+
+impl SignInGuard {
+    fn key(login: &str, addr: Option<IpAddr>) -> String {
+        match addr {
+            Some(a) => format!("{login}@{}", a.to_canonical()),
+            None => format!("{login}@"),
+        }
+    }
+
+    /// `Err(seconds to wait)` while this login is locked from this address, or everywhere.
+    pub fn check(&self, login: &str, addr: Option<IpAddr>) -> Result<(), u64> {
+        self.from_address.check(&Self::key(login, addr))?;
+        self.login.check(login)
+    }
+
+    pub fn failed(&self, login: &str, addr: Option<IpAddr>) {
+        self.from_address.failed(&Self::key(login, addr));
+        self.login.failed(login);
+    }
+
+    /// A right PIN clears this address's count; the login-wide count stays
+    /// (an officer signing in does not reset someone else's guessing).
+    pub fn succeeded(&self, login: &str, addr: Option<IpAddr>) {
+        self.from_address.succeeded(&Self::key(login, addr));
     }
 }
 
@@ -159,6 +232,7 @@ fn check_sign_in_shape(req: &SignInRequest) -> Result<(), HttpError> {
 pub(crate) async fn open_session(
     st: &AppState,
     headers: &HeaderMap,
+    addr: Option<IpAddr>,
     req: SignInRequest,
 ) -> Result<(String, SessionInfo), HttpError> {
     if !same_origin(headers) {
@@ -191,24 +265,24 @@ pub(crate) async fn open_session(
     let (Some(login), Some(pin)) = (req.login, req.pin) else {
         return Err(HttpError::bad_request("give login and pin, or a device token"));
     };
-    if let Err(wait) = st.web.logins.check(&login) {
+    if let Err(wait) = st.web.logins.check(&login, addr) {
         let mut e = HttpError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            format!("too many failed sign-ins for this login; try again in {wait} s"),
+            format!("too many failed sign-ins for this login from here; try again in {wait} s"),
         );
         e.retry_after = Some(wait);
         return Err(e);
     }
     match st.centre.sign_in(SignIn { login: login.clone(), pin, counter: req.counter }).await {
         Ok(r) => {
-            st.web.logins.succeeded(&login);
+            st.web.logins.succeeded(&login, addr);
             tracing::info!(login = %login, counter = ?req.counter, "officer signed in");
             Ok(r)
         }
         Err(e) => {
             if e == crate::centre::CentreError::BadCredentials {
-                st.web.logins.failed(&login);
+                st.web.logins.failed(&login, addr);
                 tracing::warn!(login = %login, "failed officer sign-in");
             }
             Err(e.into())
@@ -218,10 +292,11 @@ pub(crate) async fn open_session(
 
 async fn sign_in(
     State(st): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Response, HttpError> {
-    let (token, s) = open_session(&st, &headers, req).await?;
+    let (token, s) = open_session(&st, &headers, peer, req).await?;
     let cookie = session_cookie(Some(&token), st.web.secure_cookies);
     Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json::<OfficerSession>(s.view()))
         .into_response())
@@ -288,5 +363,28 @@ mod tests {
         assert!(g.check("LAN").is_err());
         g.succeeded("lan");
         assert!(g.check("lan").is_ok());
+    }
+
+    #[test]
+    fn one_address_locks_only_itself_and_many_lock_the_login() {
+        // Must hold: five wrong PINs from one machine lock that machine out
+        // for that login, not the officer at another machine; guessing from
+        // many machines together still locks the login.
+        let g = SignInGuard::default();
+        let hostile: IpAddr = "10.0.0.66".parse().unwrap();
+        let officer: IpAddr = "10.0.0.5".parse().unwrap();
+        for _ in 0..MAX_FAILURES {
+            g.failed("lan", Some(hostile));
+        }
+        assert!(g.check("lan", Some(hostile)).is_err());
+        assert!(g.check("lan", Some(officer)).is_ok());
+        g.succeeded("lan", Some(officer));
+        assert!(g.check("lan", Some(hostile)).is_err(), "the officer's success does not free the attacker");
+        for i in 0..MAX_LOGIN_FAILURES {
+            let a: IpAddr = format!("10.0.1.{}", i % 250 + 1).parse().unwrap();
+            g.failed("lan", Some(a));
+        }
+        assert!(g.check("lan", Some(officer)).is_err(), "many addresses together lock the login");
+        assert!(g.check("binh", Some(officer)).is_ok(), "other logins are not touched");
     }
 }

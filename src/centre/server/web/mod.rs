@@ -16,7 +16,7 @@ mod dashboard;
 pub mod texts;
 
 use self::texts::{Lang, Texts};
-use super::officer::{self, LoginGuard};
+use super::officer::{self, LoginGuard, SignInGuard};
 use super::{AppState, HttpError};
 use crate::centre::api::SignInRequest;
 use crate::centre::core::SessionInfo;
@@ -32,7 +32,7 @@ use std::sync::LazyLock;
 /// What the web pages keep between requests.
 #[derive(Default)]
 pub struct WebState {
-    pub logins: LoginGuard,
+    pub logins: SignInGuard,
     /// Wrong provisioning codes, per client address (`provision.rs`).
     pub provisions: LoginGuard,
     /// Add `Secure` to cookies (the centre serves HTTPS).
@@ -286,7 +286,12 @@ fn home_of(s: &SessionInfo) -> &'static str {
     }
 }
 
-async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(st): State<AppState>,
+    officer::Peer(peer): officer::Peer,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let (lang, _) = page_lang(&headers, &LangQuery::default());
     let t = lang.texts();
     let counter = f.counter.trim().parse::<u32>().ok();
@@ -302,7 +307,7 @@ async fn login_submit(State(st): State<AppState>, headers: HeaderMap, Form(f): F
         pin: Some(f.pin).filter(|p| !p.is_empty()),
         counter,
     };
-    match officer::open_session(&st, &auth_headers, req).await {
+    match officer::open_session(&st, &auth_headers, peer, req).await {
         Ok((token, s)) => {
             let mut r = Redirect::to(home_of(&s)).into_response();
             r.headers_mut()
