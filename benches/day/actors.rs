@@ -1,20 +1,16 @@
-//! The people and devices of the day: kiosks (the kiosk's link, headless),
-//! counters calling through the HTTP API, displays following the event
-//! stream. Each records what it saw for the checks at the end.
+//! The people and devices of the day: counters calling through the HTTP
+//! API, displays following the event stream, citizens rating at a kiosk
+//! (the kiosks themselves are processes, `kiosk.rs`). Each records what it
+//! saw for the checks at the end.
 
-use crate::clock::{wall_ms, SimClock, Timeline};
+use crate::clock::{wall_ms, Timeline};
 use crate::plan::{at, Arrival, SERVICES};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use motcua_kiosk::centre::api::*;
-use motcua_kiosk::centre::link::RemoteLink;
-use motcua_kiosk::centre::{
-    ApiClient, KioskLink, LinkMode, LinkOptions, RatingResult, RatingSubmission, TicketRef, TicketRequest,
-};
-use motcua_kiosk::config::Config;
+use motcua_kiosk::centre::{ApiClient, LinkOptions, RatingSubmission, TicketRef};
 use motcua_kiosk::domain::rating::RatingLevel;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A ticket a kiosk handed to a citizen.
@@ -39,18 +35,12 @@ pub struct DisplayLog {
 }
 
 pub struct Kiosk {
-    pub cfg: Config,
-    pub db: PathBuf,
-    pub clock: SimClock,
-    pub link: Mutex<Option<KioskLink>>,
-    /// Index of its next arrival.
-    pub next: AtomicUsize,
+    pub id: String,
+    /// How to start its process (see `kiosk.rs`).
+    pub spec: crate::kiosk::KioskSpec,
     pub arrivals: Vec<Arrival>,
-    pub in_flight: AtomicBool,
-    pub task: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    pub heartbeats: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Simulated milliseconds spent offline (sampled).
-    pub offline_ms: AtomicU64,
+    pub state: Arc<crate::kiosk::KioskState>,
+    pub proc: Mutex<Option<crate::kiosk::KioskProc>>,
 }
 
 /// What everyone shares.
@@ -64,16 +54,19 @@ pub struct World {
     /// Kiosk refusals by error code.
     pub refused: Mutex<BTreeMap<String, u32>>,
     /// Taps cut short by a kiosk kill.
-    pub interrupted: AtomicU64,
+    pub cut: Mutex<Vec<crate::kiosk::CutTap>>,
+    /// Kiosk k is being killed on purpose (its cut tap counts).
+    pub killing: Vec<AtomicBool>,
     /// call-next keys that called a ticket: (key, day, number).
     pub calls: Mutex<Vec<(String, NaiveDate, String)>>,
     pub counter_errors: Mutex<BTreeMap<String, u32>>,
     /// Ratings the kiosks recorded (stored or queued), by idempotency key.
     pub ratings: Mutex<Vec<String>>,
     pub ratings_refused: Mutex<BTreeMap<String, u32>>,
+    /// Ratings sent to a kiosk that was killed before it answered.
+    pub ratings_uncertain: Mutex<Vec<String>>,
     pub dossiers_ok: AtomicU64,
     pub dossiers_failed: AtomicU64,
-    pub dossier_codes: Vec<String>,
     pub displays: Vec<Mutex<DisplayLog>>,
     pub display_off: Vec<AtomicBool>,
     pub stop: AtomicBool,
@@ -89,96 +82,8 @@ pub fn link_options() -> LinkOptions {
     }
 }
 
-impl World {
-    pub fn open_link(&self, k: usize) {
-        let kiosk = &self.kiosks[k];
-        let link = KioskLink::Remote(
-            RemoteLink::open(&kiosk.cfg, &kiosk.db, Arc::new(kiosk.clock), link_options())
-                .expect("kiosk link opens"),
-        );
-        let hb = link.spawn_heartbeats(std::time::Duration::from_millis(1500), || {
-            motcua_kiosk::centre::DeviceHealth {
-                printer_status: "ok".into(),
-                scanner_connected: true,
-                app_version: "day-bench".into(),
-                ..Default::default()
-            }
-        });
-        *kiosk.heartbeats.lock().unwrap() = Some(hb);
-        *kiosk.link.lock().unwrap() = Some(link);
-    }
-
-    pub fn link(&self, k: usize) -> Option<KioskLink> {
-        self.kiosks[k].link.lock().unwrap().clone()
-    }
-
-    /// Stops kiosk `k` where it is (mid-issue if one is under way) and drops its link.
-    pub fn kill_kiosk(&self, k: usize) {
-        let kiosk = &self.kiosks[k];
-        if let Some(t) = kiosk.task.lock().unwrap().take() {
-            if kiosk.in_flight.load(Ordering::SeqCst) {
-                self.interrupted.fetch_add(1, Ordering::SeqCst);
-            }
-            t.abort();
-        }
-        if let Some(h) = kiosk.heartbeats.lock().unwrap().take() {
-            h.abort();
-        }
-        kiosk.link.lock().unwrap().take();
-    }
-}
-
-fn count(map: &Mutex<BTreeMap<String, u32>>, key: &str) {
+pub fn count(map: &Mutex<BTreeMap<String, u32>>, key: &str) {
     *map.lock().unwrap().entry(key.to_string()).or_default() += 1;
-}
-
-/// One kiosk working through its arrivals from `next` on.
-pub async fn run_kiosk(world: Arc<World>, k: usize) {
-    let kiosk = &world.kiosks[k];
-    let Some(link) = world.link(k) else { return };
-    loop {
-        let i = kiosk.next.load(Ordering::SeqCst);
-        let Some(a) = kiosk.arrivals.get(i) else { return };
-        world.line.sleep_until(a.at).await;
-        if a.dossier && !world.dossier_codes.is_empty() {
-            let code = &world.dossier_codes[i % world.dossier_codes.len()];
-            match link.dossier(code).await {
-                Ok(_) => world.dossiers_ok.fetch_add(1, Ordering::Relaxed),
-                Err(_) => world.dossiers_failed.fetch_add(1, Ordering::Relaxed),
-            };
-        }
-        let mut req = TicketRequest::new(a.service);
-        if a.priority {
-            req = req.with_priority(PriorityGroup::Elderly);
-        }
-        if a.citizen {
-            req = req.with_citizen(CitizenInfo {
-                id_number: format!("0480950{:05}", i % 100_000),
-                full_name: "Nguyễn Văn An".into(),
-                birth_date: NaiveDate::from_ymd_opt(1960, 3, 15).unwrap(),
-            });
-        }
-        kiosk.in_flight.store(true, Ordering::SeqCst);
-        let r = link.issue_ticket(&req).await;
-        kiosk.in_flight.store(false, Ordering::SeqCst);
-        kiosk.next.store(i + 1, Ordering::SeqCst);
-        match r {
-            Ok(t) => {
-                if let Some(level) = a.rates {
-                    world.raters.lock().unwrap().insert(t.tracking_code.clone(), (k, level));
-                }
-                world.printed.lock().unwrap().push(Printed {
-                    number: t.number,
-                    day: t.service_day,
-                    tracking: t.tracking_code,
-                    offline: t.offline,
-                    kiosk: k,
-                    at: world.line.now(),
-                });
-            }
-            Err(e) => count(&world.refused, e.code()),
-        }
-    }
 }
 
 /// Samples each kiosk's link mode every 100 ms (real) until the end.
@@ -186,9 +91,9 @@ pub async fn watch_offline(world: Arc<World>) {
     let step = 100;
     while !world.stop.load(Ordering::SeqCst) {
         tokio::time::sleep(std::time::Duration::from_millis(step)).await;
-        for (k, kiosk) in world.kiosks.iter().enumerate() {
-            if world.link(k).is_some_and(|l| l.status().mode == LinkMode::Offline) {
-                kiosk.offline_ms.fetch_add((step as f64 * world.line.speed) as u64, Ordering::Relaxed);
+        for kiosk in &world.kiosks {
+            if kiosk.state.alive.load(Ordering::SeqCst) && kiosk.state.offline.load(Ordering::SeqCst) {
+                kiosk.state.offline_ms.fetch_add((step as f64 * world.line.speed) as u64, Ordering::Relaxed);
             }
         }
     }
@@ -276,19 +181,22 @@ pub async fn run_counter(world: Arc<World>, n: u32, seed: u64) {
     }
 }
 
-/// The citizen rates at the kiosk that printed the ticket.
+/// The citizen rates at the kiosk that printed the ticket (the kiosk
+/// process does the rating through its link).
 async fn rate(world: &World, k: usize, tracking: String, level: u8) {
-    let Some(link) = world.link(k) else {
+    let sub = RatingSubmission::new(
+        Some(TicketRef::Tracking(tracking.clone())),
+        RatingLevel::from_value(level).unwrap(),
+    );
+    let key = sub.idempotency_key(&world.kiosks[k].id);
+    let Some(answer) = world.send_rate(k, &tracking, level, key.clone()) else {
         count(&world.ratings_refused, "kiosk down");
         return;
     };
-    let sub =
-        RatingSubmission::new(Some(TicketRef::Tracking(tracking)), RatingLevel::from_value(level).unwrap());
-    let key = sub.idempotency_key(&world.kiosks[k].cfg.kiosk.id);
-    match link.rate(&sub).await {
-        Ok(RatingResult::Recorded { .. }) => world.ratings.lock().unwrap().push(key),
-        Ok(RatingResult::AlreadyRated) => count(&world.ratings_refused, "already_rated"),
-        Err(e) => count(&world.ratings_refused, e.code()),
+    match answer.await {
+        Ok(Ok(())) => world.ratings.lock().unwrap().push(key),
+        Ok(Err(code)) => count(&world.ratings_refused, &code),
+        Err(_) => {} // the kiosk died before answering: in `ratings_uncertain`
     }
 }
 

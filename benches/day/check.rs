@@ -85,14 +85,60 @@ pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
     }
     // Not vacuous: tickets printed, some numbered offline, a kiosk killed mid-tap.
     let offline = printed.iter().filter(|p| p.offline).count();
-    let cut = world.interrupted.load(Ordering::SeqCst);
+    let cut = world.cut.lock().unwrap().clone();
     ch.check(
         "every printed number exists exactly once at the centre",
-        missing.is_empty() && !printed.is_empty() && offline > 0 && cut > 0,
+        missing.is_empty() && !printed.is_empty() && offline > 0 && !cut.is_empty(),
         format!(
-            "{} printed, {offline} of them offline, {cut} tap(s) cut by the kiosk kill; {}",
+            "{} printed, {offline} of them offline, {} tap(s) cut by a kiosk kill; {}",
             printed.len(),
+            cut.len(),
             missing.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+        ),
+    );
+
+    // 1b. A ticket at the centre that no kiosk printed is a tap cut by a
+    // kiosk kill (the citizen saw the kiosk die): stored online before the
+    // answer came back, or numbered offline and written to the outbox before
+    // the kill, then sent after the restart. Once each; anything else is a
+    // ticket out of nowhere (or a retry that made a second one).
+    let printed_codes: HashSet<&str> = printed.iter().map(|p| p.tracking.as_str()).collect();
+    let mut st = db.prepare("SELECT tracking_code, idempotency_key FROM tickets").unwrap();
+    let orphans: Vec<String> = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .filter(|(code, _)| !printed_codes.contains(code.as_str()))
+        .map(|(_, key)| key)
+        .collect();
+    let cut_keys: HashSet<&str> = cut.iter().map(|c| c.key.as_str()).collect();
+    let strays: Vec<&String> = orphans.iter().filter(|k| !cut_keys.contains(k.as_str())).collect();
+    let mut fates = Vec::new();
+    let mut st = db.prepare("SELECT number, offline FROM tickets WHERE idempotency_key = ?1").unwrap();
+    for c in &cut {
+        let at: Vec<(String, bool)> =
+            st.query_map([&c.key], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
+        fates.push(match at.as_slice() {
+            [] => format!("{} arrival {}: never reached the centre", world.kiosks[c.kiosk].id, c.arrival),
+            [(n, false)] => format!(
+                "{} arrival {}: stored online as {n}, answer lost",
+                world.kiosks[c.kiosk].id, c.arrival
+            ),
+            [(n, true)] => format!(
+                "{} arrival {}: numbered offline {n} before the kill, sent after the restart",
+                world.kiosks[c.kiosk].id, c.arrival
+            ),
+            _ => format!("{} arrival {}: {} tickets", world.kiosks[c.kiosk].id, c.arrival, at.len()),
+        });
+    }
+    ch.check(
+        "every ticket at the centre was printed, or is a tap cut by a kiosk kill",
+        strays.is_empty() && !cut.is_empty(),
+        format!(
+            "{} never printed, {} of them not a cut tap; {}",
+            orphans.len(),
+            strays.len(),
+            fates.join("; ")
         ),
     );
 
@@ -153,15 +199,28 @@ pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
     );
 
     // 5. Every rating exactly once.
+    // A rating sent to a kiosk killed before it answered may be stored or
+    // not (the citizen saw no thanks), but at most once.
     let keys = world.ratings.lock().unwrap().clone();
+    let uncertain = world.ratings_uncertain.lock().unwrap().clone();
     let mut st = db.prepare("SELECT COUNT(*) FROM ratings WHERE idempotency_key = ?1").unwrap();
-    let not_once: Vec<&String> =
-        keys.iter().filter(|k| st.query_row([k], |r| r.get::<_, i64>(0)).unwrap() != 1).collect();
+    let mut stored_of = |k: &String| st.query_row([k], |r| r.get::<_, i64>(0)).unwrap();
+    let not_once = keys.iter().filter(|k| stored_of(k) != 1).count();
+    let uncertain_counts: Vec<i64> = uncertain.iter().map(&mut stored_of).collect();
+    let uncertain_stored: i64 = uncertain_counts.iter().sum();
     let stored = count(db, "SELECT COUNT(*) FROM ratings");
     ch.check(
         "every rating exactly once",
-        not_once.is_empty() && stored == keys.len() as i64 && !keys.is_empty(),
-        format!("{} given, {stored} stored; refused {:?}", keys.len(), world.ratings_refused.lock().unwrap()),
+        not_once == 0
+            && uncertain_counts.iter().all(|&n| n <= 1)
+            && stored == keys.len() as i64 + uncertain_stored
+            && !keys.is_empty(),
+        format!(
+            "{} given, {stored} stored, {} sent to a kiosk that died before answering ({uncertain_stored} of them stored); refused {:?}",
+            keys.len(),
+            uncertain.len(),
+            world.ratings_refused.lock().unwrap()
+        ),
     );
 
     // 6. Every outbox empty after the last fault healed.
@@ -245,7 +304,7 @@ fn figures(world: &World, db: &Connection, extra: &Extra, printed: &[crate::acto
     println!("BENCH day_tickets_printed {} tickets", printed.len());
     println!("BENCH day_offline_tickets {} tickets", printed.iter().filter(|p| p.offline).count());
     println!("BENCH day_kiosk_refusals {} taps", world.refused.lock().unwrap().values().sum::<u32>());
-    println!("BENCH day_taps_cut_by_kiosk_kill {} taps", world.interrupted.load(Ordering::SeqCst));
+    println!("BENCH day_taps_cut_by_kiosk_kill {} taps", world.cut.lock().unwrap().len());
     let printed_codes: HashSet<&str> = printed.iter().map(|p| p.tracking.as_str()).collect();
     let mut st = db.prepare(&format!("SELECT tracking_code FROM tickets WHERE day = '{day}'")).unwrap();
     let orphans = st
@@ -287,7 +346,7 @@ fn figures(world: &World, db: &Connection, extra: &Extra, printed: &[crate::acto
     for h in &extra.sync {
         println!("BENCH day_sync_after_{} {} ms", h.name, h.drain_ms);
     }
-    let offline: u64 = world.kiosks.iter().map(|k| k.offline_ms.load(Ordering::Relaxed)).sum();
+    let offline: u64 = world.kiosks.iter().map(|k| k.state.offline_ms.load(Ordering::Relaxed)).sum();
     println!("BENCH day_kiosk_time_offline {:.0} min", offline as f64 / 60_000.0);
     let refused: HashMap<String, u32> = world.refused.lock().unwrap().clone().into_iter().collect();
     println!("# kiosk refusals by code: {refused:?}");

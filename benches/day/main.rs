@@ -3,14 +3,16 @@
 //! One real centre process (this bench binary re-executed: `DAY_CENTRE` in
 //! its environment makes it serve the centre on a SQLite file, its clock on
 //! the day's timeline; killed with SIGKILL and restarted on the same file and
-//! port), N kiosk links (the kiosk's link, outbox and offline numbering,
-//! headless; each its own data dir, each behind a fault proxy), 30 counters
+//! port), N kiosk processes (the bench binary re-executed again, `DAY_KIOSK`:
+//! the kiosk's link, outbox and offline numbering, headless; each its own
+//! data dir, each behind a fault proxy; see kiosk.rs), 30 counters
 //! calling through the HTTP API, 20 display boards on the event stream.
 //! Arrivals with the morning and afternoon peaks, ratings, dossier lookups.
 //! Faults from the seed: centre kill -9 three times, a black hole, a cut
-//! mid-answer and a refused partition, a kiosk stopped mid-issue and
-//! restarted, a kiosk disk full, a kiosk clock 3 minutes fast, a display
-//! disconnected for minutes, midnight with tickets waiting.
+//! mid-answer and a refused partition, a kiosk process SIGKILLed mid-issue
+//! and restarted (twice: once online, once while the centre is down), a
+//! kiosk disk full, a kiosk clock 3 minutes fast, a display disconnected for
+//! minutes, midnight with tickets waiting.
 //!
 //! Why the bench binary and not `motcua-kiosk centre`: the centre's clock
 //! must run on the compressed day, and a clock option in the shipped
@@ -29,19 +31,21 @@ mod common;
 mod actors;
 mod check;
 mod clock;
+mod kiosk;
 mod plan;
 mod proxy;
 
-use actors::{run_counter, run_display, run_kiosk, watch_offline, Kiosk, World};
+use actors::{run_counter, run_display, watch_offline, Kiosk, World};
 use chrono::Duration;
 use clock::{wall_ms, SimClock, Timeline};
+use kiosk::KioskSpec;
 use motcua_kiosk::centre::{serve_centre, Centre, ServerOptions};
 use motcua_kiosk::config::{Config, DeviceConfig, ServiceConfig};
 use plan::{at, at_day, FaultKind, SERVICES};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
 const CHILD_ENV: &str = "DAY_CENTRE";
@@ -97,6 +101,12 @@ fn centre_config(dir: &Path, kiosks: usize) -> Config {
         });
     }
     cfg
+}
+
+/// The dossier codes citizens look up (the centre's sample dossiers).
+fn dossier_codes(cfg: &Config) -> Vec<String> {
+    let cal = motcua_kiosk::domain::dossier::WorkCalendar::from_strings(&cfg.dossier.holidays);
+    motcua_kiosk::centre::core::sample_records(&cal, plan::the_day()).into_iter().map(|r| r.code).collect()
 }
 
 fn centre_child(spec: &str) {
@@ -194,6 +204,10 @@ fn main() {
         centre_child(&spec);
         return;
     }
+    if let Ok(spec) = std::env::var(kiosk::KIOSK_ENV) {
+        kiosk::kiosk_child(&spec);
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let failed = rt.block_on(day());
     if failed {
@@ -225,7 +239,6 @@ async fn day() -> bool {
     let (mut centre, port) = spawn_centre(&db, 0, n_kiosks, &line);
     let port_cell = Arc::new(AtomicU16::new(port));
     let centre_url = format!("http://127.0.0.1:{port}");
-    let ccfg = centre_config(dir.path(), n_kiosks);
 
     let small = SmallDisk::mount(dir.path().join("small-disk"));
     if small.is_none() {
@@ -235,34 +248,31 @@ async fn day() -> bool {
     let mut kiosks = Vec::new();
     for k in 0..n_kiosks {
         let proxy = proxy::FaultProxy::start(port_cell.clone()).await;
-        let mut cfg = common::kiosk_config(&ccfg, &proxy.url, &kiosk_id(k));
-        cfg.centre.token = kiosk_token(k).into();
-        cfg.centre.connect_timeout_ms = 300;
-        cfg.centre.request_timeout_ms = 1500;
-        (cfg.offline.range_start, cfg.offline.range_end) = kiosk_range(k);
         let kdir = match &small {
             Some(s) if k == plan.full_kiosk => s.dir.clone(),
             _ => dir.path().join(kiosk_id(k)),
         };
         std::fs::create_dir_all(&kdir).unwrap();
-        cfg.data.dir = kdir.display().to_string();
-        let skew = if k == plan.skewed_kiosk { Duration::minutes(3) } else { Duration::zero() };
         kiosks.push(Kiosk {
-            cfg,
-            db: kdir.join("kiosk.sqlite3"),
-            clock: SimClock { line, skew },
-            link: Mutex::new(None),
-            next: AtomicUsize::new(0),
+            id: kiosk_id(k),
+            spec: KioskSpec {
+                k,
+                seed,
+                tickets,
+                kiosks: n_kiosks,
+                displays: n_displays,
+                skew_min: if k == plan.skewed_kiosk { 3 } else { 0 },
+                root: dir.path().to_path_buf(),
+                dir: kdir,
+                proxy_url: proxy.url.clone(),
+            },
             arrivals: plan.arrivals.iter().filter(|a| a.kiosk == k).cloned().collect(),
-            in_flight: AtomicBool::new(false),
-            task: Mutex::new(None),
-            heartbeats: Mutex::new(None),
-            offline_ms: AtomicU64::new(0),
+            state: Arc::default(),
+            proc: Mutex::new(None),
         });
         proxies.push(proxy);
     }
     let proxies = Arc::new(proxies);
-    let cal = motcua_kiosk::domain::dossier::WorkCalendar::from_strings(&ccfg.dossier.holidays);
     let world = Arc::new(World {
         line,
         centre_url: centre_url.clone(),
@@ -270,27 +280,21 @@ async fn day() -> bool {
         printed: Mutex::default(),
         raters: Mutex::default(),
         refused: Mutex::default(),
-        interrupted: AtomicU64::new(0),
+        cut: Mutex::default(),
+        killing: (0..n_kiosks).map(|_| AtomicBool::new(false)).collect(),
         calls: Mutex::default(),
         counter_errors: Mutex::default(),
         ratings: Mutex::default(),
         ratings_refused: Mutex::default(),
-        dossiers_ok: AtomicU64::new(0),
-        dossiers_failed: AtomicU64::new(0),
-        dossier_codes: motcua_kiosk::centre::core::sample_records(&cal, plan::the_day())
-            .into_iter()
-            .map(|r| r.code)
-            .collect(),
+        ratings_uncertain: Mutex::default(),
+        dossiers_ok: Default::default(),
+        dossiers_failed: Default::default(),
         displays: (0..n_displays).map(|_| Mutex::default()).collect(),
         display_off: (0..n_displays).map(|_| AtomicBool::new(false)).collect(),
         stop: AtomicBool::new(false),
         closing: plan::last_call(),
     });
-    for k in 0..n_kiosks {
-        world.open_link(k);
-        let w = world.clone();
-        *world.kiosks[k].task.lock().unwrap() = Some(tokio::spawn(run_kiosk(w, k)));
-    }
+    world.start_kiosks();
     let mut tasks = Vec::new();
     for d in 0..n_displays {
         tasks.push(tokio::spawn(run_display(world.clone(), d)));
@@ -305,6 +309,7 @@ async fn day() -> bool {
     let display_off: Arc<Mutex<Option<(usize, i64, i64)>>> = Arc::default();
     let mut heals: Vec<tokio::task::JoinHandle<check::Heal>> = Vec::new();
     let mut kills = 0;
+    let mut kiosk_kills = Vec::new();
     for f in &plan.faults {
         line.sleep_until(f.at).await;
         let now = line.now().with_timezone(&motcua_kiosk::domain::localtime::vn_offset()).format("%H:%M");
@@ -334,13 +339,9 @@ async fn day() -> bool {
                     let t0 = wall_ms();
                     let mut drained = false;
                     while wall_ms() - t0 <= 60_000 {
-                        if let Some(l) = w.link(kiosk) {
-                            if l.outbox_len() == 0
-                                && l.status().mode != motcua_kiosk::centre::LinkMode::Offline
-                            {
-                                drained = true;
-                                break;
-                            }
+                        if w.synced(kiosk) {
+                            drained = true;
+                            break;
                         }
                         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                     }
@@ -355,25 +356,26 @@ async fn day() -> bool {
                 });
                 heals.push(handle);
             }
-            FaultKind::KioskKill { kiosk, down } => {
-                // Mid-issue: wait (at most 10 s) for a tap under way.
-                let t0 = wall_ms();
-                while !world.kiosks[kiosk].in_flight.load(Ordering::SeqCst) && wall_ms() - t0 < 10_000 {
-                    tokio::time::sleep(std::time::Duration::from_micros(200)).await;
-                }
-                println!(
-                    "# {now} {} stopped (mid-issue: {})",
-                    kiosk_id(kiosk),
-                    world.kiosks[kiosk].in_flight.load(Ordering::SeqCst)
-                );
-                world.kill_kiosk(kiosk);
+            FaultKind::KioskKill { kiosk, down, frac } => {
+                // SIGKILL at the next tap, inside the issue; restarted
+                // minutes later on the same data dir. In the background: a
+                // kill while the centre is down must not wait for it.
                 let w = world.clone();
-                tokio::spawn(async move {
+                kiosk_kills.push(tokio::spawn(async move {
+                    let cut = w.kill_kiosk_mid_issue(kiosk, frac, 5_000).await;
+                    let now = w
+                        .line
+                        .now()
+                        .with_timezone(&motcua_kiosk::domain::localtime::vn_offset())
+                        .format("%H:%M");
+                    println!(
+                        "# {now} {} killed (SIGKILL, mid-issue: {cut}), back in {} min",
+                        kiosk_id(kiosk),
+                        down.num_minutes()
+                    );
                     w.line.sleep_until(w.line.now() + down).await;
-                    w.open_link(kiosk);
-                    let w2 = w.clone();
-                    *w.kiosks[kiosk].task.lock().unwrap() = Some(tokio::spawn(run_kiosk(w2, kiosk)));
-                });
+                    kiosk::spawn(&w, kiosk);
+                }));
             }
             FaultKind::DiskFull { kiosk, length } => match &small {
                 Some(s) => {
@@ -404,6 +406,9 @@ async fn day() -> bool {
     }
     for h in heals {
         sync.push(h.await.unwrap());
+    }
+    for h in kiosk_kills {
+        h.await.unwrap();
     }
     println!("# {kills} centre kills");
     let off = *display_off.lock().unwrap();
@@ -455,17 +460,17 @@ async fn finish(
     // Every outbox drains (the last fault healed hours ago in the day).
     let mut drained = Vec::new();
     for (k, kiosk) in world.kiosks.iter().enumerate() {
-        let ok = match world.link(k) {
-            Some(l) => l.wait_synced(std::time::Duration::from_secs(10)).await,
-            None => false,
-        };
-        drained.push((kiosk.cfg.kiosk.id.clone(), ok));
+        let t0 = wall_ms();
+        while !world.synced(k) && wall_ms() - t0 < 10_000 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        drained.push((kiosk.id.clone(), world.synced(k)));
     }
     // Displays catch up with the last event, then everything stops.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     world.stop.store(true, Ordering::SeqCst);
     for k in 0..world.kiosks.len() {
-        world.kill_kiosk(k);
+        world.reap(k).await;
     }
     for t in tasks {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(5), t).await;
