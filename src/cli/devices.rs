@@ -9,6 +9,7 @@ use crate::centre::server::auth::configured_devices;
 use crate::centre::ApiClient;
 use crate::config::Config;
 use crate::domain::access::{parse_range, Device, Role};
+use crate::domain::fleet::skew_text;
 use crate::domain::localtime::format_time_date;
 use crate::store::{self, devices as table, from_ms, to_ms, Store};
 use anyhow::Context;
@@ -93,15 +94,6 @@ fn fleet(cfg: &Config) -> anyhow::Result<(DevicesResponse, Option<String>)> {
     }
 }
 
-fn skew(ms: i64) -> String {
-    let s = ms as f64 / 1000.0;
-    if s.abs() < 10.0 {
-        format!("{s:+.1} s")
-    } else {
-        format!("{:+} s", ms / 1000)
-    }
-}
-
 /// Prints the fleet as a table (or JSON): the config file's devices, the
 /// database's (with their counters or number range), and kiosks known only by
 /// their heartbeats.
@@ -171,7 +163,7 @@ pub fn list(cfg: &Config, json: bool) -> anyhow::Result<()> {
             dash(d.printer_status.clone()),
             dash(d.scanner_connected.map(|c| if c { "có" } else { "KHÔNG" }.to_string())),
             dash(d.outbox_len.map(|n| n.to_string())),
-            dash(d.clock_skew_ms.map(skew)),
+            dash(d.clock_skew_ms.map(skew_text)),
             notes.join(", ")
         );
         println!("{}", line.trim_end());

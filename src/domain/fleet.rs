@@ -64,6 +64,16 @@ pub fn heartbeat_changes(prev: Option<&Reported>, now: &Reported) -> Vec<DeviceC
     out
 }
 
+/// A clock skew as technicians read it: tenths of a second when small.
+pub fn skew_text(ms: i64) -> String {
+    let s = ms as f64 / 1000.0;
+    if s.abs() < 10.0 {
+        format!("{s:+.1} s")
+    } else {
+        format!("{:+} s", ms / 1000)
+    }
+}
+
 /// Whether a device last seen at `last_seen` is offline at `now`.
 pub fn is_offline(last_seen: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     now - last_seen > OFFLINE_AFTER

@@ -5,6 +5,7 @@
 
 use super::texts::Lang;
 use crate::centre::api::DeviceStatus;
+use crate::domain::fleet::skew_text;
 use crate::domain::localtime::format_time_date;
 
 pub(super) struct DeviceView {
@@ -74,15 +75,6 @@ fn alert(lang: Lang, code: &str) -> String {
     s.to_string()
 }
 
-fn skew(ms: i64) -> String {
-    let s = ms as f64 / 1000.0;
-    if s.abs() < 10.0 {
-        format!("{s:+.1} s")
-    } else {
-        format!("{:+} s", ms / 1000)
-    }
-}
-
 pub(super) fn device_view(lang: Lang, d: DeviceStatus) -> DeviceView {
     let (state, class) = if d.revoked {
         (pick(lang, "Đã thu hồi", "Revoked"), "off")
@@ -119,7 +111,7 @@ pub(super) fn device_view(lang: Lang, d: DeviceStatus) -> DeviceView {
             None => "—",
         },
         outbox: d.outbox_len.map(|n| n.to_string()).unwrap_or_else(dash),
-        skew: d.clock_skew_ms.map(skew).unwrap_or_else(dash),
+        skew: d.clock_skew_ms.map(skew_text).unwrap_or_else(dash),
         last_seen: d.last_seen.map(|t| format_time_date(t, " ")).unwrap_or_else(dash),
         version: d.app_version.unwrap_or_else(dash),
         notes: notes.join(", "),
