@@ -492,6 +492,47 @@ struct AnnouncerState {
     closed: bool,
 }
 
+/// The state a player thread waits on: what is queued, whether an item is
+/// playing (so callers can wait for quiet), whether the player is closed.
+pub(super) trait PlayerState {
+    type Item;
+    fn pop(&mut self) -> Option<Self::Item>;
+    fn playing(&mut self) -> &mut bool;
+    fn closed(&self) -> bool;
+}
+
+impl PlayerState for AnnouncerState {
+    type Item = Announcement;
+    fn pop(&mut self) -> Option<Announcement> {
+        self.queue.pop()
+    }
+    fn playing(&mut self) -> &mut bool {
+        &mut self.playing
+    }
+    fn closed(&self) -> bool {
+        self.closed
+    }
+}
+
+/// A player thread's wait: marks the last item done, then blocks until the
+/// next one (marked playing) or until the player is closed (None).
+pub(super) fn next_to_play<S: PlayerState>(shared: &(Mutex<S>, Condvar)) -> Option<S::Item> {
+    let (lock, cv) = shared;
+    let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
+    *st.playing() = false;
+    cv.notify_all();
+    loop {
+        if st.closed() {
+            return None;
+        }
+        if let Some(item) = st.pop() {
+            *st.playing() = true;
+            return Some(item);
+        }
+        st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
+    }
+}
+
 type Shared = Arc<(Mutex<AnnouncerState>, Condvar)>;
 
 /// Reads calls out one after another on its own thread, in the order they
@@ -522,23 +563,7 @@ impl Announcer {
     }
 
     fn run(shared: Shared, settings: AudioSettings, mut sink: Box<dyn AudioSink>) {
-        let (lock, cv) = &*shared;
-        loop {
-            let call = {
-                let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
-                st.playing = false;
-                cv.notify_all();
-                loop {
-                    if st.closed {
-                        return;
-                    }
-                    if let Some(c) = st.queue.pop() {
-                        st.playing = true;
-                        break c;
-                    }
-                    st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
-                }
-            };
+        while let Some(call) = next_to_play(&shared) {
             tracing::info!(ticket = %call.ticket, counter = call.counter, "{}", call_text(&call.ticket, call.counter));
             let playback = render_call(&call, &settings);
             if let Err(e) = sink.play(&playback) {

@@ -19,7 +19,7 @@
 //! `kiosk.audio_command` (docs/config.md). Reading happens on its own thread;
 //! the UI never waits for the speaker.
 
-use super::audio::{voice, AudioSink, CommandSink, Pcm, Playback, RATE};
+use super::audio::{next_to_play, voice, AudioSink, CommandSink, Pcm, Playback, PlayerState, RATE};
 use super::context::Feature;
 use super::prompts::{clip, Guide, Prompt};
 use crate::config::Language;
@@ -95,6 +95,19 @@ struct ReaderState {
 
 type Reader = Arc<(Mutex<ReaderState>, Condvar)>;
 
+impl PlayerState for ReaderState {
+    type Item = Spoken;
+    fn pop(&mut self) -> Option<Spoken> {
+        self.pending.pop()
+    }
+    fn playing(&mut self) -> &mut bool {
+        &mut self.playing
+    }
+    fn closed(&self) -> bool {
+        self.closed
+    }
+}
+
 /// The notices the voice has already heard of (seen on its tick).
 #[derive(Default)]
 struct Seen {
@@ -146,23 +159,7 @@ impl Voice {
         ));
         let (worker, gain) = (reader.clone(), f32::from(self.volume) / 100.0);
         let spawned = std::thread::Builder::new().name("kiosk-voice".into()).spawn(move || {
-            let (lock, cv) = &*worker;
-            loop {
-                let next = {
-                    let mut st = lock.lock().unwrap_or_else(|p| p.into_inner());
-                    st.playing = false;
-                    cv.notify_all();
-                    loop {
-                        if st.closed {
-                            return;
-                        }
-                        if let Some(s) = st.pending.pop() {
-                            st.playing = true;
-                            break s;
-                        }
-                        st = cv.wait(st).unwrap_or_else(|p| p.into_inner());
-                    }
-                };
+            while let Some(next) = next_to_play(&worker) {
                 let p = render(next, gain);
                 if let Err(e) = sink.play(&p) {
                     tracing::debug!(error = %e, "kiosk voice not heard");
