@@ -180,3 +180,140 @@ fn notices_are_spoken_the_idle_warning_the_call_for_help_and_a_priority_ticket()
     seconds(2);
     assert_eq!(said(&rec).len(), 4, "the warning is said once");
 }
+
+/// A player for `kiosk.audio_command` that keeps each WAV it is given
+/// (`clipN.wav`) and logs `start N`, `end N` — and `stopped N` when it is
+/// told to stop (SIGTERM) — with the time. Its first clip "plays" for a
+/// minute: only a stop ends it sooner.
+fn logging_player(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("player.sh");
+    let body = r#"#!/bin/sh
+d='DIR'
+n=$(cat "$d/count" 2>/dev/null || echo 0)
+echo $((n + 1)) > "$d/count"
+cat > "$d/clip$n.wav"
+echo "start $n $(date +%s.%N)" >> "$d/log"
+if [ "$n" = 0 ]; then
+  trap 'echo "stopped $n $(date +%s.%N)" >> "$d/log"; kill $p; exit 143' TERM
+  sleep 60 </dev/null >/dev/null 2>&1 &
+  p=$!
+  wait $p
+fi
+echo "end $n $(date +%s.%N)" >> "$d/log"
+"#;
+    std::fs::write(&script, body.replace("DIR", &dir.display().to_string())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script.display().to_string()
+}
+
+/// The player's log as (event, clip, seconds since the epoch), once it has `line`.
+fn player_log(dir: &std::path::Path, line: &str) -> Vec<(String, u32, f64)> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+        let events: Vec<(String, u32, f64)> = text
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(' ').collect();
+                (f[0].to_string(), f[1].parse().unwrap(), f[2].parse().unwrap())
+            })
+            .collect();
+        if events.iter().any(|(e, n, _)| format!("{e} {n}") == line) {
+            return events;
+        }
+        assert!(Instant::now() < deadline, "the player never logged {line:?}: {text}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_new_ticket_cuts_the_prompt_being_played() {
+    // Must hold: a ticket issued while a page's prompt is playing stops that
+    // prompt's player (`kiosk.audio_command`) at once, and the number is the
+    // next sound, then the ticket page's prompt, played to its end.
+    use motcua_kiosk::app::audio::{decode_wav, voice};
+    use motcua_kiosk::app::prompts::{clip, Prompt};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.kiosk.voice = true;
+    cfg.kiosk.audio_command = logging_player(dir.path());
+    let h = kiosk_on(cfg.clone(), sample_backend(&cfg), runtime());
+    tap(&h, "Lấy số thứ tự");
+    settle(&h);
+    player_log(dir.path(), "start 0"); // the priority question is being read
+    let tapped = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64();
+    tap(&h, "Hộ tịch");
+    settle(&h);
+    let log = player_log(dir.path(), "end 2");
+    assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
+    let order: Vec<String> = log.iter().map(|(e, n, _)| format!("{e} {n}")).collect();
+    assert_eq!(order, ["start 0", "stopped 0", "start 1", "end 1", "start 2", "end 2"]);
+    let at = |ev: &str| log.iter().find(|(e, n, _)| format!("{e} {n}") == ev).unwrap().2;
+    let (stopped, number) = ((at("stopped 0") - tapped) * 1000.0, (at("start 1") - tapped) * 1000.0);
+    println!("BENCH ticket_cuts_prompt_stop_ms {stopped:.0}\nBENCH ticket_cuts_prompt_number_ms {number:.0}");
+    // Far below the minute the prompt would have played (no tighter bound: a loaded machine).
+    assert!(number < 20_000.0, "the number started {number:.0} ms after the tap");
+
+    // What each player got: the priority question, the number, the ticket page's prompt.
+    let samples =
+        |n: u32| decode_wav(&std::fs::read(dir.path().join(format!("clip{n}.wav"))).unwrap()).unwrap();
+    let number = h.app.ui.global::<TicketAdapter>().get_number().to_string();
+    let ht = cfg.queue.services.iter().find(|s| s.code == "HT").unwrap();
+    let words = motcua_kiosk::app::voice::ticket_words(&number, &ht.counters, VoiceRegion::North);
+    assert_eq!(samples(0).samples.len(), clip(Prompt::Priority, Language::Vi).len());
+    assert_eq!(samples(1).samples.len(), voice(&words).len());
+    assert_eq!(samples(2).samples.len(), clip(Prompt::Wait, Language::Vi).len());
+}
+
+#[test]
+fn how_the_ticket_printed_is_said_after_its_number() {
+    // Must hold: on a kiosk with a printer, the ticket page's prompt waits
+    // for the print: out of paper, the voice says the ticket could not be
+    // printed (after the number, once); printed, it points to the slot.
+    let cases = [([0x1A, 0x32, 0x7E], "PrintFailed"), ([0x12, 0x12, 0x12], "Ticket")];
+    for (status, outcome) in cases {
+        let (uri, _got) = fake_printer(status);
+        let mut cfg = Config::default();
+        cfg.kiosk.voice = true;
+        cfg.printer.uri = uri;
+        cfg.printer.status_timeout_ms = 500;
+        let h = kiosk_on(cfg.clone(), sample_backend(&cfg), runtime());
+        let rec = RecordingSink::new(Duration::ZERO);
+        h.app.use_voice_sink(Box::new(rec.clone()));
+        tap_and_listen(&h, "Lấy số thứ tự");
+        tap_and_listen(&h, "Hộ tịch");
+        seconds(1); // the voice hears the print's outcome on its tick
+        assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
+        assert_eq!(said(&rec), ["Priority", "ticket", outcome], "{outcome}");
+        seconds(2);
+        assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
+        assert_eq!(said(&rec).len(), 3, "{outcome}: said once");
+    }
+}
+
+#[test]
+fn the_rating_thanks_are_said() {
+    // Must hold: a rating sent to the centre is thanked aloud, once.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.kiosk.voice = true;
+    let (h, centre) = kiosk_with_centre_cfg(dir.path(), cfg);
+    let t = h.rt.block_on(async {
+        let t = centre.issue(common::ticket_request("HT", "t1")).await.unwrap().ticket;
+        centre.call_next(1).await.unwrap();
+        centre.complete(1).await.unwrap();
+        t
+    });
+    let rec = RecordingSink::new(Duration::ZERO);
+    h.app.use_voice_sink(Box::new(rec.clone()));
+    h.app.ui.global::<Session>().invoke_wedge_frame(t.tracking_url.as_str().into());
+    settle(&h);
+    tap_and_listen(&h, "Rất hài lòng");
+    tap_and_listen(&h, "Gửi đánh giá");
+    seconds(1);
+    assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
+    seconds(2);
+    assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
+    assert_eq!(said(&rec), ["Rating", "RatingThanks"]);
+}

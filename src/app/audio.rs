@@ -16,6 +16,7 @@ use crate::domain::announce::{
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -308,9 +309,17 @@ pub fn announcer_for(d: &crate::config::DisplayConfig) -> Option<Arc<Announcer>>
     }
 }
 
-/// Where the sound goes. `play` returns when the sound has been played.
+/// Where the sound goes.
 pub trait AudioSink: Send + 'static {
-    fn play(&mut self, p: &Playback) -> Result<(), AudioError>;
+    /// Plays `p`; returns when it has been played, or at once when `stop`
+    /// is raised meanwhile (the sound is cut: a ticket number must not wait
+    /// behind a page's prompt).
+    fn play_until(&mut self, p: &Playback, stop: &AtomicBool) -> Result<(), AudioError>;
+
+    /// Plays `p` to its end.
+    fn play(&mut self, p: &Playback) -> Result<(), AudioError> {
+        self.play_until(p, &AtomicBool::new(false))
+    }
 }
 
 /// Plays by piping a WAV file to a player command's standard input.
@@ -353,31 +362,59 @@ impl CommandSink {
         (!self.gave_up).then(|| self.candidates.get(self.current).map(|c| c.join(" "))).flatten()
     }
 
-    fn play_with(argv: &[String], wav: &[u8], budget: Duration) -> Result<(), std::io::Error> {
+    /// Runs `argv` with `wav` on its standard input until it exits, the
+    /// `budget` runs out, or `stop` is raised (then the player is stopped at
+    /// once and `Ok(true)` says the sound was cut).
+    fn play_with(argv: &[String], wav: &[u8], budget: Duration, stop: &AtomicBool) -> std::io::Result<bool> {
+        if stop.load(Ordering::Acquire) {
+            return Ok(true);
+        }
         let mut child = Command::new(&argv[0])
             .args(&argv[1..])
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()?;
+        // The WAV goes in from its own thread: a real player reads it as fast
+        // as it plays, so writing here would block for the length of the
+        // sound, and nothing could cut it meanwhile. The thread is not waited
+        // for after a stop (a stuck player's pipe must not hold the voice).
+        let (tx, written) = std::sync::mpsc::channel();
         if let Some(mut stdin) = child.stdin.take() {
-            // A player that exits early closes the pipe; its exit status says why.
-            if let Err(e) = stdin.write_all(wav) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(e);
-                }
+            let wav = wav.to_vec();
+            let spawned = std::thread::Builder::new().name("audio-pipe".into()).spawn(move || {
+                let r = match stdin.write_all(&wav) {
+                    // A player that exits early closes the pipe; its exit status says why.
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+                    _ => Ok(()),
+                };
+                let _ = tx.send(r);
+            });
+            if let Err(e) = spawned {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
             }
         }
         let deadline = Instant::now() + budget;
         loop {
-            if let Some(status) = child.try_wait()? {
+            let exited = child.try_wait().inspect_err(|_| {
+                let _ = child.kill();
+                let _ = child.wait();
+            })?;
+            if let Some(status) = exited {
+                if let Ok(Err(e)) = written.recv_timeout(Duration::from_millis(500)) {
+                    return Err(e);
+                }
                 return if status.success() {
-                    Ok(())
+                    Ok(false)
                 } else {
                     Err(std::io::Error::other(format!("exited with {status}")))
                 };
+            }
+            if stop.load(Ordering::Acquire) {
+                stop_player(&mut child);
+                return Ok(true);
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
@@ -387,13 +424,35 @@ impl CommandSink {
                     "did not finish in time; killed",
                 ));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 }
 
+/// Stops a player now: SIGTERM (aplay and paplay stop the sound and close
+/// the device), SIGKILL if it has not exited within [`STOP_GRACE`].
+fn stop_player(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) on our own child, which has not been reaped yet.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + STOP_GRACE;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// How long a stopped player may take to exit before it is killed.
+pub const STOP_GRACE: Duration = Duration::from_millis(300);
+
 impl AudioSink for CommandSink {
-    fn play(&mut self, p: &Playback) -> Result<(), AudioError> {
+    fn play_until(&mut self, p: &Playback, stop: &AtomicBool) -> Result<(), AudioError> {
         let tried =
             || self.candidates.iter().map(|c| format!("`{}`", c.join(" "))).collect::<Vec<_>>().join(", ");
         if self.gave_up {
@@ -402,8 +461,11 @@ impl AudioSink for CommandSink {
         let wav = encode_wav(&p.pcm);
         let budget = p.pcm.duration() + Duration::from_secs(10);
         while let Some(argv) = self.candidates.get(self.current) {
-            match Self::play_with(argv, &wav, budget) {
-                Ok(()) => {
+            match Self::play_with(argv, &wav, budget, stop) {
+                Ok(cut) => {
+                    if cut {
+                        tracing::debug!("the sound was cut for a more urgent one");
+                    }
                     self.warned_failure = false;
                     return Ok(());
                 }
@@ -449,6 +511,8 @@ pub struct Played {
     pub samples: usize,
     pub started: Instant,
     pub ended: Instant,
+    /// Stopped before its end (a ticket cut this prompt).
+    pub cut: bool,
 }
 
 /// Records what would be played, taking `delay` per call as a speaker would
@@ -470,9 +534,14 @@ impl RecordingSink {
 }
 
 impl AudioSink for RecordingSink {
-    fn play(&mut self, p: &Playback) -> Result<(), AudioError> {
+    fn play_until(&mut self, p: &Playback, stop: &AtomicBool) -> Result<(), AudioError> {
         let started = Instant::now();
-        std::thread::sleep(self.delay);
+        let end = started + self.delay;
+        let mut cut = stop.load(Ordering::Acquire);
+        while !cut && Instant::now() < end {
+            std::thread::sleep((end - Instant::now()).min(Duration::from_millis(5)));
+            cut = stop.load(Ordering::Acquire);
+        }
         self.log.lock().unwrap_or_else(|p| p.into_inner()).push(Played {
             call: p.call.clone(),
             words: p.words.clone(),
@@ -481,6 +550,7 @@ impl AudioSink for RecordingSink {
             samples: p.pcm.samples.len(),
             started,
             ended: Instant::now(),
+            cut,
         });
         Ok(())
     }

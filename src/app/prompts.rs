@@ -25,8 +25,10 @@ pub enum Prompt {
     Priority,
     /// "In vé ưu tiên?": a priority ticket awaits confirmation.
     Confirm,
-    /// The ticket, after its number: take it from the printer's slot.
+    /// The ticket, after its number, once it is printed: take it from the printer's slot.
     Ticket,
+    /// The ticket could not be printed: remember the number on the screen.
+    PrintFailed,
     /// The ticket on a kiosk without a printer: wait for the call.
     Wait,
     Procedures,
@@ -39,10 +41,14 @@ pub enum Prompt {
     HelpSent,
     /// A call for help could not be sent.
     HelpFailed,
+    /// The rating was sent.
+    RatingThanks,
+    /// The rating is kept on the kiosk and will be sent later.
+    RatingKept,
 }
 
 impl Prompt {
-    pub fn all() -> [Prompt; 13] {
+    pub fn all() -> [Prompt; 16] {
         use Prompt::*;
         [
             Home,
@@ -50,6 +56,7 @@ impl Prompt {
             Priority,
             Confirm,
             Ticket,
+            PrintFailed,
             Wait,
             Procedures,
             ProcedureDetail,
@@ -58,6 +65,8 @@ impl Prompt {
             IdleWarning,
             HelpSent,
             HelpFailed,
+            RatingThanks,
+            RatingKept,
         ]
     }
 
@@ -69,6 +78,7 @@ impl Prompt {
             Prompt::Priority => ("prompt_priority", "prompt_priority_en"),
             Prompt::Confirm => ("prompt_confirm", "prompt_confirm_en"),
             Prompt::Ticket => ("prompt_ticket", "prompt_ticket_en"),
+            Prompt::PrintFailed => ("prompt_print_failed", "prompt_print_failed_en"),
             Prompt::Wait => ("prompt_wait", "prompt_wait_en"),
             Prompt::Procedures => ("prompt_procedures", "prompt_procedures_en"),
             Prompt::ProcedureDetail => ("prompt_procedure", "prompt_procedure_en"),
@@ -77,6 +87,8 @@ impl Prompt {
             Prompt::IdleWarning => ("prompt_idle", "prompt_idle_en"),
             Prompt::HelpSent => ("prompt_help_sent", "prompt_help_sent_en"),
             Prompt::HelpFailed => ("prompt_help_failed", "prompt_help_failed_en"),
+            Prompt::RatingThanks => ("prompt_rating_thanks", "prompt_rating_thanks_en"),
+            Prompt::RatingKept => ("prompt_rating_kept", "prompt_rating_kept_en"),
         };
         super::i18n::pick(lang, vi, en)
     }
@@ -100,6 +112,12 @@ impl Prompt {
             Prompt::Ticket => {
                 ("Mời bạn nhận vé in ở khe bên dưới.", "Please take your printed ticket below.")
             }
+            // The screen: "… Vé chưa in được, … màn hình này là vé của bạn,
+            // hãy chụp lại hoặc ghi nhớ số." (the reason is the technician's).
+            Prompt::PrintFailed => (
+                "Vé chưa in được. Xin ghi nhớ số của bạn trên màn hình.",
+                "Your ticket could not be printed. Please remember your number on the screen.",
+            ),
             Prompt::Wait => {
                 ("Mời bạn ngồi chờ và theo dõi màn hình gọi số.", "Please take a seat and watch the display.")
             }
@@ -119,19 +137,31 @@ impl Prompt {
                 "Chưa gọi được nhân viên. Mời quý khách đến bàn hướng dẫn.",
                 "The call could not be sent. Please go to the information desk.",
             ),
+            Prompt::RatingThanks => ("Cảm ơn bạn đã đánh giá!", "Thank you for your rating!"),
+            // The screen adds: "… đã được lưu trên máy và sẽ tự gửi về trung
+            // tâm khi có kết nối" (kept on this kiosk, sent when back online).
+            Prompt::RatingKept => (
+                "Cảm ơn bạn đã đánh giá. Đánh giá đã được lưu và sẽ tự gửi sau.",
+                "Thank you for your rating. It is saved and will be sent later.",
+            ),
         };
         super::i18n::pick(lang, vi, en)
     }
 
     /// The prompt of `page`: `priority` when the take-number page asks the
-    /// priority question first, `printer` when the ticket is printed.
+    /// priority question first, `printer` when the ticket is printed (then
+    /// the ticket page's prompt waits for the print's outcome: [`Ticket`]
+    /// or [`PrintFailed`], said by the voice when the print ends).
     /// Setup (the technician's) says nothing.
+    ///
+    /// [`Ticket`]: Prompt::Ticket
+    /// [`PrintFailed`]: Prompt::PrintFailed
     pub fn for_page(page: Page, priority: bool, printer: bool) -> Option<Prompt> {
         Some(match page {
             Page::Home => Prompt::Home,
             Page::TakeNumber if priority => Prompt::Priority,
             Page::TakeNumber => Prompt::Services,
-            Page::Ticket if printer => Prompt::Ticket,
+            Page::Ticket if printer => return None,
             Page::Ticket => Prompt::Wait,
             Page::Procedures => Prompt::Procedures,
             Page::ProcedureDetail => Prompt::ProcedureDetail,
@@ -160,6 +190,8 @@ static CLIPS: &[(&str, &[u8])] = prompt_clips![
     "prompt_confirm_en",
     "prompt_ticket",
     "prompt_ticket_en",
+    "prompt_print_failed",
+    "prompt_print_failed_en",
     "prompt_wait",
     "prompt_wait_en",
     "prompt_procedures",
@@ -176,6 +208,10 @@ static CLIPS: &[(&str, &[u8])] = prompt_clips![
     "prompt_help_sent_en",
     "prompt_help_failed",
     "prompt_help_failed_en",
+    "prompt_rating_thanks",
+    "prompt_rating_thanks_en",
+    "prompt_rating_kept",
+    "prompt_rating_kept_en",
 ];
 
 fn bank() -> &'static HashMap<&'static str, Vec<i16>> {
@@ -264,7 +300,7 @@ mod tests {
     fn each_page_has_its_prompt() {
         assert_eq!(Prompt::for_page(Page::TakeNumber, false, true), Some(Prompt::Services));
         assert_eq!(Prompt::for_page(Page::TakeNumber, true, true), Some(Prompt::Priority));
-        assert_eq!(Prompt::for_page(Page::Ticket, false, true), Some(Prompt::Ticket));
+        assert_eq!(Prompt::for_page(Page::Ticket, false, true), None, "said when the print ends");
         assert_eq!(Prompt::for_page(Page::Ticket, false, false), Some(Prompt::Wait));
         assert_eq!(Prompt::for_page(Page::Setup, false, true), None, "the technician's page is silent");
         assert_eq!(Prompt::for_page(Page::Home, false, true), Some(Prompt::Home));

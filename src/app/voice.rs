@@ -24,9 +24,10 @@ use super::context::Feature;
 use super::prompts::{clip, Guide, Prompt};
 use crate::config::Language;
 use crate::domain::announce::{number_words_in, ticket_words_in, Announcement, VoiceRegion, Word};
-use crate::ui::{HelpAdapter, KioskWindow, Page, QueueAdapter, Session, TicketAdapter};
+use crate::ui::{HelpAdapter, KioskWindow, Nav, Page, QueueAdapter, RatingAdapter, Session, TicketAdapter};
 use slint::{ComponentHandle, Model};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -91,6 +92,19 @@ struct ReaderState {
     pending: Pending,
     playing: bool,
     closed: bool,
+    /// What is playing is a prompt (a ticket may cut it).
+    prompt_playing: bool,
+    /// Raised to cut the prompt playing; lowered for each new item.
+    stop: Arc<AtomicBool>,
+}
+
+impl ReaderState {
+    /// Cuts the prompt being read, if one is (a ticket number is never cut).
+    fn cut_prompt(&mut self) {
+        if self.playing && self.prompt_playing {
+            self.stop.store(true, Ordering::Release);
+        }
+    }
 }
 
 type Reader = Arc<(Mutex<ReaderState>, Condvar)>;
@@ -98,7 +112,13 @@ type Reader = Arc<(Mutex<ReaderState>, Condvar)>;
 impl PlayerState for ReaderState {
     type Item = Spoken;
     fn pop(&mut self) -> Option<Spoken> {
-        self.pending.pop()
+        let next = self.pending.pop();
+        if let Some(n) = &next {
+            // Under the lock, so a cut asked for after this pop cuts this item.
+            self.prompt_playing = matches!(n, Spoken::Prompt(..));
+            self.stop.store(false, Ordering::Release);
+        }
+        next
     }
     fn playing(&mut self) -> &mut bool {
         &mut self.playing
@@ -113,6 +133,10 @@ impl PlayerState for ReaderState {
 struct Seen {
     idle_warning: bool,
     help: String,
+    /// The ticket whose print outcome was said, and that outcome.
+    print: Option<(String, Prompt)>,
+    /// The rating's thanks were said (until the rating page shows something else).
+    thanked: bool,
 }
 
 /// The kiosk's voice: a reader thread fed through [`Pending`] (none when off).
@@ -123,6 +147,8 @@ pub struct Voice {
     region: VoiceRegion,
     guide: Mutex<Guide>,
     seen: Mutex<Seen>,
+    /// The ticket is printed: its page's prompt waits for the print's outcome.
+    printer: bool,
 }
 
 impl Voice {
@@ -137,6 +163,7 @@ impl Voice {
             region,
             guide: Mutex::default(),
             seen: Mutex::default(),
+            printer: !cfg.printer.uri.is_empty(),
         };
         if k.voice {
             match CommandSink::from_config(&k.audio_command) {
@@ -154,14 +181,21 @@ impl Voice {
             return;
         }
         let reader: Reader = Arc::new((
-            Mutex::new(ReaderState { pending: Pending::default(), playing: false, closed: false }),
+            Mutex::new(ReaderState {
+                pending: Pending::default(),
+                playing: false,
+                closed: false,
+                prompt_playing: false,
+                stop: Arc::default(),
+            }),
             Condvar::new(),
         ));
         let (worker, gain) = (reader.clone(), f32::from(self.volume) / 100.0);
+        let stop = reader.0.lock().expect("voice lock").stop.clone();
         let spawned = std::thread::Builder::new().name("kiosk-voice".into()).spawn(move || {
             while let Some(next) = next_to_play(&worker) {
                 let p = render(next, gain);
-                if let Err(e) = sink.play(&p) {
+                if let Err(e) = sink.play_until(&p, &stop) {
                     tracing::debug!(error = %e, "kiosk voice not heard");
                 }
             }
@@ -179,21 +213,39 @@ impl Voice {
 
     /// Changes what waits to be read (nothing when the voice is off or silent).
     fn queue(&self, change: impl FnOnce(&mut Pending)) {
+        self.reading(|st| change(&mut st.pending));
+    }
+
+    fn reading(&self, change: impl FnOnce(&mut ReaderState)) {
         let Some(reader) = self.reader.lock().expect("voice lock").clone() else { return };
         if self.volume == 0 {
             return;
         }
         let (lock, cv) = &*reader;
-        change(&mut lock.lock().unwrap_or_else(|p| p.into_inner()).pending);
+        change(&mut lock.lock().unwrap_or_else(|p| p.into_inner()));
         cv.notify_all();
     }
 
-    /// Reads a new ticket's number and counters (returns at once).
+    /// Reads a new ticket's number and counters (returns at once), cutting
+    /// the prompt being read: the number must not wait behind it.
     pub fn ticket(&self, number: &str, counters: &[u32]) {
         let call =
             Announcement { ticket: number.to_string(), counter: counters.first().copied().unwrap_or(0) };
         let words = ticket_words(number, counters, self.region);
-        self.queue(|p| p.ticket(call, words));
+        self.reading(|st| {
+            st.pending.ticket(call, words);
+            st.cut_prompt();
+        });
+    }
+
+    /// Says `prompt` now, whatever was said lately (a notice with its own
+    /// once-only rule): after any ticket number, cutting the prompt being
+    /// read, which it makes stale (the printer's slot when the print failed).
+    fn say_now(&self, prompt: Prompt, lang: Language) {
+        self.reading(|st| {
+            st.pending.prompt(Some((prompt, lang)));
+            st.cut_prompt();
+        });
     }
 
     /// Says `prompt` unless it was said moments ago; it replaces a prompt not yet read.
@@ -250,6 +302,36 @@ fn render(s: Spoken, gain: f32) -> Playback {
     }
 }
 
+/// How the shown ticket's print ended, as the prompt that says it: `None`
+/// while printing, off the ticket page, or without a printer.
+fn print_outcome(ui: &KioskWindow) -> Option<(String, Prompt)> {
+    let t = ui.global::<TicketAdapter>();
+    if ui.global::<Nav>().get_page() != Page::Ticket || !t.get_printer_present() {
+        return None;
+    }
+    let outcome = if t.get_print_problem() {
+        Prompt::PrintFailed
+    } else if t.get_reprint_enabled() {
+        Prompt::Ticket
+    } else {
+        return None; // still printing
+    };
+    Some((t.get_number().to_string(), outcome))
+}
+
+/// The thanks the rating page shows now, as its prompt (the "kept, will be
+/// sent" variant when the centre could not be reached).
+fn rating_thanks(ui: &KioskWindow) -> Option<Prompt> {
+    let r = ui.global::<RatingAdapter>();
+    (ui.global::<Nav>().get_page() == Page::Rating && r.get_state() == "thanks").then(|| {
+        if r.get_message().is_empty() {
+            Prompt::RatingThanks
+        } else {
+            Prompt::RatingKept
+        }
+    })
+}
+
 fn session_lang(ui: &KioskWindow) -> Language {
     Language::parse(&ui.global::<Session>().get_language()).unwrap_or_default()
 }
@@ -261,23 +343,39 @@ impl Feature for Voice {
         // What the page shows decides what is said: the priority question
         // when it is asked, the printer's slot only when there is a printer.
         let priority = ui.global::<QueueAdapter>().get_priority_options().row_count() > 0;
-        let printer = ui.global::<TicketAdapter>().get_printer_present();
+        let printer = self.printer || ui.global::<TicketAdapter>().get_printer_present();
         self.page_shown(Prompt::for_page(page, priority, printer), session_lang(ui));
     }
 
     /// Notices what appears without a page change: the idle warning (the
-    /// voice hears the tick after the idle rule) and the answer to a call for help.
+    /// voice hears the tick after the idle rule), the answer to a call for
+    /// help, how the ticket's print ended and the rating's thanks.
     fn tick(&self, ui: &KioskWindow) {
         let warning = ui.global::<Session>().get_idle_warning();
         let help = ui.global::<HelpAdapter>().get_state().to_string();
-        let (warned, helped) = {
+        let print = print_outcome(ui);
+        let rating = rating_thanks(ui);
+        let (warned, helped, printed, thanked) = {
             let mut seen = self.seen.lock().expect("seen lock");
             let warned = warning && !seen.idle_warning;
             let helped = (help != seen.help).then(|| help.clone());
-            *seen = Seen { idle_warning: warning, help };
-            (warned, helped)
+            let printed = print.clone().filter(|p| seen.print.as_ref() != Some(p));
+            let thanked = rating.filter(|_| !seen.thanked);
+            seen.idle_warning = warning;
+            seen.help = help;
+            if print.is_some() {
+                seen.print = print;
+            }
+            seen.thanked = rating.is_some();
+            (warned, helped, printed, thanked)
         };
         let lang = session_lang(ui);
+        if let Some((_, p)) = printed {
+            self.say_now(p, lang);
+        }
+        if let Some(p) = thanked {
+            self.say_now(p, lang);
+        }
         if warned {
             self.say(Prompt::IdleWarning, lang);
         }
@@ -295,6 +393,8 @@ impl Feature for Voice {
         *self.seen.lock().expect("seen lock") = Seen {
             idle_warning: ui.global::<Session>().get_idle_warning(),
             help: ui.global::<HelpAdapter>().get_state().to_string(),
+            print: print_outcome(ui),
+            thanked: rating_thanks(ui).is_some(),
         };
         self.queue(|p| p.prompt(None));
     }
