@@ -276,29 +276,87 @@ fn every_board_and_counter_pair_meets_wcag() {
 fn screens_name_colours_only_through_their_palettes() {
     // Must hold: no literal colour outside the palettes these tables read,
     // so a colour cannot reach the screen without being measured here.
-    let mut files = vec!["kiosk.slint".to_string()];
-    for d in ["pages", "widgets"] {
-        for e in
-            std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(d)).unwrap()
-        {
+    // Every .slint file under ui/ is read (windows, globals, the board's
+    // setup, pages, widgets); theme.slint may write colours in its palette only.
+    let mut files = Vec::new();
+    for d in ["", "pages", "widgets"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(d);
+        for e in std::fs::read_dir(dir).unwrap() {
             let name = e.unwrap().file_name().to_string_lossy().to_string();
             if name.ends_with(".slint") {
-                files.push(format!("{d}/{name}"));
+                files.push(if d.is_empty() { name } else { format!("{d}/{name}") });
             }
         }
     }
-    files.extend(["display.slint".to_string(), "counter.slint".to_string()]);
+    files.sort();
+    for f in ["display-setup.slint", "display.slint", "counter.slint", "kiosk.slint", "theme.slint"] {
+        assert!(files.iter().any(|x| x == f), "{f} is checked");
+    }
     let mut found = Vec::new();
     for f in &files {
-        for (n, line) in ui(f).lines().enumerate() {
+        let src = ui(f);
+        // theme.slint's two palettes: `name: #hex,` lines of the `palette` property.
+        let palette = (f == "theme.slint").then(|| {
+            let start = src.find("out property <Palette> palette").expect("palette in theme.slint");
+            let end = start + src[start..].find("};").expect("end of the palette");
+            (src[..start].matches('\n').count(), src[..end].matches('\n').count())
+        });
+        for (n, line) in src.lines().enumerate() {
             let t = line.trim();
-            let in_palette = t.starts_with("out property <color>");
+            let in_palette = t.starts_with("out property <color>")
+                || palette.is_some_and(|(from, to)| (from..=to).contains(&n));
             if !in_palette && literal_colour(t) {
                 found.push(format!("{f}:{}: {t}", n + 1));
             }
         }
     }
     assert!(found.is_empty(), "colours outside the measured palettes: {found:#?}");
+}
+
+/// `top` at `alpha` over opaque `under` (both `#rrggbb`).
+fn fade(top: &str, alpha: f64, under: &str) -> String {
+    over(&format!("{top}{:02x}", (alpha * 255.0).round() as u8), under)
+}
+
+#[test]
+fn counter_rating_buttons_pressed_keep_their_contrast() {
+    // Must hold: pressed, a rating button of the counter screen is drawn at
+    // 0.8 opacity over the navy screen (ui/counter.slint RateButton), and its
+    // label still reads at 4.5:1 on the faded fill, its outline at 3:1 on
+    // navy. Computed both ways a renderer may apply an opacity: the whole
+    // button as one layer (the label over navy), or each part faded in turn
+    // (the label over the faded fill) — the worse counts.
+    let src = ui("counter.slint");
+    let button = &src[src.find("component RateButton").unwrap()..];
+    let button = &button[..button.find("\n}").unwrap()];
+    assert!(button.contains("opacity: touch.pressed ? 0.8 : 1.0;"), "the pressed opacity is 0.8");
+    let a = 0.8;
+    let p = global_palette("counter.slint", "Palette");
+    let navy = &p["navy"];
+    let mut failures = Vec::new();
+    println!("\nCounter screen, rating buttons pressed (0.8 opacity over navy):\n");
+    println!("| button | label on fill, pressed | outline on navy, pressed |");
+    println!("|---|---|---|");
+    for (fill, place) in
+        [("good", "\"Rất hài lòng\""), ("fair", "\"Hài lòng\""), ("poor", "\"Không hài lòng\"")]
+    {
+        let f = fade(&p[fill], a, navy);
+        let layer = fade(&p["white"], a, navy);
+        let parts = fade(&p["white"], a, &f);
+        let text = contrast(&layer, &f).min(contrast(&parts, &f));
+        let edge = fade(&p["rate-edge"], a, navy);
+        let boundary = contrast(&edge, navy);
+        println!(
+            "| {place} | {text:.1}:1 (`{layer}`/`{parts}` on `{f}`) | {boundary:.1}:1 (`{edge}` on `{navy}`) |"
+        );
+        if text < Text.min() {
+            failures.push(format!("{place} pressed: label {text:.2}:1"));
+        }
+        if boundary < Boundary.min() {
+            failures.push(format!("{place} pressed: outline {boundary:.2}:1"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// A `#rgb…` colour literal, or a colour computed from a palette colour
