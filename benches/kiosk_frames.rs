@@ -5,7 +5,10 @@
 //!   "khai sinh" typed and erased; search and list update included); goal
 //!   p99 < 8 ms.
 //!
-//! At 1080x1920 and 768x1366 in the normal theme, and 1080x1920 large-text.
+//! At 1080x1920 and 768x1366 in the normal theme, and 1080x1920 large-text;
+//! each with a full repaint into a new buffer (the worst case) and with the
+//! partial repaint into two swapped buffers that the kiosk's renderers do
+//! (names ending in `_partial`).
 //! Run pinned to one core, as a weak kiosk CPU:
 //! `taskset -c 1 cargo bench --bench kiosk_frames`.
 //! Prints `BENCH <name> <value> <unit>` lines.
@@ -35,7 +38,8 @@ fn main() {
     let rounds = 40;
     let runs = motcua_kiosk::snapshot::kiosk_frames(&cfg, &variants, rounds).expect("frames rendered");
     for r in runs {
-        let tag = format!("{}x{}_{}", r.size.0, r.size.1, r.theme.name().replace('-', "_"));
+        let repaint = if r.partial { "_partial" } else { "" };
+        let tag = format!("{}x{}_{}{repaint}", r.size.0, r.size.1, r.theme.name().replace('-', "_"));
         report(&format!("kiosk_page_change_{tag}"), r.page_change, 6);
         report(&format!("kiosk_keystroke_{tag}"), r.keystroke, 18);
     }

@@ -1,11 +1,16 @@
 //! Input → frame rendered on the kiosk, as its software renderer does it
 //! (issue 14): a page change, and a keystroke on the procedure search page.
-//! Each is timed from the input to the whole frame being in the buffer.
+//! Each is timed from the input to the frame being in the buffer, twice:
+//! repainting the whole window into a new buffer (the worst case), and
+//! repainting only what changed into two buffers used in turn, which is what
+//! the kiosk's renderers do (winit's softbuffer and the KMS backend report a
+//! buffer age, and Slint then repaints the dirty region only).
 
 use super::{kiosk_app, sample_now, HeadlessPlatform, UNREACHABLE_PRINTER};
 use crate::app::sample_backend::SampleBackend;
 use crate::config::{Config, ThemeVariant};
 use crate::ui::{Nav, Page, ProcedureAdapter};
+use slint::platform::software_renderer::RepaintBufferType;
 use slint::{ComponentHandle, Rgb8Pixel};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,14 +21,17 @@ use std::time::Instant;
 pub struct FrameTimes {
     pub size: (u32, u32),
     pub theme: ThemeVariant,
+    /// Only the dirty region repainted, into two swapped buffers.
+    pub partial: bool,
     pub page_change: Vec<f64>,
     pub keystroke: Vec<f64>,
 }
 
-/// For each size and theme, `rounds` rounds of: the citizen pages in turn
-/// (home, take a number, procedures, dossier, rating, home), then "khai sinh"
-/// typed on the search page's keyboard and erased key by key. Installs the
-/// headless platform (once per process).
+/// For each size and theme, and each repaint (full, then partial), `rounds`
+/// rounds of: the citizen pages in turn (home, take a number, procedures,
+/// dossier, rating, home), then "khai sinh" typed on the search page's
+/// keyboard and erased key by key. Installs the headless platform (once per
+/// process).
 pub fn kiosk_frames(
     cfg: &Config,
     variants: &[((u32, u32), ThemeVariant)],
@@ -40,13 +48,6 @@ pub fn kiosk_frames(
         let backend = Arc::new(SampleBackend::new(&cfg, sample_now()));
         let (app, window) = kiosk_app(&cfg, backend, &rt, &last, size, theme)?;
         let (w, h) = size;
-        let mut buffer = vec![Rgb8Pixel::default(); (w * h) as usize];
-        let mut draw = || {
-            slint::platform::update_timers_and_animations();
-            window.draw_if_needed(|r| {
-                r.render(&mut buffer, w as usize);
-            });
-        };
         let nav = app.ui.global::<Nav>();
         // The take-a-number list and the ticket need their data once.
         nav.invoke_go(Page::TakeNumber);
@@ -54,32 +55,59 @@ pub fn kiosk_frames(
             app.wait_idle(std::time::Duration::from_secs(10)),
             "the sample backend did not answer"
         );
-        let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
-        let mut page_change = Vec::new();
-        let mut keystroke = Vec::new();
-        let p = app.ui.global::<ProcedureAdapter>();
-        // "khai sinh" on the keyboard's letter keys, then erased key by key.
-        let typed = ["k", "h", "a", "i", " ", "s", "i", "n", "h"];
-        for _ in 0..rounds {
-            for page in pages {
-                let t0 = Instant::now();
-                nav.set_page(page);
-                draw();
-                page_change.push(t0.elapsed().as_secs_f64() * 1e3);
-            }
-            nav.set_page(Page::Procedures);
-            p.set_keyboard_open(true);
-            draw();
-            for k in typed.iter().copied().chain(std::iter::repeat_n("⌫", typed.len())) {
-                let t0 = Instant::now();
-                p.invoke_key(k.into());
-                draw();
-                keystroke.push(t0.elapsed().as_secs_f64() * 1e3);
-            }
-            anyhow::ensure!(p.get_query().is_empty(), "the query was not erased: {}", p.get_query());
-            p.set_keyboard_open(false);
+        for partial in [false, true] {
+            let mode = if partial { RepaintBufferType::SwappedBuffers } else { RepaintBufferType::NewBuffer };
+            let mut buffers = [vec![Rgb8Pixel::default(); (w * h) as usize], vec![Rgb8Pixel::default(); (w * h) as usize]];
+            let mut next = 0;
+            let mut draw = || {
+                slint::platform::update_timers_and_animations();
+                let drawn = window.draw_if_needed(|r| {
+                    r.set_repaint_buffer_type(mode);
+                    r.render(&mut buffers[next], w as usize);
+                });
+                if drawn && partial {
+                    next ^= 1;
+                }
+            };
+            let (page_change, keystroke) = rounds_of_input(&app, &mut draw, rounds)?;
+            out.push(FrameTimes { size, theme, partial, page_change, keystroke });
         }
-        out.push(FrameTimes { size, theme, page_change, keystroke });
     }
     Ok(out)
+}
+
+/// The pages in turn, then "khai sinh" typed and erased, `rounds` times: the
+/// milliseconds of each page change and each keystroke.
+fn rounds_of_input(
+    app: &crate::app::kiosk::KioskApp,
+    draw: &mut dyn FnMut(),
+    rounds: usize,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let nav = app.ui.global::<Nav>();
+    let pages = [Page::Home, Page::TakeNumber, Page::Procedures, Page::Dossier, Page::Rating, Page::Home];
+    let mut page_change = Vec::new();
+    let mut keystroke = Vec::new();
+    let p = app.ui.global::<ProcedureAdapter>();
+    // "khai sinh" on the keyboard's letter keys, then erased key by key.
+    let typed = ["k", "h", "a", "i", " ", "s", "i", "n", "h"];
+    for _ in 0..rounds {
+        for page in pages {
+            let t0 = Instant::now();
+            nav.set_page(page);
+            draw();
+            page_change.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        nav.set_page(Page::Procedures);
+        p.set_keyboard_open(true);
+        draw();
+        for k in typed.iter().copied().chain(std::iter::repeat_n("⌫", typed.len())) {
+            let t0 = Instant::now();
+            p.invoke_key(k.into());
+            draw();
+            keystroke.push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+        anyhow::ensure!(p.get_query().is_empty(), "the query was not erased: {}", p.get_query());
+        p.set_keyboard_open(false);
+    }
+    Ok((page_change, keystroke))
 }
