@@ -104,7 +104,8 @@ fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every:
             // Opening hours begin or end on the minute.
             redraw |= closed_counters(&m.board, &m.hours, now) != m.closed;
         }
-        if page_count(&m.board, tiles_per_page(ui, &m.board)) > 1 && m.ticks.is_multiple_of(page_every.max(1)) {
+        if page_count(&m.board, tiles_per_page(ui, &m.board)) > 1 && m.ticks.is_multiple_of(page_every.max(1))
+        {
             m.page += 1;
             redraw = true;
         }

@@ -10,8 +10,14 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Display board screens `snapshot` can render.
-pub const DISPLAY_SCREENS: &[&str] =
-    &["display-board", "display-many", "display-many-2", "display-disconnected", "display-setup-pin", "display-setup"];
+pub const DISPLAY_SCREENS: &[&str] = &[
+    "display-board",
+    "display-many",
+    "display-many-2",
+    "display-disconnected",
+    "display-setup-pin",
+    "display-setup",
+];
 
 pub(super) fn run_display(
     cfg: &Config,
