@@ -613,11 +613,12 @@ fn opts_for(cfg: &Config) -> FeedOptions {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_than_thirty_counters_page_and_an_idle_board_does_not_redraw() {
-    // What must hold: with 35 counters the board shows 30 tiles on page 1/2
-    // and turns to the 5 others after display.page_secs ticks of the clock,
-    // then back; with nothing happening, ticks redraw nothing (only the clock
-    // text changes, once a minute).
+async fn a_big_board_pages_in_counter_order_and_an_idle_board_does_not_redraw() {
+    // What must hold: with 35 counters a 1920x1080 board takes the dense
+    // layout (numbers read from 5 m) with 16 tiles a page: page 1/3 shows
+    // counters 1-16, turns to 17-32 after display.page_secs ticks of the
+    // clock, then 33-35, then back; with nothing happening, ticks redraw
+    // nothing (only the clock text changes, once a minute).
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = common::config(dir.path());
     cfg.queue.services = vec![ServiceConfig {
@@ -633,17 +634,22 @@ async fn more_than_thirty_counters_page_and_an_idle_board_does_not_redraw() {
     let mut app = board_window(&cfg, clock::system());
     let poster = Poster::queue();
     app.connect(&tokio::runtime::Handle::current(), c.display_client(), opts(), poster.clone(), None);
-    pump_until(&poster, &app, "page 1 of 2", |ui| ui.global::<Board>().get_pages() == 2);
+    pump_until(&poster, &app, "page 1 of 3", |ui| ui.global::<Board>().get_pages() == 3);
     let b = app.ui.global::<Board>();
-    assert_eq!((b.get_page(), tiles(&app.ui).len()), (1, 30));
+    assert!(b.get_dense());
+    let numbers = |ui: &DisplayWindow| tiles(ui).iter().map(|t| t.number).collect::<Vec<_>>();
+    assert_eq!((b.get_page(), numbers(&app.ui)), (1, (1..=16).collect()));
     let draws = app.draws();
     for _ in 0..3 {
         app.tick();
     }
     assert_eq!(app.draws(), draws, "no redraw between pages");
     app.tick();
-    assert_eq!((b.get_page(), tiles(&app.ui).len()), (2, 5));
-    assert_eq!(tiles(&app.ui)[0].number, 31);
+    assert_eq!((b.get_page(), numbers(&app.ui)), (2, (17..=32).collect()));
+    for _ in 0..4 {
+        app.tick();
+    }
+    assert_eq!((b.get_page(), numbers(&app.ui)), (3, (33..=35).collect()));
     for _ in 0..4 {
         app.tick();
     }

@@ -228,3 +228,97 @@ fn the_reader_resolves_what_the_ui_writes() {
     let src = "A {\n  Text { text: \"a\"; font-size: Theme.font.body; }\n  Text {\n    text: \"b\";\n    Rectangle { font-size: 1px; }\n  }\n  VText { }\n}";
     assert_eq!(bare_texts(src), vec![3]);
 }
+
+// ---- The display board with many counters (issue 14, point 12). ----
+
+/// Digits read at 5 m on a 55" 1080p board (docs/accessibility.md: 100 px
+/// digits read at 8 m, so ~62 px at 5 m).
+const BOARD_DIGITS_PX: f64 = 62.0;
+
+/// Height of Noto Sans Bold's digits per em: its cap height (`OS/2`
+/// sCapHeight over `head` unitsPerEm; lining figures are cap-height tall),
+/// read from the font the board bundles.
+fn digit_height_per_em() -> f64 {
+    let f = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/fonts/NotoSans-Bold.ttf")).unwrap();
+    let u16_at = |o: usize| u16::from_be_bytes([f[o], f[o + 1]]);
+    let u32_at = |o: usize| u32::from_be_bytes([f[o], f[o + 1], f[o + 2], f[o + 3]]) as usize;
+    let table = |tag: &[u8]| {
+        (0..u16_at(4) as usize)
+            .map(|i| 12 + 16 * i)
+            .find(|r| &f[*r..*r + 4] == tag)
+            .map(|r| u32_at(r + 8))
+            .unwrap_or_else(|| panic!("no {} table", String::from_utf8_lossy(tag)))
+    };
+    let (os2, head) = (table(b"OS/2"), table(b"head"));
+    assert!(u16_at(os2) >= 2, "OS/2 version 2+ carries sCapHeight");
+    f64::from(u16_at(os2 + 88)) / f64::from(u16_at(head + 18))
+}
+
+#[test]
+fn a_30_counter_board_is_read_from_5_m_in_both_orientations() {
+    // Must hold: with 30 counters, at 1920x1080 and 1080x1920, every tile's
+    // counter and ticket numbers have digits >= 62 px (the size the window
+    // lays out, times the font's digit height), the tiles page in a stable
+    // order with every counter on some page, and the state words of a dense
+    // tile are >= 26 px.
+    use motcua_kiosk::app::board::{show, BoardView};
+    use motcua_kiosk::domain::board::{BoardFilter, BoardState, ServiceNames};
+    use motcua_kiosk::domain::counter_screen::OpeningHours;
+    use motcua_kiosk::ui::{Board, DisplayWindow};
+    use slint::{ComponentHandle, Model};
+
+    i_slint_backend_testing::init_no_event_loop();
+    let per_em = digit_height_per_em();
+    assert!((0.6..0.8).contains(&per_em), "{per_em}");
+    let mut state = BoardState::new(BoardFilter::default(), 8);
+    state.set_counters(1..=30);
+    let names = ServiceNames::new();
+    let hours = OpeningHours { always_open: true, ..Default::default() };
+    for (w, h) in [(1920, 1080), (1080, 1920)] {
+        let ui = DisplayWindow::new().unwrap();
+        ui.window().set_size(slint::PhysicalSize::new(w, h));
+        ui.show().unwrap();
+        let mut seen = Vec::new();
+        for page in 0..4 {
+            let view = BoardView {
+                state: &state,
+                names: &names,
+                disconnected_since: None,
+                now: chrono::Utc::now(),
+                hours: &hours,
+                page,
+                size: (w as f32, h as f32),
+            };
+            show(&ui, &view);
+            let b = ui.global::<Board>();
+            assert!(b.get_dense(), "{w}x{h}: 30 counters take the dense layout");
+            if page < b.get_pages() as usize {
+                seen.extend(b.get_counters().iter().map(|c| c.number));
+            }
+        }
+        let b = ui.global::<Board>();
+        let digits = f64::from(ui.get_dense_type()) * per_em;
+        println!(
+            "board {w}x{h}, 30 counters: {} tiles a page, {} pages, numbers {:.1} px type = {digits:.1} px digits",
+            ui.get_tiles_per_page(),
+            b.get_pages(),
+            ui.get_dense_type()
+        );
+        assert!(digits >= BOARD_DIGITS_PX, "{w}x{h}: {digits:.1} px digits < {BOARD_DIGITS_PX}");
+        assert_eq!(seen, (1..=30).collect::<Vec<_>>(), "{w}x{h}: every counter once, in order");
+        assert!(b.get_pages() <= 2, "{w}x{h}: {} pages (a citizen waits a page turn at most)", b.get_pages());
+    }
+    // The words of a dense tile ("Quầy", "Sẵn sàng", the service): fixed
+    // sizes in the source, none below 26 px ("Tạm dừng", "Đóng cửa": half
+    // the numbers' type).
+    let src = ui("display.slint");
+    let start = src.find("component DenseTile").unwrap();
+    let end = src[start..].find("\nexport component").unwrap() + start;
+    let scale = type_scale();
+    for (i, _) in src[start..end].match_indices("font-size:") {
+        let expr = src[start + i + 10..].split(';').next().unwrap().trim();
+        if let Some((px, _)) = resolve(expr, &scale, 1.0) {
+            assert!(px >= MIN_PX, "DenseTile `{expr}`: {px} px");
+        }
+    }
+}

@@ -166,6 +166,7 @@ const BOARD: &[Pair] = &[
     ("muted", "panel", Text, "headings, times, date, \"Quầy\" on the badge"),
     ("muted", "background", Text, "\"Các quầy · Counters\" on the hall"),
     ("letter", "panel", Text, "waiting list letters"),
+    ("letter", "background", Text, "page indicator \"Trang 1/2 · Page 1/2\" on the hall"),
     ("text-dark", "card", Text, "tile number (called, serving), service"),
     ("text-dark-muted", "card", Text, "last number of an idle counter"),
     ("paused-text", "paused-bg", Text, "\"Tạm dừng\" tile"),

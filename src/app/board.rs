@@ -7,8 +7,10 @@ use crate::ui::{Board, CallRow, CounterCard, DisplayWindow, WaitingRow};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-/// Tiles per page before the board pages (keeps numbers readable from 5 m).
-pub const MAX_TILES_PER_PAGE: usize = 30;
+/// Counters shown in the full layout (tiles beside the recent calls and the
+/// waiting list). More switch to the dense layout: full-width tiles whose
+/// numbers are read from 5 m, as many per page as fit the window.
+pub const FULL_LAYOUT_MAX: usize = 12;
 
 pub struct BoardView<'a> {
     pub state: &'a BoardState,
@@ -39,10 +41,14 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
             state: slot_shows(slot, v.hours, v.now).key().into(),
         })
         .collect();
-    let pages = page_count(v.state);
+    // Before paging: the offline strip takes room from a portrait board's tiles.
+    b.set_connected(v.disconnected_since.is_none());
+    let per_page = tiles_per_page(ui, v.state);
+    let pages = page_count(v.state, per_page);
     let page = v.page % pages;
-    let shown: Vec<CounterCard> =
-        all.into_iter().skip(page * MAX_TILES_PER_PAGE).take(MAX_TILES_PER_PAGE).collect();
+    // Counters keep their order (by number) across pages.
+    let shown: Vec<CounterCard> = all.into_iter().skip(page * per_page).take(per_page).collect();
+    b.set_dense(v.state.counters.len() > FULL_LAYOUT_MAX);
     let (w, h) = v.size;
     let portrait = h > w;
     let (gw, gh) = if portrait { (w - 40.0, (h - 130.0) * 0.58) } else { ((w - 60.0) * 0.66, h - 200.0) };
@@ -82,7 +88,6 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
         }
         None => b.set_latest_ticket("".into()),
     }
-    b.set_connected(v.disconnected_since.is_none());
     if let Some(since) = v.disconnected_since {
         b.set_disconnected_since(format_time(since).into());
     }
@@ -104,7 +109,18 @@ pub fn closed_counters(state: &BoardState, hours: &OpeningHours, now: DateTime<U
     state.counters.iter().filter(|(_, s)| hours.counter_closed(&s.services, now)).map(|(n, _)| *n).collect()
 }
 
-/// Pages the counter tiles need.
-pub fn page_count(state: &BoardState) -> usize {
-    state.counters.len().div_ceil(MAX_TILES_PER_PAGE).max(1)
+/// Tiles on one page: all of a board in the full layout; as many as the
+/// window's dense layout fits otherwise (the window computes it from its size,
+/// the banner, the notice and `display.scale`).
+pub fn tiles_per_page(ui: &DisplayWindow, state: &BoardState) -> usize {
+    if state.counters.len() <= FULL_LAYOUT_MAX {
+        FULL_LAYOUT_MAX
+    } else {
+        ui.get_tiles_per_page().max(1) as usize
+    }
+}
+
+/// Pages the counter tiles need at `per_page` tiles a page.
+pub fn page_count(state: &BoardState, per_page: usize) -> usize {
+    state.counters.len().div_ceil(per_page.max(1)).max(1)
 }

@@ -5,12 +5,13 @@
 //! ([`UiObserver`]) copies the board into a shared model and posts at most one
 //! redraw at a time to the UI thread (a burst of replayed events is drawn
 //! once). The only timer is the one-second clock tick, which changes the
-//! clock text when the minute changes, pages through more than 30 counters
-//! every `display.page_secs`, and redraws when the window was resized;
+//! clock text when the minute changes, turns the page when the counters do
+//! not fit one page (every `display.page_secs`), and redraws when the window
+//! was resized;
 //! otherwise nothing is redrawn.
 
 use super::audio::Announcer;
-use super::board::{closed_counters, page_count, show, show_clock, BoardView};
+use super::board::{closed_counters, page_count, show, show_clock, tiles_per_page, BoardView};
 use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
 use super::poster::Poster;
 use crate::centre::ApiClient;
@@ -66,7 +67,7 @@ fn draw(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>) {
     let mut m = lock(model);
     m.redraw_posted = false;
     m.size = logical_size(ui);
-    let pages = page_count(&m.board);
+    let pages = page_count(&m.board, tiles_per_page(ui, &m.board));
     m.page %= pages;
     show(
         ui,
@@ -103,7 +104,8 @@ fn tick(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>, page_every:
             // Opening hours begin or end on the minute.
             redraw |= closed_counters(&m.board, &m.hours, now) != m.closed;
         }
-        if page_count(&m.board) > 1 && m.ticks.is_multiple_of(page_every.max(1)) {
+        if page_count(&m.board, tiles_per_page(ui, &m.board)) > 1 && m.ticks.is_multiple_of(page_every.max(1))
+        {
             m.page += 1;
             redraw = true;
         }

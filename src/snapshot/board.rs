@@ -1,5 +1,5 @@
-//! The display board's snapshots: the sample hall, 30 counters, and the
-//! board cut off from its centre.
+//! The display board's snapshots: the sample hall, 30 counters (both pages
+//! of the dense layout), and the board cut off from its centre.
 
 use super::{file_name, render, sample_now, SnapshotOptions};
 use crate::config::{Config, Language, ThemeVariant};
@@ -10,8 +10,14 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 /// Display board screens `snapshot` can render.
-pub const DISPLAY_SCREENS: &[&str] =
-    &["display-board", "display-many", "display-disconnected", "display-setup-pin", "display-setup"];
+pub const DISPLAY_SCREENS: &[&str] = &[
+    "display-board",
+    "display-many",
+    "display-many-2",
+    "display-disconnected",
+    "display-setup-pin",
+    "display-setup",
+];
 
 pub(super) fn run_display(
     cfg: &Config,
@@ -36,7 +42,7 @@ pub(super) fn run_display(
     ui.global::<crate::ui::Board>().set_scale(cfg.display.scale);
     let mut written = Vec::new();
     for screen in screens {
-        let many = screen.as_str() == "display-many";
+        let many = screen.starts_with("display-many");
         let mut state = BoardState::new(BoardFilter::default(), cfg.display.recent_calls as usize);
         let counters: Vec<u32> = if many {
             (1..=30).collect()
@@ -133,7 +139,8 @@ pub(super) fn run_display(
             disconnected_since: disconnected.then(|| now - chrono::Duration::minutes(7)),
             now,
             hours: &hours,
-            page: 0,
+            // display-many-2: the second page (closed counters, the newest call).
+            page: usize::from(screen.as_str() == "display-many-2"),
             size: (w as f32, h as f32),
         };
         show(&ui, &view);
