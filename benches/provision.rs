@@ -4,6 +4,9 @@
 //! the restart — a link opened from the new file until it is online and its
 //! first heartbeat is accepted. The process restart itself (exec, window,
 //! fonts: see the `startup` bench) is not included.
+//! Run: `cargo bench --profile dev --bench provision` — the setup page is
+//! tapped through Slint's testing API, which needs the element info that
+//! build.rs emits outside release builds only.
 //! Prints `BENCH <name> <value> <unit>` lines.
 
 #[path = "../tests/common/mod.rs"]

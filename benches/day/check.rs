@@ -267,8 +267,9 @@ pub fn run(world: &World, db: &Connection, extra: &Extra) -> Checks {
             && extra.expired_at_rollover == Some(open_before as u32)
             && pii == 0,
         format!(
-            "{open_before} open before midnight ({with_identity} with an identity), {:?} expired by the rollover, {open} still open, {pii} finished tickets with identity, queue empty after: {}",
-            extra.expired_at_rollover, extra.queue_empty_after_midnight
+            "{open_before} open before midnight ({with_identity} with an identity), {} expired by the rollover, {open} still open, {pii} finished tickets with identity, queue empty after: {}",
+            extra.expired_at_rollover.map_or("none (no rollover seen)".to_string(), |n| n.to_string()),
+            extra.queue_empty_after_midnight
         ),
     );
 

@@ -32,6 +32,29 @@ fn model<T: Clone + 'static>(v: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(v))
 }
 
+/// Puts `rows` into `current` in place when it is a VecModel and returns
+/// None; else a new model to set. In place, a keystroke redraws only the rows
+/// that changed and the list keeps its row components, where a new model
+/// makes Slint build every row (and every field chip) again.
+fn sync_rows<T: Clone + PartialEq + 'static>(current: ModelRc<T>, rows: Vec<T>) -> Option<ModelRc<T>> {
+    use slint::Model;
+    let Some(vm) = current.as_any().downcast_ref::<VecModel<T>>() else {
+        return Some(model(rows));
+    };
+    let old = vm.row_count();
+    for i in (rows.len()..old).rev() {
+        vm.remove(i);
+    }
+    for (i, r) in rows.into_iter().enumerate() {
+        if i >= old {
+            vm.push(r);
+        } else if vm.row_data(i).as_ref() != Some(&r) {
+            vm.set_row_data(i, r);
+        }
+    }
+    None
+}
+
 fn level_label(lang: Language, l: Level) -> String {
     pick(lang, l.label_vi(), l.label_en()).to_string()
 }
@@ -220,16 +243,18 @@ impl Procedures {
         };
         let query = a.get_query().to_string();
         let field = a.get_field_filter().to_string();
-        a.set_fields(model(
-            cat.fields()
-                .into_iter()
-                .map(|f| FieldRow {
-                    label: field_label(&f.name, view_lang(lang)).into(),
-                    name: f.name.into(),
-                    count: f.count as i32,
-                })
-                .collect(),
-        ));
+        let fields = cat
+            .fields()
+            .into_iter()
+            .map(|f| FieldRow {
+                label: field_label(&f.name, view_lang(lang)).into(),
+                name: f.name.into(),
+                count: f.count as i32,
+            })
+            .collect();
+        if let Some(m) = sync_rows(a.get_fields(), fields) {
+            a.set_fields(m);
+        }
         let rows: Vec<ProcedureRow> = if query.trim().is_empty() {
             cat.browse((!field.is_empty()).then_some(field.as_str()), None)
                 .into_iter()
@@ -253,7 +278,9 @@ impl Procedures {
             (n, _, Language::En) => format!("{n} procedures"),
         };
         a.set_result_note(note.into());
-        a.set_results(model(rows));
+        if let Some(m) = sync_rows(a.get_results(), rows) {
+            a.set_results(m);
+        }
     }
 
     /// Fills the detail page of `code` and shows it.

@@ -57,7 +57,8 @@ pub fn kiosk_frames(
         );
         for partial in [false, true] {
             let mode = if partial { RepaintBufferType::SwappedBuffers } else { RepaintBufferType::NewBuffer };
-            let mut buffers = [vec![Rgb8Pixel::default(); (w * h) as usize], vec![Rgb8Pixel::default(); (w * h) as usize]];
+            let mut buffers =
+                [vec![Rgb8Pixel::default(); (w * h) as usize], vec![Rgb8Pixel::default(); (w * h) as usize]];
             let mut next = 0;
             let mut draw = || {
                 slint::platform::update_timers_and_animations();
