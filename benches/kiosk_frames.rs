@@ -28,6 +28,19 @@ fn report(name: &str, mut ms: Vec<f64>, warm_up: usize) {
     println!("BENCH {name}_samples {} n", ms.len());
 }
 
+/// Per input (page or key, in the order made), p50 and max over the rounds
+/// after the first: where the tail comes from. Not BENCH lines.
+fn breakdown(name: &str, ms: &[f64], labels: &[&str]) {
+    let n = labels.len();
+    let mut line = format!("BREAKDOWN {name}:");
+    for (i, l) in labels.iter().enumerate() {
+        let mut v: Vec<f64> = ms.iter().skip(n).skip(i).step_by(n).copied().collect();
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        line += &format!(" {l}={:.1}/{:.1}", v[v.len() / 2], v[v.len() - 1]);
+    }
+    println!("{line}");
+}
+
 fn main() {
     let cfg = motcua_kiosk::config::Config::default();
     let variants = [
@@ -40,7 +53,15 @@ fn main() {
     for r in runs {
         let repaint = if r.partial { "_partial" } else { "" };
         let tag = format!("{}x{}_{}{repaint}", r.size.0, r.size.1, r.theme.name().replace('-', "_"));
+        let pages = ["home", "take", "procedures", "dossier", "rating", "home"];
+        breakdown(&format!("page_change_{tag}"), &r.page_change, &pages);
+        let keys = [
+            "k", "h", "a", "i", "_", "s", "i", "n", "h", "<9", "<8", "<7", "<6", "<5", "<4", "<3", "<2", "<1",
+        ];
+        breakdown(&format!("keystroke_{tag}"), &r.keystroke, &keys);
         report(&format!("kiosk_page_change_{tag}"), r.page_change, 6);
         report(&format!("kiosk_keystroke_{tag}"), r.keystroke, 18);
+        report(&format!("kiosk_page_change_{tag}_cpu"), r.page_change_cpu, 6);
+        report(&format!("kiosk_keystroke_{tag}_cpu"), r.keystroke_cpu, 18);
     }
 }

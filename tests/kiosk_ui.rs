@@ -304,6 +304,34 @@ fn every_touch_target_is_at_least_15_mm_on_both_panel_sizes() {
 }
 
 #[test]
+fn procedure_list_builds_only_the_rows_on_screen() {
+    // What must hold: the browse list (every procedure) builds row elements
+    // only for what the screen shows, so opening the page or typing a key
+    // does not build and lay out the whole catalog (the frame-time tail of
+    // issue 14); and the rows it shows are the list's first ones, in order.
+    let cfg = Config::default();
+    let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
+    h.app.set_catalog(Arc::new(motcua_kiosk::catalog::Catalog::bundled().unwrap()));
+    let ui = &h.app.ui;
+    tap(&h, "Tra cứu thủ tục");
+    frame();
+    let results: Vec<_> = ui.global::<motcua_kiosk::ui::ProcedureAdapter>().get_results().iter().collect();
+    assert!(results.len() >= 50, "the browse list holds the whole catalog ({})", results.len());
+    let built: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            ElementHandle::find_by_accessible_label(ui, r.name.as_str())
+                .any(|e| e.accessible_description().as_deref() == Some(r.code.as_str()))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!built.is_empty() && built[0] == 0, "the first row is on screen: {built:?}");
+    assert!(built.len() < 20, "{} of {} rows built: the list is not virtualised", built.len(), results.len());
+    assert_eq!(built, (0..built.len()).collect::<Vec<_>>(), "the rows on screen are the first ones");
+}
+
+#[test]
 fn procedure_search_on_the_keyboard_then_detail_then_a_number_for_it() {
     let cfg = Config::default();
     let h = kiosk_with(cfg.clone(), sample_backend(&cfg));
