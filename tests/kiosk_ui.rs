@@ -329,6 +329,29 @@ fn procedure_list_builds_only_the_rows_on_screen() {
     assert!(!built.is_empty() && built[0] == 0, "the first row is on screen: {built:?}");
     assert!(built.len() < 20, "{} of {} rows built: the list is not virtualised", built.len(), results.len());
     assert_eq!(built, (0..built.len()).collect::<Vec<_>>(), "the rows on screen are the first ones");
+
+    // A finger dragged up the list scrolls it (a touch screen sends pointer
+    // events): the first row leaves, later rows are built.
+    use slint::platform::{PointerEventButton, WindowEvent};
+    let w = ui.window();
+    let mut at = slint::LogicalPosition::new(500.0, 1500.0);
+    w.dispatch_event(WindowEvent::PointerMoved { position: at });
+    w.dispatch_event(WindowEvent::PointerPressed { position: at, button: PointerEventButton::Left });
+    for _ in 0..20 {
+        frame();
+        at.y -= 40.0;
+        w.dispatch_event(WindowEvent::PointerMoved { position: at });
+    }
+    w.dispatch_event(WindowEvent::PointerReleased { position: at, button: PointerEventButton::Left });
+    for _ in 0..60 {
+        frame();
+    }
+    let first_built = results.iter().position(|r| {
+        ElementHandle::find_by_accessible_label(ui, r.name.as_str())
+            .any(|e| e.accessible_description().as_deref() == Some(r.code.as_str()))
+    });
+    assert!(first_built.is_some_and(|i| i > 0), "a drag scrolls the list (first row built: {first_built:?})");
+    assert_eq!(ui.global::<Nav>().get_page(), Page::Procedures, "a drag is not a tap");
 }
 
 #[test]
