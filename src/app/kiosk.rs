@@ -28,6 +28,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long after a change that repaints most of the window (the search
+/// keyboard opening or closing) the kiosk draws one more frame. That frame
+/// repaints the same area into the other of the two buffers the renderers
+/// draw into in turn, while the finger is still on its way to a key, so the
+/// first key's frame repaints only what the key changed (issue 14: keystroke
+/// → frame). A real next tap is hundreds of milliseconds away.
+pub const SETTLE_FRAME_AFTER: Duration = Duration::from_millis(50);
+
 /// The features, by name where something outside them needs the handle.
 struct Features {
     idle: Arc<Idle>,
@@ -191,6 +199,17 @@ impl KioskApp {
             }
         });
         session.on_end_session(on_ui(Shell::end_session));
+        session.on_settle_frame({
+            let weak = ui.as_weak();
+            move || {
+                let weak = weak.clone();
+                slint::Timer::single_shot(SETTLE_FRAME_AFTER, move || {
+                    if let Some(ui) = weak.upgrade() {
+                        ui.window().request_redraw();
+                    }
+                });
+            }
+        });
         session.on_set_theme({
             let (weak, shell) = (ui.as_weak(), self.shell.clone());
             move |choice| {
