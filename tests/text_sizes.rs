@@ -288,6 +288,7 @@ fn a_30_counter_board_is_read_from_5_m_in_both_orientations() {
                 hours: &hours,
                 page,
                 size: (w as f32, h as f32),
+                scale: 1.0,
             };
             show(&ui, &view);
             let b = ui.global::<Board>();
@@ -319,6 +320,80 @@ fn a_30_counter_board_is_read_from_5_m_in_both_orientations() {
         let expr = src[start + i + 10..].split(';').next().unwrap().trim();
         if let Some((px, _)) = resolve(expr, &scale, 1.0) {
             assert!(px >= MIN_PX, "DenseTile `{expr}`: {px} px");
+        }
+    }
+}
+
+#[test]
+fn a_larger_display_scale_keeps_the_dense_board_to_two_pages() {
+    // Must hold: a larger `display.scale` (a board read from further away)
+    // never makes a 30-counter board longer than two pages nor its numbers
+    // smaller than at 1.0 (the board lowers the scale as far as it must, not
+    // below 1.0), every counter appears once, in order, and with fewer
+    // counters the scale asked for is honoured (larger numbers). At both
+    // orientations; `-- --nocapture` prints the table docs/displays.md shows.
+    use motcua_kiosk::app::board::{show, BoardView, DENSE_MAX_PAGES};
+    use motcua_kiosk::domain::board::{BoardFilter, BoardState, ServiceNames};
+    use motcua_kiosk::domain::counter_screen::OpeningHours;
+    use motcua_kiosk::ui::{Board, DisplayWindow};
+    use slint::{ComponentHandle, Model};
+
+    i_slint_backend_testing::init_no_event_loop();
+    let names = ServiceNames::new();
+    let hours = OpeningHours { always_open: true, ..Default::default() };
+    for (w, h) in [(1920, 1080), (1080, 1920)] {
+        for counters in [14u32, 30] {
+            let mut state = BoardState::new(BoardFilter::default(), 8);
+            state.set_counters(1..=counters);
+            let mut at_one = 0.0;
+            for wanted in [1.0f32, 1.2, 1.3, 1.5, 2.0] {
+                let ui = DisplayWindow::new().unwrap();
+                ui.window().set_size(slint::PhysicalSize::new(w, h));
+                ui.show().unwrap();
+                let mut seen = Vec::new();
+                let mut page = 0;
+                loop {
+                    let view = BoardView {
+                        state: &state,
+                        names: &names,
+                        disconnected_since: None,
+                        now: chrono::Utc::now(),
+                        hours: &hours,
+                        page,
+                        size: (w as f32, h as f32),
+                        scale: wanted,
+                    };
+                    show(&ui, &view);
+                    let b = ui.global::<Board>();
+                    assert_eq!(b.get_page(), page as i32 + 1, "{w}x{h} scale {wanted}: page shown");
+                    seen.extend(b.get_counters().iter().map(|c| c.number));
+                    page += 1;
+                    if page >= b.get_pages() as usize {
+                        break;
+                    }
+                }
+                let b = ui.global::<Board>();
+                let (used, pages, big) = (b.get_scale(), b.get_pages(), ui.get_dense_type());
+                println!(
+                    "board {w}x{h}, {counters} counters, display.scale {wanted}: drawn at {used:.2}, {} tiles a page, {pages} pages, {big:.1} px type",
+                    ui.get_tiles_per_page()
+                );
+                let tag = format!("{w}x{h}, {counters} counters, scale {wanted}");
+                assert_eq!(
+                    seen,
+                    (1..=counters as i32).collect::<Vec<_>>(),
+                    "{tag}: every counter once, in order"
+                );
+                assert!(pages as usize <= DENSE_MAX_PAGES, "{tag}: {pages} pages");
+                assert!((1.0..=wanted).contains(&used), "{tag}: drawn at {used}");
+                if wanted == 1.0 {
+                    at_one = big;
+                }
+                assert!(big >= at_one - 0.01, "{tag}: numbers {big:.1} px smaller than at 1.0 ({at_one:.1})");
+                if counters == 14 && wanted == 1.5 {
+                    assert!(big > at_one * 1.1, "{tag}: the scale asked for is not honoured ({big:.1} px)");
+                }
+            }
         }
     }
 }

@@ -12,6 +12,10 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 /// numbers are read from 5 m, as many per page as fit the window.
 pub const FULL_LAYOUT_MAX: usize = 12;
 
+/// Pages a dense board may take at the configured `display.scale` before the
+/// scale is lowered: a citizen waits at most one page turn for their counter.
+pub const DENSE_MAX_PAGES: usize = 2;
+
 pub struct BoardView<'a> {
     pub state: &'a BoardState,
     pub names: &'a ServiceNames,
@@ -22,6 +26,32 @@ pub struct BoardView<'a> {
     pub hours: &'a OpeningHours,
     pub page: usize,
     pub size: (f32, f32),
+    /// The configured `display.scale`; a dense board may use less (see
+    /// [`fit_scale`]).
+    pub scale: f32,
+}
+
+/// The scale the board is drawn at: the configured one, except that a
+/// dense board (more than [`FULL_LAYOUT_MAX`] counters) lowers it in steps
+/// of 0.05 until its tiles fit [`DENSE_MAX_PAGES`] pages, never below 1.0
+/// (the type read from 5 m). A larger scale makes the numbers larger, so
+/// fewer fit a page: 30 counters at 1.5 on a 1920x1080 board were 10 pages
+/// of 3, and at 2.0 the numbers even shrank (no room for one row). Sets
+/// `Board.scale` and returns it.
+pub fn fit_scale(ui: &DisplayWindow, state: &BoardState, wanted: f32) -> f32 {
+    let b = ui.global::<Board>();
+    let floor = wanted.min(1.0);
+    let mut s = wanted;
+    loop {
+        b.set_scale(s);
+        if state.counters.len() <= FULL_LAYOUT_MAX
+            || s <= floor
+            || page_count(state, tiles_per_page(ui, state)) <= DENSE_MAX_PAGES
+        {
+            return s;
+        }
+        s = (s - 0.05).max(floor);
+    }
 }
 
 pub fn show(ui: &DisplayWindow, v: &BoardView) {
@@ -41,8 +71,10 @@ pub fn show(ui: &DisplayWindow, v: &BoardView) {
             state: slot_shows(slot, v.hours, v.now).key().into(),
         })
         .collect();
-    // Before paging: the offline strip takes room from a portrait board's tiles.
+    // Before paging: the offline strip takes room from a portrait board's
+    // tiles, and the scale sets how many fit.
     b.set_connected(v.disconnected_since.is_none());
+    fit_scale(ui, v.state, v.scale);
     let per_page = tiles_per_page(ui, v.state);
     let pages = page_count(v.state, per_page);
     let page = v.page % pages;

@@ -11,7 +11,7 @@
 //! otherwise nothing is redrawn.
 
 use super::audio::Announcer;
-use super::board::{closed_counters, page_count, show, show_clock, tiles_per_page, BoardView};
+use super::board::{closed_counters, fit_scale, page_count, show, show_clock, tiles_per_page, BoardView};
 use super::display_feed::{self, FeedHandle, FeedObserver, FeedOptions, FeedView};
 use super::poster::Poster;
 use crate::centre::ApiClient;
@@ -45,6 +45,8 @@ struct Model {
     clock_text: String,
     /// Window size (logical) of the last drawing.
     size: (f32, f32),
+    /// The configured `display.scale` (a dense board may draw smaller).
+    scale: f32,
     ticks: u64,
     /// Times the board was drawn (diagnostics and tests).
     draws: u64,
@@ -67,6 +69,7 @@ fn draw(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>) {
     let mut m = lock(model);
     m.redraw_posted = false;
     m.size = logical_size(ui);
+    fit_scale(ui, &m.board, m.scale);
     let pages = page_count(&m.board, tiles_per_page(ui, &m.board));
     m.page %= pages;
     show(
@@ -79,6 +82,7 @@ fn draw(ui: &DisplayWindow, model: &SharedModel, now: DateTime<Utc>) {
             hours: &m.hours,
             page: m.page,
             size: m.size,
+            scale: m.scale,
         },
     );
     m.closed = closed_counters(&m.board, &m.hours, now);
@@ -263,6 +267,7 @@ impl DisplayApp {
             redraw_posted: false,
             clock_text: String::new(),
             size: (0.0, 0.0),
+            scale: cfg.display.scale,
             ticks: 0,
             draws: 0,
         }));

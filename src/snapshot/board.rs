@@ -142,6 +142,7 @@ pub(super) fn run_display(
             // display-many-2: the second page (closed counters, the newest call).
             page: usize::from(screen.as_str() == "display-many-2"),
             size: (w as f32, h as f32),
+            scale: cfg.display.scale,
         };
         show(&ui, &view);
         let setup = screen.as_str().strip_prefix("display-setup");
