@@ -9,8 +9,13 @@
 //! each with a full repaint into a new buffer (the worst case) and with the
 //! partial repaint into two swapped buffers that the kiosk's renderers do
 //! (names ending in `_partial`).
+//! Each in wall time and in the UI thread's CPU time (names ending in
+//! `_cpu`: without the moments the thread was preempted), and `BREAKDOWN`
+//! lines with p50 / max per page and per key.
 //! Run pinned to one core, as a weak kiosk CPU:
-//! `taskset -c 1 cargo bench --bench kiosk_frames`.
+//! `taskset -c 1 cargo bench --bench kiosk_frames`
+//! (`KIOSK_FRAMES_NO_SETTLE=1` leaves out the kiosk's settle frame after the
+//! keyboard opens, to see what it saves).
 //! Prints `BENCH <name> <value> <unit>` lines.
 
 use motcua_kiosk::config::ThemeVariant;

@@ -317,3 +317,32 @@ fn the_rating_thanks_are_said() {
     assert!(h.app.wait_voice_idle(Duration::from_secs(10)));
     assert_eq!(said(&rec), ["Rating", "RatingThanks"]);
 }
+
+#[test]
+fn a_rating_kept_while_the_centre_is_away_is_thanked_as_kept() {
+    // Must hold: with the centre unreachable, a rating is kept in the outbox
+    // and the citizen hears the "kept, will be sent" thanks — not the "sent"
+    // one — so nobody rates twice thinking it was lost.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.kiosk.voice = true;
+    let h = kiosk_without_centre(cfg, dir.path());
+    let rec = RecordingSink::new(Duration::ZERO);
+    h.app.use_voice_sink(Box::new(rec.clone()));
+    let ui = &h.app.ui;
+    ui.global::<motcua_kiosk::ui::Nav>().invoke_go(motcua_kiosk::ui::Page::Rating);
+    let r = ui.global::<motcua_kiosk::ui::RatingAdapter>();
+    r.invoke_find_ticket("A-023".into());
+    r.invoke_find_ticket("4821".into());
+    settle(&h);
+    r.invoke_rate(3);
+    r.invoke_submit();
+    settle(&h);
+    assert_eq!(r.get_state(), "thanks", "{}", r.get_message());
+    assert!(h.app.wait_idle(Duration::from_secs(5)));
+    seconds(1);
+    assert!(h.app.wait_voice_idle(Duration::from_secs(10)), "the voice never finished");
+    let said = said(&rec);
+    assert_eq!(said.last().map(String::as_str), Some("RatingKept"), "{said:?}");
+    assert!(!said.iter().any(|s| s == "RatingThanks"), "thanked as sent: {said:?}");
+}
