@@ -254,6 +254,33 @@ fn digit_height_per_em() -> f64 {
     f64::from(u16_at(os2 + 88)) / f64::from(u16_at(head + 18))
 }
 
+/// Shows `page` of `state` on a `w` x `h` board at `display.scale`
+/// `scale` (always open, connected): the counters on that page.
+fn show_page(
+    ui: &motcua_kiosk::ui::DisplayWindow,
+    state: &motcua_kiosk::domain::board::BoardState,
+    page: usize,
+    (w, h): (u32, u32),
+    scale: f32,
+) -> Vec<i32> {
+    use motcua_kiosk::app::board::{show, BoardView};
+    use slint::{ComponentHandle, Model};
+    let hours =
+        motcua_kiosk::domain::counter_screen::OpeningHours { always_open: true, ..Default::default() };
+    let view = BoardView {
+        state,
+        names: &motcua_kiosk::domain::board::ServiceNames::new(),
+        disconnected_since: None,
+        now: chrono::Utc::now(),
+        hours: &hours,
+        page,
+        size: (w as f32, h as f32),
+        scale,
+    };
+    show(ui, &view);
+    ui.global::<motcua_kiosk::ui::Board>().get_counters().iter().map(|c| c.number).collect()
+}
+
 #[test]
 fn a_30_counter_board_is_read_from_5_m_in_both_orientations() {
     // Must hold: with 30 counters, at 1920x1080 and 1080x1920, every tile's
@@ -261,40 +288,26 @@ fn a_30_counter_board_is_read_from_5_m_in_both_orientations() {
     // lays out, times the font's digit height), the tiles page in a stable
     // order with every counter on some page, and the state words of a dense
     // tile are >= 26 px.
-    use motcua_kiosk::app::board::{show, BoardView};
-    use motcua_kiosk::domain::board::{BoardFilter, BoardState, ServiceNames};
-    use motcua_kiosk::domain::counter_screen::OpeningHours;
+    use motcua_kiosk::domain::board::{BoardFilter, BoardState};
     use motcua_kiosk::ui::{Board, DisplayWindow};
-    use slint::{ComponentHandle, Model};
+    use slint::ComponentHandle;
 
     i_slint_backend_testing::init_no_event_loop();
     let per_em = digit_height_per_em();
     assert!((0.6..0.8).contains(&per_em), "{per_em}");
     let mut state = BoardState::new(BoardFilter::default(), 8);
     state.set_counters(1..=30);
-    let names = ServiceNames::new();
-    let hours = OpeningHours { always_open: true, ..Default::default() };
     for (w, h) in [(1920, 1080), (1080, 1920)] {
         let ui = DisplayWindow::new().unwrap();
         ui.window().set_size(slint::PhysicalSize::new(w, h));
         ui.show().unwrap();
         let mut seen = Vec::new();
         for page in 0..4 {
-            let view = BoardView {
-                state: &state,
-                names: &names,
-                disconnected_since: None,
-                now: chrono::Utc::now(),
-                hours: &hours,
-                page,
-                size: (w as f32, h as f32),
-                scale: 1.0,
-            };
-            show(&ui, &view);
+            let shown = show_page(&ui, &state, page, (w, h), 1.0);
             let b = ui.global::<Board>();
             assert!(b.get_dense(), "{w}x{h}: 30 counters take the dense layout");
             if page < b.get_pages() as usize {
-                seen.extend(b.get_counters().iter().map(|c| c.number));
+                seen.extend(shown);
             }
         }
         let b = ui.global::<Board>();
@@ -332,15 +345,12 @@ fn a_larger_display_scale_keeps_the_dense_board_to_two_pages() {
     // below 1.0), every counter appears once, in order, and with fewer
     // counters the scale asked for is honoured (larger numbers). At both
     // orientations; `-- --nocapture` prints the table docs/displays.md shows.
-    use motcua_kiosk::app::board::{show, BoardView, DENSE_MAX_PAGES};
-    use motcua_kiosk::domain::board::{BoardFilter, BoardState, ServiceNames};
-    use motcua_kiosk::domain::counter_screen::OpeningHours;
+    use motcua_kiosk::app::board::DENSE_MAX_PAGES;
+    use motcua_kiosk::domain::board::{BoardFilter, BoardState};
     use motcua_kiosk::ui::{Board, DisplayWindow};
-    use slint::{ComponentHandle, Model};
+    use slint::ComponentHandle;
 
     i_slint_backend_testing::init_no_event_loop();
-    let names = ServiceNames::new();
-    let hours = OpeningHours { always_open: true, ..Default::default() };
     for (w, h) in [(1920, 1080), (1080, 1920)] {
         for counters in [14u32, 30] {
             let mut state = BoardState::new(BoardFilter::default(), 8);
@@ -353,20 +363,9 @@ fn a_larger_display_scale_keeps_the_dense_board_to_two_pages() {
                 let mut seen = Vec::new();
                 let mut page = 0;
                 loop {
-                    let view = BoardView {
-                        state: &state,
-                        names: &names,
-                        disconnected_since: None,
-                        now: chrono::Utc::now(),
-                        hours: &hours,
-                        page,
-                        size: (w as f32, h as f32),
-                        scale: wanted,
-                    };
-                    show(&ui, &view);
+                    seen.extend(show_page(&ui, &state, page, (w, h), wanted));
                     let b = ui.global::<Board>();
                     assert_eq!(b.get_page(), page as i32 + 1, "{w}x{h} scale {wanted}: page shown");
-                    seen.extend(b.get_counters().iter().map(|c| c.number));
                     page += 1;
                     if page >= b.get_pages() as usize {
                         break;

@@ -31,15 +31,46 @@ pub struct BoardView<'a> {
     pub scale: f32,
 }
 
+/// What the fitted scale depends on: the scale asked for, the counters, and
+/// what the window's layout takes room from.
+#[derive(Clone, PartialEq)]
+struct FitInputs {
+    wanted: f32,
+    counters: usize,
+    size: slint::PhysicalSize,
+    connected: bool,
+    notice: slint::SharedString,
+}
+
+thread_local! {
+    /// The last fit (the board is drawn on its UI thread only).
+    static LAST_FIT: std::cell::RefCell<Option<(FitInputs, f32)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// The scale the board is drawn at: the configured one, except that a
 /// dense board (more than [`FULL_LAYOUT_MAX`] counters) lowers it in steps
 /// of 0.05 until its tiles fit [`DENSE_MAX_PAGES`] pages, never below 1.0
 /// (the type read from 5 m). A larger scale makes the numbers larger, so
 /// fewer fit a page: 30 counters at 1.5 on a 1920x1080 board were 10 pages
 /// of 3, and at 2.0 the numbers even shrank (no room for one row). Sets
-/// `Board.scale` and returns it.
+/// `Board.scale` and returns it. The search sets the scale to each candidate
+/// (the window's layout says how many tiles fit), which dirties the whole
+/// board, so it runs only when its inputs change: a redraw for a call keeps
+/// the last answer and repaints only what the call changed.
 pub fn fit_scale(ui: &DisplayWindow, state: &BoardState, wanted: f32) -> f32 {
     let b = ui.global::<Board>();
+    let inputs = FitInputs {
+        wanted,
+        counters: state.counters.len(),
+        size: ui.window().size(),
+        connected: b.get_connected(),
+        notice: b.get_notice(),
+    };
+    if let Some(s) = LAST_FIT.with_borrow(|last| last.as_ref().filter(|(i, _)| *i == inputs).map(|(_, s)| *s))
+    {
+        b.set_scale(s);
+        return s;
+    }
     let floor = wanted.min(1.0);
     let mut s = wanted;
     loop {
@@ -48,6 +79,7 @@ pub fn fit_scale(ui: &DisplayWindow, state: &BoardState, wanted: f32) -> f32 {
             || s <= floor
             || page_count(state, tiles_per_page(ui, state)) <= DENSE_MAX_PAGES
         {
+            LAST_FIT.set(Some((inputs, s)));
             return s;
         }
         s = (s - 0.05).max(floor);
