@@ -317,15 +317,15 @@ fn procedure_list_builds_only_the_rows_on_screen() {
     frame();
     let results: Vec<_> = ui.global::<motcua_kiosk::ui::ProcedureAdapter>().get_results().iter().collect();
     assert!(results.len() >= 50, "the browse list holds the whole catalog ({})", results.len());
-    let built: Vec<usize> = results
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
+    // A row is built when an element carries its name and code.
+    let built_rows = || -> Vec<usize> {
+        let on_screen = |r: &motcua_kiosk::ui::ProcedureRow| {
             ElementHandle::find_by_accessible_label(ui, r.name.as_str())
                 .any(|e| e.accessible_description().as_deref() == Some(r.code.as_str()))
-        })
-        .map(|(i, _)| i)
-        .collect();
+        };
+        results.iter().enumerate().filter(|(_, r)| on_screen(r)).map(|(i, _)| i).collect()
+    };
+    let built = built_rows();
     assert!(!built.is_empty() && built[0] == 0, "the first row is on screen: {built:?}");
     assert!(built.len() < 20, "{} of {} rows built: the list is not virtualised", built.len(), results.len());
     assert_eq!(built, (0..built.len()).collect::<Vec<_>>(), "the rows on screen are the first ones");
@@ -346,10 +346,7 @@ fn procedure_list_builds_only_the_rows_on_screen() {
     for _ in 0..60 {
         frame();
     }
-    let first_built = results.iter().position(|r| {
-        ElementHandle::find_by_accessible_label(ui, r.name.as_str())
-            .any(|e| e.accessible_description().as_deref() == Some(r.code.as_str()))
-    });
+    let first_built = built_rows().first().copied();
     assert!(first_built.is_some_and(|i| i > 0), "a drag scrolls the list (first row built: {first_built:?})");
     assert_eq!(ui.global::<Nav>().get_page(), Page::Procedures, "a drag is not a tap");
 }
